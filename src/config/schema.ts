@@ -1,0 +1,159 @@
+// The only place a repository option exists: `.github/autofix.yml`. Types, defaults, validation
+// messages, autofix.schema.json and docs/configuration.md all come from this declaration.
+import { z } from "zod";
+
+const globList = (what: string, defaults: string[]) =>
+  z.array(z.string().min(1)).default(defaults).describe(what);
+
+export const permissionLevels = ["read", "triage", "write", "maintain", "admin"] as const;
+export type PermissionLevel = (typeof permissionLevels)[number];
+
+export const agentSchema = z
+  .object({
+    preset: z
+      .enum(["builtin", "claude-code", "codex", "aider", "command"])
+      .default("builtin")
+      .describe("Which agent edits the spawn. `builtin` needs only the operator's LLM settings."),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Command line for the `command` preset (run with /bin/sh -c in the spawn). The prompt is in $AUTOFIX_PROMPT and in the file named by $AUTOFIX_PROMPT_FILE."),
+    model: z.string().min(1).optional().describe("Model name for the agent. Never a key or an endpoint: those are operator settings."),
+    timeoutMinutes: z.number().positive().max(180).default(20).describe("Wall-clock limit for one agent attempt."),
+    passEnv: z
+      .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name in UPPER_SNAKE_CASE"))
+      .default([])
+      .describe("Operator environment variables passed through to the agent (for example its own API key). The operator must also allow them with AUTOFIX_AGENT_PASS_ENV."),
+    instructions: z.string().max(20_000).optional().describe("Extra instructions added to every prompt."),
+    maxSteps: z.number().int().positive().max(500).default(60).describe("Built-in agent: most tool calls in one attempt."),
+    allowCommands: z.array(z.string().min(1)).default([]).describe("Built-in agent: commands it may run (exact program names, e.g. `npm`)."),
+    toolFiles: globList("Extra paths the agent writes for itself, left out of every delta (added to the built-in list).", []),
+  })
+  .strict();
+
+export const commandSchema = z
+  .object({
+    name: z.string().min(1).optional().describe("Label shown in reports; defaults to the command."),
+    run: z.string().min(1).describe("Shell command run in the spawn."),
+    timeoutMinutes: z.number().positive().max(120).default(15).describe("Limit for this command."),
+    junit: z.string().optional().describe("Path (relative to the spawn) of a JUnit XML report this command writes, for per-test regression."),
+  })
+  .strict();
+
+export const gatesSchema = z
+  .object({
+    deterministic: z
+      .object({
+        commands: z
+          .array(z.union([z.string().min(1).transform((run) => ({ run, timeoutMinutes: 15 })), commandSchema]))
+          .optional()
+          .describe("The repository's own checks, run after the agent and on the baseline. When absent, autofix detects the test command from the repository's manifests."),
+        setup: z.array(z.string().min(1)).default([]).describe("Commands run before the checks on both sides (for example `npm ci`); their failure is an error, not a regression."),
+        network: z.enum(["open", "none"]).default("none").describe("Network inside the sandbox for the repository's commands."),
+        protectedPaths: globList("Paths the agent must not edit (CI, lint and coverage config). Edits fail the gate.", [
+          ".github/**",
+          ".gitlab-ci.yml",
+          ".circleci/**",
+          "Jenkinsfile",
+          ".eslintrc*",
+          "eslint.config.*",
+          ".prettierrc*",
+          "codecov.yml",
+          ".codecov.yml",
+          ".coveragerc",
+          "jest.config.*",
+          "vitest.config.*",
+          ".nycrc*",
+          "pytest.ini",
+          "tox.ini",
+          "setup.cfg",
+        ]),
+        maxBinaryBytes: z.number().int().nonnegative().default(1_000_000).describe("Largest new binary file allowed."),
+      })
+      .strict()
+      .default({} as never),
+    semantic: z
+      .object({
+        enabled: z.boolean().default(true).describe("Run the LLM judge."),
+        model: z.string().min(1).optional().describe("Model for the judge (defaults to the operator's judge model)."),
+        minConfidence: z.number().min(0).max(1).default(0.7).describe("Confidence the judge must reach for a pass."),
+        maxDiffChars: z.number().int().positive().default(60_000).describe("Diff budget shown to the judge; larger diffs are summarized with a visible marker."),
+      })
+      .strict()
+      .default({} as never),
+    review: z
+      .object({
+        enabled: z.boolean().default(true).describe("Run the LLM code review."),
+        model: z.string().min(1).optional().describe("Model for the reviewer (defaults to the operator's judge model)."),
+        blockAt: z.enum(["blocker", "major", "minor", "nit"]).default("major").describe("Lowest severity that fails the gate."),
+      })
+      .strict()
+      .default({} as never),
+    allowSkipWithoutLlm: z
+      .boolean()
+      .default(false)
+      .describe("When the operator configured no LLM, report the semantic and review gates as skipped instead of error."),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    maxFiles: z.number().int().positive().default(50).describe("Most files one delta may touch."),
+    maxLinesChanged: z.number().int().positive().default(2_000).describe("Most added plus deleted lines."),
+    maxDeletedFiles: z.number().int().nonnegative().default(20).describe("Most files one delta may delete."),
+    maxDeletedShare: z.number().min(0).max(1).default(0.25).describe("Share of the repository's files above which deletions count as wholesale."),
+    maxFileBytes: z.number().int().positive().default(5_000_000).describe("Largest file the agent may write."),
+    maxTotalBytes: z.number().int().positive().default(20_000_000).describe("Most bytes written in one delta."),
+    attempts: z.number().int().min(1).max(5).default(2).describe("Agent attempts per job (the first plus repairs fed with gate reports)."),
+    maxTokens: z.number().int().positive().default(2_000_000).describe("Tokens per job, agent and gates together."),
+    maxCostUsd: z.number().positive().default(5).describe("Cost per job in US dollars, where a price table is configured."),
+    maxWallMinutes: z.number().positive().default(60).describe("Wall-clock limit for the whole job."),
+    runsPerDay: z.number().int().positive().default(20).describe("Jobs per repository per day."),
+  })
+  .strict();
+
+export const prSchema = z
+  .object({
+    onGateFailure: z
+      .enum(["none", "draft"])
+      .default("none")
+      .describe("After the last attempt fails a gate: `none` comments on the issue and keeps the branch; `draft` opens a draft PR labelled with the failing gates."),
+    draft: z.boolean().default(false).describe("Open even passing PRs as drafts."),
+    labels: z.array(z.string().min(1)).default([]).describe("Labels added to the PR."),
+    reviewers: z.array(z.string().min(1)).default([]).describe("Users asked to review, besides the requester."),
+    branchPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]+\/$/, "letters, digits, `._-/`, ending with `/`")
+      .default("autofix/")
+      .describe("Branch name prefix; the branch is `<prefix>issue-N`."),
+    updateBranch: z
+      .enum(["never", "on-conflict", "always"])
+      .default("on-conflict")
+      .describe("When the base branch moves: re-absorb the change onto the new head never, only when the PR no longer merges, or always."),
+    reviseOnChangesRequested: z.boolean().default(true).describe("A review requesting changes on the bot's PR starts a revision."),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    label: z.string().min(1).max(50).default("autofix").describe("Label that starts a job when added to an issue."),
+    permission: z.enum(permissionLevels).default("write").describe("Least permission a person needs on the repository to trigger or steer the bot."),
+    allowBots: z.array(z.string().min(1)).default([]).describe("Bot accounts (e.g. `renovate[bot]`) allowed to trigger; all other bots are ignored."),
+    baseBranch: z.string().min(1).optional().describe("Branch the fix is based on; defaults to the repository's default branch."),
+    agent: agentSchema.default({} as never),
+    gates: gatesSchema.default({} as never),
+    limits: limitsSchema.default({} as never),
+    denyPaths: globList("Paths the agent may never write; a delta touching them is refused.", [".github/workflows/**"]),
+    pr: prSchema.default({} as never),
+  })
+  .strict()
+  .describe("autofix configuration, read from .github/autofix.yml on the default branch.");
+
+export type AutofixConfig = z.infer<typeof configSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
+export function defaultConfig(): AutofixConfig {
+  return configSchema.parse({});
+}

@@ -1,0 +1,103 @@
+// The port to the code host. The pipeline talks only to this interface; an Octokit implementation
+// serves the app and the CLI, a local one serves offline runs. Verbs named ensure* are idempotent.
+import type { PermissionLevel } from "../config/schema.js";
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface RepoInfo extends RepoRef {
+  defaultBranch: string;
+  /** Smart-HTTP clone URL from the API/payload (works for GHES too), or a local path offline. */
+  cloneUrl: string;
+  private: boolean;
+  htmlUrl: string;
+}
+
+export interface IssueComment {
+  id: number;
+  author: string;
+  authorIsBot: boolean;
+  body: string;
+  createdAt: string;
+}
+
+export interface Issue {
+  number: number;
+  title: string;
+  body: string;
+  author: string;
+  state: "open" | "closed";
+  labels: string[];
+  htmlUrl: string;
+  /** Comments by humans only (bots filtered out), oldest first. */
+  comments: IssueComment[];
+}
+
+export interface PullRequest {
+  number: number;
+  htmlUrl: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "action_required";
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  title: string;
+  summary: string;
+  text?: string;
+  detailsUrl?: string;
+}
+
+export interface ReviewCommentInput {
+  path: string;
+  /** Line on the new side of the PR's diff. */
+  line: number;
+  body: string;
+}
+
+export interface GitCredentials {
+  username: string;
+  password: string;
+}
+
+export interface Forge {
+  readonly kind: "github" | "local";
+  getRepo(repo: RepoRef): Promise<RepoInfo>;
+  getIssue(repo: RepoRef, issueNumber: number): Promise<Issue>;
+  /** The user's permission on the repository, from the API, never inferred from a payload. */
+  getPermission(repo: RepoRef, username: string): Promise<PermissionLevel | "none">;
+  getBranchSha(repo: RepoRef, branch: string): Promise<string | undefined>;
+  /** Credentials for git fetch/push of this repository, minted when asked; never stored. */
+  gitCredentials(repo: RepoRef): Promise<GitCredentials | undefined>;
+
+  /** Create the status comment carrying `marker` or edit it in place; returns its id. */
+  ensureStatusComment(repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<number>;
+  comment(repo: RepoRef, issueNumber: number, body: string): Promise<number>;
+  addReaction(repo: RepoRef, target: { issueNumber: number } | { commentId: number }, content: "eyes" | "+1" | "rocket" | "confused"): Promise<void>;
+
+  findOpenPrByHead(repo: RepoRef, branch: string): Promise<PullRequest | undefined>;
+  /** Open a PR for `head` or update the open one in place (looked up by head branch first). */
+  ensurePr(
+    repo: RepoRef,
+    pr: { head: string; base: string; title: string; body: string; draft: boolean },
+  ): Promise<PullRequest & { created: boolean }>;
+  getPr(repo: RepoRef, prNumber: number): Promise<PullRequest>;
+  addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
+  removeLabel(repo: RepoRef, issueNumber: number, label: string): Promise<void>;
+  requestReviewers(repo: RepoRef, prNumber: number, reviewers: string[]): Promise<void>;
+  /** Create the named check run on headSha or update the existing one; returns its html url. */
+  ensureCheckRun(repo: RepoRef, check: CheckRunInput): Promise<{ id: number; htmlUrl: string }>;
+  createReview(repo: RepoRef, prNumber: number, review: { commitSha: string; body: string; comments: ReviewCommentInput[] }): Promise<void>;
+  deleteBranch(repo: RepoRef, branch: string): Promise<void>;
+}

@@ -1,0 +1,126 @@
+// The job store's contract, implemented by the embedded SQLite driver and the BullMQ/Redis driver.
+// A job is keyed by repository and issue; each step's outcome is saved so a resumed job picks up
+// at the step that was under way and never repeats a finished side effect.
+import type { RepoRef } from "../forge/types.js";
+
+export type JobTrigger = "label" | "retry" | "revise" | "review" | "update-branch" | "cli" | "poll";
+
+export interface JobSpec {
+  repo: RepoRef;
+  issueNumber: number;
+  installationId?: number;
+  trigger: JobTrigger;
+  requestedBy: string;
+  /** `/autofix revise <instructions>` text or a review's comments. */
+  instructions?: string;
+  /** The bot's PR, for revisions and branch updates. */
+  prNumber?: number;
+  /** GitHub's X-GitHub-Delivery; a redelivery with the same id creates nothing. */
+  deliveryId?: string;
+}
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface StepRecord {
+  name: string;
+  status: "running" | "done" | "failed";
+  startedAt: string;
+  finishedAt?: string;
+  /** JSON-serializable output of a finished step, returned as-is on resume. */
+  output?: unknown;
+  error?: { code: string; message: string };
+}
+
+export type OutcomeKind =
+  | "pr-opened"
+  | "pr-updated"
+  | "dry-run-passed"
+  | "gates-failed"
+  | "no-change"
+  | "guard-refused"
+  | "conflict"
+  | "cancelled"
+  | "limit-reached"
+  | "config-invalid"
+  | "error";
+
+export interface JobOutcome {
+  kind: OutcomeKind;
+  /** What a person reads: what happened, why, what to do next. */
+  message: string;
+  prUrl?: string;
+  prNumber?: number;
+  branch?: string;
+}
+
+export interface JobRecord {
+  id: string;
+  /** "owner/repo#N": at most one queued or running job per key. */
+  key: string;
+  spec: JobSpec;
+  state: JobState;
+  /** How many times a worker claimed it (a crash shows as a second claim). */
+  claims: number;
+  /** Failed runs so far (for retry with backoff). */
+  failures: number;
+  steps: StepRecord[];
+  outcome?: JobOutcome;
+  error?: { code: string; message: string };
+  cancelReason?: string;
+  /** Free-form progress for the dashboard: current step, attempt, tokens, cost. */
+  progress: { step?: string; attempt?: number; tokens?: number; costUsd?: number };
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export interface JobContext {
+  job: JobRecord;
+  /** Aborted on cancel (label removed, superseded, `/autofix stop`), on lease loss and on shutdown. */
+  signal: AbortSignal;
+  /** Run `fn` once per job: a finished step returns its saved output without running again. */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  progress(update: JobRecord["progress"]): Promise<void>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;
+
+export interface WorkerOptions {
+  handler: JobHandler;
+  workerId?: string;
+  /** Jobs run at once by this worker. */
+  concurrency: number;
+  /** Jobs of one installation run at once by this worker, so one organisation cannot starve others. */
+  perInstallation: number;
+  leaseMs: number;
+  /** Failed runs before a job is marked failed for good. */
+  maxFailures: number;
+  /** Called once a job is marked failed for good, to report it on its issue. */
+  onGiveUp?: (job: JobRecord, error: Error) => Promise<void>;
+}
+
+export interface Worker {
+  /** Stop claiming, wait up to graceMs for running jobs, then release the rest for other workers. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface JobQueue {
+  readonly driver: "sqlite" | "bullmq" | "memory";
+  /** Supersedes a queued job with the same key and cancels a running one; dedupes by deliveryId. */
+  enqueue(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }>;
+  cancel(key: string, reason: string): Promise<JobRecord | undefined>;
+  get(id: string): Promise<JobRecord | undefined>;
+  /** The newest job for an issue key, whatever its state. */
+  latest(key: string): Promise<JobRecord | undefined>;
+  list(filter?: { states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /** Jobs created for a repository ("owner/repo") or an installation since a time, for daily quotas. */
+  countSince(scope: { repo?: string } | { installationId?: number }, since: Date): Promise<number>;
+  startWorker(options: WorkerOptions): Worker;
+  /** Throws when the backend is unreachable (health checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function jobKey(repo: RepoRef, issueNumber: number): string {
+  return `${repo.owner}/${repo.repo}#${issueNumber}`;
+}

@@ -1,0 +1,47 @@
+// Typed verdicts. Gates produce these records; rendering (check runs, PR body, CLI) lives elsewhere.
+import type { Usage } from "../../llm/types.js";
+
+export type GateName = "deterministic" | "semantic" | "review";
+export type GateStatus = "pass" | "fail" | "error" | "skipped";
+
+export interface CommandReport {
+  name: string;
+  command: string;
+  /** "regressed": green on the baseline, red after the agent; "already-red": red on both sides. */
+  status: "pass" | "fail" | "regressed" | "already-red" | "fixed" | "timeout" | "error";
+  exitCode: number | null;
+  durationMs: number;
+  outputTail: string;
+  detectedFrom?: string;
+  tests?: { regressed: string[]; fixed: string[]; missing: string[]; parsed: boolean; note?: string };
+}
+
+export interface ReviewFinding {
+  path: string;
+  /** Line on the new side of the diff; undefined for file-level remarks. */
+  line?: number;
+  severity: "blocker" | "major" | "minor" | "nit";
+  text: string;
+}
+
+export interface GateResult {
+  gate: GateName;
+  status: GateStatus;
+  /** One line a reviewer reads first. */
+  summary: string;
+  /** Each reason a person must read to understand a fail or error. */
+  reasons: string[];
+  durationMs: number;
+  model?: string;
+  usage?: Usage;
+  commands?: CommandReport[];
+  findings?: ReviewFinding[];
+  /** Semantic gate: open yes/no questions for the reviewer. */
+  questions?: string[];
+  /** Semantic gate verdict. */
+  verdict?: "yes" | "partly" | "no" | "unsure";
+  confidence?: number;
+  unrelatedPaths?: string[];
+  /** Notes that qualify the result (sandbox fallback, no checks detected, same model as the agent...). */
+  notes?: string[];
+}

@@ -1,0 +1,82 @@
+// Operator settings from the environment (documented in .env.example). Parsed once at start-up;
+// a wrong value stops the process with the variable's name and what is allowed.
+import { z } from "zod";
+import { AutofixError } from "./errors.js";
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+const int = (d: number) => z.coerce.number().int().positive().default(d);
+
+export const settingsSchema = z.object({
+  APP_ID: z.string().optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  GHE_HOST: z.string().optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
+  GITHUB_TOKEN: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
+
+  AUTOFIX_DATA_DIR: z.string().default("./data"),
+  REDIS_URL: z.string().url().optional(),
+  AUTOFIX_CONCURRENCY: int(2),
+  AUTOFIX_PER_INSTALLATION: int(1),
+  AUTOFIX_LEASE_MS: int(60_000),
+  AUTOFIX_MAX_FAILURES: int(3),
+
+  AUTOFIX_LLM_PROVIDER: z.enum(["openai", "anthropic"]).optional(),
+  AUTOFIX_LLM_BASE_URL: z.string().url().optional(),
+  AUTOFIX_LLM_API_KEY: z.string().optional(),
+  AUTOFIX_LLM_MODEL: z.string().optional(),
+  /** Judges (semantic, review) may use their own model, provider, endpoint and key. */
+  AUTOFIX_JUDGE_PROVIDER: z.enum(["openai", "anthropic"]).optional(),
+  AUTOFIX_JUDGE_BASE_URL: z.string().url().optional(),
+  AUTOFIX_JUDGE_API_KEY: z.string().optional(),
+  AUTOFIX_JUDGE_MODEL: z.string().optional(),
+  AUTOFIX_LLM_TIMEOUT_MS: int(120_000),
+  /** JSON: {"model-name": {"inputPerMTok": 3, "outputPerMTok": 15}} in US dollars per million tokens. */
+  AUTOFIX_LLM_PRICES: z.string().optional(),
+
+  /** Operator variables an agent may receive when a repository's config lists them in agent.passEnv. */
+  AUTOFIX_AGENT_PASS_ENV: csv,
+  AUTOFIX_SANDBOX: z.enum(["auto", "required", "off"]).default("auto"),
+
+  AUTOFIX_DASHBOARD_TOKEN: z.string().min(16).optional(),
+  AUTOFIX_DASHBOARD_USER: z.string().optional(),
+  AUTOFIX_DASHBOARD_PASSWORD: z.string().optional(),
+  AUTOFIX_METRICS_PUBLIC: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  AUTOFIX_INSTALLATION_RUNS_PER_DAY: int(200),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  throw new AutofixError(
+    "SETTINGS_INVALID",
+    {
+      what: "autofix cannot start because an environment setting is wrong.",
+      why: problems.join("; "),
+      next: "Fix the named variables (see .env.example) and start again.",
+    },
+    { data: { problems } },
+  );
+}
+
+/** Names of settings whose values are secrets: never logged, never passed to an agent or a command. */
+export const secretSettingNames = [
+  "PRIVATE_KEY",
+  "WEBHOOK_SECRET",
+  "GITHUB_TOKEN",
+  "AUTOFIX_LLM_API_KEY",
+  "AUTOFIX_JUDGE_API_KEY",
+  "AUTOFIX_DASHBOARD_TOKEN",
+  "AUTOFIX_DASHBOARD_PASSWORD",
+] as const;

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["test/support/setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores on CI: git servers and child processes per file make more forks slower, not faster.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
