@@ -31,3 +31,46 @@ export interface Agent {
   readonly name: string;
   run(request: AgentRunRequest): Promise<AgentRun>;
 }
+
+/** What a preset asks the sandbox to run. */
+export interface PresetInvocation {
+  argv: string[];
+  /** Variables the preset needs (HOME, TMPDIR, endpoint, the agent's own key...), added to the allow-listed base. */
+  env: Record<string, string>;
+  /** Host paths the process may write besides the spawn (its throw-away HOME, TMPDIR). */
+  writablePaths: string[];
+  /** Host paths the process must see read-only (its install directory, when outside the system dirs). */
+  readOnlyPaths: string[];
+  stdin?: string;
+}
+
+export interface PresetContext {
+  spawnDir: string;
+  prompt: string;
+  /** File holding the prompt, outside the spawn. */
+  promptFile: string;
+  /** Throw-away HOME for this attempt, outside the spawn. */
+  homeDir: string;
+  tmpDir: string;
+  model?: string;
+  /** The repository config's `agent.command` (command preset). */
+  command?: string;
+  /** Variables the operator passes to this agent (already filtered by both allow-lists). */
+  passedEnv: Record<string, string>;
+}
+
+/** A known agent CLI: how to invoke it unattended and how to read what it hides behind exit 0. */
+export interface AgentPreset {
+  name: "claude-code" | "codex" | "aider" | "command";
+  /** Program looked up on PATH before running, for a clear "not installed" message. */
+  program?: string;
+  /** How an operator installs the tested version, e.g. "npm i -g @openai/codex@0.169.0". */
+  installHint?: string;
+  testedVersion?: string;
+  prepare(ctx: PresetContext): Promise<PresetInvocation>;
+  /** Turn the CLI's output into summary, denials, usage and a stop reason. */
+  interpret(output: { exitCode: number | null; outputTail: string; stdout?: string }): Pick<
+    AgentRun,
+    "summary" | "permissionDenials" | "usage" | "stopReason"
+  >;
+}
