@@ -11,6 +11,8 @@ export interface JobSpec {
   installationId?: number;
   trigger: JobTrigger;
   requestedBy: string;
+  /** The issue's title when the job was requested, for the dashboard (hostile text: escape it). */
+  issueTitle?: string;
   /** `/autofix revise <instructions>` text or a review's comments. */
   instructions?: string;
   /** The bot's PR, for revisions and branch updates. */
