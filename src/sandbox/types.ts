@@ -27,6 +27,8 @@ export interface SandboxResult {
   durationMs: number;
   outputTail: string;
   outputTruncated: boolean;
+  /** The last maxOutputBytes of stdout alone, for agents whose stdout is machine-readable (JSON, JSONL). */
+  stdoutTail?: string;
   /** "bubblewrap" when OS-isolated, "process" when only the environment allow-list applied. */
   isolation: "bubblewrap" | "process";
 }

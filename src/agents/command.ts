@@ -1,0 +1,183 @@
+// The command agent: runs an external agent CLI (a preset) inside the sandbox, in the spawn, with an
+// allow-listed environment, a throw-away HOME and TMPDIR, and the prompt in a file outside the spawn.
+import { access, constants, mkdir, realpath, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { AutofixError, JobCancelled, throwIfAborted } from "../errors.js";
+import type { Sandbox } from "../sandbox/types.js";
+import type { Agent, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
+import { buildAgentEnv, isForbiddenAgentVariable } from "./env.js";
+
+export class AgentNotInstalled extends AutofixError {
+  constructor(program: string, installHint: string | undefined, searchedPath: string) {
+    super(
+      "AGENT_NOT_INSTALLED",
+      {
+        what: `${program} not found on PATH, so the agent could not start.`,
+        why: `autofix looks for agent programs in ${searchedPath}.`,
+        next: installHint ? `Install it with ${installHint}, then retry.` : `Install ${program} on the autofix host, then retry.`,
+      },
+      { data: { program } },
+    );
+  }
+}
+
+export class AgentScratchInsideSpawn extends AutofixError {
+  constructor(scratchDir: string, spawnDir: string) {
+    super(
+      "AGENT_SCRATCH_INSIDE_SPAWN",
+      {
+        what: "The agent's scratch directory lies inside the spawn.",
+        why: `Files autofix writes for the agent (${scratchDir}) would show up in the delta of ${spawnDir}.`,
+        next: "This is a bug in autofix: report it with this message.",
+      },
+      { data: { scratchDir, spawnDir } },
+    );
+  }
+}
+
+export interface CommandAgentOptions {
+  preset: AgentPreset;
+  sandbox: Sandbox;
+  env: {
+    passEnv: string[];
+    operatorAllowed: string[];
+    source?: NodeJS.ProcessEnv;
+    /** Operator directories put first on PATH and made visible read-only (agent CLIs outside /usr). */
+    extraPathDirs?: string[];
+  };
+  /** The repository config's agent.command (command preset). */
+  command?: string;
+  model?: string;
+  /** Agent CLIs talking to an LLM endpoint need "open"; a scripted command can run with "none". */
+  network?: "open" | "none";
+  maxOutputBytes?: number;
+  log?: { warn(obj: object, msg?: string): void };
+}
+
+/** Environment variables hold at most 128 KiB each (MAX_ARG_STRLEN); longer prompts go by file only. */
+const maxPromptEnvBytes = 100 * 1024;
+
+const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib64"];
+
+function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** The program's path on the agent's PATH, or undefined. */
+async function findOnPath(program: string, searchPath: string): Promise<string | undefined> {
+  if (program.includes("/")) return (await isExecutable(program)) ? program : undefined;
+  for (const dir of searchPath.split(":").filter(Boolean)) {
+    const candidate = path.join(dir, program);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function describeTimeout(timeoutMs: number): string {
+  const minutes = timeoutMs / 60_000;
+  const shown = minutes >= 1 ? String(Math.round(minutes * 10) / 10) : String(Math.round(minutes * 1000) / 1000);
+  return `the agent ran longer than ${shown} minute${shown === "1" ? "" : "s"} and was stopped`;
+}
+
+export function createCommandAgent(opts: CommandAgentOptions): Agent {
+  const { preset, sandbox } = opts;
+  return {
+    name: preset.name,
+    async run(request: AgentRunRequest): Promise<AgentRun> {
+      throwIfAborted(request.signal);
+      const spawnDir = path.resolve(request.spawnDir);
+      const scratchDir = path.resolve(request.scratchDir);
+      if (isWithin(scratchDir, spawnDir)) throw new AgentScratchInsideSpawn(scratchDir, spawnDir);
+
+      const homeDir = path.join(scratchDir, "home");
+      const tmpDir = path.join(scratchDir, "tmp");
+      const promptFile = path.join(scratchDir, "prompt.md");
+      await mkdir(homeDir, { recursive: true });
+      await mkdir(tmpDir, { recursive: true });
+      await writeFile(promptFile, request.prompt, { mode: 0o600 });
+
+      const { env: baseEnv, refused } = buildAgentEnv({
+        passEnv: opts.env.passEnv,
+        operatorAllowed: opts.env.operatorAllowed,
+        source: opts.env.source,
+        home: homeDir,
+        tmp: tmpDir,
+        extraPathDirs: opts.env.extraPathDirs,
+      });
+      if (refused.length > 0) {
+        opts.log?.warn({ refused }, "agent.passEnv names variables the agent may not receive; they were left out");
+      }
+      const passedEnv = Object.fromEntries(
+        Object.entries(baseEnv).filter(([name]) => opts.env.passEnv.includes(name)),
+      );
+
+      const readOnlyPaths = [...(opts.env.extraPathDirs ?? [])];
+      if (preset.program) {
+        const found = await findOnPath(preset.program, baseEnv.PATH!);
+        if (!found) throw new AgentNotInstalled(preset.program, preset.installHint, baseEnv.PATH!);
+        // An npm-installed CLI is a symlink into its package: the package directory must be visible too.
+        const real = await realpath(found);
+        if (!systemDirs.some((dir) => isWithin(real, dir))) readOnlyPaths.push(path.dirname(path.dirname(real)));
+      }
+
+      const invocation = await preset.prepare({
+        spawnDir,
+        prompt: request.prompt,
+        promptFile,
+        homeDir,
+        tmpDir,
+        model: opts.model,
+        command: opts.command,
+        passedEnv,
+      });
+      const presetEnv = Object.fromEntries(
+        Object.entries(invocation.env).filter(([name]) => !isForbiddenAgentVariable(name)),
+      );
+      const env: Record<string, string> = { ...baseEnv, ...presetEnv, AUTOFIX_PROMPT_FILE: promptFile };
+      if (Buffer.byteLength(request.prompt) <= maxPromptEnvBytes) env.AUTOFIX_PROMPT = request.prompt;
+
+      const result = await sandbox.run({
+        argv: invocation.argv,
+        cwd: spawnDir,
+        env,
+        timeoutMs: request.timeoutMs,
+        network: opts.network ?? "open",
+        maxOutputBytes: opts.maxOutputBytes,
+        signal: request.signal,
+        readOnlyPaths: [...readOnlyPaths, ...invocation.readOnlyPaths, promptFile],
+        writablePaths: [homeDir, tmpDir, ...invocation.writablePaths],
+        stdin: invocation.stdin,
+      });
+      if (result.cancelled) {
+        throwIfAborted(request.signal);
+        throw new JobCancelled("the agent run was cancelled");
+      }
+
+      const interpreted = preset.interpret({
+        exitCode: result.exitCode,
+        outputTail: result.outputTail,
+        stdout: result.stdoutTail,
+      });
+      return {
+        agent: preset.name,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        durationMs: result.durationMs,
+        outputTail: result.outputTail,
+        isolation: result.isolation,
+        ...interpreted,
+        ...(result.timedOut ? { stopReason: describeTimeout(request.timeoutMs) } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// The agents room's door: the command agent, its presets and the allow-listed environment.
+export { createCommandAgent, AgentNotInstalled, AgentScratchInsideSpawn, describeTimeout, type CommandAgentOptions } from "./command.js";
+export { buildAgentEnv, isForbiddenAgentVariable, fixedPath, type AgentEnv, type BuildAgentEnvOptions } from "./env.js";
+export { presets, findPreset } from "./presets/index.js";
+export { AgentCommandMissing } from "./presets/command.js";
+export type { Agent, AgentRun, AgentRunRequest, AgentPreset } from "./types.js";

@@ -1,0 +1,114 @@
+// The bubblewrap command line for one request: a fresh root holding only the system directories (read-only),
+// the spawn and the paths the caller names. Nothing else of the host exists inside: no data directory, no key,
+// no other job's spawn, no home directory.
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
+import type { SandboxRequest } from "./types.js";
+import { SandboxRequestRefused } from "./errors.js";
+
+/** Top-level system directories programs need; bound read-only, or recreated as the symlinks they are on merged-/usr hosts. */
+const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+/**
+ * The few files of /etc that programs need to resolve names, verify TLS, find users and run linked binaries.
+ * Not /etc as a whole: it may hold the operator's configuration (and /etc/shadow).
+ */
+const etcEntries = [
+  "/etc/alternatives",
+  "/etc/ca-certificates",
+  "/etc/ssl",
+  "/etc/pki",
+  "/etc/resolv.conf",
+  "/etc/hosts",
+  "/etc/host.conf",
+  "/etc/nsswitch.conf",
+  "/etc/gai.conf",
+  "/etc/services",
+  "/etc/protocols",
+  "/etc/passwd",
+  "/etc/group",
+  "/etc/localtime",
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/ld.so.conf.d",
+  "/etc/mime.types",
+];
+
+/** The Node installation running autofix, so agents written in Node run; nothing when it already lives under /usr. */
+export function nodeInstallDir(execPath = process.execPath): string | undefined {
+  const real = realpathSync(execPath);
+  const installDir = path.dirname(path.dirname(real));
+  return systemDirs.some((dir) => isWithin(installDir, dir)) ? undefined : installDir;
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+function checkedPath(p: string): string {
+  const resolved = path.resolve(p);
+  if (resolved === "/") throw new SandboxRequestRefused(p, "Binding the host's root directory would expose every file on the host.");
+  return resolved;
+}
+
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const dir of systemDirs) {
+    if (!existsSync(dir)) continue;
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
+    else args.push("--ro-bind", dir, dir);
+  }
+  for (const entry of etcEntries) args.push("--ro-bind-try", entry, entry);
+  return args;
+}
+
+export interface BwrapArgsOptions {
+  /** Extra read-only directories every run needs (the Node installation when outside /usr). */
+  baseReadOnlyPaths: string[];
+}
+
+/** bwrap arguments up to and including "--"; the caller appends the (limit-wrapped) argv. */
+export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions): string[] {
+  const args = ["--unshare-all"];
+  if (request.network === "open") args.push("--share-net");
+  args.push(
+    "--die-with-parent",
+    // A new session: the command cannot push keystrokes into the bot's terminal (TIOCSTI).
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--hostname",
+    "autofix-sandbox",
+    ...systemMounts(),
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--tmpfs",
+    "/tmp",
+    "--tmpfs",
+    "/var/tmp",
+    "--tmpfs",
+    "/run",
+  );
+
+  // Parents before children, so a read-only path inside a writable one (or the reverse) keeps its own mode.
+  const binds: Array<{ path: string; writable: boolean }> = [
+    { path: checkedPath(request.cwd), writable: true },
+    ...opts.baseReadOnlyPaths.map((p) => ({ path: checkedPath(p), writable: false })),
+    ...(request.readOnlyPaths ?? []).map((p) => ({ path: checkedPath(p), writable: false })),
+    ...(request.writablePaths ?? []).map((p) => ({ path: checkedPath(p), writable: true })),
+  ];
+  binds.sort((a, b) => a.path.split("/").length - b.path.split("/").length);
+  for (const bind of binds) {
+    if (bind.path === checkedPath(request.cwd) && bind.writable) args.push("--bind", bind.path, bind.path);
+    else args.push(bind.writable ? "--bind-try" : "--ro-bind-try", bind.path, bind.path);
+  }
+
+  args.push("--chdir", checkedPath(request.cwd), "--clearenv");
+  for (const [name, value] of Object.entries(request.env)) args.push("--setenv", name, value);
+  args.push("--");
+  return args;
+}

@@ -1,0 +1,34 @@
+// The isolated runner: each request runs under bubblewrap in fresh namespaces (user, PID, IPC, UTS, cgroup,
+// and network unless the request opens it). Killing bwrap's group ends the PID namespace, so every process
+// the command started dies with it.
+import type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
+import { supervise } from "./supervise.js";
+import { withLimits } from "./limits.js";
+import { bubblewrapArgs } from "./bubblewrapArgs.js";
+import type { RunnerOptions } from "./processRunner.js";
+
+export interface BubblewrapRunnerOptions extends RunnerOptions {
+  bwrapPath: string;
+  baseReadOnlyPaths: string[];
+}
+
+export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox {
+  return {
+    isolation: "bubblewrap",
+    run(request: SandboxRequest): Promise<SandboxResult> {
+      const args = [
+        ...bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths }),
+        ...withLimits(request.argv, opts.limits, opts.prlimitPath),
+      ];
+      // bwrap itself gets no environment at all: --clearenv/--setenv give the command exactly request.env.
+      return supervise(request, {
+        file: opts.bwrapPath,
+        args,
+        env: {},
+        cwd: request.cwd,
+        isolation: "bubblewrap",
+        killGraceMs: opts.killGraceMs,
+      });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// The sandbox room's door: pick bubblewrap when it works, the process runner when allowed, refuse otherwise.
+import type { Sandbox } from "./types.js";
+import { createBubblewrapSandbox } from "./bubblewrapRunner.js";
+import { createProcessSandbox } from "./processRunner.js";
+import { probeBubblewrap } from "./probe.js";
+import { nodeInstallDir } from "./bubblewrapArgs.js";
+import { defaultLimits, findPrlimit, type ResourceLimits } from "./limits.js";
+import { SandboxUnavailable } from "./errors.js";
+
+export type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
+export { SandboxUnavailable, SandboxRequestRefused } from "./errors.js";
+export { defaultLimits, type ResourceLimits } from "./limits.js";
+
+/** The subset of a pino logger the sandbox uses. */
+export interface SandboxLog {
+  warn(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+}
+
+export interface CreateSandboxOptions {
+  /** AUTOFIX_SANDBOX: auto (bubblewrap, else the process runner with a warning), required, off. */
+  mode: "auto" | "required" | "off";
+  log?: SandboxLog;
+  /** bubblewrap binary; tests point it at a missing file to exercise the fallback. */
+  bwrapPath?: string;
+  limits?: Partial<ResourceLimits>;
+  /** Time between SIGTERM and SIGKILL when a run times out or is cancelled. */
+  killGraceMs?: number;
+}
+
+export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox> {
+  const runnerOptions = {
+    limits: { ...defaultLimits, ...opts.limits },
+    prlimitPath: findPrlimit(),
+    killGraceMs: opts.killGraceMs ?? 5_000,
+  };
+  if (!runnerOptions.prlimitPath) {
+    opts.log?.warn({ sandbox: "limits" }, "prlimit (util-linux) not found: commands run without file-size, memory and process limits");
+  }
+  if (opts.mode === "off") {
+    opts.log?.warn({ sandbox: "process" }, "AUTOFIX_SANDBOX=off: agents and repository commands run without OS isolation");
+    return createProcessSandbox("the operator switched the sandbox off (AUTOFIX_SANDBOX=off)", runnerOptions);
+  }
+
+  const bwrapPath = opts.bwrapPath ?? "bwrap";
+  const nodeDir = nodeInstallDir();
+  const baseReadOnlyPaths = nodeDir ? [nodeDir] : [];
+  const probe = await probeBubblewrap(bwrapPath, baseReadOnlyPaths);
+  if (probe.usable) {
+    opts.log?.info?.({ sandbox: "bubblewrap" }, "agents and repository commands run under bubblewrap");
+    return createBubblewrapSandbox({ ...runnerOptions, bwrapPath, baseReadOnlyPaths });
+  }
+  if (opts.mode === "required") throw new SandboxUnavailable(probe.reason);
+
+  const fallbackReason = `bubblewrap is not usable: ${probe.reason}`;
+  opts.log?.warn(
+    { sandbox: "process", fallbackReason },
+    "falling back to process isolation: agents run with an allow-listed environment but can read the host's files. Install bubblewrap and allow user namespaces, or set AUTOFIX_SANDBOX=required to refuse",
+  );
+  return createProcessSandbox(fallbackReason, runnerOptions);
+}
