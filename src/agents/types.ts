@@ -57,6 +57,13 @@ export interface PresetContext {
   command?: string;
   /** Variables the operator passes to this agent (already filtered by both allow-lists). */
   passedEnv: Record<string, string>;
+  /**
+   * The bot's own environment, where a preset reads its operator settings (AUTOFIX_CLAUDE_*, AUTOFIX_CODEX_*:
+   * endpoint, key variable name). A preset copies only the names it documents. Default: process.env.
+   */
+  operatorEnv?: Record<string, string | undefined>;
+  /** The PATH the agent will run with, to locate `program`, its version and install directory. Default: process.env.PATH. */
+  searchPath?: string;
 }
 
 /** A known agent CLI: how to invoke it unattended and how to read what it hides behind exit 0. */
