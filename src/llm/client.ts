@@ -1,0 +1,80 @@
+// The LLM client: one interface over OpenAI-compatible and Anthropic endpoints, with timeouts, bounded
+// retries, usage and cost on every call, and zod-validated structured output.
+import type { z } from "zod";
+import { anthropicWire } from "./anthropic.js";
+import { LlmResponseInvalid, type Provider } from "./errors.js";
+import { defaultRetryPolicy, postJson, type RetryPolicy } from "./http.js";
+import { openaiWire } from "./openai.js";
+import { completeStructured } from "./structured.js";
+import type { Completion, CompletionRequest, LlmClient, Usage } from "./types.js";
+import { priceUsage, type PriceTable } from "./usage.js";
+import type { WireFormat } from "./wire.js";
+
+export interface LlmClientOptions {
+  provider: Provider;
+  /** Defaults: https://api.openai.com/v1 and https://api.anthropic.com. */
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  /** Per HTTP request (each retry gets its own). Default 120 s. */
+  timeoutMs?: number;
+  prices?: PriceTable;
+  /** Retries after the first attempt on 429, 5xx and network errors. Default 4. */
+  maxRetries?: number;
+  onUsage?: (usage: Usage, model: string) => void;
+  /** Backoff tuning; tests shorten it. */
+  retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
+  /** The setting an operator must fix when the endpoint refuses the key. */
+  keySettingName?: string;
+}
+
+const wires: Record<Provider, WireFormat> = { openai: openaiWire, anthropic: anthropicWire };
+
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const wire = wires[options.provider];
+  const url = wire.endpoint(options.baseUrl ?? wire.defaultBaseUrl);
+  const headers = wire.headers(options.apiKey);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const retry: RetryPolicy = {
+    ...defaultRetryPolicy,
+    ...options.retry,
+    maxRetries: options.maxRetries ?? defaultRetryPolicy.maxRetries,
+  };
+  const keySettingName = options.keySettingName ?? "AUTOFIX_LLM_API_KEY";
+
+  async function complete(request: CompletionRequest): Promise<Completion> {
+    const model = request.model ?? options.model;
+    const json = await postJson({
+      provider: wire.provider,
+      model,
+      url,
+      headers,
+      body: wire.body(request, model),
+      timeoutMs,
+      signal: request.signal,
+      retry,
+      apiKey: options.apiKey,
+      keySettingName,
+    });
+    const result = wire.parse(json, model);
+    if (typeof result === "string") throw new LlmResponseInvalid(wire.provider, model, result);
+    const usage = priceUsage(result, [result.model, model], options.prices);
+    options.onUsage?.(usage, result.model);
+    return {
+      text: result.text,
+      toolCalls: result.toolCalls,
+      stopReason: result.stopReason,
+      usage,
+      model: result.model,
+    };
+  }
+
+  return {
+    provider: wire.provider,
+    defaultModel: options.model,
+    complete,
+    structured<T>(schema: z.ZodType<T>, request: Parameters<LlmClient["structured"]>[1]) {
+      return completeStructured(complete, wire.provider, schema, request);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The LLM room's public face: build a client, from options or from operator settings, and its typed errors.
+export { createLlmClient, type LlmClientOptions } from "./client.js";
+export { llmFromSettings, resolveLlmSettings, parsePrices } from "./fromSettings.js";
+export {
+  LlmAuthFailed,
+  LlmNotConfigured,
+  LlmOutputInvalid,
+  LlmRefused,
+  LlmRequestRejected,
+  LlmResponseInvalid,
+  LlmTimeout,
+  LlmUnavailable,
+} from "./errors.js";
+export { addUsage, priceUsage, type PriceTable } from "./usage.js";
+export { extractJson } from "./structured.js";
+export type * from "./types.js";

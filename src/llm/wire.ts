@@ -1,0 +1,50 @@
+// What a provider's wire format must provide: where to POST, which headers, how to encode a request and
+// decode a response. The client adds transport, retries, usage and cost around it.
+import type { CompletionRequest, StopReason, ToolCall } from "./types.js";
+import type { Provider } from "./errors.js";
+
+export interface WireResult {
+  text: string;
+  toolCalls: ToolCall[];
+  stopReason: StopReason;
+  /** The provider's own words when it refused. */
+  refusalDetail?: string;
+  inputTokens: number;
+  outputTokens: number;
+  model: string;
+}
+
+export interface WireFormat {
+  provider: Provider;
+  defaultBaseUrl: string;
+  endpoint(baseUrl: string): string;
+  headers(apiKey: string | undefined): Record<string, string>;
+  body(request: CompletionRequest, model: string): unknown;
+  /** The decoded completion, or a sentence saying why the body is not one. */
+  parse(json: unknown, requestedModel: string): WireResult | string;
+}
+
+/** Append a path to a base URL, keeping its query (Azure-style `?api-version=`) and avoiding `//`. */
+export function joinUrl(baseUrl: string, path: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = url.pathname.replace(/\/+$/, "") + path;
+  return url.toString();
+}
+
+/** Tool arguments arrive as a JSON string (OpenAI) or an object (Anthropic, some compatible servers). */
+export function parseToolArguments(id: string, name: string, raw: unknown): ToolCall {
+  if (raw === undefined || raw === null || raw === "") return { id, name, arguments: {} };
+  if (typeof raw === "object" && !Array.isArray(raw)) return { id, name, arguments: raw as Record<string, unknown> };
+  if (typeof raw === "string") {
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        return { id, name, arguments: value as Record<string, unknown> };
+      }
+      return { id, name, arguments: {}, argumentsError: "The arguments must be a JSON object." };
+    } catch (err) {
+      return { id, name, arguments: {}, argumentsError: `The arguments are not valid JSON: ${(err as Error).message}` };
+    }
+  }
+  return { id, name, arguments: {}, argumentsError: "The arguments must be a JSON object." };
+}
