@@ -99,6 +99,10 @@ export interface WorkerOptions {
   maxFailures: number;
   /** Called once a job is marked failed for good, to report it on its issue. */
   onGiveUp?: (job: JobRecord, error: Error) => Promise<void>;
+  /** Delay before retry n is baseMs * 2^(n-1), capped at maxMs. Default 5 s, capped at 5 min. */
+  retryBackoffMs?: { baseMs: number; maxMs: number };
+  /** How often an idle worker looks for work when nothing wakes it. Default 500 ms. */
+  pollIntervalMs?: number;
 }
 
 export interface Worker {

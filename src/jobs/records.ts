@@ -1,0 +1,135 @@
+// Shared vocabulary of both job drivers: ids, abort reasons, error records, outcomes, backoff.
+import { randomBytes } from "node:crypto";
+import { AutofixError, isAutofixError } from "../errors.js";
+import type { JobOutcome, JobRecord, JobSpec } from "./types.js";
+
+/** The subset of pino both drivers log through (Probot's `app.log` fits). */
+export interface JobLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLog: JobLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+export const SUPERSEDED_REASON = "superseded by a newer trigger";
+export const DEFAULT_BACKOFF_MS = { baseMs: 5_000, maxMs: 300_000 };
+export const DEFAULT_POLL_INTERVAL_MS = 500;
+
+/** Sortable by creation time, safe as a BullMQ job id (no ':'), a file name and a URL segment. */
+export function newJobId(nowMs = Date.now()): string {
+  return `${nowMs.toString(36).padStart(9, "0")}-${randomBytes(6).toString("hex")}`;
+}
+
+export function newLeaseToken(): string {
+  return randomBytes(12).toString("hex");
+}
+
+export function backoffMs(failures: number, backoff = DEFAULT_BACKOFF_MS): number {
+  const exponent = Math.max(0, failures - 1);
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(exponent, 30));
+}
+
+/** Jobs without an installation (CLI runs) share one bucket for the per-installation cap. */
+export function installationBucket(spec: JobSpec): number {
+  return spec.installationId ?? -1;
+}
+
+/** Why a worker stopped a job on shutdown: not a failure, the job goes back to the queue. */
+export class WorkerStopping extends AutofixError {
+  constructor() {
+    super(
+      "JOB_RELEASED",
+      {
+        what: "The worker running this job is shutting down.",
+        why: "The job did not finish within the shutdown grace period.",
+        next: "Nothing: the job was put back in the queue and another worker resumes it at the step under way.",
+      },
+      { retryable: true },
+    );
+  }
+}
+
+/** Why a worker stopped a job whose lease another worker has taken over. */
+export class LeaseLost extends AutofixError {
+  constructor(jobId: string) {
+    super(
+      "JOB_LEASE_LOST",
+      {
+        what: "This worker lost its lease on the job.",
+        why: "It did not renew the lease in time (a stall or a lost connection), so another worker took the job over.",
+        next: "Nothing: the other worker resumes the job; this one stops without writing.",
+      },
+      { retryable: true, data: { jobId } },
+    );
+  }
+}
+
+export function storageUnavailable(driver: string, detail: string, cause?: unknown): AutofixError {
+  return new AutofixError(
+    "JOB_STORE_UNAVAILABLE",
+    {
+      what: `The job store (${driver}) cannot be used.`,
+      why: detail,
+      next:
+        driver === "sqlite"
+          ? "Point AUTOFIX_DATA_DIR at a writable directory, or set REDIS_URL to use Redis instead."
+          : "Check that REDIS_URL points at a running Redis server reachable from this machine.",
+    },
+    { retryable: true, cause },
+  );
+}
+
+/** Handlers may throw anything: strings, objects, undefined. Make it an Error to record and report. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === "string") return new Error(thrown);
+  let text: string;
+  try {
+    text = JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    text = String(thrown);
+  }
+  return new Error(`non-Error value thrown: ${text}`);
+}
+
+export function errorRecord(err: Error): { code: string; message: string } {
+  const code = isAutofixError(err)
+    ? err.code
+    : typeof (err as { code?: unknown }).code === "string"
+      ? String((err as { code?: unknown }).code)
+      : "UNEXPECTED_ERROR";
+  return { code, message: err.message.slice(0, 4_000) };
+}
+
+export function cancelledOutcome(reason: string): JobOutcome {
+  return {
+    kind: "cancelled",
+    message: `The job was cancelled: ${reason}. Add the label again or comment \`/autofix retry\` to start a new attempt.`,
+  };
+}
+
+export function failedOutcome(err: Error, failures: number): JobOutcome {
+  if (isAutofixError(err) && !err.retryable) return { kind: "error", message: err.message };
+  const tries = failures === 1 ? "once" : `${failures} times`;
+  return {
+    kind: "error",
+    message: `The job failed: ${err.message} It was tried ${tries}. Comment \`/autofix retry\` to try again.`,
+  };
+}
+
+export function newRecord(id: string, key: string, spec: JobSpec, nowIso: string): JobRecord {
+  return {
+    id,
+    key,
+    spec,
+    state: "queued",
+    claims: 0,
+    failures: 0,
+    steps: [],
+    progress: {},
+    createdAt: nowIso,
+    updatedAt: nowIso,
+  };
+}

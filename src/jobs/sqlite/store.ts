@@ -1,0 +1,286 @@
+// The embedded job store: every state change in one SQLite transaction, claims taken under BEGIN IMMEDIATE,
+// every write of a running job fenced by its lease token so a worker that lost its lease writes nothing.
+import Database from "better-sqlite3";
+import {
+  cancelledOutcome,
+  installationBucket,
+  newJobId,
+  newLeaseToken,
+  newRecord,
+  SUPERSEDED_REASON,
+  type JobLog,
+} from "../records.js";
+import type { Settlement } from "../runner.js";
+import { jobKey, type JobRecord, type JobSpec, type JobState, type StepRecord } from "../types.js";
+import { openSchema, rowToRecord, type JobRow } from "./schema.js";
+
+export type Heartbeat = { kind: "ok" } | { kind: "lost" } | { kind: "cancel"; reason: string };
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+export class SqliteJobStore {
+  readonly db: Database.Database;
+
+  constructor(
+    readonly path: string,
+    private readonly log: JobLog,
+  ) {
+    this.db = new Database(path);
+    openSchema(this.db, 10_000);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** A row that cannot be parsed still shows up (as failed, with why), so operators can see and clear it. */
+  private toRecord(row: JobRow): JobRecord {
+    try {
+      return rowToRecord(row);
+    } catch (err) {
+      this.log.error({ jobId: row.id, err }, "corrupt job row");
+      const match = /^([^/]+)\/(.+)#(\d+)$/.exec(row.key);
+      const now = new Date().toISOString();
+      return {
+        ...newRecord(row.id, row.key, {
+          repo: { owner: match?.[1] ?? "", repo: match?.[2] ?? "" },
+          issueNumber: Number(match?.[3] ?? 0),
+          trigger: "cli",
+          requestedBy: "",
+        }, row.created_at ?? now),
+        state: "failed",
+        error: { code: "JOB_RECORD_CORRUPT", message: (err as Error).message },
+      };
+    }
+  }
+
+  private row(id: string): JobRow | undefined {
+    return this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+  }
+
+  get(id: string): JobRecord | undefined {
+    const row = this.row(id);
+    return row ? this.toRecord(row) : undefined;
+  }
+
+  latest(key: string): JobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE key = ? ORDER BY seq DESC LIMIT 1").get(key) as
+      | JobRow
+      | undefined;
+    return row ? this.toRecord(row) : undefined;
+  }
+
+  list(states: JobState[] | undefined, limit: number): JobRecord[] {
+    const rows = (
+      states && states.length > 0
+        ? this.db
+            .prepare(`SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`)
+            .all(JSON.stringify(states), limit)
+        : this.db.prepare("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?").all(limit)
+    ) as JobRow[];
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  countSince(scope: { repo?: string } | { installationId?: number }, sinceMs: number): number {
+    if ("repo" in scope && scope.repo !== undefined) {
+      return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE repo = ? AND created_ms >= ?").get(scope.repo, sinceMs) as { n: number }).n;
+    }
+    if ("installationId" in scope && scope.installationId !== undefined) {
+      return (
+        this.db
+          .prepare("SELECT COUNT(*) AS n FROM jobs WHERE installation_id = ? AND created_ms >= ?")
+          .get(scope.installationId, sinceMs) as { n: number }
+      ).n;
+    }
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE created_ms >= ?").get(sinceMs) as { n: number }).n;
+  }
+
+  /** Cancels the key's queued job now; asks its running job to stop (returned so the caller can abort it). */
+  private cancelActive(key: string, reason: string, nowIso: string): { record?: JobRecord; runningId?: string } {
+    const row = this.db
+      .prepare("SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1")
+      .get(key) as JobRow | undefined;
+    if (!row) return {};
+    if (row.state === "queued") {
+      this.db
+        .prepare(
+          `UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`,
+        )
+        .run(reason, json(cancelledOutcome(reason)), nowIso, nowIso, row.id);
+      return { record: this.get(row.id) };
+    }
+    this.db
+      .prepare(`UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`)
+      .run(reason, nowIso, row.id);
+    return { record: this.get(row.id), runningId: row.id };
+  }
+
+  enqueue(spec: JobSpec): { job: JobRecord; created: boolean; runningId?: string } {
+    const tx = this.db.transaction(() => {
+      if (spec.deliveryId) {
+        const seen = this.db.prepare("SELECT job_id FROM deliveries WHERE delivery_id = ?").get(spec.deliveryId) as
+          | { job_id: string }
+          | undefined;
+        const existing = seen ? this.get(seen.job_id) : undefined;
+        if (existing) return { job: existing, created: false };
+      }
+      const nowMs = Date.now();
+      const nowIso = new Date(nowMs).toISOString();
+      const key = jobKey(spec.repo, spec.issueNumber);
+      const { runningId } = this.cancelActive(key, SUPERSEDED_REASON, nowIso);
+      const record = newRecord(newJobId(nowMs), key, spec, nowIso);
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, key, repo, installation_id, state, spec, created_ms, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        )
+        .run(record.id, key, `${spec.repo.owner}/${spec.repo.repo}`, spec.installationId ?? null, JSON.stringify(spec), nowMs, nowIso, nowIso);
+      if (spec.deliveryId) {
+        this.db
+          .prepare("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)")
+          .run(spec.deliveryId, record.id, nowMs);
+      }
+      return { job: record, created: true, runningId };
+    });
+    return tx.immediate();
+  }
+
+  cancel(key: string, reason: string): { record?: JobRecord; runningId?: string } {
+    return this.db.transaction(() => this.cancelActive(key, reason, new Date().toISOString())).immediate();
+  }
+
+  /** Jobs whose worker stopped renewing go back to the queue (or end cancelled, if a cancel was asked). */
+  private reclaimExpired(nowMs: number, nowIso: string): void {
+    const expired = this.db
+      .prepare(
+        `SELECT j.id, j.cancel_requested, j.cancel_reason FROM jobs j LEFT JOIN leases l ON l.job_id = j.id
+         WHERE j.state = 'running' AND (l.expires_ms IS NULL OR l.expires_ms < ?)`,
+      )
+      .all(nowMs) as { id: string; cancel_requested: number; cancel_reason: string | null }[];
+    for (const job of expired) {
+      this.db.prepare("DELETE FROM leases WHERE job_id = ?").run(job.id);
+      if (job.cancel_requested) {
+        const reason = job.cancel_reason ?? "the job was stopped";
+        this.db
+          .prepare(`UPDATE jobs SET state='cancelled', outcome=?, updated_at=?, finished_at=? WHERE id=?`)
+          .run(json(cancelledOutcome(reason)), nowIso, nowIso, job.id);
+      } else {
+        this.db.prepare(`UPDATE jobs SET state='queued', run_after_ms=0, updated_at=? WHERE id=?`).run(nowIso, job.id);
+        this.log.warn({ jobId: job.id }, "job lease expired; the job goes back to the queue to be resumed");
+      }
+    }
+  }
+
+  claim(workerId: string, saturatedBuckets: number[], leaseMs: number): { job: JobRecord; token: string } | undefined {
+    const tx = this.db.transaction(() => {
+      const nowMs = Date.now();
+      const nowIso = new Date(nowMs).toISOString();
+      this.reclaimExpired(nowMs, nowIso);
+      // Bounded: each corrupt candidate is marked failed, so the next pass sees a different row.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const row = this.db
+          .prepare(
+            `SELECT * FROM jobs WHERE state = 'queued' AND run_after_ms <= ?
+               AND key NOT IN (SELECT key FROM jobs WHERE state = 'running')
+               AND COALESCE(installation_id, -1) NOT IN (SELECT value FROM json_each(?))
+             ORDER BY seq LIMIT 1`,
+          )
+          .get(nowMs, JSON.stringify(saturatedBuckets)) as JobRow | undefined;
+        if (!row) return undefined;
+        let job: JobRecord;
+        try {
+          job = rowToRecord(row);
+          installationBucket(job.spec);
+        } catch (err) {
+          this.log.error({ jobId: row.id, err }, "corrupt job row; marking it failed");
+          this.db
+            .prepare(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`)
+            .run(
+              json({ code: "JOB_RECORD_CORRUPT", message: (err as Error).message }),
+              json({ kind: "error", message: `The job's stored record is unreadable: ${(err as Error).message}` }),
+              nowIso,
+              nowIso,
+              row.id,
+            );
+          continue;
+        }
+        const token = newLeaseToken();
+        this.db.prepare(`UPDATE jobs SET state='running', claims=claims+1, updated_at=? WHERE id=?`).run(nowIso, row.id);
+        this.db
+          .prepare("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)")
+          .run(row.id, workerId, token, nowMs + leaseMs);
+        return { job: { ...job, state: "running" as const, claims: job.claims + 1, updatedAt: nowIso }, token };
+      }
+      return undefined;
+    });
+    return tx.immediate();
+  }
+
+  heartbeat(jobId: string, token: string, leaseMs: number): Heartbeat {
+    const renewed = this.db
+      .prepare("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?")
+      .run(Date.now() + leaseMs, jobId, token);
+    if (renewed.changes === 0) return { kind: "lost" };
+    const row = this.db.prepare("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
+      | { cancel_requested: number; cancel_reason: string | null }
+      | undefined;
+    if (!row) return { kind: "lost" };
+    if (row.cancel_requested) return { kind: "cancel", reason: row.cancel_reason ?? "the job was stopped" };
+    return { kind: "ok" };
+  }
+
+  private fenced(jobId: string, token: string, sql: string, ...params: unknown[]): boolean {
+    return this.db
+      .transaction(() => {
+        const lease = this.db.prepare("SELECT token FROM leases WHERE job_id = ?").get(jobId) as
+          | { token: string }
+          | undefined;
+        if (lease?.token !== token) return false;
+        this.db.prepare(sql).run(...params);
+        return true;
+      })
+      .immediate();
+  }
+
+  saveSteps(jobId: string, token: string, steps: StepRecord[]): boolean {
+    const nowIso = new Date().toISOString();
+    return this.fenced(jobId, token, "UPDATE jobs SET steps=?, updated_at=? WHERE id=?", JSON.stringify(steps), nowIso, jobId);
+  }
+
+  saveProgress(jobId: string, token: string, progress: JobRecord["progress"]): boolean {
+    const nowIso = new Date().toISOString();
+    return this.fenced(jobId, token, "UPDATE jobs SET progress=?, updated_at=? WHERE id=?", JSON.stringify(progress), nowIso, jobId);
+  }
+
+  settle(jobId: string, token: string, s: Settlement): boolean {
+    const nowIso = new Date().toISOString();
+    return this.db
+      .transaction(() => {
+        const lease = this.db.prepare("SELECT token FROM leases WHERE job_id = ?").get(jobId) as { token: string } | undefined;
+        if (lease?.token !== token) return false;
+        this.db.prepare("DELETE FROM leases WHERE job_id = ?").run(jobId);
+        const asked = this.db.prepare("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
+          | { cancel_requested: number; cancel_reason: string | null }
+          | undefined;
+        // A job that was asked to stop never goes back to the queue, whatever ended its run.
+        if (s.state === "queued" && asked?.cancel_requested) {
+          const reason = asked.cancel_reason ?? "the job was stopped";
+          s = { state: "cancelled", outcome: cancelledOutcome(reason), failures: s.failures, error: s.error };
+        }
+        if (s.state === "queued") {
+          this.db
+            .prepare(`UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`)
+            .run(s.runAfterMs, s.failures, json(s.error), nowIso, jobId);
+        } else {
+          this.db
+            .prepare(
+              `UPDATE jobs SET state=?, outcome=?, failures=?, error=COALESCE(?, error),
+                 cancel_reason=COALESCE(?, cancel_reason), updated_at=?, finished_at=? WHERE id=?`,
+            )
+            .run(s.state, json(s.outcome), s.failures, json(s.error), s.cancelReason ?? null, nowIso, nowIso, jobId);
+        }
+        return true;
+      })
+      .immediate();
+  }
+}

@@ -1,0 +1,125 @@
+// Shared helpers for job-queue tests: one definition per driver (so every behaviour is checked against
+// SQLite and BullMQ alike), bounded waiting, and job specs.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createJobQueue } from "../../src/jobs/index.js";
+import type { JobQueue, JobSpec, WorkerOptions } from "../../src/jobs/types.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "./redis.js";
+
+export type DriverName = "sqlite" | "bullmq";
+
+/** Where a driver keeps its state: enough for another process to open the same queue. */
+export interface QueueLocation {
+  driver: DriverName;
+  dataDir: string;
+  redisUrl?: string;
+  redisPrefix?: string;
+}
+
+export async function openQueue(location: QueueLocation): Promise<JobQueue> {
+  return createJobQueue(
+    { AUTOFIX_DATA_DIR: location.dataDir, REDIS_URL: location.driver === "bullmq" ? location.redisUrl : undefined },
+    { redisPrefix: location.redisPrefix },
+  );
+}
+
+/** Starts (once per test file) what a driver needs, and hands out a fresh location per test. */
+export class DriverFixture {
+  private redis?: TestRedis;
+  private readonly dirs: string[] = [];
+  private readonly queues: JobQueue[] = [];
+
+  constructor(readonly driver: DriverName) {}
+
+  async setup(): Promise<void> {
+    if (this.driver === "bullmq") this.redis = await startTestRedis();
+  }
+
+  location(): QueueLocation {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "autofix-jobs-"));
+    this.dirs.push(dataDir);
+    return { driver: this.driver, dataDir, redisUrl: this.redis?.url, redisPrefix: uniquePrefix(this.driver) };
+  }
+
+  /** A queue at `location` that is closed when the fixture is torn down. */
+  async open(location: QueueLocation): Promise<JobQueue> {
+    const queue = await openQueue(location);
+    this.queues.push(queue);
+    return queue;
+  }
+
+  async closeQueues(): Promise<void> {
+    const queues = this.queues.splice(0);
+    await Promise.all(queues.map((q) => q.close().catch(() => {})));
+  }
+
+  async teardown(): Promise<void> {
+    await this.closeQueues();
+    await this.redis?.stop();
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `check` until it returns a truthy value; bounded by timeoutMs. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+export function issueSpec(issueNumber: number, overrides: Partial<JobSpec> = {}): JobSpec {
+  return {
+    repo: { owner: "octo", repo: "widgets" },
+    issueNumber,
+    installationId: 1,
+    trigger: "label",
+    requestedBy: "maintainer",
+    ...overrides,
+  };
+}
+
+/** Worker options scaled for tests: short leases, fast polling, millisecond backoff. */
+export function testWorkerOptions(handler: WorkerOptions["handler"], overrides: Partial<WorkerOptions> = {}): WorkerOptions {
+  return {
+    handler,
+    concurrency: 4,
+    perInstallation: 4,
+    leaseMs: 1_500,
+    maxFailures: 3,
+    pollIntervalMs: 50,
+    retryBackoffMs: { baseMs: 100, maxMs: 400 },
+    ...overrides,
+  };
+}
+
+/** A promise with its resolver, for handlers that wait until the test lets them finish. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+export function abortable(signal: AbortSignal, ms = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
