@@ -1,0 +1,105 @@
+// Prometheus metrics of autofix on a registry of its own (never prom-client's global one, so an
+// embedding process's metrics and ours cannot collide), and the small API the pipeline calls.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { GateName, GateStatus } from "../pipeline/gates/types.js";
+import type { JobQueue, OutcomeKind } from "../jobs/types.js";
+
+export type LlmRole = "agent" | "judge";
+
+export interface Metrics {
+  readonly registry: Registry;
+  recordJobOutcome(kind: OutcomeKind): void;
+  recordGate(gate: GateName, status: GateStatus): void;
+  /** `step` may carry its attempt suffix ("agent-2"); it is dropped so attempts share one series. */
+  observeStep(step: string, seconds: number): void;
+  addTokens(role: LlmRole, input: number, output: number): void;
+  addCost(role: LlmRole, usd: number): void;
+  /** The queue whose depth and running jobs are read on each scrape. */
+  watchQueue(queue: JobQueue): void;
+}
+
+/** Up to an hour: spawns take seconds, agents and gate commands minutes. */
+const stepBucketsSeconds = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+/** Far above any real queue; list() is the only count the JobQueue contract offers. */
+const countLimit = 100_000;
+
+export function stepFamily(step: string): string {
+  return step.replace(/-\d+$/, "");
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  let watched: JobQueue | undefined;
+
+  const jobs = new Counter({
+    name: "autofix_jobs_total",
+    help: "Finished jobs by outcome.",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const gates = new Counter({
+    name: "autofix_gate_results_total",
+    help: "Gate verdicts by gate and result.",
+    labelNames: ["gate", "result"] as const,
+    registers: [registry],
+  });
+  const steps = new Histogram({
+    name: "autofix_step_duration_seconds",
+    help: "Duration of pipeline steps, by step name without the attempt suffix.",
+    labelNames: ["step"] as const,
+    buckets: stepBucketsSeconds,
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: "autofix_llm_tokens_total",
+    help: "LLM tokens by role (agent, judge) and direction (input, output).",
+    labelNames: ["role", "direction"] as const,
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: "autofix_llm_cost_usd_total",
+    help: "LLM spend in US dollars by role, where a price table is configured.",
+    labelNames: ["role"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "autofix_queue_depth",
+    help: "Jobs waiting for a worker, read from the job store on scrape.",
+    registers: [registry],
+    async collect() {
+      if (watched) this.set((await watched.list({ states: ["queued"], limit: countLimit })).length);
+    },
+  });
+  new Gauge({
+    name: "autofix_jobs_running",
+    help: "Jobs a worker is running now, read from the job store on scrape.",
+    registers: [registry],
+    async collect() {
+      if (watched) this.set((await watched.list({ states: ["running"], limit: countLimit })).length);
+    },
+  });
+
+  // Counters reject negative increments by throwing; a bad number from a provider must not fail a job.
+  const nonNegative = (n: number) => (Number.isFinite(n) && n > 0 ? n : 0);
+
+  return {
+    registry,
+    recordJobOutcome: (kind) => jobs.inc({ outcome: kind }),
+    recordGate: (gate, status) => gates.inc({ gate, result: status }),
+    observeStep: (step, seconds) => {
+      if (Number.isFinite(seconds) && seconds >= 0) steps.observe({ step: stepFamily(step) }, seconds);
+    },
+    addTokens: (role, input, output) => {
+      tokens.inc({ role, direction: "input" }, nonNegative(input));
+      tokens.inc({ role, direction: "output" }, nonNegative(output));
+    },
+    addCost: (role, usd) => cost.inc({ role }, nonNegative(usd)),
+    watchQueue: (queue) => {
+      watched = queue;
+    },
+  };
+}
+
+/** The process's metrics: the pipeline records here, `/metrics` serves this registry. */
+export const metrics: Metrics = createMetrics();
