@@ -1,0 +1,168 @@
+// The delta: the agent's change, computed from the filesystem against the baseline's git objects.
+// Cost grows with the change: every file is lstat'ed, but only files whose stat differs from the snapshot
+// taken at checkout are read and hashed. Text files carry a unified patch; binaries and symlinks never do.
+import { readFile, readlink } from "node:fs/promises";
+import path from "node:path";
+import type { Stats } from "node:fs";
+import { assertSpawn } from "./spawn.js";
+import { blobOid, forEachLimited, readBlob } from "./gitObjects.js";
+import { storeAt, type ObjectStore } from "./objectCache.js";
+import { readSpawnState, writeSpawnFindings, type StatRow } from "./spawnState.js";
+import { toolFileMatcher } from "./toolFiles.js";
+import { walkTree } from "./treeWalk.js";
+import { isBinary, textPatch } from "./textPatch.js";
+import type { Baseline, Delta, FileChange, GitMode, Spawn } from "./types.js";
+
+export interface DeltaOptions {
+  /** Extra agent tool-file globs (picomatch), on top of DEFAULT_TOOL_FILES. */
+  toolFiles?: string[];
+}
+
+export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: DeltaOptions = {}): Promise<Delta> {
+  await assertSpawn(spawn);
+  const state = await readSpawnState(spawn);
+  const store = storeAt(state.storeGitdir, state.local);
+  const isToolFile = toolFileMatcher(opts.toolFiles ?? []);
+  const trackedFiles = new Set<string>();
+  const gitlinkPaths = new Set<string>();
+  for (const [p, entry] of Object.entries(baseline.files)) {
+    if (entry.mode === "160000") gitlinkPaths.add(p);
+    else trackedFiles.add(p);
+  }
+  const walked = await walkTree({
+    root: spawn.dir,
+    trackedFiles,
+    gitlinkPaths,
+    ignoreRules: await baselineIgnoreRules(store, baseline),
+    isToolFile,
+  });
+
+  const excluded = [...walked.excluded];
+  const candidates: { path: string; stats: Stats | undefined }[] = [];
+  const hardlinked: string[] = [];
+  for (const [p, { stats }] of walked.entries) {
+    const row = state.stat[p];
+    if (row && baseline.files[p] && statUnchanged(row, stats)) continue;
+    if (stats.isFile() && stats.nlink > 1) hardlinked.push(p);
+    candidates.push({ path: p, stats });
+  }
+  for (const [p, entry] of Object.entries(baseline.files)) {
+    if (entry.mode === "160000" || walked.entries.has(p)) continue;
+    candidates.push({ path: p, stats: undefined });
+  }
+
+  const files: FileChange[] = [];
+  let touched = 0;
+  await forEachLimited(candidates, 32, async ({ path: p, stats }) => {
+    const before = baseline.files[p];
+    const change = stats ? await describeWritten(spawn.dir, p, stats, before, store) : await describeDeleted(p, before!, store);
+    if (!change) {
+      touched++;
+      return;
+    }
+    if (before && isToolFile(p)) {
+      excluded.push({ path: p, reason: "tool-file" });
+      return;
+    }
+    files.push(change);
+  });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  excluded.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await writeSpawnFindings(spawn, { hardlinked });
+
+  return {
+    baseSha: baseline.baseSha,
+    files,
+    stats: {
+      filesAdded: files.filter((f) => f.kind === "add").length,
+      filesModified: files.filter((f) => f.kind === "modify").length,
+      filesDeleted: files.filter((f) => f.kind === "delete").length,
+      linesAdded: files.reduce((n, f) => n + f.linesAdded, 0),
+      linesDeleted: files.reduce((n, f) => n + f.linesDeleted, 0),
+      bytesWritten: files.reduce((n, f) => n + (f.kind === "delete" ? 0 : f.size), 0),
+    },
+    excluded,
+    touchedButRestored: files.length === 0 && touched > 0,
+  };
+}
+
+function statUnchanged(row: StatRow, stats: Stats): boolean {
+  const [size, mtimeMs, ctimeMs, ino, mode] = row;
+  return stats.size === size && stats.mtimeMs === mtimeMs && stats.ctimeMs === ctimeMs && stats.ino === ino && stats.mode === mode;
+}
+
+function modeOf(stats: Stats): GitMode {
+  if (stats.isSymbolicLink()) return "120000";
+  return stats.mode & 0o111 ? "100755" : "100644";
+}
+
+/** A file present on disk: undefined when it is byte- and mode-identical to the baseline. */
+async function describeWritten(
+  root: string,
+  p: string,
+  stats: Stats,
+  before: { oid: string; mode: GitMode } | undefined,
+  store: ObjectStore,
+): Promise<FileChange | undefined> {
+  const abs = path.join(root, p);
+  const newMode = modeOf(stats);
+  const linkTarget = newMode === "120000" ? await readlink(abs) : undefined;
+  const content = linkTarget !== undefined ? Buffer.from(linkTarget, "utf8") : await readFile(abs);
+  const newOid = blobOid(content);
+  if (before && before.oid === newOid && before.mode === newMode) return undefined;
+
+  const change: FileChange = {
+    path: p,
+    kind: before ? "modify" : "add",
+    oldMode: before?.mode,
+    newMode,
+    oldOid: before?.oid,
+    newOid,
+    binary: false,
+    linkTarget,
+    contentBase64: content.toString("base64"),
+    size: content.byteLength,
+    linesAdded: 0,
+    linesDeleted: 0,
+  };
+  if (linkTarget !== undefined || before?.mode === "120000") return change;
+  if (before && before.oid === newOid) return change; // mode change only: no patch
+  const old = before ? await readBlob(store, before.oid) : Buffer.alloc(0);
+  if (isBinary(content) || isBinary(old)) {
+    change.binary = true;
+    return change;
+  }
+  Object.assign(change, textPatch(p, before ? old : undefined, content));
+  return change;
+}
+
+async function describeDeleted(p: string, before: { oid: string; mode: GitMode }, store: ObjectStore): Promise<FileChange> {
+  const change: FileChange = {
+    path: p,
+    kind: "delete",
+    oldMode: before.mode,
+    oldOid: before.oid,
+    binary: false,
+    size: 0,
+    linesAdded: 0,
+    linesDeleted: 0,
+  };
+  if (before.mode === "120000") return change;
+  const old = await readBlob(store, before.oid);
+  if (isBinary(old)) {
+    change.binary = true;
+    return change;
+  }
+  Object.assign(change, textPatch(p, old, undefined));
+  return change;
+}
+
+async function baselineIgnoreRules(store: ObjectStore, baseline: Baseline): Promise<Map<string, string>> {
+  const rules = new Map<string, string>();
+  for (const [p, entry] of Object.entries(baseline.files)) {
+    if (path.posix.basename(p) !== ".gitignore" || entry.mode === "120000") continue;
+    const dir = path.posix.dirname(p);
+    rules.set(dir === "." ? "" : `${dir}/`, (await readBlob(store, entry.oid)).toString("utf8"));
+  }
+  return rules;
+}

@@ -1,0 +1,207 @@
+// Materializes a job's spawn: a private working copy of one pinned commit, built in a temp sibling
+// directory and renamed into place, so a retry or a crash mid-way always ends with one clean spawn.
+// Sync is disabled by construction: `.git` holds no remote, no credential, and HEAD is a bare sha.
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { throwIfAborted } from "../errors.js";
+import { SpawnTampered } from "./engineErrors.js";
+import { fingerprintGitDir } from "./gitDirFingerprint.js";
+import { forEachLimited, listCommitFiles, readBlob } from "./gitObjects.js";
+import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
+import { STATE_DIR, removeSpawnState, writeSpawnState, type StatRow } from "./spawnState.js";
+import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
+
+export const MARKER_FILE = "autofix-spawn.json";
+const WRITE_CONCURRENCY = 48;
+
+export interface MaterializeOptions {
+  jobId: string;
+  source: RepoSource;
+  baseRef: string;
+  workRoot: string;
+  cacheRoot: string;
+  signal?: AbortSignal;
+}
+
+/** A directory name for a job id: safe characters only, with a hash suffix when anything was replaced. */
+export function spawnDirName(jobId: string): string {
+  const safe = jobId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 100);
+  if (safe === jobId && safe.length > 0) return safe;
+  return `${safe}-${createHash("sha256").update(jobId).digest("hex").slice(0, 10)}`;
+}
+
+export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
+  const { jobId, source, baseRef, workRoot, cacheRoot, signal } = opts;
+  const dirName = spawnDirName(jobId);
+  const dir = path.join(path.resolve(workRoot), dirName);
+  await mkdir(path.dirname(dir), { recursive: true });
+  await removeDebris(path.dirname(dir), dirName);
+
+  const store = await openObjectStore(source, path.resolve(cacheRoot));
+  const baseSha = await resolveBase(store, source, baseRef, signal);
+  throwIfAborted(signal);
+
+  const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
+  try {
+    const stat = await checkout(store, baseSha, building, signal);
+    const marker: SpawnMarker = { jobId, baseSha, baseRef, sync: "none", createdAt: new Date().toISOString() };
+    await writeGitDir(building, store, baseSha, marker);
+    const gitDir = await fingerprintGitDir(path.join(building, ".git"));
+    await replaceDir(building, dir);
+    await writeSpawnState(dir, {
+      jobId,
+      baseSha,
+      storeGitdir: store.gitdir,
+      local: store.local,
+      takenAtMs: Date.now(),
+      stat,
+      gitDir,
+    });
+  } catch (err) {
+    await rm(building, { recursive: true, force: true });
+    throw err;
+  }
+  // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than
+  // the checkout, or a same-size edit could look unchanged to the stat snapshot.
+  await new Promise((r) => setTimeout(r, 15));
+  return { jobId, dir, baseRef, baseSha };
+}
+
+/** Writes every file of the commit with plain fs, in parallel, and returns their lstat snapshot. */
+async function checkout(store: ObjectStore, baseSha: string, root: string, signal?: AbortSignal): Promise<Record<string, StatRow>> {
+  const files = await listCommitFiles(store, baseSha);
+  const paths = Object.keys(files);
+  const dirs = new Set<string>();
+  for (const p of paths) dirs.add(path.posix.dirname(p));
+  await mkdir(root, { recursive: true });
+  // Creating only the leaves is enough (recursive mkdir makes the parents), sorted so parents come first.
+  await forEachLimited([...dirs].sort(), 16, async (d) => {
+    if (d !== ".") await mkdir(path.join(root, d), { recursive: true });
+  });
+  const stat: Record<string, StatRow> = {};
+  await forEachLimited(paths, WRITE_CONCURRENCY, async (rel) => {
+    throwIfAborted(signal);
+    const { oid, mode } = files[rel];
+    const abs = path.join(root, rel);
+    if (mode === "160000") {
+      // A submodule is an empty directory in a fresh checkout, as git leaves it.
+      await mkdir(abs, { recursive: true });
+      return;
+    }
+    const content = await readBlob(store, oid);
+    if (mode === "120000") await symlink(content.toString("utf8"), abs);
+    else {
+      await writeFile(abs, content, { mode: mode === "100755" ? 0o755 : 0o644 });
+      if (mode === "100755") await chmod(abs, 0o755);
+    }
+    const info = await lstat(abs);
+    stat[rel] = [info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode];
+  });
+  return stat;
+}
+
+async function writeGitDir(root: string, store: ObjectStore, baseSha: string, marker: SpawnMarker): Promise<void> {
+  const gitDir = path.join(root, ".git");
+  await mkdir(path.join(gitDir, "refs", "heads"), { recursive: true });
+  await mkdir(path.join(gitDir, "refs", "tags"), { recursive: true });
+  await mkdir(path.join(gitDir, "objects", "info"), { recursive: true });
+  // Detached HEAD on the pinned sha, no [remote] section: nothing can fetch into this spawn.
+  await writeFile(path.join(gitDir, "HEAD"), `${baseSha}\n`);
+  await writeFile(
+    path.join(gitDir, "config"),
+    "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = false\n",
+  );
+  // Lets native git in the spawn (an agent running `git log`) read history without copying objects.
+  await writeFile(path.join(gitDir, "objects", "info", "alternates"), `${path.join(store.gitdir, "objects")}\n`);
+  if (!store.local) await writeFile(path.join(gitDir, "shallow"), `${baseSha}\n`);
+  await writeFile(path.join(gitDir, MARKER_FILE), JSON.stringify(marker, null, 2) + "\n");
+}
+
+async function replaceDir(building: string, dir: string): Promise<void> {
+  const trash = path.join(path.dirname(dir), `.trash-${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
+  let moved = false;
+  try {
+    await rename(dir, trash);
+    moved = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await rename(building, dir);
+  if (moved) await rm(trash, { recursive: true, force: true });
+}
+
+/** Leftovers of an interrupted materialization of this job (temp build dirs, half-deleted old spawns). */
+async function removeDebris(workRoot: string, dirName: string): Promise<void> {
+  const entries = await readdir(workRoot).catch(() => [] as string[]);
+  await Promise.all(
+    entries
+      .filter((e) => debrisOwner(e) === dirName)
+      .map((e) => rm(path.join(workRoot, e), { recursive: true, force: true })),
+  );
+}
+
+function debrisOwner(entry: string): string | undefined {
+  const match = /^\.(?:tmp|trash)-(.+)-[0-9a-f]{8}$/.exec(entry);
+  return match?.[1];
+}
+
+const markerSchema = z.object({
+  jobId: z.string(),
+  baseSha: z.string(),
+  baseRef: z.string(),
+  sync: z.literal("none"),
+  createdAt: z.string(),
+});
+
+export async function readMarker(dir: string): Promise<SpawnMarker | undefined> {
+  try {
+    return markerSchema.parse(JSON.parse(await readFile(path.join(dir, ".git", MARKER_FILE), "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every step after materialization calls this: the spawn must still be the one made for this job. */
+export async function assertSpawn(spawn: Spawn): Promise<void> {
+  const marker = await readMarker(spawn.dir);
+  if (!marker) throw new SpawnTampered(spawn.dir, "Its marker .git/autofix-spawn.json is missing or unreadable.");
+  if (marker.jobId !== spawn.jobId) throw new SpawnTampered(spawn.dir, `Its marker names job ${marker.jobId}, not ${spawn.jobId}.`);
+  if (marker.baseSha !== spawn.baseSha) {
+    throw new SpawnTampered(spawn.dir, `Its marker pins ${marker.baseSha}, not the recorded base ${spawn.baseSha}.`);
+  }
+}
+
+export async function removeSpawn(spawn: Spawn): Promise<void> {
+  await rm(spawn.dir, { recursive: true, force: true });
+  await removeSpawnState(spawn.dir);
+}
+
+/** Removes spawns (and interrupted builds) under workRoot whose job is not in keepJobIds; returns removed paths. */
+export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>): Promise<string[]> {
+  const root = path.resolve(workRoot);
+  const keepDirs = new Set([...keepJobIds].map(spawnDirName));
+  const removed: string[] = [];
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name === STATE_DIR) continue;
+    const abs = path.join(root, entry.name);
+    const owner = debrisOwner(entry.name);
+    if (owner !== undefined) {
+      if (!keepDirs.has(owner)) {
+        await rm(abs, { recursive: true, force: true });
+        removed.push(abs);
+      }
+      continue;
+    }
+    // Only directories that carry our marker are spawns; anything else under workRoot is left alone.
+    const marker = await readMarker(abs);
+    if (!marker || keepJobIds.has(marker.jobId)) continue;
+    await rm(abs, { recursive: true, force: true });
+    await removeSpawnState(abs);
+    removed.push(abs);
+  }
+  return removed;
+}
+export { applyDelta } from "./applyDelta.js";
