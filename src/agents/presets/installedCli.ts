@@ -1,0 +1,140 @@
+// Where an agent CLI is installed and which version it is, found without running it in the spawn:
+// the presets use this to refuse an untested version and to show the sandbox the install directory.
+import { execFileSync } from "node:child_process";
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { AutofixError } from "../../errors.js";
+
+export interface InstalledCli {
+  /** The program as found on PATH (may be a symlink, e.g. node_modules/.bin/codex). */
+  binPath: string;
+  /** Its version, from the npm package that ships it or else from `--version`. */
+  version?: string;
+  /** Host directories the sandbox must show read-only so the CLI can start (empty under system dirs). */
+  readOnlyPaths: string[];
+}
+
+/** Directories bubblewrap always shows; an install below them needs no extra mount. */
+const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/opt"];
+
+export function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+export function findOnPath(program: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(":")) {
+    if (!dir) continue;
+    const candidate = path.join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** The npm package directory holding `file`, by walking up to a package.json with the expected name. */
+function packageDir(file: string, packageName: string): string | undefined {
+  let dir = path.dirname(file);
+  for (let depth = 0; depth < 8 && dir !== path.dirname(dir); depth++) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === packageName) return dir;
+      } catch {
+        // an unreadable manifest is not ours
+      }
+    }
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+function versionFromCli(binPath: string, searchPath: string): string | undefined {
+  try {
+    const out = execFileSync(binPath, ["--version"], {
+      env: { PATH: searchPath },
+      encoding: "utf8",
+      timeout: 10_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return /\d+\.\d+\.\d+/.exec(out)?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+export function locateCli(program: string, packageName: string, searchPath: string): InstalledCli | undefined {
+  const binPath = findOnPath(program, searchPath);
+  if (!binPath) return undefined;
+  const real = realpathSync(binPath);
+  const pkgDir = packageDir(real, packageName);
+  let version: string | undefined;
+  const mounts = [path.dirname(binPath)];
+  if (pkgDir) {
+    version = (JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version?: string }).version;
+    // The whole node_modules: the wrapper package finds its platform package (the native binary) beside it.
+    const at = pkgDir.lastIndexOf("/node_modules/");
+    mounts.push(at >= 0 ? pkgDir.slice(0, at + "/node_modules".length) : pkgDir);
+  } else {
+    version = versionFromCli(binPath, searchPath);
+    mounts.push(path.dirname(real));
+  }
+  const readOnlyPaths = [...new Set(mounts)].filter((p) => !systemDirs.some((s) => isWithin(p, s)));
+  return { binPath, version, readOnlyPaths };
+}
+
+export class AgentCliMissing extends AutofixError {
+  constructor(preset: string, program: string, installHint: string) {
+    super(
+      "AGENT_CLI_MISSING",
+      {
+        what: `The ${preset} agent could not start: ${program} not found on PATH.`,
+        why: `The repository's config chose the ${preset} preset, which runs the ${program} program installed on the autofix host.`,
+        next: `Install it with \`${installHint}\` (or put its directory on the agent's PATH), then retry.`,
+      },
+      { data: { preset, program } },
+    );
+  }
+}
+
+export class AgentCliUntested extends AutofixError {
+  constructor(preset: string, program: string, found: string, tested: string, installHint: string, allowSetting: string) {
+    super(
+      "AGENT_CLI_UNTESTED",
+      {
+        what: `The ${preset} agent was not started: ${program} ${found} is installed, but autofix is tested with ${tested}.`,
+        why: `${program}'s flags and output change between releases; an untested version can exit 0 having edited nothing, or report wrongly.`,
+        next: `Install the tested version with \`${installHint}\`, or set ${allowSetting}=true to run ${found} anyway.`,
+      },
+      { data: { preset, program, found, tested } },
+    );
+  }
+}
+
+/** Locate the CLI and hold it to the tested version unless the operator allowed others. */
+export function requireCli(opts: {
+  preset: string;
+  program: string;
+  packageName: string;
+  testedVersion: string;
+  installHint: string;
+  allowSetting: string;
+  allowUntested: boolean;
+  searchPath: string;
+}): InstalledCli {
+  const cli = locateCli(opts.program, opts.packageName, opts.searchPath);
+  if (!cli) throw new AgentCliMissing(opts.preset, opts.program, opts.installHint);
+  if (!opts.allowUntested && cli.version !== opts.testedVersion) {
+    throw new AgentCliUntested(opts.preset, opts.program, cli.version ?? "of unknown version", opts.testedVersion, opts.installHint, opts.allowSetting);
+  }
+  return cli;
+}
+
+/** An operator's boolean setting: "true" or "1". */
+export function isTrue(value: string | undefined): boolean {
+  return value === "true" || value === "1";
+}

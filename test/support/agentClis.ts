@@ -1,0 +1,149 @@
+// Finds the pinned agent CLIs for tests: .ci/run installs them into .tools/ (npm i --prefix .tools).
+// A missing or wrong-version CLI fails the test with the command that installs it; never a silent skip.
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { findOnPath, locateCli } from "../../src/agents/presets/installedCli.js";
+import { claudeCodeTestedVersion } from "../../src/agents/presets/claudeCode.js";
+import { codexTestedVersion } from "../../src/agents/presets/codex.js";
+import { gitAsync, tempDir, writeFiles } from "./repoBuilder.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const toolsBinDir = path.join(repoRoot, ".tools", "node_modules", ".bin");
+
+const pinned = {
+  claude: { packageName: "@anthropic-ai/claude-code", version: claudeCodeTestedVersion },
+  codex: { packageName: "@openai/codex", version: codexTestedVersion },
+} as const;
+
+export interface PinnedCli {
+  /** Directory to put first on the agent's PATH. */
+  binDir: string;
+  binPath: string;
+  version: string;
+}
+
+export function installCommand(): string {
+  const specs = Object.values(pinned).map((p) => `${p.packageName}@${p.version}`);
+  return `npm i --prefix .tools --save-exact --no-audit --no-fund ${specs.join(" ")}`;
+}
+
+export function requirePinnedCli(program: keyof typeof pinned): PinnedCli {
+  const { packageName, version } = pinned[program];
+  const cli = locateCli(program, packageName, toolsBinDir) ?? locateCli(program, packageName, process.env.PATH ?? "");
+  if (!cli) {
+    throw new Error(`${program} (${packageName}@${version}) is not installed for the tests. Run \`${installCommand()}\` in the repository root (.ci/run does).`);
+  }
+  if (cli.version !== version) {
+    throw new Error(`${program} at ${cli.binPath} is ${cli.version ?? "of unknown version"}, the presets are tested with ${version}. Run \`${installCommand()}\`.`);
+  }
+  return { binDir: path.dirname(cli.binPath), binPath: cli.binPath, version };
+}
+
+/** Secrets of the bot, set in the test process so a test can prove none reaches an agent or its endpoint. */
+export const botSecrets = {
+  PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----fake-app-key-7f3a",
+  GITHUB_TOKEN: "ghs_faketoken0123456789abcdef",
+  AUTOFIX_LLM_API_KEY: "sk-judge-secret-5b9e",
+  WEBHOOK_SECRET: "whsec-fake-1c2d",
+} as const;
+
+export interface TrapProxy {
+  url: string;
+  /** Hosts the agent tried to reach through the proxy (CONNECT targets and absolute-URL requests). */
+  attempts: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A proxy that refuses everything and records who asked. Set as HTTPS_PROXY/HTTP_PROXY (with NO_PROXY for
+ * loopback) it catches any request a CLI makes to a host other than the fake endpoint.
+ */
+export async function startTrapProxy(): Promise<TrapProxy> {
+  const attempts: string[] = [];
+  const server = http.createServer((req, res) => {
+    attempts.push(req.url ?? "");
+    res.writeHead(403).end("autofix test: no traffic beyond loopback");
+  });
+  server.on("connect", (req: http.IncomingMessage, socket: Duplex) => {
+    attempts.push(req.url ?? "");
+    socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    attempts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Processes whose command line contains `marker` (a unique string in the prompt): a killed agent leaves none. */
+export function processesMentioning(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+export function bwrapAvailable(): boolean {
+  return findOnPath("bwrap", process.env.PATH ?? "/usr/bin:/bin") !== undefined;
+}
+
+export interface SpawnChange {
+  path: string;
+  kind: "add" | "modify" | "delete";
+  content?: string;
+}
+
+export interface TestSpawn {
+  dir: string;
+  /** The attempt's scratch directory: a sibling of the spawn, never inside it. */
+  scratchDir: string;
+  /** The agent's change against the committed baseline, ignored paths left out (as the engine's delta). */
+  delta(): Promise<SpawnChange[]>;
+  remove(): Promise<void>;
+}
+
+/** A local git repository with one commit of `files`, as a spawn the agent may edit. */
+export async function makeSpawn(files: Record<string, string>): Promise<TestSpawn> {
+  const root = tempDir("autofix-preset-");
+  const dir = path.join(root, "spawn");
+  const scratchDir = path.join(root, "scratch");
+  mkdirSync(dir);
+  mkdirSync(scratchDir);
+  writeFiles(dir, files);
+  await gitAsync(dir, "init", "-q", "-b", "main");
+  await gitAsync(dir, "add", "-A");
+  await gitAsync(dir, "commit", "-q", "-m", "base");
+  return {
+    dir,
+    scratchDir,
+    async delta() {
+      const status = await gitAsync(dir, "status", "--porcelain=v1", "-z", "-uall");
+      const changes: SpawnChange[] = [];
+      for (const entry of status.split("\0").filter(Boolean)) {
+        const code = entry.slice(0, 2);
+        const rel = entry.slice(3);
+        const kind = code === "??" || code.includes("A") ? "add" : code.includes("D") ? "delete" : "modify";
+        changes.push(kind === "delete" ? { path: rel, kind } : { path: rel, kind, content: readFileSync(path.join(dir, rel), "utf8") });
+      }
+      return changes.sort((a, b) => a.path.localeCompare(b.path));
+    },
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}
