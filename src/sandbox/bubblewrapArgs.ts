@@ -64,6 +64,8 @@ function systemMounts(): string[] {
   return args;
 }
 
+const tmpfsBytes = { tmp: 512 * 1024 * 1024, small: 64 * 1024 * 1024 };
+
 export interface BwrapArgsOptions {
   /** Extra read-only directories every run needs (the Node installation when outside /usr). */
   baseReadOnlyPaths: string[];
@@ -86,10 +88,17 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
     "/proc",
     "--dev",
     "/dev",
+    // Scratch space that vanishes with the sandbox; sized so a runaway writer fills it, not the host's memory.
+    "--size",
+    String(tmpfsBytes.tmp),
     "--tmpfs",
     "/tmp",
+    "--size",
+    String(tmpfsBytes.small),
     "--tmpfs",
     "/var/tmp",
+    "--size",
+    String(tmpfsBytes.small),
     "--tmpfs",
     "/run",
   );
@@ -107,6 +116,10 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
     else args.push(bind.writable ? "--bind-try" : "--ro-bind-try", bind.path, bind.path);
   }
 
+  // The root itself (the mount points bwrap created) becomes read-only: a write outside the spawn, the
+  // named paths and the scratch tmpfs fails instead of landing in memory.
+  args.push("--remount-ro", "/");
+  // bwrap sets PWD to the working directory after --clearenv: it is the spawn's path, nothing secret.
   args.push("--chdir", checkedPath(request.cwd), "--clearenv");
   for (const [name, value] of Object.entries(request.env)) args.push("--setenv", name, value);
   args.push("--");
