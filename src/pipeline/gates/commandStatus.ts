@@ -1,0 +1,49 @@
+// Regression semantics: a command's status after the agent, judged against the same command on the baseline,
+// test by test where both sides' results could be read.
+import type { CommandReport } from "./types.js";
+import type { CommandOutcome } from "./baselineCache.js";
+import type { CommandSpec } from "./detect.js";
+import { compareTestResults } from "./testresults/index.js";
+
+const isRed = (outcome: CommandOutcome) => outcome.exitCode !== 0 || outcome.timedOut;
+
+export function judgeCommand(spec: CommandSpec, baseline: CommandOutcome | undefined, after: CommandOutcome): CommandReport {
+  const report: CommandReport = {
+    name: spec.name,
+    command: spec.run,
+    status: "pass",
+    exitCode: after.exitCode,
+    durationMs: after.durationMs,
+    outputTail: after.outputTail,
+    ...(spec.detectedFrom ? { detectedFrom: spec.detectedFrom } : {}),
+  };
+  if (!baseline) {
+    report.status = "error";
+    return report;
+  }
+  const afterRed = isRed(after);
+  const baseRed = isRed(baseline);
+  if (after.timedOut && !baseline.timedOut) {
+    report.status = "timeout";
+    return report;
+  }
+  if (after.tests && baseline.tests) {
+    const comparison = compareTestResults(baseline.tests, after.tests);
+    report.tests = { ...comparison, parsed: true, note: after.testsNote };
+    if (comparison.regressed.length > 0 || comparison.missing.length > 0) report.status = "regressed";
+    // Red without a named test (a build error, a lint step after the tests) still went from green to red.
+    else if (afterRed) report.status = baseRed ? "already-red" : "regressed";
+    else report.status = baseRed ? "fixed" : "pass";
+    return report;
+  }
+  const note = !after.tests ? after.testsNote : `${baseline.testsNote ?? "the baseline's per-test results could not be read"}; whole-command result used`;
+  report.tests = { regressed: [], fixed: [], missing: [], parsed: false, ...(note ? { note } : {}) };
+  if (afterRed) report.status = baseRed ? "already-red" : "regressed";
+  else report.status = baseRed ? "fixed" : "pass";
+  return report;
+}
+
+/** Statuses that block the change. "already-red" does not: the agent did not cause it. */
+export function commandBlocks(report: CommandReport): boolean {
+  return report.status === "regressed" || report.status === "timeout" || report.status === "fail" || report.status === "error";
+}
