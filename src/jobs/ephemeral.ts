@@ -4,7 +4,9 @@ import { randomUUID } from "node:crypto";
 import type { JobContext, JobRecord, JobSpec } from "./types.js";
 import { jobKey } from "./types.js";
 
-export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (name: string, phase: "start" | "done" | "failed", ms: number) => void): JobContext {
+export type EphemeralContext = JobContext & { outputs: Map<string, unknown> };
+
+export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (name: string, phase: "start" | "done" | "failed", ms: number) => void): EphemeralContext {
   const now = new Date().toISOString();
   const job: JobRecord = {
     id: randomUUID(),
@@ -22,6 +24,7 @@ export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (n
   return {
     job,
     signal,
+    outputs,
     async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
       if (outputs.has(name)) return outputs.get(name) as T;
       const started = Date.now();

@@ -20,7 +20,7 @@ export async function createJobQueue(
 ): Promise<JobQueue> {
   const log = opts.log ?? silentLog;
   if (settings.REDIS_URL) {
-    const { BullJobQueue } = await import("./bullmq/queue.js" as string) as { BullJobQueue: { connect(url: string, o: object): Promise<JobQueue> } };
+    const { BullJobQueue } = await import("./bullmq/queue.js");
     return BullJobQueue.connect(settings.REDIS_URL, { log, prefix: opts.redisPrefix });
   }
   return SqliteJobQueue.open(settings.AUTOFIX_DATA_DIR, log);

@@ -5,7 +5,7 @@ import { AutofixError, JobCancelled } from "../../src/errors.js";
 import type { JobContext, JobRecord } from "../../src/jobs/types.js";
 import { abortable, DriverFixture, gate, issueSpec, testWorkerOptions, waitFor, type DriverName } from "../support/jobHarness.js";
 
-const drivers: DriverName[] = ["sqlite"];
+const drivers: DriverName[] = ["sqlite", "bullmq"];
 
 const done = (message = "done") => ({ kind: "no-change" as const, message });
 
@@ -34,6 +34,8 @@ describe.each(drivers)("job queue on %s", (driver) => {
 
   it("runs an enqueued job's steps once and records the handler's outcome", async () => {
     const queue = await fresh();
+    expect(queue.driver).toBe(driver);
+    await queue.ping();
     const { job, created } = await queue.enqueue(issueSpec(1));
     expect(created).toBe(true);
     expect(job.state).toBe("queued");

@@ -1,0 +1,136 @@
+// The scale-out JobQueue: BullMQ on Redis delivers jobs to any number of `autofix worker` processes;
+// the webhook server only enqueues. Records live in Redis, so every process can read them.
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { silentLog, storageUnavailable, type JobLog } from "../records.js";
+import type { JobQueue, JobRecord, JobSpec, JobState, Worker, WorkerOptions } from "../types.js";
+import { RedisJobStore } from "./store.js";
+import { BullWorker, type BullWorkerConfig } from "./worker.js";
+
+export const QUEUE_NAME = "autofix-jobs";
+const PING_TIMEOUT_MS = 3_000;
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}
+
+async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class BullJobQueue implements JobQueue {
+  readonly driver = "bullmq" as const;
+  private readonly workers = new Set<BullWorker>();
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue,
+    readonly store: RedisJobStore,
+    private readonly prefix: string,
+    private readonly log: JobLog,
+    private readonly workerConfig: Partial<BullWorkerConfig>,
+  ) {}
+
+  static async connect(
+    url: string,
+    opts: { log?: JobLog; prefix?: string; worker?: Pick<BullWorkerConfig, "busyDelayMs" | "maxStalledCount"> } = {},
+  ): Promise<BullJobQueue> {
+    const log = opts.log ?? silentLog;
+    const prefix = opts.prefix ?? "autofix";
+    // BullMQ requires maxRetriesPerRequest: null on connections its workers block on.
+    const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+    redis.on("error", (err) => log.warn({ err: err.message }, "Redis connection error"));
+    try {
+      await redis.connect();
+      await pingWithin(redis, PING_TIMEOUT_MS);
+    } catch (err) {
+      redis.disconnect();
+      throw storageUnavailable("bullmq", `Redis at ${redact(url)} did not answer (${(err as Error).message}).`, err);
+    }
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
+    queue.on("error", (err) => log.warn({ err: err.message }, "BullMQ queue error"));
+    return new BullJobQueue(redis, queue, new RedisJobStore(redis, prefix, log), prefix, log, opts.worker ?? {});
+  }
+
+  async enqueue(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
+    const { job, created, superseded } = await this.store.enqueue(spec);
+    if (!created) return { job, created };
+    // If the process dies between the record and this add, the record stays queued without a delivery;
+    // `autofix worker` re-offers such jobs at start (see redeliverOrphans).
+    await this.queue.add("job", { id: job.id }, { jobId: job.id, removeOnComplete: true, removeOnFail: 1_000, attempts: 5, backoff: { type: "exponential", delay: 1_000 } });
+    if (superseded?.state === "queued") await this.queue.remove(superseded.id).catch(() => 0);
+    this.log.info({ jobId: job.id, key: job.key, trigger: spec.trigger }, "job enqueued");
+    return { job, created };
+  }
+
+  async cancel(key: string, reason: string): Promise<JobRecord | undefined> {
+    const { record, wasState } = await this.store.cancel(key, reason);
+    if (record && wasState === "queued") await this.queue.remove(record.id).catch(() => 0);
+    return record;
+  }
+
+  get(id: string): Promise<JobRecord | undefined> {
+    return this.store.get(id);
+  }
+
+  latest(key: string): Promise<JobRecord | undefined> {
+    return this.store.latest(key);
+  }
+
+  list(filter: { states?: JobState[]; limit?: number } = {}): Promise<JobRecord[]> {
+    return this.store.list(filter.states, filter.limit ?? 100);
+  }
+
+  countSince(scope: { repo?: string } | { installationId?: number }, since: Date): Promise<number> {
+    return this.store.countSince(scope, since.getTime());
+  }
+
+  /** Queued records whose BullMQ job is missing (a crash between record and add) are offered again. */
+  async redeliverOrphans(): Promise<number> {
+    let offered = 0;
+    for (const job of await this.store.list(["queued"], 10_000)) {
+      if (await this.queue.getJob(job.id)) continue;
+      await this.queue.add("job", { id: job.id }, { jobId: job.id, removeOnComplete: true, removeOnFail: 1_000, attempts: 5, backoff: { type: "exponential", delay: 1_000 } });
+      offered++;
+    }
+    if (offered > 0) this.log.warn({ offered }, "re-offered queued jobs that had no delivery");
+    return offered;
+  }
+
+  startWorker(options: WorkerOptions): Worker {
+    const worker = new BullWorker(this.store, { queueName: QUEUE_NAME, prefix: this.prefix, redis: this.redis, ...this.workerConfig }, options, this.log);
+    this.workers.add(worker);
+    void this.redeliverOrphans().catch((err) => this.log.warn({ err }, "could not check for undelivered jobs"));
+    return {
+      stop: async (graceMs: number) => {
+        await worker.stop(graceMs);
+        this.workers.delete(worker);
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await pingWithin(this.redis, PING_TIMEOUT_MS);
+    } catch (err) {
+      throw storageUnavailable("bullmq", `Redis did not answer (${(err as Error).message}).`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.stop(0)));
+    this.workers.clear();
+    await this.queue.close().catch(() => {});
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
