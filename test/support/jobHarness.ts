@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createJobQueue } from "../../src/jobs/index.js";
 import type { JobQueue, JobSpec, WorkerOptions } from "../../src/jobs/types.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "./redis.js";
@@ -122,4 +123,48 @@ export function abortable(signal: AbortSignal, ms = 60_000): Promise<void> {
       reject(signal.reason);
     }, { once: true });
   });
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** Resolves with the exit code (or the signal name) once the process ended. */
+  exited: Promise<number | string>;
+  stderr(): string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts test/support/jobWorkerProcess.ts in a child process; resolves once it is claiming jobs. */
+export async function startWorkerProcess(config: import("./jobWorkerProcess.js").WorkerProcessConfig): Promise<WorkerProcess> {
+  const { spawn } = await import("node:child_process");
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "jobWorkerProcess.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, AUTOFIX_TEST_WORKER: JSON.stringify(config) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  let stdout = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process did not start within 30 s:\n${stderr}`)), 30_000);
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker process exited (${code}) before it was ready:\n${stderr}`));
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    stderr: () => stderr,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
 }
