@@ -9,6 +9,7 @@ import { loadSettings, type Settings } from "../../src/settings.js";
 import { tempDir } from "../support/repoBuilder.js";
 import {
   agentOutput,
+  deferred,
   gateResults,
   scriptedHandler,
   startDashboardServer,
@@ -78,7 +79,7 @@ describe("metrics scraped over HTTP", () => {
   let worker: Worker;
   let server: DashboardServer;
   let metrics: Metrics;
-  const release = Promise.withResolvers<void>();
+  const release = deferred();
 
   const scrape = async (headers: Record<string, string> = { authorization: `Bearer ${token}` }) => {
     const res = await fetch(`${server.url}/metrics`, { headers });

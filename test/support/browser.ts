@@ -211,3 +211,12 @@ export function agentOutput(outputTail: string): { agent: AgentRun } {
     },
   };
 }
+
+/** A promise the test settles by hand (Promise.withResolvers is not typed for Node 20's lib). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
