@@ -1,0 +1,142 @@
+// The built-in agent: a tool-using loop over the LLM client, confined to the spawn, bounded by steps,
+// tokens, cost and wall time. It never commits; the pipeline reads its change from the working tree.
+import { realpath } from "node:fs/promises";
+import { throwIfAborted } from "../../errors.js";
+import type { ChatMessage, LlmClient, Usage } from "../../llm/types.js";
+import { addUsage } from "../../llm/usage.js";
+import { describeTimeout } from "../command.js";
+import type { Agent, AgentRun, AgentRunRequest } from "../types.js";
+import { createToolset, type RunCommand } from "./tools.js";
+import { Transcript } from "./transcript.js";
+
+export interface BuiltinAgentOptions {
+  llm: LlmClient;
+  /** The repository's agent.model; the client's default model otherwise. */
+  model?: string;
+  /** Most tool calls in one attempt. */
+  maxSteps: number;
+  /** Input plus output tokens for the attempt. */
+  maxTokens?: number;
+  maxCostUsd?: number;
+  /** Programs run_command may start (exact names); run_command is offered only with runCommand. */
+  allowCommands?: string[];
+  runCommand?: RunCommand;
+  /** Output tokens per model turn. */
+  maxOutputTokensPerTurn?: number;
+  /** Per run_command call, further bounded by what is left of the attempt's time. */
+  commandTimeoutMs?: number;
+}
+
+const system = `You are a careful software engineer fixing one issue in a repository through tools.
+Work like this: look around (list_files, search), read the relevant code (read_file), make the smallest correct change (edit_file for existing files, write_file for new ones), check it when you can (run_command, if offered), then call finish with a short summary.
+Paths are relative to the repository root. You cannot reach anything outside it, nor .git.
+When a tool answers with "Error:", read the message and adjust; do not repeat the same call unchanged.`;
+
+/** Model turns without a tool call (truncated answers) allowed before giving up. */
+const maxIdleTurns = 3;
+
+export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
+  return {
+    name: "builtin",
+    async run(request: AgentRunRequest): Promise<AgentRun> {
+      throwIfAborted(request.signal);
+      const startedAt = Date.now();
+      const root = await realpath(request.spawnDir);
+      const deadline = AbortSignal.timeout(request.timeoutMs);
+      const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+      const tools = createToolset({
+        allowCommands: options.allowCommands ?? [],
+        runCommand: options.runCommand,
+        commandTimeoutMs: options.commandTimeoutMs ?? 10 * 60_000,
+      });
+      const transcript = new Transcript();
+      const messages: ChatMessage[] = [{ role: "user", content: request.prompt }];
+      let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+      let steps = 0;
+      let idleTurns = 0;
+
+      const finish = (fields: { exitCode: number | null; stopReason?: string; summary?: string; timedOut?: boolean }): AgentRun => ({
+        agent: "builtin",
+        exitCode: fields.exitCode,
+        timedOut: fields.timedOut ?? false,
+        durationMs: Date.now() - startedAt,
+        outputTail: transcript.tail(),
+        summary: fields.summary,
+        usage,
+        stopReason: fields.stopReason,
+        isolation: "in-process",
+      });
+      const budgetStop = (): string | undefined => {
+        const tokens = usage.inputTokens + usage.outputTokens;
+        if (options.maxTokens !== undefined && tokens >= options.maxTokens) {
+          return `token budget of ${options.maxTokens.toLocaleString("en-US")} tokens used up (${tokens.toLocaleString("en-US")} used)`;
+        }
+        if (options.maxCostUsd !== undefined && (usage.costUsd ?? 0) >= options.maxCostUsd) {
+          return `cost budget of $${options.maxCostUsd.toFixed(2)} used up ($${(usage.costUsd ?? 0).toFixed(2)} spent)`;
+        }
+        return undefined;
+      };
+
+      try {
+        for (;;) {
+          const overBudget = budgetStop();
+          if (overBudget) return transcript.stop(overBudget), finish({ exitCode: 1, stopReason: overBudget });
+          const completion = await options.llm.complete({
+            system,
+            messages,
+            tools: tools.specs,
+            model: options.model,
+            maxOutputTokens: options.maxOutputTokensPerTurn ?? 8_192,
+            signal,
+          });
+          usage = addUsage(usage, completion.usage);
+          messages.push({ role: "assistant", content: completion.text, toolCalls: completion.toolCalls });
+          transcript.assistant(completion.text);
+
+          if (completion.stopReason === "refusal") {
+            const reason = `the model refused to continue${completion.text ? `: ${completion.text.slice(0, 300)}` : ""}`;
+            return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+          }
+          if (completion.toolCalls.length === 0) {
+            if (completion.stopReason !== "max_tokens") {
+              // Ending with prose instead of `finish` is still an ending; the delta decides what happened.
+              return finish({ exitCode: 0, summary: completion.text.trim() || undefined });
+            }
+            if (++idleTurns > maxIdleTurns) {
+              const reason = `the model's answers were cut off at the output limit ${maxIdleTurns + 1} times in a row`;
+              return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+            }
+            messages.push({ role: "user", content: "Your answer was cut off at the output limit. Continue with smaller steps (tool calls), e.g. edit_file instead of write_file." });
+            continue;
+          }
+          idleTurns = 0;
+
+          for (const call of completion.toolCalls) {
+            throwIfAborted(request.signal);
+            if (deadline.aborted) throw deadline.reason;
+            if (steps >= options.maxSteps) {
+              const reason = `step limit of ${options.maxSteps} reached`;
+              return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+            }
+            steps++;
+            transcript.call(call);
+            const outcome = await tools.execute({ root }, call, signal);
+            if (outcome.kind === "finish") {
+              return finish({ exitCode: 0, summary: outcome.summary.trim() || completion.text.trim() || undefined });
+            }
+            transcript.result(outcome.content, outcome.isError);
+            messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: outcome.content });
+          }
+        }
+      } catch (err) {
+        throwIfAborted(request.signal);
+        if (deadline.aborted) {
+          const reason = describeTimeout(request.timeoutMs);
+          transcript.stop(reason);
+          return finish({ exitCode: null, stopReason: reason, timedOut: true });
+        }
+        throw err;
+      }
+    },
+  };
+}
