@@ -12,9 +12,9 @@ export class AgentNotInstalled extends AutofixError {
     super(
       "AGENT_NOT_INSTALLED",
       {
-        what: `${program} not found on PATH, so the agent could not start.`,
-        why: `autofix looks for agent programs in ${searchedPath}.`,
-        next: installHint ? `Install it with ${installHint}, then retry.` : `Install ${program} on the autofix host, then retry.`,
+        what: `${program} not found on PATH: install it with ${installHint ?? `your package manager`}.`,
+        why: `The agent could not start: autofix looks for agent programs in ${searchedPath}.`,
+        next: `Install ${program} on the autofix host (or put its directory on the agent PATH), then retry.`,
       },
       { data: { program } },
     );

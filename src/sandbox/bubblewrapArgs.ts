@@ -71,7 +71,7 @@ export interface BwrapArgsOptions {
   baseReadOnlyPaths: string[];
 }
 
-/** bwrap arguments up to and including "--"; the caller appends the (limit-wrapped) argv. */
+/** bwrap options (without the "--" that ends them); the caller appends "--" and the (limit-wrapped) argv. */
 export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions): string[] {
   const args = ["--unshare-all"];
   if (request.network === "open") args.push("--share-net");
@@ -122,6 +122,5 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
   // bwrap sets PWD to the working directory after --clearenv: it is the spawn's path, nothing secret.
   args.push("--chdir", checkedPath(request.cwd), "--clearenv");
   for (const [name, value] of Object.entries(request.env)) args.push("--setenv", name, value);
-  args.push("--");
   return args;
 }

@@ -16,14 +16,14 @@ export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox 
   return {
     isolation: "bubblewrap",
     run(request: SandboxRequest): Promise<SandboxResult> {
-      const args = [
-        ...bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths }),
-        ...withLimits(request.argv, opts.limits, opts.prlimitPath),
-      ];
-      // bwrap itself gets no environment at all: --clearenv/--setenv give the command exactly request.env.
+      const options = bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths });
+      // The options travel through fd 3 (--args), not the command line: /proc/<pid>/cmdline is readable by
+      // every user of the host, and the options hold the agent's environment (its own API key, the prompt).
       return supervise(request, {
         file: opts.bwrapPath,
-        args,
+        args: ["--args", "3", "--", ...withLimits(request.argv, opts.limits, opts.prlimitPath)],
+        extraInput: `${options.join("\0")}\0`,
+        // bwrap itself gets no environment at all: --clearenv/--setenv give the command exactly request.env.
         env: {},
         cwd: request.cwd,
         isolation: "bubblewrap",

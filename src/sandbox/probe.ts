@@ -14,6 +14,7 @@ function runProbe(bwrapPath: string, baseReadOnlyPaths: string[]): Promise<Probe
       { argv: ["true"], cwd: "/tmp", env: { PATH: "/usr/bin:/bin" }, timeoutMs: probeTimeoutMs, network: "none" },
       { baseReadOnlyPaths },
     ),
+    "--",
     "/bin/sh",
     "-c",
     "true",

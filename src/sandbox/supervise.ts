@@ -1,6 +1,7 @@
 // Runs one child in its own process group and supervises it: wall-clock timeout, cancellation, output tail.
 // Both runners share it; they differ only in the program they start (bwrap or the command itself).
 import { spawn } from "node:child_process";
+import type { Writable } from "node:stream";
 import type { SandboxRequest, SandboxResult } from "./types.js";
 import { OutputTail } from "./outputTail.js";
 
@@ -15,6 +16,8 @@ export interface SuperviseOptions {
   isolation: SandboxResult["isolation"];
   /** Time between SIGTERM and SIGKILL once the run must end. */
   killGraceMs: number;
+  /** Written to the child's fd 3 and closed (bwrap's --args 3). */
+  extraInput?: string;
 }
 
 /** How long to wait for the output pipes after the child exited (a process that escaped the group may hold them). */
@@ -59,7 +62,7 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", ...(opts.extraInput === undefined ? [] : ["pipe" as const])],
     });
 
     const terminate = (): void => {
@@ -97,6 +100,14 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
         // EPIPE: the program does not read its input; that is its business.
       });
       child.stdin.end(request.stdin);
+    }
+
+    const extra = opts.extraInput === undefined ? undefined : (child.stdio[3] as Writable | null);
+    if (extra) {
+      extra.on("error", () => {
+        // The program exited before reading it: its exit status says why.
+      });
+      extra.end(opts.extraInput);
     }
 
     child.on("error", (err: NodeJS.ErrnoException) => {

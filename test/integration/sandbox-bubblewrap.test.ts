@@ -1,7 +1,8 @@
 // A canary command inside the bubblewrap sandbox tries to reach what a hostile agent would want: the bot's
 // environment, its key file, its data directory, another job's spawn, the host's files, the network.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type Server } from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -230,5 +231,30 @@ describe("the bubblewrap sandbox", () => {
     });
     expect(result.exitCode).not.toBe(0);
     expect(readFileSync(path.join(spawnDir, "big.bin")).length).toBeLessThanOrEqual(4096);
+  });
+
+  it("keeps the command's environment out of the host's process list, which every host user can read", async () => {
+    const marker = "agent-own-api-key-3e9f";
+    const running = isolated.run({
+      argv: ["/bin/sh", "-c", "touch started; sleep 2"],
+      cwd: spawnDir,
+      env: { PATH: "/usr/bin:/bin", AGENT_API_KEY: marker },
+      timeoutMs: 30_000,
+      network: "none",
+    });
+    for (let i = 0; i < 100 && !existsSync(path.join(spawnDir, "started")); i++) await sleep(50);
+    const commandLines = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        } catch {
+          return "";
+        }
+      });
+    expect(commandLines.some((line) => line.includes("--args 3") && line.includes("sleep 2"))).toBe(true);
+    expect(commandLines.filter((line) => line.includes(marker))).toEqual([]);
+    expect((await running).exitCode).toBe(0);
+    rmSync(path.join(spawnDir, "started"));
   });
 });

@@ -53,7 +53,7 @@ describe("bubblewrap arguments", () => {
     const afterClear = args.slice(args.indexOf("--clearenv"));
     const set = afterClear.flatMap((arg, i) => (arg === "--setenv" ? [afterClear[i + 1]] : []));
     expect(set).toEqual(["PATH", "HOME"]);
-    expect(args.at(-1)).toBe("--");
+    expect(args).not.toContain("--");
   });
 
   it("mount a parent before the paths inside it, so a read-only tool directory inside a writable one stays read-only", () => {
