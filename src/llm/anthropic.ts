@@ -40,7 +40,9 @@ function toAnthropicMessages(messages: ChatMessage[]): AnthropicMessage[] {
   };
   for (const message of messages) {
     if (message.role === "tool") {
-      push("user", [{ type: "tool_result", tool_use_id: message.toolCallId, content: message.content }]);
+      push("user", [
+        { type: "tool_result", tool_use_id: message.toolCallId, content: message.content, ...(message.isError ? { is_error: true } : {}) },
+      ]);
     } else if (message.role === "assistant") {
       const blocks: Block[] = [];
       if (message.content) blocks.push({ type: "text", text: message.content });

@@ -26,7 +26,14 @@ export interface ToolCall {
 export type ChatMessage =
   | { role: "user"; content: string }
   | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
-  | { role: "tool"; toolCallId: string; name: string; content: string };
+  | {
+      role: "tool";
+      toolCallId: string;
+      name: string;
+      content: string;
+      /** The tool refused or failed; Anthropic receives it as `is_error` so the model treats it as one. */
+      isError?: boolean;
+    };
 
 export interface CompletionRequest {
   system: string;

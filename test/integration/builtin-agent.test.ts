@@ -151,6 +151,26 @@ describe("the built-in agent's bounds", () => {
     expect((error as Error).message).toMatch(/the issue was closed/);
   });
 
+  it("elides the oldest tool outputs, visibly, when the conversation outgrows its context budget", async () => {
+    const { spawnDir, scratchDir } = await makeSpawn();
+    const read = { name: "read_file", arguments: { path: "test/list.test.js" } };
+    const { scope, bodies } = scriptConversation("openai", [
+      { calls: [read] },
+      { calls: [read] },
+      { calls: [read] },
+      { calls: [read] },
+      { calls: [{ name: "finish", arguments: { summary: "done" } }] },
+    ]);
+    const result = await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 60, maxHistoryChars: 1_000 }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    scope.done();
+    const early = toolResultsIn("openai", bodies[1]);
+    expect(early[0]).toMatch(/^test\/list\.test\.js \(lines 1-15 of 15\)/);
+    const late = toolResultsIn("openai", bodies[4]);
+    expect(late[0]).toMatch(/^\[earlier output elided by autofix to save context: [\d,]+ characters; call read_file again if you still need it\]/);
+    expect(late[3]).toMatch(/^test\/list\.test\.js \(lines 1-15 of 15\)/);
+    expect(result.outputTail).toMatch(/note: elided 1 earlier tool output/);
+  });
+
   it("ends with the model's refusal as the stop reason", async () => {
     const { spawnDir, scratchDir } = await makeSpawn();
     const { scope } = scriptConversation("anthropic", [{ text: "I can't help with that.", stop: "refusal" }]);

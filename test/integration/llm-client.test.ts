@@ -304,7 +304,7 @@ describe("Anthropic Messages", () => {
           ],
         },
         { role: "tool", toolCallId: "toolu_1", name: "list_files", content: "src/" },
-        { role: "tool", toolCallId: "toolu_2", name: "list_files", content: "src/list.js" },
+        { role: "tool", toolCallId: "toolu_2", name: "list_files", content: "Error: no such directory", isError: true },
       ],
       tools: [{ name: "read_file", description: "Read a file", parameters: { type: "object" } }],
     });
@@ -323,7 +323,7 @@ describe("Anthropic Messages", () => {
         role: "user",
         content: [
           { type: "tool_result", tool_use_id: "toolu_1", content: "src/" },
-          { type: "tool_result", tool_use_id: "toolu_2", content: "src/list.js" },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "Error: no such directory", is_error: true },
         ],
       },
     ]);

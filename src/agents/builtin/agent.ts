@@ -6,6 +6,7 @@ import type { ChatMessage, LlmClient, Usage } from "../../llm/types.js";
 import { addUsage } from "../../llm/usage.js";
 import { describeTimeout } from "../command.js";
 import type { Agent, AgentRun, AgentRunRequest } from "../types.js";
+import { compactHistory } from "./history.js";
 import { createToolset, type RunCommand } from "./tools.js";
 import { Transcript } from "./transcript.js";
 
@@ -23,8 +24,10 @@ export interface BuiltinAgentOptions {
   runCommand?: RunCommand;
   /** Output tokens per model turn. */
   maxOutputTokensPerTurn?: number;
-  /** Per run_command call, further bounded by what is left of the attempt's time. */
+  /** Per run_command call. */
   commandTimeoutMs?: number;
+  /** Conversation size above which the oldest tool outputs are elided (about 4 characters per token). */
+  maxHistoryChars?: number;
 }
 
 const system = `You are a careful software engineer fixing one issue in a repository through tools.
@@ -81,6 +84,8 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
         for (;;) {
           const overBudget = budgetStop();
           if (overBudget) return transcript.stop(overBudget), finish({ exitCode: 1, stopReason: overBudget });
+          const elided = compactHistory(messages, options.maxHistoryChars ?? 400_000);
+          if (elided > 0) transcript.note(`elided ${elided} earlier tool output(s) to stay within the context budget`);
           const completion = await options.llm.complete({
             system,
             messages,
@@ -125,7 +130,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
               return finish({ exitCode: 0, summary: outcome.summary.trim() || completion.text.trim() || undefined });
             }
             transcript.result(outcome.content, outcome.isError);
-            messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: outcome.content });
+            messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: outcome.content, isError: outcome.isError || undefined });
           }
         }
       } catch (err) {

@@ -25,6 +25,10 @@ export class Transcript {
     this.push(`${isError ? "✗" : "←"} ${first}${lines.length > 1 ? ` (+${lines.length - 1} lines)` : ""}`);
   }
 
+  note(text: string): void {
+    this.push(`note: ${text}`);
+  }
+
   stop(reason: string): void {
     this.push(`stopped: ${reason}`);
   }
