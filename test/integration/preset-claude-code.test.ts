@@ -105,6 +105,8 @@ describe("claude-code preset with the real Claude Code CLI", () => {
     // Its HOME (settings, backups, projects) is in the scratch directory, never in the spawn.
     expect(existsSync(path.join(started.spawn.scratchDir, "home", ".claude.json"))).toBe(true);
     expect(delta.some((c) => c.path.startsWith(".claude"))).toBe(false);
+    // Nothing of the CLI's own landed in the spawn at all, not even a file the tool-file filter would drop.
+    expect((await started.spawn.fullDelta()).excluded).toEqual([]);
 
     assertOnlyLoopbackAndOwnKey(started.fake);
     const agentTurns = started.fake.requests.filter((r) => (r.body as { tools?: unknown[] })?.tools?.length);

@@ -10,7 +10,11 @@ import { fileURLToPath } from "node:url";
 import { findOnPath, locateCli } from "../../src/agents/presets/installedCli.js";
 import { claudeCodeTestedVersion } from "../../src/agents/presets/claudeCode.js";
 import { codexTestedVersion } from "../../src/agents/presets/codex.js";
-import { gitAsync, tempDir, writeFiles } from "./repoBuilder.js";
+import { materialize } from "../../src/pipeline/spawn.js";
+import { recordBaseline } from "../../src/pipeline/baseline.js";
+import { computeDelta } from "../../src/pipeline/delta.js";
+import type { Delta } from "../../src/pipeline/types.js";
+import { buildRepo, tempDir } from "./repoBuilder.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const toolsBinDir = path.join(repoRoot, ".tools", "node_modules", ".bin");
@@ -114,36 +118,43 @@ export interface TestSpawn {
   dir: string;
   /** The attempt's scratch directory: a sibling of the spawn, never inside it. */
   scratchDir: string;
-  /** The agent's change against the committed baseline, ignored paths left out (as the engine's delta). */
+  /** The engine's delta against the baseline, reduced to what a test compares. */
   delta(): Promise<SpawnChange[]>;
+  /** The engine's full delta (excluded tool files included). */
+  fullDelta(): Promise<Delta>;
   remove(): Promise<void>;
 }
 
-/** A local git repository with one commit of `files`, as a spawn the agent may edit. */
+/** A spawn materialized by the engine from a local repository holding one commit of `files`. */
 export async function makeSpawn(files: Record<string, string>): Promise<TestSpawn> {
   const root = tempDir("autofix-preset-");
-  const dir = path.join(root, "spawn");
   const scratchDir = path.join(root, "scratch");
-  mkdirSync(dir);
   mkdirSync(scratchDir);
-  writeFiles(dir, files);
-  await gitAsync(dir, "init", "-q", "-b", "main");
-  await gitAsync(dir, "add", "-A");
-  await gitAsync(dir, "commit", "-q", "-m", "base");
+  const repo = buildRepo(root, "repo", files);
+  const spawn = await materialize({
+    jobId: "preset-job",
+    source: { cacheKey: `local:${repo.bare}`, url: repo.bare },
+    baseRef: "main",
+    workRoot: path.join(root, "spawns"),
+    cacheRoot: path.join(root, "cache"),
+  });
+  const baseline = await recordBaseline(spawn);
+  const fullDelta = () => computeDelta(spawn, baseline);
   return {
-    dir,
+    dir: spawn.dir,
     scratchDir,
+    fullDelta,
     async delta() {
-      const status = await gitAsync(dir, "status", "--porcelain=v1", "-z", "-uall");
-      const changes: SpawnChange[] = [];
-      for (const entry of status.split("\0").filter(Boolean)) {
-        const code = entry.slice(0, 2);
-        const rel = entry.slice(3);
-        const kind = code === "??" || code.includes("A") ? "add" : code.includes("D") ? "delete" : "modify";
-        changes.push(kind === "delete" ? { path: rel, kind } : { path: rel, kind, content: readFileSync(path.join(dir, rel), "utf8") });
-      }
-      return changes.sort((a, b) => a.path.localeCompare(b.path));
+      const delta = await fullDelta();
+      return delta.files.map((c) => ({
+        path: c.path,
+        kind: c.kind,
+        ...(c.contentBase64 !== undefined ? { content: Buffer.from(c.contentBase64, "base64").toString("utf8") } : {}),
+      }));
     },
-    remove: () => rm(root, { recursive: true, force: true }),
+    remove: async () => {
+      await rm(root, { recursive: true, force: true });
+      await rm(repo.work, { recursive: true, force: true });
+    },
   };
 }

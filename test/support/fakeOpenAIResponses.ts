@@ -8,6 +8,8 @@ import type { FakeEndpoint, RecordedRequest, ScriptedEdit } from "./fakeAnthropi
 export type ResponsesBehaviour =
   /** Patch the file (oldString/newString are whole lines), then finish with `finalText`. */
   | { kind: "edit"; edit: ScriptedEdit; finalText?: string }
+  /** Patch a new file at an absolute path outside the working directory (refused by workspace-write). */
+  | { kind: "add-outside"; absolutePath: string; finalText?: string }
   /** Answer only with a message: no tool call, no edit. */
   | { kind: "text-only"; finalText: string }
   /** Fail every turn with response.failed (a provider error the CLI reports). */
@@ -81,11 +83,15 @@ function message(text: string): OutputItem {
 
 function scriptTurn(behaviour: ResponsesBehaviour, body: { tools?: ToolDef[]; input?: InputItem[] }): OutputItem[] {
   if (behaviour.kind === "text-only") return [message(behaviour.finalText)];
-  if (behaviour.kind !== "edit") return [];
+  if (behaviour.kind !== "edit" && behaviour.kind !== "add-outside") return [];
   const patched = (body.input ?? []).some((i) => i.call_id === PATCH_CALL && i.type?.endsWith("_output"));
-  if (patched) return [message(behaviour.finalText ?? `Fixed ${behaviour.edit.file}.`)];
+  const done = behaviour.kind === "edit" ? `Fixed ${behaviour.edit.file}.` : "Done.";
+  if (patched) return [message(behaviour.finalText ?? done)];
   const tools = body.tools ?? [];
-  const patch = applyPatchText(behaviour.edit);
+  const patch =
+    behaviour.kind === "edit"
+      ? applyPatchText(behaviour.edit)
+      : ["*** Begin Patch", `*** Add File: ${behaviour.absolutePath}`, "+outside", "*** End Patch"].join("\n");
   if (tools.some((t) => t.type === "custom" && t.name === "apply_patch")) {
     return [{ type: "custom_tool_call", id: "ctc_fake_patch", status: "completed", call_id: PATCH_CALL, name: "apply_patch", input: patch }];
   }

@@ -48,6 +48,19 @@ export function codexConfig(opts: { baseUrl: string; keyEnv?: string }): string 
   ].join("\n");
 }
 
+/**
+ * Codex confines its commands and patches with its own bubblewrap ("-s workspace-write"). That cannot nest
+ * inside autofix's bubblewrap: the inner one cannot map user ids once the outer one dropped every capability,
+ * and every patch then fails. Inside autofix's bubblewrap (PID 1 of the process's namespace is bwrap) the
+ * outer sandbox already confines codex to the spawn and its scratch directory, so codex's own is switched
+ * off; anywhere else (the process fallback) codex keeps its workspace-write sandbox.
+ */
+const chooseSandboxThenRun = [
+  "mode=workspace-write",
+  'if [ "$(cat /proc/1/comm 2>/dev/null)" = bwrap ]; then mode=danger-full-access; fi',
+  'exec codex exec -s "$mode" "$@"',
+].join("\n");
+
 async function prepare(ctx: PresetContext) {
   const operatorEnv = ctx.operatorEnv ?? process.env;
   const cli = requireCli({
@@ -74,12 +87,12 @@ async function prepare(ctx: PresetContext) {
 
   const env: Record<string, string> = { HOME: ctx.homeDir, TMPDIR: tmpDir, CODEX_HOME: codexHome };
   if (key) env[keyEnv] = key;
-  const flags = ["exec", "--skip-git-repo-check", "--json", "--ephemeral", "-s", "workspace-write"];
+  const flags = ["--skip-git-repo-check", "--json", "--ephemeral"];
   if (ctx.model) flags.push("--model", ctx.model);
   const byArgument = Buffer.byteLength(ctx.prompt) <= maxPromptArgBytes;
   return {
     // "-" reads the prompt from stdin; "--" keeps a prompt starting with "-" from being read as a flag.
-    argv: byArgument ? ["codex", ...flags, "--", ctx.prompt] : ["codex", ...flags, "-"],
+    argv: ["/bin/sh", "-c", chooseSandboxThenRun, "codex", ...flags, ...(byArgument ? ["--", ctx.prompt] : ["-"])],
     env,
     writablePaths: [ctx.homeDir, ctx.tmpDir],
     readOnlyPaths: cli.readOnlyPaths,
