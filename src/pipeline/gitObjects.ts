@@ -16,7 +16,12 @@ export async function commitTreeOid(store: ObjectStore, commitSha: string): Prom
 }
 
 /** Every file of a commit's tree: path → blob id and mode (directories flattened, posix paths). */
-export async function listCommitFiles(store: ObjectStore, commitSha: string): Promise<Record<string, BaselineEntry>> {
+export async function listCommitFiles(
+  store: ObjectStore,
+  commitSha: string,
+  /** When given, receives every directory's tree id ("" for the root). */
+  dirsOut?: Map<string, string>,
+): Promise<Record<string, BaselineEntry>> {
   const files: Record<string, BaselineEntry> = {};
   const rootTree = await commitTreeOid(store, commitSha);
   // Trees are read level by level in parallel: a deep sequential walk pays one pack lookup at a time.
@@ -25,6 +30,7 @@ export async function listCommitFiles(store: ObjectStore, commitSha: string): Pr
     const next: { prefix: string; oid: string }[] = [];
     await Promise.all(
       level.map(async ({ prefix, oid }) => {
+        dirsOut?.set(prefix.replace(/\/$/, ""), oid);
         const { tree } = await git.readTree({ fs, gitdir: store.gitdir, oid, cache: store.memo });
         for (const entry of tree) {
           const full = prefix + entry.path;

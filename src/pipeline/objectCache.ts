@@ -116,8 +116,7 @@ export async function fetchBranch(store: ObjectStore, source: RepoSource, branch
 async function resolveLocal(store: ObjectStore, ref: string): Promise<string> {
   try {
     const oid = SHA_PATTERN.test(ref) ? ref : await git.resolveRef({ fs, gitdir: store.gitdir, ref });
-    const { type } = await git.readObject({ fs, gitdir: store.gitdir, oid, format: "deflated", cache: store.memo });
-    if (type !== "commit") throw new Error(`${ref} is a ${type}, not a commit`);
+    await git.readCommit({ fs, gitdir: store.gitdir, oid, cache: store.memo });
     return oid;
   } catch (err) {
     throw new BaseNotFound(ref, err);
@@ -150,6 +149,11 @@ async function fetchIntoCache(
       const staging = path.join(store.gitdir, `staging-${process.pid}-${randomBytes(4).toString("hex")}`);
       try {
         await initBare(staging);
+        // isomorphic-git maps fetched refs through a refspec; the URL is passed per call, never stored.
+        await writeFile(
+          path.join(staging, "config"),
+          "[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote \"origin\"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
+        );
         const linked = await seedStaging(store.gitdir, staging, singleBranch ? ref : undefined);
         let fetchHead: string | null;
         try {
