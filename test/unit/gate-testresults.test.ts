@@ -46,6 +46,17 @@ describe("JUnit XML", () => {
     expect(parseJunitXml(xml)?.tests).toEqual({ "calc adds": "pass", "calc subtracts": "fail", "calc divides": "skip" });
   });
 
+  it("reads node's junit reporter, naming nested tests by their describe block", () => {
+    expect(parseJunitXml(fixture("node-test-junit.xml"))?.tests).toEqual({
+      "adds numbers": "pass",
+      "subtracts numbers": "fail",
+      "greeting > says hello": "pass",
+      "greeting > says goodbye": "fail",
+      "greeting > is skipped": "skip",
+      "greeting > is todo": "skip",
+    });
+  });
+
   it("gives nothing for a report without test cases, so the caller falls back to the exit code", () => {
     expect(parseJunitXml('<?xml version="1.0"?><testsuites tests="0"></testsuites>')).toBeUndefined();
   });

@@ -8,11 +8,12 @@ import { baselineCacheKey, type BaselineResultCache, type BaselineRun } from "./
 import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
 import { commandBlocks, judgeCommand } from "./commandStatus.js";
 import { configuredCommands, detectCommands, type CommandSpec } from "./detect.js";
-import { runSide } from "./runCommands.js";
+import { runSide, type Toolchain } from "./runCommands.js";
 import type { CommandReport, GateResult } from "./types.js";
 
 export { createBaselineCache, createMemoryBaselineCache, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 export { detectCommands, type CommandSpec } from "./detect.js";
+export type { Toolchain } from "./runCommands.js";
 
 export const noChecksNote = "no checks ran: no test command configured or detected";
 
@@ -28,6 +29,8 @@ export interface DeterministicGateInput {
   cache: BaselineResultCache;
   signal?: AbortSignal;
   scratchDir: string;
+  /** Operator toolchains outside /usr (pyenv, rustup...) the repository's commands need; optional. */
+  toolchain?: Toolchain;
 }
 
 function describeCommand(report: CommandReport): string {
@@ -93,7 +96,7 @@ export async function runDeterministicGate(input: DeterministicGateInput): Promi
   }
 
   await mkdir(input.scratchDir, { recursive: true });
-  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal };
+  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain };
   const after = await runSide({ ...common, side: "after", dir: input.spawnDir });
   if (after.setupFailure) {
     const failure = after.setupFailure;

@@ -28,6 +28,16 @@ export interface SideOptions {
   network: "open" | "none";
   scratchDir: string;
   signal?: AbortSignal;
+  toolchain?: Toolchain;
+}
+
+/**
+ * Language runtimes the operator installed outside the system directories (pyenv, rustup, a Go tarball):
+ * visible read-only in the sandbox and first on PATH, so the repository's commands find them.
+ */
+export interface Toolchain {
+  readOnlyPaths: string[];
+  pathDirs: string[];
 }
 
 function quote(value: string): string {
@@ -67,6 +77,7 @@ async function runOne(
     timeoutMs,
     network: options.network,
     writablePaths: [options.scratchDir],
+    readOnlyPaths: options.toolchain?.readOnlyPaths ?? [],
     signal: options.signal,
   });
   if (result.cancelled) throwIfAborted(options.signal);
@@ -79,7 +90,13 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
   await mkdir(path.join(sideDir, "home"), { recursive: true });
   await mkdir(path.join(sideDir, "tmp"), { recursive: true });
   // No passEnv: the repository's commands get the fixed base environment and nothing of the operator's.
-  const { env } = buildAgentEnv({ passEnv: [], operatorAllowed: [], home: path.join(sideDir, "home"), tmp: path.join(sideDir, "tmp") });
+  const { env } = buildAgentEnv({
+    passEnv: [],
+    operatorAllowed: [],
+    home: path.join(sideDir, "home"),
+    tmp: path.join(sideDir, "tmp"),
+    extraPathDirs: options.toolchain?.pathDirs ?? [],
+  });
 
   for (const [index, command] of options.setup.entries()) {
     throwIfAborted(options.signal);

@@ -20,12 +20,19 @@ function readAttributes(tag: string): Record<string, string> {
   return attributes;
 }
 
-function testId(attributes: Record<string, string>): string {
+// Names runners give every suite or case, which tell one test from another no better than nothing.
+const genericSuites = new Set(["", "pytest", "root suite", "mocha tests", "jest tests", "vitest tests"]);
+const genericClassnames = new Set(["", "test"]);
+
+function testId(attributes: Record<string, string>, suites: string[]): string {
   const name = (attributes.name ?? "").trim();
   const classname = (attributes.classname ?? "").trim();
-  // jest-junit and mocha repeat the suite in the name; pytest and vitest keep module/file in classname.
-  if (!classname || name.includes(classname)) return name;
-  return `${classname} > ${name}`;
+  // jest-junit and mocha repeat the suite in the name; pytest and vitest keep module/file in classname;
+  // node's reporter nests <testsuite> per describe and calls every classname "test".
+  const segments = suites.filter((suite) => !genericSuites.has(suite.toLowerCase()) && !classname.includes(suite) && !name.includes(suite));
+  if (!genericClassnames.has(classname) && !name.includes(classname)) segments.push(classname);
+  segments.push(name);
+  return segments.join(" > ");
 }
 
 /** Returns undefined when the text holds no <testcase>: the caller falls back to whole-command results. */
@@ -33,12 +40,22 @@ export function parseJunitXml(xml: string): TestResults | undefined {
   // Failure bodies may quote XML (stack traces, snapshots); drop CDATA and comments before scanning.
   const text = xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, "").replace(/<!--[\s\S]*?-->/g, "");
   const tests: Record<string, TestOutcome> = {};
+  const suites: string[] = [];
   let found = 0;
-  for (const match of text.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase\s*>)/g)) {
-    const attributes = readAttributes(match[1] ?? "");
-    const body = match[3] ?? "";
-    const id = testId(attributes);
-    if (!id) continue;
+  const token = /<testsuite\b([^>]*?)(\/?)>|<\/testsuite\s*>|<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase\s*>)/g;
+  for (const match of text.matchAll(token)) {
+    if (match[0].startsWith("</testsuite")) {
+      suites.pop();
+      continue;
+    }
+    if (match[0].startsWith("<testsuite")) {
+      if (match[2] !== "/") suites.push((readAttributes(match[1] ?? "").name ?? "").trim());
+      continue;
+    }
+    const attributes = readAttributes(match[3] ?? "");
+    const body = match[5] ?? "";
+    const id = testId(attributes, suites);
+    if (!(attributes.name ?? "").trim()) continue;
     found += 1;
     let outcome: TestOutcome = "pass";
     if (/<(failure|error)\b/.test(body)) outcome = "fail";

@@ -1,0 +1,195 @@
+// Per-test regression on real repositories with one test already failing on the base: the repository's
+// own commands run through the real sandbox on both sides, and only what the agent turned red blocks.
+import { execFileSync } from "node:child_process";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createBaselineCache,
+  createMemoryBaselineCache,
+  runDeterministicGate,
+  type BaselineResultCache,
+} from "../../src/pipeline/gates/deterministic.js";
+import { createSandbox } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/types.js";
+import { buildDelta } from "../fixtures/cheats/buildDelta.js";
+import { gateConfig } from "../fixtures/cheats/gateConfig.js";
+
+const fixtures = fileURLToPath(new URL("../fixtures/regression-repos/", import.meta.url));
+let root: string;
+let sandbox: Sandbox;
+// pytest lives in the host's pyenv Python, outside /usr: the operator's toolchain option makes it visible.
+const pythonPrefix = execFileSync("python3", ["-c", "import sys, pytest; print(sys.prefix)"], { encoding: "utf8" }).trim();
+const toolchain = { readOnlyPaths: [pythonPrefix], pathDirs: [path.join(pythonPrefix, "bin")] };
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "gate-regression-"));
+  sandbox = await createSandbox({ mode: "auto" });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...(await listFiles(dir, relative)));
+    else files.push(relative);
+  }
+  return files;
+}
+
+let counter = 0;
+/** A baseline checkout and a spawn where the "agent" wrote `changes`, plus the delta between them. */
+async function scenario(fixture: string, changes: Record<string, string>) {
+  const dir = path.join(root, `${fixture}-${++counter}`);
+  const baselineDir = path.join(dir, "baseline");
+  const spawnDir = path.join(dir, "spawn");
+  await cp(path.join(fixtures, fixture), baselineDir, { recursive: true });
+  await cp(path.join(fixtures, fixture), spawnDir, { recursive: true });
+  const before: Record<string, string> = {};
+  for (const file of await listFiles(baselineDir)) before[file] = await readFile(path.join(baselineDir, file), "utf8");
+  for (const [file, content] of Object.entries(changes)) await writeFile(path.join(spawnDir, file), content);
+  const delta = buildDelta(before, changes);
+  let baselineRequests = 0;
+  return {
+    spawnDir,
+    delta,
+    baselineRequests: () => baselineRequests,
+    input: (config = gateConfig(), cache: BaselineResultCache = createMemoryBaselineCache()) => ({
+      delta,
+      baseline: { baseSha: `${fixture}-base`.padEnd(40, "0"), files: {} },
+      spawnDir,
+      baselineDir: async () => {
+        baselineRequests += 1;
+        return baselineDir;
+      },
+      config,
+      sandbox,
+      guardViolations: [],
+      cache,
+      scratchDir: path.join(dir, "scratch"),
+      toolchain,
+    }),
+  };
+}
+
+const mathJs = () => readFile(path.join(fixtures, "node/src/math.mjs"), "utf8");
+const calcPy = () => readFile(path.join(fixtures, "pytest/calc.py"), "utf8");
+
+describe("node --test (TAP), detected from package.json", () => {
+  it("blocks an agent that breaks a second test, naming it", async () => {
+    const source = (await mathJs()).replace("return a + b;\n}\n\n// The bug", "return a - b;\n}\n\n// The bug");
+    const run = await scenario("node", { "src/math.mjs": source });
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("fail");
+    const [command] = result.commands ?? [];
+    expect(command).toMatchObject({ command: "npm test", status: "regressed", detectedFrom: "package.json (scripts.test)" });
+    expect(command?.tests).toMatchObject({ regressed: ["math > adds"], parsed: true });
+    expect(result.reasons.join("\n")).toContain("math > adds (passed on the base, fails now)");
+  });
+
+  it("passes an agent that fixes the failing test and lists it as fixed", async () => {
+    const source = (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;");
+    const run = await scenario("node", { "src/math.mjs": source });
+    const result = await runDeterministicGate(run.input());
+    expect(result.reasons).toEqual([]);
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["math > subtracts"], regressed: [], missing: [] } });
+    expect(result.summary).toContain("fixed: math > subtracts");
+    expect(result.notes?.join("\n")).toContain("detected `npm test` from package.json (scripts.test)");
+  });
+
+  it("does not block a change that leaves the already-red test red and breaks nothing", async () => {
+    const source = (await mathJs()).replace("export function mul(a, b) {", "// Multiplies two numbers.\nexport function mul(a, b) {");
+    const run = await scenario("node", { "src/math.mjs": source });
+    const cache = createMemoryBaselineCache();
+    const result = await runDeterministicGate(run.input(gateConfig(), cache));
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]?.status).toBe("already-red");
+    // A second attempt on the same base reuses the baseline run instead of materializing it again.
+    const again = await runDeterministicGate(run.input(gateConfig(), cache));
+    expect(again.status).toBe("pass");
+    expect(run.baselineRequests()).toBe(1);
+    expect(again.notes?.join("\n")).toContain("baseline results reused");
+  });
+});
+
+describe("JUnit XML from a configured command", () => {
+  const junitConfig = () =>
+    gateConfig({
+      deterministic: {
+        commands: [{ name: "unit tests", run: "mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/", junit: "reports/junit.xml" }],
+      },
+    });
+
+  it("blocks a broken second test and passes the fix, reading the report the config names", async () => {
+    const broken = await scenario("node", { "src/math.mjs": (await mathJs()).replace("return a * b;", "return a * b + 1;") });
+    const blocked = await runDeterministicGate(broken.input(junitConfig()));
+    expect(blocked.status).toBe("fail");
+    expect(blocked.commands?.[0]?.tests).toMatchObject({ regressed: ["math > multiplies"], parsed: true, note: "per-test results read from JUnit XML" });
+
+    const fixedSource = (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;");
+    const fixed = await scenario("node", { "src/math.mjs": fixedSource });
+    const passed = await runDeterministicGate(fixed.input(junitConfig()));
+    expect(passed.status).toBe("pass");
+    expect(passed.commands?.[0]).toMatchObject({ name: "unit tests", status: "fixed", tests: { fixed: ["math > subtracts"] } });
+  });
+});
+
+describe("pytest, detected from pytest.ini, with an injected --junitxml", () => {
+  it("blocks an agent that breaks test_add, naming it", async () => {
+    const run = await scenario("pytest", { "calc.py": (await calcPy()).replace("def add(a, b):\n    return a + b", "def add(a, b):\n    return a - b") });
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("fail");
+    expect(result.commands?.[0]).toMatchObject({ command: "python3 -m pytest -p no:cacheprovider", detectedFrom: "pytest.ini", status: "regressed" });
+    expect(result.commands?.[0]?.tests?.regressed).toEqual(["test_calc > test_add"]);
+  });
+
+  it("passes the fix and reports test_sub as fixed", async () => {
+    const run = await scenario("pytest", { "calc.py": (await calcPy()).replace("def sub(a, b):\n    return a + b", "def sub(a, b):\n    return a - b") });
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]?.tests).toMatchObject({ fixed: ["test_calc > test_sub"], regressed: [], missing: [], parsed: true });
+  });
+});
+
+describe("whole-command fallback and failures of the run itself", () => {
+  it("falls back to exit codes when the output names no tests, and says so", async () => {
+    const run = await scenario("node", { "src/math.mjs": (await mathJs()).replace("return a * b;", "return a * b + 1;") });
+    const config = gateConfig({ deterministic: { commands: ["node -e \"process.exit(require('fs').readFileSync('src/math.mjs','utf8').includes('+ 1') ? 1 : 0)\""] } });
+    const result = await runDeterministicGate(run.input(config));
+    expect(result.status).toBe("fail");
+    expect(result.commands?.[0]).toMatchObject({ status: "regressed", tests: { parsed: false } });
+    expect(result.commands?.[0]?.tests?.note).toContain("whole-command result used");
+  });
+
+  it("reports a failing setup command as an error, not a regression", async () => {
+    const run = await scenario("node", { "src/math.mjs": await mathJs() });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { setup: ["exit 3"], commands: ["true"] } })));
+    expect(result.status).toBe("error");
+    expect(result.summary).toContain("Setup command `exit 3` failed");
+  });
+
+  it("blocks a command that now runs past its time limit", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n// slow\n` });
+    const config = gateConfig({ deterministic: { commands: [{ run: "grep -q slow src/math.mjs && sleep 30 || true", timeoutMinutes: 0.02 }] } });
+    const result = await runDeterministicGate(run.input(config));
+    expect(result.status).toBe("fail");
+    expect(result.commands?.[0]?.status).toBe("timeout");
+  });
+
+  it("keeps baseline results in a JSON file cache that a later process can read", async () => {
+    const cacheDir = path.join(root, "cache");
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    const config = gateConfig({ deterministic: { commands: ["node --test test/"] } });
+    await runDeterministicGate(run.input(config, createBaselineCache(cacheDir)));
+    const second = await runDeterministicGate(run.input(config, createBaselineCache(cacheDir)));
+    expect(run.baselineRequests()).toBe(1);
+    expect(second.commands?.[0]?.status).toBe("already-red");
+  });
+});
