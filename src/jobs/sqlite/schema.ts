@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   updated_at TEXT NOT NULL,
   finished_at TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, run_after_ms, seq);
+-- Claims walk queued jobs in arrival order; the first few rows are nearly always claimable.
+CREATE INDEX IF NOT EXISTS jobs_by_state_seq ON jobs(state, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs(key, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_repo ON jobs(repo, created_ms);
 CREATE INDEX IF NOT EXISTS jobs_by_installation ON jobs(installation_id, created_ms);

@@ -29,6 +29,18 @@ export class SqliteJobStore {
     openSchema(this.db, 10_000);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -55,7 +67,7 @@ export class SqliteJobStore {
   }
 
   private row(id: string): JobRow | undefined {
-    return this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    return this.stmt("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
   }
 
   get(id: string): JobRecord | undefined {
@@ -64,7 +76,7 @@ export class SqliteJobStore {
   }
 
   latest(key: string): JobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE key = ? ORDER BY seq DESC LIMIT 1").get(key) as
+    const row = this.stmt("SELECT * FROM jobs WHERE key = ? ORDER BY seq DESC LIMIT 1").get(key) as
       | JobRow
       | undefined;
     return row ? this.toRecord(row) : undefined;
@@ -73,44 +85,39 @@ export class SqliteJobStore {
   list(states: JobState[] | undefined, limit: number): JobRecord[] {
     const rows = (
       states && states.length > 0
-        ? this.db
-            .prepare(`SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`)
+        ? this.stmt(`SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`)
             .all(JSON.stringify(states), limit)
-        : this.db.prepare("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?").all(limit)
+        : this.stmt("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?").all(limit)
     ) as JobRow[];
     return rows.map((r) => this.toRecord(r));
   }
 
   countSince(scope: { repo?: string } | { installationId?: number }, sinceMs: number): number {
     if ("repo" in scope && scope.repo !== undefined) {
-      return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE repo = ? AND created_ms >= ?").get(scope.repo, sinceMs) as { n: number }).n;
+      return (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE repo = ? AND created_ms >= ?").get(scope.repo, sinceMs) as { n: number }).n;
     }
     if ("installationId" in scope && scope.installationId !== undefined) {
       return (
-        this.db
-          .prepare("SELECT COUNT(*) AS n FROM jobs WHERE installation_id = ? AND created_ms >= ?")
+        this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE installation_id = ? AND created_ms >= ?")
           .get(scope.installationId, sinceMs) as { n: number }
       ).n;
     }
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE created_ms >= ?").get(sinceMs) as { n: number }).n;
+    return (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE created_ms >= ?").get(sinceMs) as { n: number }).n;
   }
 
   /** Cancels the key's queued job now; asks its running job to stop (returned so the caller can abort it). */
   private cancelActive(key: string, reason: string, nowIso: string): { record?: JobRecord; runningId?: string } {
-    const row = this.db
-      .prepare("SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1")
+    const row = this.stmt("SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1")
       .get(key) as JobRow | undefined;
     if (!row) return {};
     if (row.state === "queued") {
-      this.db
-        .prepare(
+      this.stmt(
           `UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`,
         )
         .run(reason, json(cancelledOutcome(reason)), nowIso, nowIso, row.id);
       return { record: this.get(row.id) };
     }
-    this.db
-      .prepare(`UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`)
+    this.stmt(`UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`)
       .run(reason, nowIso, row.id);
     return { record: this.get(row.id), runningId: row.id };
   }
@@ -118,7 +125,7 @@ export class SqliteJobStore {
   enqueue(spec: JobSpec): { job: JobRecord; created: boolean; runningId?: string } {
     const tx = this.db.transaction(() => {
       if (spec.deliveryId) {
-        const seen = this.db.prepare("SELECT job_id FROM deliveries WHERE delivery_id = ?").get(spec.deliveryId) as
+        const seen = this.stmt("SELECT job_id FROM deliveries WHERE delivery_id = ?").get(spec.deliveryId) as
           | { job_id: string }
           | undefined;
         const existing = seen ? this.get(seen.job_id) : undefined;
@@ -129,15 +136,13 @@ export class SqliteJobStore {
       const key = jobKey(spec.repo, spec.issueNumber);
       const { runningId } = this.cancelActive(key, SUPERSEDED_REASON, nowIso);
       const record = newRecord(newJobId(nowMs), key, spec, nowIso);
-      this.db
-        .prepare(
+      this.stmt(
           `INSERT INTO jobs (id, key, repo, installation_id, state, spec, created_ms, created_at, updated_at)
            VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
         )
         .run(record.id, key, `${spec.repo.owner}/${spec.repo.repo}`, spec.installationId ?? null, JSON.stringify(spec), nowMs, nowIso, nowIso);
       if (spec.deliveryId) {
-        this.db
-          .prepare("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)")
+        this.stmt("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)")
           .run(spec.deliveryId, record.id, nowMs);
       }
       return { job: record, created: true, runningId };
@@ -151,21 +156,19 @@ export class SqliteJobStore {
 
   /** Jobs whose worker stopped renewing go back to the queue (or end cancelled, if a cancel was asked). */
   private reclaimExpired(nowMs: number, nowIso: string): void {
-    const expired = this.db
-      .prepare(
+    const expired = this.stmt(
         `SELECT j.id, j.cancel_requested, j.cancel_reason FROM jobs j LEFT JOIN leases l ON l.job_id = j.id
          WHERE j.state = 'running' AND (l.expires_ms IS NULL OR l.expires_ms < ?)`,
       )
       .all(nowMs) as { id: string; cancel_requested: number; cancel_reason: string | null }[];
     for (const job of expired) {
-      this.db.prepare("DELETE FROM leases WHERE job_id = ?").run(job.id);
+      this.stmt("DELETE FROM leases WHERE job_id = ?").run(job.id);
       if (job.cancel_requested) {
         const reason = job.cancel_reason ?? "the job was stopped";
-        this.db
-          .prepare(`UPDATE jobs SET state='cancelled', outcome=?, updated_at=?, finished_at=? WHERE id=?`)
+        this.stmt(`UPDATE jobs SET state='cancelled', outcome=?, updated_at=?, finished_at=? WHERE id=?`)
           .run(json(cancelledOutcome(reason)), nowIso, nowIso, job.id);
       } else {
-        this.db.prepare(`UPDATE jobs SET state='queued', run_after_ms=0, updated_at=? WHERE id=?`).run(nowIso, job.id);
+        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=0, updated_at=? WHERE id=?`).run(nowIso, job.id);
         this.log.warn({ jobId: job.id }, "job lease expired; the job goes back to the queue to be resumed");
       }
     }
@@ -178,8 +181,7 @@ export class SqliteJobStore {
       this.reclaimExpired(nowMs, nowIso);
       // Bounded: each corrupt candidate is marked failed, so the next pass sees a different row.
       for (let attempt = 0; attempt < 20; attempt++) {
-        const row = this.db
-          .prepare(
+        const row = this.stmt(
             `SELECT * FROM jobs WHERE state = 'queued' AND run_after_ms <= ?
                AND key NOT IN (SELECT key FROM jobs WHERE state = 'running')
                AND COALESCE(installation_id, -1) NOT IN (SELECT value FROM json_each(?))
@@ -193,8 +195,7 @@ export class SqliteJobStore {
           installationBucket(job.spec);
         } catch (err) {
           this.log.error({ jobId: row.id, err }, "corrupt job row; marking it failed");
-          this.db
-            .prepare(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`)
+          this.stmt(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`)
             .run(
               json({ code: "JOB_RECORD_CORRUPT", message: (err as Error).message }),
               json({ kind: "error", message: `The job's stored record is unreadable: ${(err as Error).message}` }),
@@ -205,9 +206,8 @@ export class SqliteJobStore {
           continue;
         }
         const token = newLeaseToken();
-        this.db.prepare(`UPDATE jobs SET state='running', claims=claims+1, updated_at=? WHERE id=?`).run(nowIso, row.id);
-        this.db
-          .prepare("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)")
+        this.stmt(`UPDATE jobs SET state='running', claims=claims+1, updated_at=? WHERE id=?`).run(nowIso, row.id);
+        this.stmt("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)")
           .run(row.id, workerId, token, nowMs + leaseMs);
         return { job: { ...job, state: "running" as const, claims: job.claims + 1, updatedAt: nowIso }, token };
       }
@@ -217,11 +217,10 @@ export class SqliteJobStore {
   }
 
   heartbeat(jobId: string, token: string, leaseMs: number): Heartbeat {
-    const renewed = this.db
-      .prepare("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?")
+    const renewed = this.stmt("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?")
       .run(Date.now() + leaseMs, jobId, token);
     if (renewed.changes === 0) return { kind: "lost" };
-    const row = this.db.prepare("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
+    const row = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
       | { cancel_requested: number; cancel_reason: string | null }
       | undefined;
     if (!row) return { kind: "lost" };
@@ -232,11 +231,11 @@ export class SqliteJobStore {
   private fenced(jobId: string, token: string, sql: string, ...params: unknown[]): boolean {
     return this.db
       .transaction(() => {
-        const lease = this.db.prepare("SELECT token FROM leases WHERE job_id = ?").get(jobId) as
+        const lease = this.stmt("SELECT token FROM leases WHERE job_id = ?").get(jobId) as
           | { token: string }
           | undefined;
         if (lease?.token !== token) return false;
-        this.db.prepare(sql).run(...params);
+        this.stmt(sql).run(...params);
         return true;
       })
       .immediate();
@@ -256,10 +255,10 @@ export class SqliteJobStore {
     const nowIso = new Date().toISOString();
     return this.db
       .transaction(() => {
-        const lease = this.db.prepare("SELECT token FROM leases WHERE job_id = ?").get(jobId) as { token: string } | undefined;
+        const lease = this.stmt("SELECT token FROM leases WHERE job_id = ?").get(jobId) as { token: string } | undefined;
         if (lease?.token !== token) return false;
-        this.db.prepare("DELETE FROM leases WHERE job_id = ?").run(jobId);
-        const asked = this.db.prepare("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
+        this.stmt("DELETE FROM leases WHERE job_id = ?").run(jobId);
+        const asked = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
           | { cancel_requested: number; cancel_reason: string | null }
           | undefined;
         // A job that was asked to stop never goes back to the queue, whatever ended its run.
@@ -268,12 +267,10 @@ export class SqliteJobStore {
           s = { state: "cancelled", outcome: cancelledOutcome(reason), failures: s.failures, error: s.error };
         }
         if (s.state === "queued") {
-          this.db
-            .prepare(`UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`)
+          this.stmt(`UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`)
             .run(s.runAfterMs, s.failures, json(s.error), nowIso, jobId);
         } else {
-          this.db
-            .prepare(
+          this.stmt(
               `UPDATE jobs SET state=?, outcome=?, failures=?, error=COALESCE(?, error),
                  cancel_reason=COALESCE(?, cancel_reason), updated_at=?, finished_at=? WHERE id=?`,
             )
