@@ -1,6 +1,6 @@
 // The codex preset end to end: the real pinned Codex CLI, run by the command agent in the sandbox,
 // against a loopback Responses endpoint that scripts apply_patch → final message.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommandAgent } from "../../src/agents/command.js";
@@ -46,14 +46,14 @@ afterAll(async () => {
 
 async function runCodex(
   behaviour: ResponsesBehaviour,
-  opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[]; model?: string } = {},
+  opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[]; model?: string; sandbox?: Sandbox } = {},
 ) {
   const fake = await startFakeOpenAIResponses(behaviour);
   const spawn = await makeSpawn({ "src/greet.ts": original, "README.md": "# greet\n" });
   process.env.AUTOFIX_CODEX_BASE_URL = `${fake.baseUrl}/v1`;
   const agent = createCommandAgent({
     preset: codexPreset,
-    sandbox,
+    sandbox: opts.sandbox ?? sandbox,
     env: {
       passEnv: ["OPENAI_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
       operatorAllowed: ["OPENAI_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
@@ -168,6 +168,41 @@ describe("codex preset with the real Codex CLI", () => {
     const started = await runCodex({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
     await expect(started.run).rejects.toThrow(/codex not found on PATH.*npm i -g @openai\/codex@0\.169\.0/s);
     expect(started.fake.requests).toEqual([]);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+});
+
+describe("codex preset under the process fallback (no bubblewrap)", () => {
+  let processSandbox: Sandbox;
+  beforeAll(async () => {
+    processSandbox = await createSandbox({ mode: "off" });
+  });
+
+  it("keeps codex's own workspace-write sandbox, which still lets it edit the spawn", async () => {
+    const started = await runCodex({ kind: "edit", edit, finalText: "Fixed." }, { sandbox: processSandbox });
+    const run = await started.run;
+
+    expect(run.isolation).toBe("process");
+    expect(run.stopReason).toBeUndefined();
+    const delta = await started.spawn.delta();
+    expect(delta.map((c) => `${c.kind} ${c.path}`)).toEqual(["modify src/greet.ts"]);
+    assertOnlyLoopbackAndOwnKey(started.fake);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
+  it("has codex's own sandbox refuse a patch outside the spawn, even for a root process", async () => {
+    const outside = `/etc/autofix-codex-outside-${Date.now()}.txt`;
+    const started = await runCodex({ kind: "add-outside", absolutePath: outside, finalText: "Could not." }, { sandbox: processSandbox });
+    const run = await started.run;
+    const written = existsSync(outside);
+    if (written) rmSync(outside);
+
+    expect(written).toBe(false);
+    expect(run.permissionDenials).toEqual(["the agent was refused permission to apply a patch: writing outside of the project; rejected by user approval settings"]);
+    expect(run.stopReason).toMatch(/refused/);
+    expect(await started.spawn.delta()).toEqual([]);
     await started.fake.close();
     await started.spawn.remove();
   });

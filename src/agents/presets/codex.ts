@@ -162,6 +162,10 @@ export const codexPreset: AgentPreset = {
       if (event.type === "turn.failed") failure = event.error?.message ?? "the turn failed";
       if (event.type === "error" && event.message) lastError = event.message;
     }
+    // A patch codex's approval policy rejects (e.g. outside the workspace) shows only in its log on stderr.
+    for (const match of outputTail.matchAll(/codex_core::tools::router: error=patch rejected: ([^\n]+)/g)) {
+      refused.push(`the agent was refused permission to apply a patch: ${match[1]!.trim()}`);
+    }
     let stopReason: string | undefined;
     if (failure) stopReason = `codex failed: ${failure}`;
     else if (exitCode === null && events.length === 0) stopReason = "codex was stopped before it reported anything";
