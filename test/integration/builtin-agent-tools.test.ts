@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createBuiltinAgent, createToolset, type RunCommand, type ToolOutcome } from "../../src/agents/builtin/index.js";
+import { searchLimits } from "../../src/agents/builtin/search.js";
 import { createLlmClient } from "../../src/llm/client.js";
 import { scriptConversation, toolNamesIn, toolResultsIn } from "../fixtures/llm/scripted.js";
 
@@ -94,6 +95,34 @@ describe("confinement to the spawn", () => {
     expect(found).toMatch(/^src\/list\.js:4: export function lastItems/m);
     expect(found).toMatch(/^test\/list\.test\.js:/m);
     expect(found).not.toMatch(/node_modules|debug\.log|outside/);
+  });
+});
+
+describe("search", () => {
+  it("stops a catastrophic pattern at its deadline with a tool error, leaving the process responsive", async () => {
+    await writeFile(path.join(root, "src", "evil.txt"), `${"a".repeat(40)}!\n`);
+    const saved = searchLimits.timeoutMs;
+    searchLimits.timeoutMs = 300;
+    try {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 20);
+      const result = await call("search", { pattern: "^(a+)+$", path: "src" });
+      clearInterval(ticker);
+      expect(result.isError).toBe(true);
+      expect(result.content).toMatch(/took longer than 0.3 s and was stopped. Use a simpler pattern/);
+      // the event loop kept turning while the worker was stuck
+      expect(ticks).toBeGreaterThan(3);
+    } finally {
+      searchLimits.timeoutMs = saved;
+    }
+  });
+
+  it("reports invalid patterns and stops at the match bound with a marker", async () => {
+    expect((await call("search", { pattern: "(unclosed" })).content).toMatch(/not a valid regular expression/);
+    await writeFile(path.join(root, "many.txt"), "hit\n".repeat(150));
+    const result = (await call("search", { pattern: "^hit$", path: "many.txt" })).content.split("\n");
+    expect(result).toHaveLength(101);
+    expect(result[100]).toBe("[… stopped at 100 matches; narrow the pattern or the path]");
   });
 });
 

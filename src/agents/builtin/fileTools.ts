@@ -1,4 +1,4 @@
-// The built-in agent's file tools: list, read, search, write, edit. Every path goes through
+// The built-in agent's file tools: list, read, write, edit (search lives in search.ts). Every path goes through
 // resolveInSpawn; every answer is bounded so one tool call cannot flood the model's context.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -10,10 +10,7 @@ export const fileToolLimits = {
   listEntries: 400,
   readLines: 500,
   readChars: 30_000,
-  searchMatches: 100,
-  searchFiles: 5_000,
-  searchFileBytes: 512 * 1024,
-  searchLineChars: 300,
+  readFileBytes: 20_000_000,
   writeBytes: 1_000_000,
 };
 
@@ -31,11 +28,6 @@ export const readFileArgs = z.object({
   start_line: z.number().int().positive().optional().describe("First line to show (1-based)."),
   end_line: z.number().int().positive().optional().describe("Last line to show (inclusive)."),
 });
-export const searchArgs = z.object({
-  pattern: z.string().min(1).describe("JavaScript regular expression, matched line by line."),
-  path: z.string().default(".").describe("File or directory to search in, relative to the repository root."),
-  case_insensitive: z.boolean().default(false),
-});
 export const writeFileArgs = z.object({
   path: z.string().describe("File path relative to the repository root; parent directories are created."),
   content: z.string().describe("The complete new content of the file."),
@@ -46,7 +38,7 @@ export const editFileArgs = z.object({
   new_text: z.string().describe("Replacement text."),
 });
 
-function isBinary(bytes: Buffer): boolean {
+export function isBinary(bytes: Buffer): boolean {
   return bytes.subarray(0, 8_000).includes(0);
 }
 
@@ -54,6 +46,7 @@ async function readTextFile(absolute: string, relative: string): Promise<string>
   const info = await stat(absolute).catch(() => undefined);
   if (!info) throw new ToolError(`"${relative}" does not exist. Use list_files to see what is there.`);
   if (info.isDirectory()) throw new ToolError(`"${relative}" is a directory. Use list_files for directories.`);
+  if (info.size > fileToolLimits.readFileBytes) throw new ToolError(`"${relative}" is ${info.size} bytes, too large to open; use search to find what you need in it.`);
   const bytes = await readFile(absolute);
   if (isBinary(bytes)) throw new ToolError(`"${relative}" is a binary file; it cannot be shown as text.`);
   return bytes.toString("utf8");
@@ -99,48 +92,6 @@ export async function readTextWithLines(ctx: ToolContext, args: z.infer<typeof r
   const header = `${file.relative} (lines ${start}-${end} of ${total})`;
   const more = end < total ? `\n[… more below: call read_file with start_line=${end + 1}]` : "";
   return `${header}\n${shown.join("\n")}${more}`;
-}
-
-export async function searchFiles(ctx: ToolContext, args: z.infer<typeof searchArgs>): Promise<string> {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(args.pattern, args.case_insensitive ? "i" : "");
-  } catch (err) {
-    throw new ToolError(`The pattern is not a valid regular expression: ${(err as Error).message}`);
-  }
-  const target = await resolveInSpawn(ctx.root, args.path, "read");
-  const info = await stat(target.absolute).catch(() => undefined);
-  if (!info) throw new ToolError(`"${args.path}" does not exist.`);
-  const matches: string[] = [];
-  let full = false;
-  const searchOne = async (relative: string) => {
-    const absolute = path.join(ctx.root, relative);
-    const fileInfo = await stat(absolute).catch(() => undefined);
-    if (!fileInfo?.isFile() || fileInfo.size > fileToolLimits.searchFileBytes) return;
-    const bytes = await readFile(absolute);
-    if (isBinary(bytes)) return;
-    const lines = bytes.toString("utf8").split("\n");
-    for (let i = 0; i < lines.length && !full; i++) {
-      if (!regex.test(lines[i])) continue;
-      if (matches.length >= fileToolLimits.searchMatches) full = true;
-      else matches.push(`${relative}:${i + 1}: ${lines[i].trim().slice(0, fileToolLimits.searchLineChars)}`);
-    }
-  };
-  let truncatedWalk = false;
-  if (info.isFile()) await searchOne(target.relative);
-  else {
-    ({ truncated: truncatedWalk } = await walkSpawn(
-      ctx.root,
-      target.relative,
-      { recursive: true, maxVisited: fileToolLimits.searchFiles },
-      // Links are not followed: a link could lead out of the spawn.
-      async (entry) => (entry.kind === "file" && !full ? searchOne(entry.relative) : undefined),
-    ));
-  }
-  if (matches.length === 0) return `No matches for /${args.pattern}/ in ${target.relative}.`;
-  if (full) matches.push(`[… stopped at ${fileToolLimits.searchMatches} matches; narrow the pattern or the path]`);
-  if (truncatedWalk) matches.push(`[… only the first ${fileToolLimits.searchFiles} entries were searched]`);
-  return matches.join("\n");
 }
 
 export async function writeWholeFile(ctx: ToolContext, args: z.infer<typeof writeFileArgs>): Promise<string> {

@@ -9,13 +9,12 @@ import {
   listFilesArgs,
   readFileArgs,
   readTextWithLines,
-  searchArgs,
-  searchFiles,
   writeFileArgs,
   writeWholeFile,
   type ToolContext,
 } from "./fileTools.js";
 import { ToolError } from "./paths.js";
+import { searchArgs, searchFiles } from "./search.js";
 
 export type RunCommand = (
   argv: string[],
