@@ -72,7 +72,8 @@ export const gatesSchema = z
         maxBinaryBytes: z.number().int().nonnegative().default(1_000_000).describe("Largest new binary file allowed."),
       })
       .strict()
-      .default({} as never),
+      .prefault({})
+      .describe("Deterministic gate: the repository's own checks plus tamper checks, compared with the baseline."),
     semantic: z
       .object({
         enabled: z.boolean().default(true).describe("Run the LLM judge."),
@@ -81,7 +82,8 @@ export const gatesSchema = z
         maxDiffChars: z.number().int().positive().default(60_000).describe("Diff budget shown to the judge; larger diffs are summarized with a visible marker."),
       })
       .strict()
-      .default({} as never),
+      .prefault({})
+      .describe("Semantic gate: an LLM judge decides whether the diff addresses the issue."),
     review: z
       .object({
         enabled: z.boolean().default(true).describe("Run the LLM code review."),
@@ -89,7 +91,8 @@ export const gatesSchema = z
         blockAt: z.enum(["blocker", "major", "minor", "nit"]).default("major").describe("Lowest severity that fails the gate."),
       })
       .strict()
-      .default({} as never),
+      .prefault({})
+      .describe("Review gate: an LLM code review of the diff."),
     allowSkipWithoutLlm: z
       .boolean()
       .default(false)
@@ -141,11 +144,11 @@ export const configSchema = z
     permission: z.enum(permissionLevels).default("write").describe("Least permission a person needs on the repository to trigger or steer the bot."),
     allowBots: z.array(z.string().min(1)).default([]).describe("Bot accounts (e.g. `renovate[bot]`) allowed to trigger; all other bots are ignored."),
     baseBranch: z.string().min(1).optional().describe("Branch the fix is based on; defaults to the repository's default branch."),
-    agent: agentSchema.default({} as never),
-    gates: gatesSchema.default({} as never),
-    limits: limitsSchema.default({} as never),
+    agent: agentSchema.prefault({}).describe("The coding agent that edits the spawn."),
+    gates: gatesSchema.prefault({}).describe("The three gates a change must pass before a PR opens."),
+    limits: limitsSchema.prefault({}).describe("Bounds on one job: size of the change, attempts, tokens, cost and time."),
     denyPaths: globList("Paths the agent may never write; a delta touching them is refused.", [".github/workflows/**"]),
-    pr: prSchema.default({} as never),
+    pr: prSchema.prefault({}).describe("How the pull request is opened and kept up to date."),
   })
   .strict()
   .describe("autofix configuration, read from .github/autofix.yml on the default branch.");
