@@ -45,7 +45,7 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
 
 let counter = 0;
 /** A baseline checkout and a spawn where the "agent" wrote `changes`, plus the delta between them. */
-async function scenario(fixture: string, changes: Record<string, string>) {
+async function scenario(fixture: string, changes: Record<string, string | null>) {
   const dir = path.join(root, `${fixture}-${++counter}`);
   const baselineDir = path.join(dir, "baseline");
   const spawnDir = path.join(dir, "spawn");
@@ -53,7 +53,10 @@ async function scenario(fixture: string, changes: Record<string, string>) {
   await cp(path.join(fixtures, fixture), spawnDir, { recursive: true });
   const before: Record<string, string> = {};
   for (const file of await listFiles(baselineDir)) before[file] = await readFile(path.join(baselineDir, file), "utf8");
-  for (const [file, content] of Object.entries(changes)) await writeFile(path.join(spawnDir, file), content);
+  for (const [file, content] of Object.entries(changes)) {
+    if (content === null) await rm(path.join(spawnDir, file));
+    else await writeFile(path.join(spawnDir, file), content);
+  }
   const delta = buildDelta(before, changes);
   let baselineRequests = 0;
   return {
@@ -116,6 +119,33 @@ describe("node --test (TAP), detected from package.json", () => {
     expect(again.status).toBe("pass");
     expect(run.baselineRequests()).toBe(1);
     expect(again.notes?.join("\n")).toContain("baseline results reused");
+  });
+});
+
+describe("checks an agent tries to make disappear", () => {
+  it("refuses a delta that deletes package.json, whose test script is what the gate runs", async () => {
+    const run = await scenario("node", { "package.json": null });
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("fail");
+    expect(result.summary).toContain("TEST_SCRIPT_CHANGED");
+  });
+
+  it("still runs the base's detected command when the agent deletes the file it was detected from", async () => {
+    // pytest.ini is protected by default; unprotect it to reach the detection itself.
+    const run = await scenario("pytest", { "pytest.ini": null });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { protectedPaths: [] } })));
+    expect(result.commands?.map((c) => c.command)).toEqual(["python3 -m pytest -p no:cacheprovider"]);
+    expect(result.commands?.[0]).toMatchObject({ detectedFrom: "pytest.ini", status: "already-red" });
+    expect(result.notes).not.toContain("no checks ran: no test command configured or detected");
+  });
+
+  it("blocks a change that makes the suite crash before naming any test, though the base was already red", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}
+export function broken( {
+` });
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("fail");
+    expect(result.commands?.[0]?.tests?.missing).toContain("math > adds");
   });
 });
 

@@ -27,16 +27,19 @@ export function judgeCommand(spec: CommandSpec, baseline: CommandOutcome | undef
     report.status = "timeout";
     return report;
   }
-  if (after.tests && baseline.tests) {
-    const comparison = compareTestResults(baseline.tests, after.tests);
-    report.tests = { ...comparison, parsed: true, note: after.testsNote };
+  if (baseline.tests) {
+    // The base named its tests and the change leaves none to read (a crash, a collection error, a
+    // deleted manifest): every test that passed on the base is missing, whatever the exit codes say.
+    const comparison = compareTestResults(baseline.tests, after.tests ?? {});
+    const note = after.tests ? after.testsNote : "after the change the command's results name no tests, so every test that passed on the base counts as missing";
+    report.tests = { ...comparison, parsed: true, ...(note ? { note } : {}) };
     if (comparison.regressed.length > 0 || comparison.missing.length > 0) report.status = "regressed";
     // Red without a named test (a build error, a lint step after the tests) still went from green to red.
     else if (afterRed) report.status = baseRed ? "already-red" : "regressed";
     else report.status = baseRed ? "fixed" : "pass";
     return report;
   }
-  const note = !after.tests ? after.testsNote : `${baseline.testsNote ?? "the baseline's per-test results could not be read"}; whole-command result used`;
+  const note = !after.tests ? after.testsNote : "the base commit's per-test results could not be read: whole-command result used";
   report.tests = { regressed: [], fixed: [], missing: [], parsed: false, ...(note ? { note } : {}) };
   if (afterRed) report.status = baseRed ? "already-red" : "regressed";
   else report.status = baseRed ? "fixed" : "pass";

@@ -16,6 +16,23 @@ export interface CommandSpec {
 }
 
 const defaultTimeoutMs = 15 * 60_000;
+
+/** Root files whose content decides which command is detected. */
+export const detectionSources = new Set([
+  "package.json",
+  "package-lock.json",
+  "pnpm-lock.yaml",
+  "yarn.lock",
+  "pyproject.toml",
+  "pytest.ini",
+  "setup.cfg",
+  "tox.ini",
+  "go.mod",
+  "Cargo.toml",
+  "Makefile",
+  "makefile",
+  "GNUmakefile",
+]);
 const npmDefaultTest = /no test specified/;
 
 async function readText(dir: string, file: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import type { Baseline, Delta } from "../types.js";
 import { baselineCacheKey, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
 import { commandBlocks, judgeCommand } from "./commandStatus.js";
-import { configuredCommands, detectCommands, type CommandSpec } from "./detect.js";
+import { configuredCommands, detectCommands, detectionSources, type CommandSpec } from "./detect.js";
 import { runSide, type Toolchain } from "./runCommands.js";
 import type { CommandReport, GateResult } from "./types.js";
 
@@ -48,9 +48,15 @@ function describeCommand(report: CommandReport): string {
 async function selectCommands(input: DeterministicGateInput): Promise<{ specs: CommandSpec[]; detected: boolean }> {
   const configured = input.config.gates.deterministic.commands;
   if (configured && configured.length > 0) return { specs: configuredCommands(configured), detected: false };
-  // Detected from the spawn: a manifest edit that changes what runs is itself refused by the built-in
-  // checks (test script rewritten, pytest config protected), so the after side cannot pick its own judge.
-  return { specs: await detectCommands(input.spawnDir), detected: true };
+  // Detected from the spawn, so a test command the agent adds runs too. When the delta touches a file
+  // detection reads, the base's commands are added as well: deleting package.json or go.mod must not
+  // make the checks disappear (the base's command then fails after the change and counts as regressed).
+  const specs = await detectCommands(input.spawnDir);
+  if (input.delta.files.some((f) => detectionSources.has(f.path))) {
+    const known = new Set(specs.map((s) => s.run));
+    for (const spec of await detectCommands(await input.baselineDir())) if (!known.has(spec.run)) specs.push(spec);
+  }
+  return { specs, detected: true };
 }
 
 export async function runDeterministicGate(input: DeterministicGateInput): Promise<GateResult> {
