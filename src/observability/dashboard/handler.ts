@@ -50,7 +50,9 @@ export function sendHtml(res: ServerResponse, status: number, body: string, head
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   );
   res.setHeader("X-Content-Type-Options", "nosniff");
-  res.setHeader("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: links to GitHub must not leak private job URLs, but Chromium sends
+  // `Origin: null` on form posts from a no-referrer page, which the login's origin check would refuse.
+  res.setHeader("Referrer-Policy", "same-origin");
   res.setHeader("Cache-Control", "no-store");
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.end(body);

@@ -116,7 +116,7 @@ export function page(options: PageOptions): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 ${refresh}<title>${options.title}</title>
 <style>${new Html(stylesheet)}</style></head>
 <body><header><a href="/autofix">autofix</a><span class="muted">jobs dashboard</span>${signOut}</header>
