@@ -5,6 +5,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { absorb } from "../../src/pipeline/absorb.js";
+import type { MergeConflict } from "../../src/pipeline/engineErrors.js";
 import { recordBaseline } from "../../src/pipeline/baseline.js";
 import { computeDelta } from "../../src/pipeline/delta.js";
 import { pushBranch } from "../../src/pipeline/push.js";
@@ -69,10 +70,10 @@ describe("absorb", () => {
     // A third writer pushes to main between the jobs' materialization and absorption.
     repo.commit({ "other.txt": "other, changed upstream\n", "upstream-only.txt": "new upstream\n" });
     const results = await Promise.all(
-      [
+      ([
         ["job-a", a],
         ["job-b", b],
-      ].map(async ([job, { baseline, delta }]) => {
+      ] as const).map(async ([job, { baseline, delta }]) => {
         const absorbed = await absorb({ delta, baseline, source, onto: "main", cacheRoot, workRoot, message: `fix from ${job}`, author });
         repo.commit({ "third.txt": `pushed while ${job} absorbs\n` });
         await pushBranch({ gitdir: absorbed.gitdir, source, branch: `autofix/${job}`, commitSha: absorbed.commitSha, force: true });
@@ -111,7 +112,7 @@ describe("absorb", () => {
     repo.commit({ "shared.txt": replaceLine(base, 9, "upstream 10") });
     const attempt = absorb({ delta, baseline, source, onto: "main", cacheRoot, workRoot, message: "clash", author });
     await expect(attempt).rejects.toMatchObject({ code: "MERGE_CONFLICT" });
-    const err = await attempt.catch((e: unknown) => e as { conflicts: { path: string; hunks: string[] }[]; message: string });
+    const err = (await attempt.catch((e: unknown) => e)) as MergeConflict;
     expect(err.conflicts[0].path).toBe("shared.txt");
     expect(err.conflicts[0].hunks[0]).toMatch(/^@@ -7,7 \+7,7 @@[\s\S]*-line 10\n\+agent 10/);
     expect(err.message).toMatch(/shared\.txt/);
