@@ -158,6 +158,37 @@ describe("claude-code preset with the real Claude Code CLI", () => {
     await started.spawn.remove();
   });
 
+  it("turns an error the endpoint answers into a stop reason instead of a silent exit", async () => {
+    const message = "Your credit balance is too low to access the API.";
+    const started = await runClaude({ kind: "api-error", status: 400, type: "invalid_request_error", message });
+    const run = await started.run;
+
+    // Claude Code words the API's message its own way; what matters is that it is not a silent success.
+    expect(run.stopReason).toMatch(/^claude-code reported an error: .*credit balance is too low/i);
+    expect(await started.spawn.delta()).toEqual([]);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
+  it("would notice a CLI calling a host other than its endpoint (the loopback check can fail)", async () => {
+    const spawn = await makeSpawn({ "src/greet.ts": original });
+    // Pointed at a non-loopback host, the CLI's request lands in the trap proxy (and goes no further).
+    process.env.AUTOFIX_CLAUDE_BASE_URL = "http://api.example.test";
+    const agent = createCommandAgent({
+      preset: claudeCodePreset,
+      sandbox,
+      env: {
+        passEnv: ["ANTHROPIC_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
+        operatorAllowed: ["ANTHROPIC_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
+        source: { ANTHROPIC_API_KEY: agentKey, HTTPS_PROXY: trap.url, HTTP_PROXY: trap.url, NO_PROXY: "127.0.0.1,localhost" },
+        extraPathDirs: [cli.binDir],
+      },
+    });
+    await agent.run({ spawnDir: spawn.dir, prompt: "Fix it.", scratchDir: spawn.scratchDir, timeoutMs: 8_000 });
+    expect(trap.attempts.splice(0).some((target) => target.includes("api.example.test"))).toBe(true);
+    await spawn.remove();
+  });
+
   it("says how to install claude when it is not on the agent's PATH", async () => {
     const started = await runClaude({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
     await expect(started.run).rejects.toThrow(/claude not found on PATH.*npm i -g @anthropic-ai\/claude-code@2\.1\.328/s);

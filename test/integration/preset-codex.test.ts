@@ -164,6 +164,17 @@ describe("codex preset with the real Codex CLI", () => {
     await started.spawn.remove();
   });
 
+  it("turns a provider failure into a stop reason carrying the provider's message", async () => {
+    const started = await runCodex({ kind: "fail", message: "quota exceeded for this key" });
+    const run = await started.run;
+
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stopReason).toMatch(/^codex failed: .*quota exceeded for this key/);
+    expect(await started.spawn.delta()).toEqual([]);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
   it("says how to install codex when it is not on the agent's PATH", async () => {
     const started = await runCodex({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
     await expect(started.run).rejects.toThrow(/codex not found on PATH.*npm i -g @openai\/codex@0\.169\.0/s);

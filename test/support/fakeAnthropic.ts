@@ -28,6 +28,8 @@ export type AnthropicBehaviour =
   | { kind: "write-outside"; absolutePath: string; finalText?: string }
   /** Answer only with text: no tool call, no edit. */
   | { kind: "text-only"; finalText: string }
+  /** Refuse every agent request with an API error (400 invalid_request_error, 401 authentication_error...). */
+  | { kind: "api-error"; status: number; type: string; message: string }
   /** Accept agent requests and never answer them (a hung provider). */
   | { kind: "hang" };
 
@@ -80,6 +82,11 @@ export async function startFakeAnthropic(behaviour: AnthropicBehaviour): Promise
       } else {
         turns += 1;
         if (behaviour.kind === "hang") return; // never answer; the socket stays open
+        if (behaviour.kind === "api-error") {
+          const error = { type: "error", error: { type: behaviour.type, message: behaviour.message } };
+          res.writeHead(behaviour.status, { "content-type": "application/json" }).end(JSON.stringify(error));
+          return;
+        }
         blocks = scriptTurn(behaviour, body, tools);
       }
       const model = body.model ?? "claude-fake";

@@ -162,7 +162,8 @@ export const claudeCodePreset: AgentPreset = {
     let stopReason: string | undefined;
     if (result.is_error || (result.subtype && result.subtype !== "success")) {
       const detail = result.result ?? (result.api_error_status ? `API error ${result.api_error_status}` : result.subtype);
-      stopReason = `claude-code reported an error (${result.subtype ?? "error"}): ${detail}`;
+      const kind = result.subtype && result.subtype !== "success" ? ` (${result.subtype})` : "";
+      stopReason = `claude-code reported an error${kind}: ${detail}`;
     } else if (exitCode !== 0 && exitCode !== null) {
       stopReason = `claude-code exited with code ${exitCode}`;
     } else if (permissionDenials.length > 0) {
