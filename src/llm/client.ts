@@ -2,13 +2,13 @@
 // retries, usage and cost on every call, and zod-validated structured output.
 import type { z } from "zod";
 import { anthropicWire } from "./anthropic.js";
-import { LlmResponseInvalid, type Provider } from "./errors.js";
+import { LlmRequestRejected, LlmResponseInvalid, type Provider } from "./errors.js";
 import { defaultRetryPolicy, postJson, type RetryPolicy } from "./http.js";
 import { openaiWire } from "./openai.js";
 import { completeStructured } from "./structured.js";
 import type { Completion, CompletionRequest, LlmClient, Usage } from "./types.js";
 import { priceUsage, type PriceTable } from "./usage.js";
-import type { WireFormat } from "./wire.js";
+import type { WireFormat, WireQuirks } from "./wire.js";
 
 export interface LlmClientOptions {
   provider: Provider;
@@ -42,20 +42,39 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   };
   const keySettingName = options.keySettingName ?? "AUTOFIX_LLM_API_KEY";
 
+  // Per model: one endpoint may serve models of different dialects (gpt-4.1 and o3 behind one gateway).
+  const quirksByModel = new Map<string, WireQuirks>();
+
+  async function post(request: CompletionRequest, model: string): Promise<unknown> {
+    const quirks = quirksByModel.get(model) ?? {};
+    quirksByModel.set(model, quirks);
+    const send = () =>
+      postJson({
+        provider: wire.provider,
+        model,
+        url,
+        headers,
+        body: wire.body(request, model, quirks),
+        timeoutMs,
+        signal: request.signal,
+        retry,
+        apiKey: options.apiKey,
+        keySettingName,
+      });
+    try {
+      return await send();
+    } catch (err) {
+      // Learn the server's dialect once (per client) and resend, rather than failing every job.
+      const quirk = err instanceof LlmRequestRejected ? wire.quirkFor?.(String(err.data.detail), quirks) : undefined;
+      if (!quirk) throw err;
+      Object.assign(quirks, quirk);
+      return send();
+    }
+  }
+
   async function complete(request: CompletionRequest): Promise<Completion> {
     const model = request.model ?? options.model;
-    const json = await postJson({
-      provider: wire.provider,
-      model,
-      url,
-      headers,
-      body: wire.body(request, model),
-      timeoutMs,
-      signal: request.signal,
-      retry,
-      apiKey: options.apiKey,
-      keySettingName,
-    });
+    const json = await post(request, model);
     const result = wire.parse(json, model);
     if (typeof result === "string") throw new LlmResponseInvalid(wire.provider, model, result);
     const usage = priceUsage(result, [result.model, model], options.prices);

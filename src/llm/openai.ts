@@ -2,7 +2,7 @@
 // https://platform.openai.com/docs/api-reference/chat/create
 import { z } from "zod";
 import type { CompletionRequest, ToolCall } from "./types.js";
-import { joinUrl, parseToolArguments, type WireFormat, type WireResult } from "./wire.js";
+import { joinUrl, parseToolArguments, type WireFormat, type WireQuirks, type WireResult } from "./wire.js";
 
 const toolCallSchema = z.object({
   id: z.string(),
@@ -41,7 +41,7 @@ export const openaiWire: WireFormat = {
 
   headers: (apiKey): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
 
-  body(request: CompletionRequest, model: string) {
+  body(request: CompletionRequest, model: string, quirks: WireQuirks) {
     const messages: unknown[] = [{ role: "system", content: request.system }];
     for (const message of request.messages) {
       if (message.role === "tool") {
@@ -71,9 +71,18 @@ export const openaiWire: WireFormat = {
             })),
           }
         : {}),
-      // `max_tokens` rather than `max_completion_tokens`: every compatible server understands it.
-      ...(request.maxOutputTokens ? { max_tokens: request.maxOutputTokens } : {}),
+      // `max_tokens` first: every compatible server understands it; OpenAI's reasoning models refuse it.
+      ...(request.maxOutputTokens
+        ? quirks.maxCompletionTokens
+          ? { max_completion_tokens: request.maxOutputTokens }
+          : { max_tokens: request.maxOutputTokens }
+        : {}),
     };
+  },
+
+  quirkFor(detail: string, quirks: WireQuirks) {
+    if (!quirks.maxCompletionTokens && /max_completion_tokens/.test(detail)) return { maxCompletionTokens: true };
+    return undefined;
   },
 
   parse(json: unknown, requestedModel: string): WireResult | string {

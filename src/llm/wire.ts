@@ -14,12 +14,20 @@ export interface WireResult {
   model: string;
 }
 
+/** Differences between servers of one wire format, learnt from their rejections. */
+export interface WireQuirks {
+  /** OpenAI reasoning models refuse `max_tokens` and want `max_completion_tokens`. */
+  maxCompletionTokens?: boolean;
+}
+
 export interface WireFormat {
   provider: Provider;
   defaultBaseUrl: string;
   endpoint(baseUrl: string): string;
   headers(apiKey: string | undefined): Record<string, string>;
-  body(request: CompletionRequest, model: string): unknown;
+  body(request: CompletionRequest, model: string, quirks: WireQuirks): unknown;
+  /** A quirk to switch on after the endpoint rejected a request with this detail, if one would help. */
+  quirkFor?(rejectionDetail: string, quirks: WireQuirks): Partial<WireQuirks> | undefined;
   /** The decoded completion, or a sentence saying why the body is not one. */
   parse(json: unknown, requestedModel: string): WireResult | string;
 }

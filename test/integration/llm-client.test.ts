@@ -211,6 +211,33 @@ describe("OpenAI-compatible chat completions", () => {
     expect((missingModel as LlmRequestRejected).explanation.next).toMatch(/model name/);
   });
 
+  it("switches to max_completion_tokens for a model that refuses max_tokens, and remembers it", async () => {
+    const bodies: any[] = [];
+    const scope = nock("https://api.openai.com")
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .reply(400, {
+        error: {
+          message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          type: "invalid_request_error",
+          param: "max_tokens",
+          code: "unsupported_parameter",
+        },
+      })
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .times(2)
+      .reply(200, fixture("openai-text.json"));
+    const client = openai({ model: "o3" });
+    const request = { system: "s", messages: [{ role: "user" as const, content: "u" }], maxOutputTokens: 300 };
+    await client.complete(request);
+    await client.complete(request);
+    scope.done();
+    expect(bodies.map((b) => [b.max_tokens, b.max_completion_tokens])).toEqual([
+      [300, undefined],
+      [undefined, 300],
+      [undefined, 300],
+    ]);
+  });
+
   it("says the endpoint is not an OpenAI endpoint when a 200 carries an HTML page", async () => {
     nock("https://api.openai.com").post("/v1/chat/completions").reply(200, "<html>captive portal</html>");
     const error = await openai().complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);
