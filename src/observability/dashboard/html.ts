@@ -70,7 +70,7 @@ const stylesheet = `
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 header{background:#24292f;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-header a{color:#fff;text-decoration:none;font-weight:600}
+header a{color:#fff;text-decoration:none;font-weight:600}header .muted{color:#c9d1d9}
 header form{margin-left:auto}
 main{padding:1rem;max-width:1200px;margin:0 auto}
 h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.4rem 0 .5rem}h3{font-size:1rem;margin:1rem 0 .3rem}
