@@ -30,9 +30,8 @@ async function gate(testCase: DeltaCase) {
     delta,
     baseline: { baseSha: delta.baseSha, files: {} },
     spawnDir: emptySpawn,
-    baselineDir: async () => {
-      throw new Error("the baseline is not needed when no command runs");
-    },
+    // The corpora hold deltas only; neither side has a manifest on disk, so no command is detected.
+    baselineDir: async () => emptySpawn,
     config: gateConfig(),
     sandbox,
     guardViolations: [],

@@ -40,6 +40,8 @@ const triviallyTrue =
 const exactMatcher = /\.(?:toBe|toEqual|toStrictEqual|toMatchObject|toThrow\w*)\s*\(\s*\S|\bassert\.(?:strictEqual|deepStrictEqual|equal|deepEqual|throws)\s*\(|\bassert_eq!|\bassertEquals?\s*\(|==/;
 const weakMatcher = /\.(?:toBeTruthy|toBeDefined|toBeFalsy|not\.toBeNull|not\.toBeUndefined|toBeGreaterThanOrEqual\(\s*0\s*\))|\bassert\.ok\s*\(|\bassert(?:True|NotNull)\s*\(|\bis not None\b/;
 
+const proseFile = /\.(md|mdx|markdown|rst|txt|adoc|html?)$/i;
+
 function testChanges(delta: Delta): FileChange[] {
   return delta.files.filter((change) => isTestPath(change.path));
 }
@@ -59,7 +61,8 @@ function deletedTests(delta: Delta): Violation[] {
 function skippedOrFocused(delta: Delta): Violation[] {
   const violations: Violation[] = [];
   for (const change of delta.files) {
-    if (change.kind === "delete" || change.binary) continue;
+    // Prose may describe a skip marker ("mark slow tests with @pytest.mark.skip"); only code can apply one.
+    if (change.kind === "delete" || change.binary || proseFile.test(change.path)) continue;
     const inTestFile = isTestPath(change.path);
     const { added, removed } = changeLines(change);
     for (const marker of skipMarkers) {
