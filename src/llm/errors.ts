@@ -35,12 +35,16 @@ export class LlmAuthFailed extends AutofixError {
 }
 
 export class LlmTimeout extends AutofixError {
-  constructor(provider: Provider, model: string, timeoutMs: number) {
+  /** timeoutMs undefined: the caller's own time limit (its AbortSignal.timeout) ran out. */
+  constructor(provider: Provider, model: string, timeoutMs: number | undefined) {
     super(
       "LLM_TIMEOUT",
       {
         what: `The ${provider} model ${model} did not answer in time.`,
-        why: `No complete response arrived within ${timeoutMs} ms (AUTOFIX_LLM_TIMEOUT_MS).`,
+        why:
+          timeoutMs === undefined
+            ? "The caller's time limit for this request ran out."
+            : `No complete response arrived within ${timeoutMs} ms (AUTOFIX_LLM_TIMEOUT_MS).`,
         next: "Try again; for slow or local models raise AUTOFIX_LLM_TIMEOUT_MS.",
       },
       { retryable: true, data: { provider, model, timeoutMs } },

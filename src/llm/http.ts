@@ -57,7 +57,7 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
   let lastCause: unknown;
   let attempts = 0;
   for (let attempt = 0; attempt <= retry.maxRetries; attempt++) {
-    throwIfAborted(signal);
+    throwIfCallerAborted(signal, provider, model);
     attempts = attempt + 1;
     let waitMs: number | undefined;
     const timeoutSignal = AbortSignal.timeout(request.timeoutMs);
@@ -80,7 +80,7 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
       retryAfter = response.headers.get("retry-after");
       bodyText = await untilAborted(response.text(), combined);
     } catch (err) {
-      throwIfAborted(signal);
+      throwIfCallerAborted(signal, provider, model);
       if (timeoutSignal.aborted) throw new LlmTimeout(provider, model, request.timeoutMs);
       lastProblem = `network error: ${redactSecret(describeNetworkError(err), request.apiKey)}`;
       lastCause = err;
@@ -107,7 +107,7 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
     try {
       await sleep(waitMs, signal);
     } catch (err) {
-      throwIfAborted(signal);
+      throwIfCallerAborted(signal, provider, model);
       throw err;
     }
   }
@@ -146,6 +146,14 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** Cancellation as the job's error; a caller's AbortSignal.timeout running out reads as a timeout, not a cancel. */
+function throwIfCallerAborted(signal: AbortSignal | undefined, provider: Provider, model: string): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof DOMException && reason.name === "TimeoutError") throw new LlmTimeout(provider, model, undefined);
+  throwIfAborted(signal);
 }
 
 export function sleepAbortable(ms: number, signal?: AbortSignal): Promise<void> {

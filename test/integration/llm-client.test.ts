@@ -251,6 +251,15 @@ describe("OpenAI-compatible chat completions", () => {
     expect(error).toMatchObject({ code: "LLM_TIMEOUT", data: { timeoutMs: 200 } });
   });
 
+  it("reports the caller's own time limit running out as a timeout, not as a cancelled job", async () => {
+    nock("https://api.openai.com").post("/v1/chat/completions").delay(5_000).reply(200, fixture("openai-text.json"));
+    const error = await openai({ timeoutMs: 10_000 })
+      .complete({ system: "s", messages: [{ role: "user", content: "u" }], signal: AbortSignal.timeout(100) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmTimeout);
+    expect((error as LlmTimeout).explanation.why).toBe("The caller's time limit for this request ran out.");
+  });
+
   it("stops a request in flight when the job is cancelled", async () => {
     nock("https://api.openai.com").post("/v1/chat/completions").delay(5_000).reply(200, fixture("openai-text.json"));
     const controller = new AbortController();
