@@ -123,6 +123,12 @@ export function parseClaudeResult(output: string): ClaudeResult | undefined {
   return undefined;
 }
 
+/** Result subtypes Claude Code ends with when it did not finish its task. */
+const subtypeMeaning: Record<string, string> = {
+  error_max_turns: "it reached its turn limit before finishing",
+  error_during_execution: "it failed while running",
+};
+
 const editTools = new Set(["Edit", "MultiEdit", "Write", "NotebookEdit"]);
 
 export function describeDenial(denial: z.infer<typeof denialSchema>): string {
@@ -161,7 +167,9 @@ export const claudeCodePreset: AgentPreset = {
     const usage = usageOf(result);
     let stopReason: string | undefined;
     if (result.is_error || (result.subtype && result.subtype !== "success")) {
-      const detail = result.result ?? (result.api_error_status ? `API error ${result.api_error_status}` : result.subtype);
+      const detail =
+        result.result ??
+        (result.api_error_status ? `API error ${result.api_error_status}` : (subtypeMeaning[result.subtype ?? ""] ?? "no details given"));
       const kind = result.subtype && result.subtype !== "success" ? ` (${result.subtype})` : "";
       stopReason = `claude-code reported an error${kind}: ${detail}`;
     } else if (exitCode !== 0 && exitCode !== null) {
