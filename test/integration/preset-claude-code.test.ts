@@ -144,6 +144,20 @@ describe("claude-code preset with the real Claude Code CLI", () => {
     await started.spawn.remove();
   });
 
+  it("passes a prompt too large for one argument whole, through stdin", async () => {
+    const marker = `end-of-prompt-${Date.now()}`;
+    const prompt = `Fix the greeting.\n${"Context line for the agent.\n".repeat(6_000)}${marker}`;
+    const started = await runClaude({ kind: "edit", edit }, { prompt });
+    const run = await started.run;
+
+    expect(run.stopReason).toBeUndefined();
+    expect(Buffer.byteLength(prompt)).toBeGreaterThan(128 * 1024);
+    expect(started.fake.requests.some((r) => r.bodyText.includes(marker))).toBe(true);
+    expect((await started.spawn.delta()).map((c) => c.path)).toEqual(["src/greet.ts"]);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
   it("stops a CLI whose endpoint never answers at the timeout, killing its whole process group", async () => {
     const marker = `hang-marker-${Date.now()}`;
     const started = await runClaude({ kind: "hang" }, { timeoutMs: 6_000, prompt: `Fix the typo (${marker}).` });
