@@ -69,23 +69,54 @@ function validate<T>(schema: z.ZodType<T>, completion: Completion): { ok: true; 
   return { ok: false, problem: `the JSON does not match the schema:\n${z.prettifyError(parsed.error).slice(0, 2_000)}` };
 }
 
-/** The JSON object in a model's answer: the whole text, a ```json fence, or the outermost braces. */
+/**
+ * The JSON object in a model's answer: the whole text, a ```json fence, the outermost braces, or the
+ * first balanced `{...}` that parses (prose around the object may itself contain braces).
+ */
 export function extractJson(text: string): { value: unknown } | { error: string } {
   const candidates: string[] = [text.trim()];
   const fence = /```(?:json)?[ \t]*\r?\n?([\s\S]*?)```/i.exec(text);
   if (fence) candidates.push(fence[1].trim());
   const first = text.indexOf("{");
+  if (first === -1) return { error: "the answer contains no JSON object." };
   const last = text.lastIndexOf("}");
-  if (first !== -1 && last > first) candidates.push(text.slice(first, last + 1));
-  let lastError = "the answer contains no JSON object.";
+  if (last > first) candidates.push(text.slice(first, last + 1));
+  let firstError: string | undefined;
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {
       return { value: JSON.parse(candidate) };
     } catch (err) {
-      if (candidate !== text.trim() || candidates.length === 1) lastError = `the answer is not valid JSON (${(err as Error).message}).`;
+      firstError ??= candidate === text.trim() && candidates.length > 1 ? undefined : (err as Error).message;
     }
   }
-  if (first === -1) return { error: "the answer contains no JSON object." };
-  return { error: lastError };
+  for (const candidate of balancedObjects(text, 20)) {
+    try {
+      return { value: JSON.parse(candidate) };
+    } catch {
+      // try the next one
+    }
+  }
+  return { error: `the answer is not valid JSON (${firstError ?? "no parsable object"}).` };
+}
+
+/** Substrings from a `{` to its matching `}`, skipping braces inside JSON strings; at most `limit` starts. */
+function* balancedObjects(text: string, limit: number): Generator<string> {
+  let starts = 0;
+  for (let start = text.indexOf("{"); start !== -1 && starts < limit; start = text.indexOf("{", start + 1), starts++) {
+    let depth = 0;
+    let inString = false;
+    for (let i = start; i < text.length; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === "\\") i++;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === "{") depth++;
+      else if (ch === "}" && --depth === 0) {
+        yield text.slice(start, i + 1);
+        break;
+      }
+    }
+  }
 }

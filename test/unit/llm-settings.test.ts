@@ -90,6 +90,12 @@ describe("extractJson", () => {
     expect(extractJson('My answer is {"a": 3} as requested.')).toEqual({ value: { a: 3 } });
   });
 
+  it("finds the object when the prose around it has braces of its own", () => {
+    expect(extractJson('The function {lastItems} is fixed. Verdict: {"verdict": "yes", "note": "uses {n} and \\"}\\""} Thanks {!}')).toEqual({
+      value: { verdict: "yes", note: 'uses {n} and "}"' },
+    });
+  });
+
   it("says why when there is nothing usable", () => {
     expect(extractJson("no braces here")).toEqual({ error: "the answer contains no JSON object." });
     expect(extractJson('{"a": ')).toMatchObject({ error: expect.stringMatching(/not valid JSON/) });
