@@ -1,5 +1,6 @@
 // Sandbox start-up cost: median and p90 wall time of launching `true`, 30 times each, as a plain spawn,
-// through the process runner and through bubblewrap (target: bubblewrap under 50 ms per launch).
+// through the process runner and through bubblewrap with and without a network namespace of its own
+// (target: bubblewrap under 50 ms per launch).
 // Standalone: `npx tsx bench/sandbox.ts`.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { createSandbox, type Sandbox } from "../src/sandbox/index.js";
 
 export interface SandboxBenchResult {
-  runner: "plain spawn" | "process runner" | "bubblewrap";
+  runner: "plain spawn" | "process runner" | "bubblewrap (network none)" | "bubblewrap (network open)";
   launches: number;
   medianMs: number;
   p90Ms: number;
@@ -30,9 +31,9 @@ function plainSpawn(cwd: string): Promise<void> {
   });
 }
 
-function viaSandbox(sandbox: Sandbox, cwd: string): () => Promise<void> {
+function viaSandbox(sandbox: Sandbox, cwd: string, network: "none" | "open" = "none"): () => Promise<void> {
   return async () => {
-    const result = await sandbox.run({ argv: ["true"], cwd, env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, network: "none" });
+    const result = await sandbox.run({ argv: ["true"], cwd, env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, network });
     if (result.exitCode !== 0) throw new Error(`launch failed: ${result.outputTail}`);
   };
 }
@@ -58,7 +59,8 @@ export async function run(): Promise<SandboxBenchResult[]> {
     return [
       await measure("plain spawn", () => plainSpawn(cwd)),
       await measure("process runner", viaSandbox(processRunner, cwd)),
-      await measure("bubblewrap", viaSandbox(bubblewrap, cwd)),
+      await measure("bubblewrap (network none)", viaSandbox(bubblewrap, cwd, "none")),
+      await measure("bubblewrap (network open)", viaSandbox(bubblewrap, cwd, "open")),
     ];
   } finally {
     rmSync(cwd, { recursive: true, force: true });

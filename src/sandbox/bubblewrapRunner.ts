@@ -28,6 +28,8 @@ export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox 
         cwd: request.cwd,
         isolation: "bubblewrap",
         killGraceMs: opts.killGraceMs,
+        cgroups: opts.cgroups,
+        maxProcesses: opts.limits.maxProcesses,
       });
     },
   };

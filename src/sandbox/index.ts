@@ -6,6 +6,9 @@ import { probeBubblewrap } from "./probe.js";
 import { nodeInstallDir } from "./bubblewrapArgs.js";
 import { defaultLimits, findPrlimit, type ResourceLimits } from "./limits.js";
 import { SandboxUnavailable } from "./errors.js";
+import { probeCgroupPids } from "./cgroup.js";
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
 
 export type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
 export { SandboxUnavailable, SandboxRequestRefused } from "./errors.js";
@@ -26,6 +29,8 @@ export interface CreateSandboxOptions {
   limits?: Partial<ResourceLimits>;
   /** Time between SIGTERM and SIGKILL when a run times out or is cancelled. */
   killGraceMs?: number;
+  /** Use a pids cgroup per run where the host allows it (default true; false shows what it adds). */
+  processCgroups?: boolean;
 }
 
 export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox> {
@@ -33,7 +38,11 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     limits: { ...defaultLimits, ...opts.limits },
     prlimitPath: findPrlimit(),
     killGraceMs: opts.killGraceMs ?? 5_000,
+    cgroups: opts.processCgroups === false ? undefined : await probeCgroupPids(),
   };
+  if (!runnerOptions.cgroups) {
+    opts.log?.info?.({ sandbox: "limits" }, "no pids cgroup can be created here: the process cap relies on RLIMIT_NPROC and the PID namespace");
+  }
   if (!runnerOptions.prlimitPath) {
     opts.log?.warn({ sandbox: "limits" }, "prlimit (util-linux) not found: commands run without file-size, memory and process limits");
   }
@@ -42,7 +51,7 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     return createProcessSandbox("the operator switched the sandbox off (AUTOFIX_SANDBOX=off)", runnerOptions);
   }
 
-  const bwrapPath = opts.bwrapPath ?? "bwrap";
+  const bwrapPath = resolveProgram(opts.bwrapPath ?? "bwrap");
   const nodeDir = nodeInstallDir();
   const baseReadOnlyPaths = nodeDir ? [nodeDir] : [];
   const probe = await probeBubblewrap(bwrapPath, baseReadOnlyPaths);
@@ -58,4 +67,19 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     "falling back to process isolation: agents run with an allow-listed environment but can read the host's files. Install bubblewrap and allow user namespaces, or set AUTOFIX_SANDBOX=required to refuse",
   );
   return createProcessSandbox(fallbackReason, runnerOptions);
+}
+
+/** An absolute path for a bare program name (bwrap starts with an empty environment, so no PATH lookup). */
+function resolveProgram(program: string): string {
+  if (program.includes("/")) return program;
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":").filter(Boolean)) {
+    const candidate = path.join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return program;
 }

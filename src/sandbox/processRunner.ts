@@ -3,11 +3,14 @@
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
 import { supervise } from "./supervise.js";
 import { type ResourceLimits, withLimits } from "./limits.js";
+import type { CgroupPids } from "./cgroup.js";
 
 export interface RunnerOptions {
   limits: ResourceLimits;
   prlimitPath: string | undefined;
   killGraceMs: number;
+  /** Per-run pids cgroups when the host allows them (process cap, complete kill); undefined otherwise. */
+  cgroups?: CgroupPids;
 }
 
 export function createProcessSandbox(fallbackReason: string, opts: RunnerOptions): Sandbox {
@@ -23,6 +26,8 @@ export function createProcessSandbox(fallbackReason: string, opts: RunnerOptions
         cwd: request.cwd,
         isolation: "process",
         killGraceMs: opts.killGraceMs,
+        cgroups: opts.cgroups,
+        maxProcesses: opts.limits.maxProcesses,
       });
     },
   };

@@ -1,9 +1,11 @@
 // Runs one child in its own process group and supervises it: wall-clock timeout, cancellation, output tail.
 // Both runners share it; they differ only in the program they start (bwrap or the command itself).
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { SandboxRequest, SandboxResult } from "./types.js";
 import { OutputTail } from "./outputTail.js";
+import { type CgroupPids, joinCgroupArgv, type RunCgroup } from "./cgroup.js";
 
 export const defaultMaxOutputBytes = 64 * 1024;
 
@@ -16,9 +18,17 @@ export interface SuperviseOptions {
   isolation: SandboxResult["isolation"];
   /** Time between SIGTERM and SIGKILL once the run must end. */
   killGraceMs: number;
-  /** Written to the child's fd 3 and closed (bwrap's --args 3). */
+  /**
+   * Written to the child's fd 3 and closed (bwrap's --args 3). bwrap reads it before it forks anything, so the
+   * child joins its cgroup by pid before this is written, without a wrapper shell.
+   */
   extraInput?: string;
+  /** Per-run pids cgroups, when the host allows them: a process cap and a kill that reaches every process. */
+  cgroups?: CgroupPids;
+  maxProcesses: number;
 }
+
+type Outcome = Pick<SandboxResult, "exitCode" | "signal" | "timedOut" | "cancelled">;
 
 /** How long to wait for the output pipes after the child exited (a process that escaped the group may hold them). */
 const drainAfterExitMs = 2_000;
@@ -33,12 +43,12 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-export function supervise(request: SandboxRequest, opts: SuperviseOptions): Promise<SandboxResult> {
+export async function supervise(request: SandboxRequest, opts: SuperviseOptions): Promise<SandboxResult> {
   const startedAt = performance.now();
   const tail = new OutputTail(request.maxOutputBytes ?? defaultMaxOutputBytes);
   const stdoutTail = new OutputTail(request.maxOutputBytes ?? defaultMaxOutputBytes);
-  const finish = (fields: Pick<SandboxResult, "exitCode" | "signal" | "timedOut" | "cancelled">): SandboxResult => ({
-    ...fields,
+  const finish = (outcome: Outcome): SandboxResult => ({
+    ...outcome,
     durationMs: Math.round(performance.now() - startedAt),
     outputTail: tail.text(),
     outputTruncated: tail.truncated,
@@ -46,11 +56,41 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
     isolation: opts.isolation,
   });
 
-  if (request.signal?.aborted) {
-    return Promise.resolve(finish({ exitCode: null, signal: null, timedOut: false, cancelled: true }));
-  }
+  if (request.signal?.aborted) return finish({ exitCode: null, signal: null, timedOut: false, cancelled: true });
 
-  return new Promise<SandboxResult>((resolve) => {
+  const cgroup = await opts.cgroups?.create(opts.maxProcesses);
+  try {
+    return finish(await runChild(request, opts, cgroup, tail, stdoutTail));
+  } finally {
+    if (cgroup) {
+      await cgroup.killAll();
+      await cgroup.remove();
+    }
+  }
+}
+
+function runChild(
+  request: SandboxRequest,
+  opts: SuperviseOptions,
+  cgroup: RunCgroup | undefined,
+  tail: OutputTail,
+  stdoutTail: OutputTail,
+): Promise<Outcome> {
+  // A child fed through fd 3 waits for it, so it joins the cgroup by pid; any other joins itself first.
+  const joinsByPid = cgroup !== undefined && opts.extraInput !== undefined;
+  const { file, args } = cgroup && !joinsByPid ? joinCgroupArgv(cgroup, opts.file, opts.args) : opts;
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", ...(opts.extraInput === undefined ? [] : ["pipe" as const])],
+  });
+  const killEverything = (): void => {
+    killGroup(child.pid, "SIGKILL");
+    void cgroup?.killAll();
+  };
+
+  return new Promise<Outcome>((resolve) => {
     let timedOut = false;
     let cancelled = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -58,17 +98,10 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
     let killTimer: NodeJS.Timeout | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(opts.file, opts.args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", ...(opts.extraInput === undefined ? [] : ["pipe" as const])],
-    });
-
     const terminate = (): void => {
       if (killTimer || exit) return;
       killGroup(child.pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), opts.killGraceMs);
+      killTimer = setTimeout(killEverything, opts.killGraceMs);
     };
     const onAbort = (): void => {
       cancelled = true;
@@ -80,14 +113,14 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
     }, request.timeoutMs);
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const settle = (result: SandboxResult): void => {
+    const settle = (outcome: Omit<Outcome, "timedOut" | "cancelled">): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(killTimer);
       clearTimeout(drainTimer);
       request.signal?.removeEventListener("abort", onAbort);
-      resolve(result);
+      resolve({ ...outcome, timedOut, cancelled });
     };
 
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -101,8 +134,14 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
       });
       child.stdin.end(request.stdin);
     }
-
     const extra = opts.extraInput === undefined ? undefined : (child.stdio[3] as Writable | null);
+    if (joinsByPid && child.pid !== undefined) {
+      try {
+        writeFileSync(cgroup!.procsFile, String(child.pid));
+      } catch {
+        // The child already died (its exit status says why) or the cgroup vanished: run without the cap.
+      }
+    }
     if (extra) {
       extra.on("error", () => {
         // The program exited before reading it: its exit status says why.
@@ -111,22 +150,19 @@ export function supervise(request: SandboxRequest, opts: SuperviseOptions): Prom
     }
 
     child.on("error", (err: NodeJS.ErrnoException) => {
-      tail.push(Buffer.from(`${opts.file}: ${err.code === "ENOENT" ? "not found" : err.message}\n`));
-      settle(finish({ exitCode: 127, signal: null, timedOut, cancelled }));
+      tail.push(Buffer.from(`${file}: ${err.code === "ENOENT" ? "not found" : err.message}\n`));
+      settle({ exitCode: 127, signal: null });
     });
     child.on("exit", (code, signal) => {
       exit = { code, signal };
-      // Whatever the command left running in its group dies with it: nothing outlives a run.
-      killGroup(child.pid, "SIGKILL");
+      // Whatever the command left running dies with it: nothing outlives a run.
+      killEverything();
       drainTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        settle(finish({ exitCode: code, signal, timedOut, cancelled }));
+        settle({ exitCode: code, signal });
       }, drainAfterExitMs);
     });
-    child.on("close", () => {
-      const { code = null, signal = null } = exit ?? {};
-      settle(finish({ exitCode: code, signal, timedOut, cancelled }));
-    });
+    child.on("close", () => settle({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null }));
   });
 }

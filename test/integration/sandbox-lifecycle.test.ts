@@ -2,7 +2,7 @@
 // exit codes, signals and stdin behave as a caller expects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createSandbox, type Sandbox, type SandboxRequest } from "../../src/sandbox/index.js";
@@ -25,7 +25,16 @@ function freshSpawn(name: string): string {
  * A grandchild that ignores SIGTERM and touches `beat` every 100 ms, started in the background so its parent
  * shell can be killed alone. Returns the script; the heartbeat's mtime tells whether it still lives.
  */
-const heartbeatGrandchild = `(trap '' TERM; i=0; while [ $i -lt 600 ]; do : > beat; sleep 0.1; i=$((i+1)); done) &`;
+const heartbeatLoop = `trap '' TERM; i=0; while [ $i -lt 600 ]; do : > beat; sleep 0.1; i=$((i+1)); done`;
+const heartbeatGrandchild = `(${heartbeatLoop}) &`;
+/** The same heartbeat in a new session: it leaves the process group, so only the per-run cgroup can find it. */
+const escapingGrandchild = `setsid sh -c 'echo $$ > escaped.pid; ${heartbeatLoop.replaceAll("'", "'\\''")}' &`;
+
+/** Per-run cgroups this test process created and did not remove. */
+function leftoverCgroups(): string[] {
+  const base = "/sys/fs/cgroup/pids";
+  return existsSync(base) ? readdirSync(base).filter((name) => name.startsWith(`autofix-${process.pid}-`)) : [];
+}
 
 async function stillBeating(dir: string): Promise<boolean> {
   const beat = path.join(dir, "beat");
@@ -48,6 +57,18 @@ it("a grandchild in the background survives when only its parent is killed (the 
     expect(await stillBeating(dir)).toBe(true);
   } finally {
     process.kill(-child.pid!, "SIGKILL");
+  }
+});
+
+it("a grandchild that starts its own session escapes a process-group kill (the premise of the per-run cgroup)", async () => {
+  const dir = freshSpawn("premise-setsid");
+  const withoutCgroups = await createSandbox({ mode: "off", processCgroups: false });
+  const result = await withoutCgroups.run(request(dir, { argv: ["/bin/sh", "-c", `${escapingGrandchild} sleep 0.5`] }));
+  expect(result.exitCode).toBe(0);
+  try {
+    expect(await stillBeating(dir)).toBe(true);
+  } finally {
+    process.kill(Number(readFileSync(path.join(dir, "escaped.pid"), "utf8")), "SIGKILL");
   }
 });
 
@@ -103,6 +124,30 @@ describe.each([
     const result = await sandbox.run(request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 0.3; exit 0`] }));
     expect(result.exitCode).toBe(0);
     expect(await stillBeating(dir)).toBe(false);
+  });
+
+  it("kills a grandchild that left the process group with setsid once the run ends", async () => {
+    const dir = freshSpawn(`${isolation}-setsid`);
+    const result = await sandbox.run(request(dir, { argv: ["/bin/sh", "-c", `${escapingGrandchild} sleep 0.5`] }));
+    expect(result.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, "beat"))).toBe(true);
+    expect(await stillBeating(dir)).toBe(false);
+  });
+
+  it("caps how many processes a run may have, even when autofix runs as root", async () => {
+    const capped = await createSandbox({ mode: isolation === "bubblewrap" ? "required" : "off", limits: { maxProcesses: 20 } });
+    const dir = freshSpawn(`${isolation}-fork-cap`);
+    const script = "i=0; while [ $i -lt 60 ]; do sleep 5 & i=$((i+1)); done; echo all-started";
+    const result = await capped.run(request(dir, { argv: ["/bin/sh", "-c", script] }));
+    expect(result.outputTail).toMatch(/can(no|')t fork/i);
+    expect(result.outputTail).not.toContain("all-started");
+    expect(result.exitCode).not.toBe(0);
+  });
+
+  it("removes its per-run cgroups when runs end", async () => {
+    const dir = freshSpawn(`${isolation}-cgroup-cleanup`);
+    await Promise.all([1, 2, 3].map(() => sandbox.run(request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 0.2`] }))));
+    expect(leftoverCgroups()).toEqual([]);
   });
 
   it("keeps the tail of interleaved stdout and stderr when the output exceeds the cap", async () => {
