@@ -92,6 +92,21 @@ describe("dashboard pages rendered from job records", () => {
     expect(renderListPage(lists(job), options)).toContain("semantic: pass");
   });
 
+  it("reads the pipeline's own resolve and pr steps for the title and the pull request", () => {
+    const job = record(
+      [
+        { name: "resolve", status: "done", startedAt: at(0), finishedAt: at(1), output: { issue: { number: 3, title: "Title <from> GitHub" }, baseBranch: "main" } },
+        { name: "pr", status: "done", startedAt: at(5), finishedAt: at(6), output: { number: 12, htmlUrl: "https://github.com/acme/widgets/pull/12", created: true } },
+      ],
+      { state: "succeeded" },
+    );
+    job.spec = { ...job.spec, issueTitle: undefined };
+    const page = renderJobPage(job, options);
+    expect(page).toContain("Title &lt;from&gt; GitHub");
+    expect(page).toContain('<a href="https://github.com/acme/widgets/pull/12">PR #12</a>');
+    expect(renderListPage(lists(job), options)).toContain("Title &lt;from&gt; GitHub");
+  });
+
   it("survives a record with missing spec fields and non-array steps", () => {
     const broken = { ...record([]), spec: {} as JobRecord["spec"], steps: null as unknown as StepRecord[], progress: undefined as unknown as JobRecord["progress"] };
     expect(() => renderListPage(lists(broken), options)).not.toThrow();

@@ -110,7 +110,7 @@ export function renderJobPage(job: JobRecord, options: { githubBase: string; ref
       ...view.gatesByAttempt.filter((g) => g.attempt === n).map(gatesSection),
     ]);
   const body = html`<p><a href="/autofix">← all jobs</a></p>
-<h1>${stateBadge(job)} ${job.spec?.issueTitle ?? "Job"}</h1>
+<h1>${stateBadge(job)} ${view.issueTitle ?? "Job"}</h1>
 <div class="card"><p>${issueLink(options.githubBase, job)} · requested by ${job.spec?.requestedBy ?? "–"} (${
     job.spec?.trigger ?? "–"
   }) · ${prLink(options.githubBase, job, view)}</p>

@@ -52,12 +52,12 @@ function stepDurations(view: JobView): Html {
 function row(base: string, job: JobRecord, now: Date): Html {
   const view = readJob(job, now);
   const progress = job.progress ?? {};
-  const title = job.spec?.issueTitle;
+  const title = view.issueTitle;
   return html`<tr>
 <td data-label="Job">${stateBadge(job)} <a href="${jobPath(job)}">details</a><br><span class="muted">${formatTime(job.createdAt)}</span></td>
 <td data-label="Issue">${issueLink(base, job)}${title ? html`<br><span class="issue-title">${title}</span>` : ""}</td>
 <td data-label="Requested by">${job.spec?.requestedBy ?? "–"}<br><span class="muted">${job.spec?.trigger ?? ""}</span></td>
-<td data-label="Step">${progress.step ?? "–"}${progress.attempt ? html`<br><span class="muted">attempt ${progress.attempt}</span>` : ""}</td>
+<td data-label="Step">${progress.step ?? view.steps.findLast((s) => s.status === "running")?.name ?? "–"}${progress.attempt ? html`<br><span class="muted">attempt ${progress.attempt}</span>` : ""}</td>
 <td data-label="Gates">${gateBadges(view)}</td>
 <td data-label="Durations">${stepDurations(view)}</td>
 <td data-label="Tokens / cost">${progress.tokens ?? "–"} / ${formatCost(progress.costUsd)}</td>

@@ -69,6 +69,20 @@ const publishOutputSchema = z.object({
   prNumber: z.number().int().positive().optional(),
 });
 
+/** The pipeline's `pr` step saves what `ensurePr` returned. */
+const prStepOutputSchema = z
+  .object({ number: z.number().int().positive(), htmlUrl: z.string() })
+  .transform((pr) => ({ prNumber: pr.number, prUrl: pr.htmlUrl }));
+
+/** The pipeline's `resolve` step saves the issue it read, title included. */
+const resolveOutputSchema = z.object({ issue: z.object({ title: z.string() }) });
+
+/** Steps that say which pull request a job opened, by the shape of their output. */
+const publishSteps: Record<string, z.ZodType<{ prUrl?: string; prNumber?: number }>> = {
+  publish: publishOutputSchema,
+  pr: prStepOutputSchema,
+};
+
 /** A value read from a step, or the fact that the step's output could not be read. */
 export type Readout<T> = { ok: true; value: T } | { ok: false };
 
@@ -99,6 +113,8 @@ export interface JobView {
   /** From the outcome first, the publish step second; only http(s) links survive. */
   prUrl?: string;
   prNumber?: number;
+  /** The job's own title, else the one the pipeline read when it resolved the issue. */
+  issueTitle?: string;
   /** The publish step, when it ran: its output read, or unavailable. */
   publish?: { step: StepView; output: Readout<{ prUrl?: string; prNumber?: number }> };
 }
@@ -136,6 +152,7 @@ export function readJob(job: JobRecord, now = new Date()): JobView {
   const gatesByAttempt: AttemptGates[] = [];
   const agentByAttempt: AttemptAgent[] = [];
   let publish: JobView["publish"];
+  let resolvedTitle: string | undefined;
 
   for (const raw of Array.isArray(job.steps) ? job.steps : []) {
     const step: StepView = {
@@ -165,8 +182,11 @@ export function readJob(job: JobRecord, now = new Date()): JobView {
         agent: agent.ok ? { ok: true, value: agent.value.agent } : { ok: false },
       });
     }
-    if (step.name === "publish") {
-      publish = { step, output: done ? read(publishOutputSchema, raw.output) : { ok: false } };
+    const publishSchema = Object.hasOwn(publishSteps, step.name) ? publishSteps[step.name] : undefined;
+    if (publishSchema) publish = { step, output: done ? read(publishSchema, raw.output) : { ok: false } };
+    if (step.name === "resolve" && done) {
+      const resolved = read(resolveOutputSchema, raw.output);
+      if (resolved.ok) resolvedTitle = resolved.value.issue.title;
     }
   }
 
@@ -177,6 +197,7 @@ export function readJob(job: JobRecord, now = new Date()): JobView {
     agentByAttempt: agentByAttempt.sort((a, b) => a.attempt - b.attempt),
     prUrl: safeHttpUrl(job.outcome?.prUrl) ?? safeHttpUrl(fromPublish.prUrl),
     prNumber: job.outcome?.prNumber ?? fromPublish.prNumber,
+    issueTitle: typeof job.spec?.issueTitle === "string" ? job.spec.issueTitle : resolvedTitle,
     publish,
   };
 }
