@@ -16,6 +16,15 @@ export const silentLog: JobLog = { debug() {}, info() {}, warn() {}, error() {} 
 export const SUPERSEDED_REASON = "superseded by a newer trigger";
 export const DEFAULT_BACKOFF_MS = { baseMs: 5_000, maxMs: 300_000 };
 export const DEFAULT_POLL_INTERVAL_MS = 500;
+/** A job whose worker died this many times (leases expired) is failed instead of crashing workers forever. */
+export const MAX_LEASE_EXPIRIES = 10;
+
+export function workerDiedOutcome(times: number): JobOutcome {
+  return {
+    kind: "error",
+    message: `The job stopped its worker ${times} times (crash, out of memory, or killed) and was given up. Comment \`/autofix retry\` to try again.`,
+  };
+}
 
 /** Sortable by creation time, safe as a BullMQ job id (no ':'), a file name and a URL segment. */
 export function newJobId(nowMs = Date.now()): string {

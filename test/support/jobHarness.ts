@@ -168,3 +168,17 @@ export async function startWorkerProcess(config: import("./jobWorkerProcess.js")
     },
   };
 }
+
+/** Damages a stored job the way a bad restore or a hand edit would: its steps stop being JSON. */
+export async function corruptStoredSteps(queue: JobQueue, jobId: string): Promise<void> {
+  const inner = queue as unknown as {
+    store: { db?: { prepare(sql: string): { run(...a: unknown[]): unknown } }; redis?: { hset(k: string, f: string, v: string): Promise<unknown> }; prefix?: string };
+  };
+  if (queue.driver === "sqlite" && inner.store.db) {
+    inner.store.db.prepare("UPDATE jobs SET steps = '{not json' WHERE id = ?").run(jobId);
+  } else if (queue.driver === "bullmq" && inner.store.redis) {
+    await inner.store.redis.hset(`${inner.store.prefix}:job:${jobId}`, "steps", "{not json");
+  } else {
+    throw new Error(`cannot corrupt a job of driver ${queue.driver}`);
+  }
+}

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { DelayedError, Worker as BullMQWorker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { JobCancelled } from "../../errors.js";
-import { cancelledOutcome, newLeaseToken, LeaseLost, WorkerStopping, type JobLog } from "../records.js";
+import { cancelledOutcome, LeaseLost, MAX_LEASE_EXPIRIES, newLeaseToken, WorkerStopping, workerDiedOutcome, type JobLog } from "../records.js";
 import { runClaimedJob, type ClaimedRun } from "../runner.js";
 import type { Worker, WorkerOptions } from "../types.js";
 import type { RedisJobStore, SaveResult } from "./store.js";
@@ -24,6 +24,8 @@ interface RunningJob {
   controller: AbortController;
   leaseToken: string;
   done: Promise<void>;
+  /** Lets the processor return while a handler that ignores its signal is still stuck, so BullMQ lets go. */
+  forceRelease: () => void;
 }
 
 export class BullWorker implements Worker {
@@ -54,7 +56,7 @@ export class BullWorker implements Worker {
       lockDuration: options.leaseMs,
       // The checker needs two passes to recover a job, so a dead worker's job returns within ~lease + 2 intervals.
       stalledInterval: Math.max(250, Math.min(30_000, Math.floor(options.leaseMs / 2))),
-      maxStalledCount: config.maxStalledCount ?? 10,
+      maxStalledCount: config.maxStalledCount ?? MAX_LEASE_EXPIRIES,
       drainDelay: 1,
     });
     this.bull.on("error", (err) => this.log.error({ err, workerId: this.workerId }, "BullMQ worker error"));
@@ -96,12 +98,16 @@ export class BullWorker implements Worker {
       const record = await this.store.get(job.id);
       if (!record || (record.state !== "running" && record.state !== "queued")) return;
       this.log.error({ jobId: job.id, err }, "BullMQ gave up on the job; marking it failed");
-      await this.store.settle(job.id, "*", {
-        state: "failed",
-        outcome: { kind: "error", message: `The job could not be run: ${err.message}. Comment \`/autofix retry\` to try again.` },
-        failures: record.failures + 1,
-        error: { code: "JOB_WORKER_DIED", message: err.message },
-      });
+      const stalled = /stalled/i.test(err.message);
+      const outcome = stalled
+        ? workerDiedOutcome(job.stalledCounter || MAX_LEASE_EXPIRIES)
+        : { kind: "error" as const, message: `The job could not be run: ${err.message}. Comment \`/autofix retry\` to try again.` };
+      const error = { code: stalled ? "JOB_WORKER_DIED" : "JOB_DELIVERY_FAILED", message: err.message };
+      const written = await this.store.settle(job.id, "*", { state: "failed", outcome, failures: record.failures + 1, error });
+      if (written) {
+        const failed = await this.store.get(job.id);
+        if (failed) await this.options.onGiveUp?.(failed, err);
+      }
     } catch (e) {
       this.log.error({ err: e, jobId: job.id }, "could not record a job BullMQ gave up on");
     }
@@ -167,9 +173,11 @@ export class BullWorker implements Worker {
     };
     this.log.info({ jobId: job.id, key: job.key, claims: job.claims, workerId: this.workerId }, "job claimed");
     const done = runClaimedJob(run, this.options, this.log);
-    this.running.set(job.id, { controller, leaseToken, done });
+    let forceRelease!: () => void;
+    const forced = new Promise<void>((resolve) => (forceRelease = resolve));
+    this.running.set(job.id, { controller, leaseToken, done, forceRelease });
     try {
-      await done;
+      await Promise.race([done, forced]);
     } finally {
       this.running.delete(job.id);
     }
@@ -190,8 +198,9 @@ export class BullWorker implements Worker {
           await this.store
             .settle(jobId, job.leaseToken, { state: "queued", runAfterMs: 0, failures: record?.failures ?? 0 })
             .catch((err) => this.log.error({ err, jobId }, "could not release a job; it resumes after its lease"));
+          job.forceRelease();
         }
-        await this.bull.close(true).catch(() => {});
+        if ((await Promise.race([closing, timeout(5_000)])) === "timeout") await this.bull.close(true).catch(() => {});
       }
     }
     clearInterval(this.heartbeatTimer);

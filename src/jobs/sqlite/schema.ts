@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   progress TEXT NOT NULL DEFAULT '{}',
   claims INTEGER NOT NULL DEFAULT 0,
+  lease_expiries INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
   run_after_ms INTEGER NOT NULL DEFAULT 0,
   created_ms INTEGER NOT NULL,
@@ -58,6 +59,7 @@ export interface JobRow {
   cancel_requested: number;
   progress: string;
   claims: number;
+  lease_expiries: number;
   failures: number;
   run_after_ms: number;
   created_ms: number;

@@ -4,10 +4,12 @@ import Database from "better-sqlite3";
 import {
   cancelledOutcome,
   installationBucket,
+  MAX_LEASE_EXPIRIES,
   newJobId,
   newLeaseToken,
   newRecord,
   SUPERSEDED_REASON,
+  workerDiedOutcome,
   type JobLog,
 } from "../records.js";
 import type { Settlement } from "../runner.js";
@@ -154,22 +156,52 @@ export class SqliteJobStore {
     return this.db.transaction(() => this.cancelActive(key, reason, new Date().toISOString())).immediate();
   }
 
+  private givenUp: JobRecord[] = [];
+
+  /** Jobs this store marked failed because their workers kept dying; the worker reports them (onGiveUp). */
+  takeGivenUp(): JobRecord[] {
+    return this.givenUp.splice(0);
+  }
+
   /** Jobs whose worker stopped renewing go back to the queue (or end cancelled, if a cancel was asked). */
   private reclaimExpired(nowMs: number, nowIso: string): void {
     const expired = this.stmt(
-        `SELECT j.id, j.cancel_requested, j.cancel_reason FROM jobs j LEFT JOIN leases l ON l.job_id = j.id
-         WHERE j.state = 'running' AND (l.expires_ms IS NULL OR l.expires_ms < ?)`,
-      )
-      .all(nowMs) as { id: string; cancel_requested: number; cancel_reason: string | null }[];
+      `SELECT j.id, j.cancel_requested, j.cancel_reason, j.lease_expiries FROM jobs j LEFT JOIN leases l ON l.job_id = j.id
+       WHERE j.state = 'running' AND (l.expires_ms IS NULL OR l.expires_ms < ?)`,
+    ).all(nowMs) as { id: string; cancel_requested: number; cancel_reason: string | null; lease_expiries: number }[];
     for (const job of expired) {
       this.stmt("DELETE FROM leases WHERE job_id = ?").run(job.id);
+      const expiries = job.lease_expiries + 1;
       if (job.cancel_requested) {
         const reason = job.cancel_reason ?? "the job was stopped";
-        this.stmt(`UPDATE jobs SET state='cancelled', outcome=?, updated_at=?, finished_at=? WHERE id=?`)
-          .run(json(cancelledOutcome(reason)), nowIso, nowIso, job.id);
+        this.stmt(`UPDATE jobs SET state='cancelled', outcome=?, updated_at=?, finished_at=? WHERE id=?`).run(
+          json(cancelledOutcome(reason)),
+          nowIso,
+          nowIso,
+          job.id,
+        );
+      } else if (expiries >= MAX_LEASE_EXPIRIES) {
+        this.stmt(
+          `UPDATE jobs SET state='failed', lease_expiries=?, outcome=?, error=?, failures=failures+1, updated_at=?, finished_at=?
+           WHERE id=?`,
+        ).run(
+          expiries,
+          json(workerDiedOutcome(expiries)),
+          json({ code: "JOB_WORKER_DIED", message: `the job's worker died ${expiries} times` }),
+          nowIso,
+          nowIso,
+          job.id,
+        );
+        this.log.error({ jobId: job.id, expiries }, "job's workers keep dying; giving it up");
+        const record = this.get(job.id);
+        if (record) this.givenUp.push(record);
       } else {
-        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=0, updated_at=? WHERE id=?`).run(nowIso, job.id);
-        this.log.warn({ jobId: job.id }, "job lease expired; the job goes back to the queue to be resumed");
+        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=0, lease_expiries=?, updated_at=? WHERE id=?`).run(
+          expiries,
+          nowIso,
+          job.id,
+        );
+        this.log.warn({ jobId: job.id, expiries }, "job lease expired; the job goes back to the queue to be resumed");
       }
     }
   }

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import { JobCancelled } from "../../errors.js";
 import { DEFAULT_POLL_INTERVAL_MS, installationBucket, LeaseLost, WorkerStopping, type JobLog } from "../records.js";
 import { runClaimedJob, type ClaimedRun } from "../runner.js";
-import type { Worker, WorkerOptions } from "../types.js";
+import type { JobRecord, Worker, WorkerOptions } from "../types.js";
 import type { SqliteJobStore } from "./store.js";
 
 interface RunningJob {
@@ -70,6 +70,15 @@ export class SqliteWorker implements Worker {
       this.log.error({ err, workerId: this.workerId }, "claiming a job failed; retrying at the next poll");
     } finally {
       this.filling = false;
+    }
+    for (const job of this.store.takeGivenUp()) void this.reportGiveUp(job);
+  }
+
+  private async reportGiveUp(job: JobRecord): Promise<void> {
+    try {
+      await this.options.onGiveUp?.(job, new Error(job.error?.message ?? "the job's worker kept dying"));
+    } catch (err) {
+      this.log.error({ err, jobId: job.id }, "onGiveUp failed");
     }
   }
 
