@@ -222,6 +222,14 @@ describe("dashboard over HTTP", () => {
     expect(list).not.toContain('href="javascript:');
   });
 
+  it("only reads: a POST to a page answers 405, HEAD answers like GET without a body", async () => {
+    const post = await postForm(`${server.url}/autofix`, {}, bearer);
+    expect(post.status).toBe(405);
+    const head = await fetch(`${server.url}/autofix`, { method: "HEAD", headers: bearer });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+  });
+
   it("answers 404 for a job id the store does not know", async () => {
     expect((await get("/autofix/jobs/no-such-job", bearer)).status).toBe(404);
     expect((await get("/autofix/jobs/%3Cscript%3E", bearer)).status).toBe(404);
