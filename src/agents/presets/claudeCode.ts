@@ -2,9 +2,8 @@
 // with a throw-away HOME, no telemetry or update checks, and its JSON result read for what exit 0 hides.
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
-import { AutofixError } from "../../errors.js";
 import type { Usage } from "../../llm/types.js";
-import { isTrue, requireCli } from "./installedCli.js";
+import { agentSearchPath, endpointSetting, isTrue, requireCli } from "./installedCli.js";
 
 export const claudeCodeTestedVersion = "2.1.328";
 const installHint = `npm i -g @anthropic-ai/claude-code@${claudeCodeTestedVersion}`;
@@ -21,27 +20,6 @@ const keyNames = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"];
 /** Prompts up to this size go as an argument; longer ones on stdin (one argument holds at most 128 KiB). */
 const maxPromptArgBytes = 100 * 1024;
 
-export class AgentEndpointInvalid extends AutofixError {
-  constructor(setting: string, value: string) {
-    super(
-      "AGENT_ENDPOINT_INVALID",
-      {
-        what: `The agent was not started: ${setting} is not a URL.`,
-        why: `${setting} tells the agent CLI which endpoint to call; "${value}" cannot be parsed as http(s)://host[:port][/path].`,
-        next: `Set ${setting} to the gateway's URL (see docs/agents.md), or unset it to use the vendor's API.`,
-      },
-      { data: { setting } },
-    );
-  }
-}
-
-export function endpointSetting(operatorEnv: Record<string, string | undefined>, setting: string): string | undefined {
-  const value = operatorEnv[setting]?.trim();
-  if (!value) return undefined;
-  if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new AgentEndpointInvalid(setting, value);
-  return value.replace(/\/+$/, "");
-}
-
 async function prepare(ctx: PresetContext) {
   const operatorEnv = ctx.operatorEnv ?? process.env;
   const cli = requireCli({
@@ -52,7 +30,7 @@ async function prepare(ctx: PresetContext) {
     installHint,
     allowSetting: claudeCodeSettings.allowUntested,
     allowUntested: isTrue(operatorEnv[claudeCodeSettings.allowUntested]),
-    searchPath: ctx.searchPath ?? process.env.PATH ?? "",
+    searchPath: ctx.searchPath ?? agentSearchPath(),
   });
   const env: Record<string, string> = {
     HOME: ctx.homeDir,

@@ -5,8 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
 import type { Usage } from "../../llm/types.js";
-import { isTrue, isWithin, requireCli } from "./installedCli.js";
-import { endpointSetting } from "./claudeCode.js";
+import { agentSearchPath, endpointSetting, isTrue, isWithin, requireCli } from "./installedCli.js";
 
 export const codexTestedVersion = "0.169.0";
 const installHint = `npm i -g @openai/codex@${codexTestedVersion}`;
@@ -71,7 +70,7 @@ async function prepare(ctx: PresetContext) {
     installHint,
     allowSetting: codexSettings.allowUntested,
     allowUntested: isTrue(operatorEnv[codexSettings.allowUntested]),
-    searchPath: ctx.searchPath ?? process.env.PATH ?? "",
+    searchPath: ctx.searchPath ?? agentSearchPath(),
   });
   const baseUrl = endpointSetting(operatorEnv, codexSettings.baseUrl) ?? defaultBaseUrl;
   const keyEnv = operatorEnv[codexSettings.keyEnv]?.trim() || defaultKeyEnv;

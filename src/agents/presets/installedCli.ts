@@ -1,9 +1,12 @@
-// Where an agent CLI is installed and which version it is, found without running it in the spawn:
-// the presets use this to refuse an untested version and to show the sandbox the install directory.
+// What the CLI presets share: where an agent CLI is installed and which version it is (found without running
+// it in the spawn), so a preset can refuse an untested version and show the sandbox the install directory;
+// and the operator's endpoint settings, checked before anything starts.
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { z } from "zod";
 import { AutofixError } from "../../errors.js";
+import { fixedPath } from "../env.js";
 
 export interface InstalledCli {
   /** The program as found on PATH (may be a symlink, e.g. node_modules/.bin/codex). */
@@ -134,7 +137,36 @@ export function requireCli(opts: {
   return cli;
 }
 
+/**
+ * Where to look when the command agent did not say (PresetContext.searchPath): the bot's own PATH, then the
+ * agent's fixed PATH (system dirs and the Node installation's bin, where `npm i -g` puts the CLIs).
+ */
+export function agentSearchPath(): string {
+  return [process.env.PATH, fixedPath()].filter(Boolean).join(":");
+}
+
 /** An operator's boolean setting: "true" or "1". */
 export function isTrue(value: string | undefined): boolean {
   return value === "true" || value === "1";
+}
+
+export class AgentEndpointInvalid extends AutofixError {
+  constructor(setting: string, value: string) {
+    super(
+      "AGENT_ENDPOINT_INVALID",
+      {
+        what: `The agent was not started: ${setting} is not a URL.`,
+        why: `${setting} tells the agent CLI which endpoint to call; "${value}" cannot be parsed as http(s)://host[:port][/path].`,
+        next: `Set ${setting} to the gateway's URL (see docs/agents.md), or unset it to use the vendor's API.`,
+      },
+      { data: { setting } },
+    );
+  }
+}
+
+export function endpointSetting(operatorEnv: Record<string, string | undefined>, setting: string): string | undefined {
+  const value = operatorEnv[setting]?.trim();
+  if (!value) return undefined;
+  if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new AgentEndpointInvalid(setting, value);
+  return value.replace(/\/+$/, "");
 }
