@@ -137,6 +137,18 @@ describe("editing", () => {
     expect(await readFile(path.join(root, "src/list.js"), "utf8")).toBe(before);
   });
 
+  it("points at the near miss when only indentation differs", async () => {
+    const result = await call("edit_file", { path: "src/list.js", old_text: "    return list.slice(list.length - n + 1);\n    }", new_text: "x" });
+    expect(result.content).toMatch(/first line matches line 6 when whitespace is ignored.*read lines 6-7 and copy them exactly/);
+  });
+
+  it("keeps CRLF line endings when the model writes plain newlines", async () => {
+    await writeFile(path.join(root, "win.txt"), "alpha\r\nbeta\r\ngamma\r\n");
+    const result = await call("edit_file", { path: "win.txt", old_text: "alpha\nbeta", new_text: "alpha\nBETA\nbeta2" });
+    expect(result.isError).toBe(false);
+    expect(await readFile(path.join(root, "win.txt"), "utf8")).toBe("alpha\r\nBETA\r\nbeta2\r\ngamma\r\n");
+  });
+
   it("writes new files with their directories and reads them back with line numbers and ranges", async () => {
     const content = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
     expect((await call("write_file", { path: "docs/notes/a.md", content })).content).toBe("Created docs/notes/a.md (231 bytes, 30 lines).");

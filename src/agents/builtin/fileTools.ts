@@ -109,23 +109,38 @@ export async function writeWholeFile(ctx: ToolContext, args: z.infer<typeof writ
 export async function editFile(ctx: ToolContext, args: z.infer<typeof editFileArgs>): Promise<string> {
   const file = await resolveInSpawn(ctx.root, args.path, "write");
   const text = await readTextFile(file.absolute, file.relative);
-  const first = text.indexOf(args.old_text);
-  if (first === -1) {
-    throw new ToolError(
-      `old_text was not found in ${file.relative}. Read the file again and copy the text exactly, whitespace and indentation included.`,
-    );
+  let oldText = args.old_text;
+  let newText = args.new_text;
+  // Models write "\n"; a CRLF file keeps its line endings.
+  if (!text.includes(oldText) && text.includes("\r\n") && oldText.includes("\n") && !oldText.includes("\r\n")) {
+    oldText = oldText.replace(/\n/g, "\r\n");
+    newText = newText.replace(/\r?\n/g, "\r\n");
   }
+  const first = text.indexOf(oldText);
+  if (first === -1) throw new ToolError(`old_text was not found in ${file.relative}. ${nearMissHint(text, args.old_text)}`);
   let count = 0;
-  for (let at = first; at !== -1; at = text.indexOf(args.old_text, at + 1)) count++;
+  for (let at = first; at !== -1; at = text.indexOf(oldText, at + 1)) count++;
   if (count > 1) {
     throw new ToolError(`old_text occurs ${count} times in ${file.relative}. Add surrounding lines to old_text so it matches exactly once.`);
   }
-  const updated = text.slice(0, first) + args.new_text + text.slice(first + args.old_text.length);
+  const updated = text.slice(0, first) + newText + text.slice(first + oldText.length);
   await writeFile(file.absolute, updated);
   const line = text.slice(0, first).split("\n").length;
   const newLines = updated.split("\n");
   const from = Math.max(1, line - 2);
-  const to = Math.min(newLines.length, line + args.new_text.split("\n").length + 1);
-  const excerpt = newLines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(String(to).length)}│${l}`);
+  const to = Math.min(newLines.length, line + newText.split("\n").length + 1);
+  const excerpt = newLines.slice(from - 1, to).map((l, i) => `${String(from + i).padStart(String(to).length)}│${l.replace(/\r$/, "")}`);
   return `Edited ${file.relative} at line ${line}. The region now reads:\n${excerpt.join("\n")}`;
+}
+
+/** Point the model at where its text nearly matched: the usual failure is indentation or a stale copy. */
+function nearMissHint(text: string, oldText: string): string {
+  const exact = "Read the file again and copy the text exactly, whitespace and indentation included.";
+  const firstLine = oldText.split("\n").find((l) => l.trim().length > 0)?.trim();
+  if (!firstLine) return exact;
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.trim() === firstLine);
+  if (at === -1) return exact;
+  const span = oldText.split("\n").length;
+  return `Its first line matches line ${at + 1} when whitespace is ignored, but the text differs from there: read lines ${at + 1}-${at + span} and copy them exactly.`;
 }
