@@ -88,6 +88,11 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
     "/proc",
     "--dev",
     "/dev",
+    // --dev's own tmpfs is unbounded (half the host's memory): POSIX shared memory gets a sized one.
+    "--size",
+    String(tmpfsBytes.small),
+    "--tmpfs",
+    "/dev/shm",
     // Scratch space that vanishes with the sandbox; sized so a runaway writer fills it, not the host's memory.
     "--size",
     String(tmpfsBytes.tmp),
@@ -116,9 +121,9 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
     else args.push(bind.writable ? "--bind-try" : "--ro-bind-try", bind.path, bind.path);
   }
 
-  // The root itself (the mount points bwrap created) becomes read-only: a write outside the spawn, the
-  // named paths and the scratch tmpfs fails instead of landing in memory.
-  args.push("--remount-ro", "/");
+  // The root itself (the mount points bwrap created) and /dev become read-only: a write outside the spawn,
+  // the named paths and the sized scratch tmpfs fails instead of landing in memory. Device nodes still work.
+  args.push("--remount-ro", "/", "--remount-ro", "/dev");
   // bwrap sets PWD to the working directory after --clearenv: it is the spawn's path, nothing secret.
   args.push("--chdir", checkedPath(request.cwd), "--clearenv");
   for (const [name, value] of Object.entries(request.env)) args.push("--setenv", name, value);

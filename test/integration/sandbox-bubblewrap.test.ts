@@ -80,6 +80,7 @@ function canaryScript(only?: string[]): string {
     ["write-other-spawn", `echo pwned > ${path.join(otherSpawn, "their-work.txt")}`],
     ["write-root", "echo pwned > /pwned.txt"],
     ["write-system", "echo pwned > /usr/pwned.txt"],
+    ["write-dev", "echo pwned > /dev/pwned"],
     ["home-dirs", "ls /root /home /work"],
     ["loopback-tcp", connect],
     ["edit-in-spawn", "echo hello > greeting.txt"],
@@ -135,6 +136,7 @@ describe("the bubblewrap sandbox", () => {
       "write-other-spawn": "blocked",
       "write-root": "blocked",
       "write-system": "blocked",
+      "write-dev": "blocked",
       "home-dirs": "blocked",
       "loopback-tcp": "blocked",
       "edit-in-spawn": "reached",
@@ -173,6 +175,19 @@ describe("the bubblewrap sandbox", () => {
     expect(seen["secret-holder-environ"]).toBe("reached");
     expect(result.outputTail).toContain("canary-key-7a3b");
     expect(result.outputTail).toContain(fakeSecret);
+  });
+
+  it("keeps /dev/null, /dev/urandom and a small /dev/shm usable", async () => {
+    const result = await isolated.run({
+      argv: ["/bin/sh", "-c", "echo x > /dev/null && head -c 4 /dev/urandom | wc -c && echo y > /dev/shm/s && df -k /dev/shm | tail -1"],
+      cwd: spawnDir,
+      env: { PATH: "/usr/bin:/bin" },
+      timeoutMs: 30_000,
+      network: "none",
+    });
+    expect(result.exitCode).toBe(0);
+    const shmKiB = Number(result.outputTail.trim().split("\n").at(-1)!.split(/\s+/)[1]);
+    expect(shmKiB).toBeLessThanOrEqual(64 * 1024);
   });
 
   it("runs programs written in Node inside the sandbox", async () => {
