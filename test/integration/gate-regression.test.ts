@@ -1,7 +1,7 @@
 // Per-test regression on real repositories with one test already failing on the base: the repository's
 // own commands run through the real sandbox on both sides, and only what the agent turned red blocks.
 import { execFileSync } from "node:child_process";
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,9 @@ let root: string;
 let sandbox: Sandbox;
 // pytest lives in the host's pyenv Python, outside /usr: the operator's toolchain option makes it visible.
 const pythonPrefix = execFileSync("python3", ["-c", "import sys, pytest; print(sys.prefix)"], { encoding: "utf8" }).trim();
-const toolchain = { readOnlyPaths: [pythonPrefix], pathDirs: [path.join(pythonPrefix, "bin")] };
+// vitest comes from this project's node_modules, linked into the fixture copies and visible read-only.
+const hostNodeModules = fileURLToPath(new URL("../../node_modules", import.meta.url));
+const toolchain = { readOnlyPaths: [pythonPrefix, hostNodeModules], pathDirs: [path.join(pythonPrefix, "bin")] };
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "gate-regression-"));
@@ -51,8 +53,12 @@ async function scenario(fixture: string, changes: Record<string, string | null>)
   const spawnDir = path.join(dir, "spawn");
   await cp(path.join(fixtures, fixture), baselineDir, { recursive: true });
   await cp(path.join(fixtures, fixture), spawnDir, { recursive: true });
+  if (fixture === "vitest") {
+    await symlink(hostNodeModules, path.join(baselineDir, "node_modules"));
+    await symlink(hostNodeModules, path.join(spawnDir, "node_modules"));
+  }
   const before: Record<string, string> = {};
-  for (const file of await listFiles(baselineDir)) before[file] = await readFile(path.join(baselineDir, file), "utf8");
+  for (const file of (await listFiles(baselineDir)).filter((f) => !f.startsWith("node_modules"))) before[file] = await readFile(path.join(baselineDir, file), "utf8");
   for (const [file, content] of Object.entries(changes)) {
     if (content === null) await rm(path.join(spawnDir, file));
     else await writeFile(path.join(spawnDir, file), content);
@@ -171,6 +177,30 @@ describe("JUnit XML from a configured command", () => {
   });
 });
 
+describe("vitest under npm, with its junit reporter injected", () => {
+  // V8 reserves about 10 GiB of address space per WebAssembly memory, and vitest 4 loads Wasm: under the
+  // sandbox's default 8 GiB RLIMIT_AS it dies with "Cannot allocate Wasm memory" on both sides.
+  beforeAll(async () => {
+    sandbox = await createSandbox({ mode: "auto", limits: { maxMemoryBytes: 2 ** 40 } });
+  });
+  afterAll(async () => {
+    sandbox = await createSandbox({ mode: "auto" });
+  });
+
+  it("blocks a broken second test by name and passes the fix listing the fixed test", async () => {
+    const vitestMath = await readFile(path.join(fixtures, "vitest/src/math.mjs"), "utf8");
+    const broken = await scenario("vitest", { "src/math.mjs": vitestMath.replace("return a * b;", "return a * b + 1;") });
+    const blocked = await runDeterministicGate(broken.input());
+    expect(blocked.status).toBe("fail");
+    expect(blocked.commands?.[0]?.tests).toMatchObject({ regressed: ["test/math.test.mjs > math > multiplies"], parsed: true, note: "per-test results read from JUnit XML" });
+
+    const fixed = await scenario("vitest", { "src/math.mjs": vitestMath.replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;") });
+    const passed = await runDeterministicGate(fixed.input());
+    expect(passed.status).toBe("pass");
+    expect(passed.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["test/math.test.mjs > math > subtracts"] } });
+  });
+});
+
 describe("pytest, detected from pytest.ini, with an injected --junitxml", () => {
   it("blocks an agent that breaks test_add, naming it", async () => {
     const run = await scenario("pytest", { "calc.py": (await calcPy()).replace("def add(a, b):\n    return a + b", "def add(a, b):\n    return a - b") });
@@ -196,6 +226,23 @@ describe("whole-command fallback and failures of the run itself", () => {
     expect(result.status).toBe("fail");
     expect(result.commands?.[0]).toMatchObject({ status: "regressed", tests: { parsed: false } });
     expect(result.commands?.[0]?.tests?.note).toContain("whole-command result used");
+  });
+
+  it("says plainly when a command is red on both sides and names no tests", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: ["echo broken toolchain; exit 2"] } })));
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]?.status).toBe("already-red");
+    expect(result.notes).toContain("`echo broken toolchain; exit 2` fails on the base commit too (exit 2) and names no tests: it cannot tell whether this change breaks anything");
+  });
+
+  it("reports error, never pass, when the sandbox refuses to run the checks", async () => {
+    expect(sandbox.isolation).toBe("bubblewrap");
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    // Binding the host's root as the working directory is refused by the bubblewrap runner.
+    const result = await runDeterministicGate({ ...run.input(gateConfig({ deterministic: { commands: ["true"] } })), spawnDir: "/" });
+    expect(result.status).toBe("error");
+    expect(result.reasons.join(" ")).toContain("root");
   });
 
   it("reports a failing setup command as an error, not a regression", async () => {

@@ -24,7 +24,16 @@ describe("test command detection", () => {
 
   it("asks pytest for a JUnit report so its tests can be compared one by one", async () => {
     const [pytest] = await detectCommands(fixture("pytest-ini"));
-    expect(pytest?.injectJunitFlag).toBe("--junitxml");
+    expect(pytest?.injectJunitArgs).toBe("--junitxml={report}");
+  });
+
+  it("asks vitest under npm for its built-in junit report, and leaves other runners' output alone", async () => {
+    const [vitest] = await detectCommands(fixture("npm-vitest"));
+    expect(vitest?.injectJunitArgs).toBe("-- --reporter=default --reporter=junit --outputFile.junit={report}");
+    const [nodeTest] = await detectCommands(fixture("npm"));
+    expect(nodeTest?.injectJunitArgs).toBeUndefined();
+    const [pnpmVitest] = await detectCommands(fixture("pnpm"));
+    expect(pnpmVitest?.injectJunitArgs).toBeUndefined();
   });
 
   it("ignores npm's placeholder test script", async () => {

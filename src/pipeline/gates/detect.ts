@@ -9,8 +9,11 @@ export interface CommandSpec {
   timeoutMs: number;
   /** Configured: report path relative to the working directory. */
   junit?: string;
-  /** Detected pytest: the gate appends `--junitxml=<scratch path>` so per-test results are read. */
-  injectJunitFlag?: string;
+  /**
+   * Arguments appended so the command writes a JUnit report; `{report}` becomes a (quoted) scratch path.
+   * Only where it is simple and safe: pytest's --junitxml, vitest's built-in junit reporter through npm.
+   */
+  injectJunitArgs?: string;
   /** The manifest the command was detected from, for the report. */
   detectedFrom?: string;
 }
@@ -65,7 +68,12 @@ async function detectNode(dir: string): Promise<CommandSpec | undefined> {
   else if (declared === "yarn" || (await exists(dir, "yarn.lock"))) [manager, lockfile] = ["yarn", "yarn.lock"];
   else if (await exists(dir, "package-lock.json")) lockfile = "package-lock.json";
   const from = lockfile ? `package.json (scripts.test; ${lockfile} implies ${manager})` : "package.json (scripts.test)";
-  return { name: `${manager} test`, run: `${manager} test`, timeoutMs: defaultTimeoutMs, detectedFrom: from };
+  const spec: CommandSpec = { name: `${manager} test`, run: `${manager} test`, timeoutMs: defaultTimeoutMs, detectedFrom: from };
+  // npm forwards what follows `--` to the script; pnpm and yarn differ between versions, so only npm.
+  if (manager === "npm" && /^vitest(\s+run)?(\s|$)/.test(script.trim()) && !/--reporter/.test(script)) {
+    spec.injectJunitArgs = "-- --reporter=default --reporter=junit --outputFile.junit={report}";
+  }
+  return spec;
 }
 
 async function detectPytest(dir: string): Promise<CommandSpec | undefined> {
@@ -82,7 +90,7 @@ async function detectPytest(dir: string): Promise<CommandSpec | undefined> {
       name: "pytest",
       run: "python3 -m pytest -p no:cacheprovider",
       timeoutMs: defaultTimeoutMs,
-      injectJunitFlag: "--junitxml",
+      injectJunitArgs: "--junitxml={report}",
       detectedFrom: file,
     };
   }

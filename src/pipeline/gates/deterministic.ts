@@ -2,6 +2,7 @@
 // agent and on the baseline, so only what the agent turned red blocks the change.
 import { mkdir } from "node:fs/promises";
 import type { AutofixConfig } from "../../config/schema.js";
+import { isAutofixError } from "../../errors.js";
 import type { Sandbox } from "../../sandbox/types.js";
 import type { Baseline, Delta } from "../types.js";
 import { baselineCacheKey, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
@@ -61,6 +62,23 @@ async function selectCommands(input: DeterministicGateInput): Promise<{ specs: C
 
 export async function runDeterministicGate(input: DeterministicGateInput): Promise<GateResult> {
   const started = Date.now();
+  try {
+    return await gate(input, started);
+  } catch (err) {
+    // A cancelled job is not a verdict; anything else that stopped the checks is an error, never a pass.
+    if (input.signal?.aborted || (isAutofixError(err) && err.code === "JOB_CANCELLED")) throw err;
+    const why = isAutofixError(err) ? `${err.explanation.what} ${err.explanation.why} ${err.explanation.next}` : String((err as Error)?.message ?? err);
+    return {
+      gate: "deterministic",
+      status: "error",
+      summary: "The repository's checks could not be run.",
+      reasons: [why],
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+async function gate(input: DeterministicGateInput, started: number): Promise<GateResult> {
   const settings = input.config.gates.deterministic;
   const notes: string[] = [];
   if (input.sandbox.isolation === "process") {
@@ -131,7 +149,12 @@ export async function runDeterministicGate(input: DeterministicGateInput): Promi
   }
 
   const reports = specs.map((spec, index) => judgeCommand(spec, baseline.commands[index], after.commands[index] as (typeof after.commands)[number]));
-  for (const report of reports) if (report.tests && !report.tests.parsed && report.tests.note) notes.push(`${report.command}: ${report.tests.note}`);
+  for (const report of reports) {
+    if (report.tests && !report.tests.parsed && report.tests.note) notes.push(`${report.command}: ${report.tests.note}`);
+    if (report.status === "already-red" && !report.tests?.parsed) {
+      notes.push(`\`${report.command}\` fails on the base commit too (exit ${report.exitCode}) and names no tests: it cannot tell whether this change breaks anything`);
+    }
+  }
   const blocking = reports.filter(commandBlocks);
   const fixed = reports.flatMap((r) => r.tests?.fixed ?? []);
   const alreadyRed = reports.filter((r) => r.status === "already-red");

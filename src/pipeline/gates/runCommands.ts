@@ -109,11 +109,11 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
   const commands: CommandOutcome[] = [];
   for (const [index, spec] of options.commands.entries()) {
     throwIfAborted(options.signal);
-    const injectedReport = spec.injectJunitFlag ? path.join(sideDir, `report-${index}.xml`) : undefined;
+    const injectedReport = spec.injectJunitArgs ? path.join(sideDir, `report-${index}.xml`) : undefined;
     const configuredReport = spec.junit ? path.resolve(options.dir, spec.junit) : undefined;
     if (injectedReport) await rm(injectedReport, { force: true });
     const reportBefore = configuredReport ? await mtimeOf(configuredReport) : undefined;
-    const line = injectedReport ? `${spec.run} ${spec.injectJunitFlag}=${quote(injectedReport)}` : spec.run;
+    const line = injectedReport ? `${spec.run} ${(spec.injectJunitArgs as string).replace("{report}", quote(injectedReport))}` : spec.run;
     const run = await runOne(options, line, spec.timeoutMs, path.join(sideDir, `command-${index}.log`), env);
     const outcome: CommandOutcome = {
       exitCode: run.exitCode,
