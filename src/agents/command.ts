@@ -127,7 +127,10 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         if (!found) throw new AgentNotInstalled(preset.program, preset.installHint, baseEnv.PATH!);
         // An npm-installed CLI is a symlink into its package: the package directory must be visible too.
         const real = await realpath(found);
-        if (!systemDirs.some((dir) => isWithin(real, dir))) readOnlyPaths.push(path.dirname(path.dirname(real)));
+        if (!systemDirs.some((dir) => isWithin(real, dir))) {
+          const installDir = path.dirname(path.dirname(real));
+          readOnlyPaths.push(installDir === "/" ? path.dirname(real) : installDir);
+        }
       }
 
       const invocation = await preset.prepare({

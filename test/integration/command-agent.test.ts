@@ -146,6 +146,38 @@ describe("the command agent in the bubblewrap sandbox", () => {
     for (const secret of secretValues) expect(printed).not.toContain(secret);
   });
 
+  it("hands a prompt too large for an environment variable over through its file only", async () => {
+    const { spawnDir, scratchDir } = freshJob();
+    const bigPrompt = `${"Context line.\n".repeat(20_000)}Fix the greeting.`; // ~280 KB, over the 128 KiB per-variable limit
+    const agent = createCommandAgent({
+      preset: command,
+      sandbox,
+      env: { passEnv: [], operatorAllowed: [] },
+      command: 'echo "env:${AUTOFIX_PROMPT:-unset}"; tail -n 1 "$AUTOFIX_PROMPT_FILE"; echo; wc -c < "$AUTOFIX_PROMPT_FILE"',
+      network: "none",
+    });
+    const run = await agent.run({ spawnDir, scratchDir, prompt: bigPrompt, timeoutMs: 30_000 });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputTail).toContain("env:unset");
+    expect(run.outputTail).toContain("Fix the greeting.");
+    expect(run.outputTail).toContain(String(Buffer.byteLength(bigPrompt)));
+  });
+
+  it("warns the operator about passEnv names it refused", async () => {
+    const { spawnDir, scratchDir } = freshJob();
+    const warnings: object[] = [];
+    const agent = createCommandAgent({
+      preset: command,
+      sandbox,
+      env: { passEnv: ["GITHUB_TOKEN", "AGENT_OWN_KEY", "NOT_ALLOWED_BY_OPERATOR"], operatorAllowed: ["GITHUB_TOKEN", "AGENT_OWN_KEY"] },
+      command: "true",
+      network: "none",
+      log: { warn: (obj) => warnings.push(obj) },
+    });
+    await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 });
+    expect(warnings).toEqual([{ refused: ["GITHUB_TOKEN", "NOT_ALLOWED_BY_OPERATOR"] }]);
+  });
+
   it("stops an agent that runs past its time limit and says so", async () => {
     const { spawnDir, scratchDir } = freshJob();
     const agent = createCommandAgent({ preset: command, sandbox, env: { passEnv: [], operatorAllowed: [] }, command: "sleep 60", network: "none" });
