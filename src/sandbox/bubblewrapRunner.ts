@@ -15,7 +15,7 @@ export interface BubblewrapRunnerOptions extends RunnerOptions {
 export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox {
   return {
     isolation: "bubblewrap",
-    run(request: SandboxRequest): Promise<SandboxResult> {
+    async run(request: SandboxRequest): Promise<SandboxResult> {
       const options = bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths });
       // The options travel through fd 3 (--args), not the command line: /proc/<pid>/cmdline is readable by
       // every user of the host, and the options hold the agent's environment (its own API key, the prompt).

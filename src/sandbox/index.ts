@@ -1,4 +1,6 @@
 // The sandbox room's door: pick bubblewrap when it works, the process runner when allowed, refuse otherwise.
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
 import type { Sandbox } from "./types.js";
 import { createBubblewrapSandbox } from "./bubblewrapRunner.js";
 import { createProcessSandbox } from "./processRunner.js";
@@ -7,8 +9,6 @@ import { nodeInstallDir } from "./bubblewrapArgs.js";
 import { defaultLimits, findPrlimit, type ResourceLimits } from "./limits.js";
 import { SandboxUnavailable } from "./errors.js";
 import { probeCgroupPids } from "./cgroup.js";
-import { accessSync, constants } from "node:fs";
-import path from "node:path";
 
 export type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
 export { SandboxUnavailable, SandboxRequestRefused } from "./errors.js";

@@ -17,7 +17,7 @@ export function createProcessSandbox(fallbackReason: string, opts: RunnerOptions
   return {
     isolation: "process",
     fallbackReason,
-    run(request: SandboxRequest): Promise<SandboxResult> {
+    async run(request: SandboxRequest): Promise<SandboxResult> {
       const [file, ...args] = withLimits(request.argv, opts.limits, opts.prlimitPath);
       return supervise(request, {
         file: file!,

@@ -91,3 +91,12 @@ describe("when bubblewrap works", () => {
     expect(sandbox.fallbackReason).toBeUndefined();
   });
 });
+
+describe("a request that would expose the host", () => {
+  it("is refused as a rejected run, before anything starts", async () => {
+    const sandbox = await createSandbox({ mode: "required" });
+    await expect(
+      sandbox.run({ argv: ["true"], cwd: spawnDir, env: {}, timeoutMs: 10_000, network: "none", readOnlyPaths: ["/"] }),
+    ).rejects.toMatchObject({ code: "SANDBOX_REQUEST_REFUSED" });
+  });
+});
