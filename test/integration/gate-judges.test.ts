@@ -255,6 +255,26 @@ describe("review gate", () => {
     expect(body.map((f) => f.text)).toEqual(["outside every hunk", "a file the diff does not touch", "file-level remark"]);
   });
 
+  it("reviews with its own prompt, the issue fenced as untrusted, and notes a judge sharing the agent's model", async () => {
+    let sent: { model: string; messages: { role: string; content: string }[] } | undefined;
+    const scope = nock(base)
+      .post("/v1/chat/completions", (body) => ((sent = body as typeof sent), true))
+      .reply(200, chat(review([]), "agent-model"));
+    const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig({ review: { model: "agent-model" } }), agentModel: "agent-model" });
+    scope.done();
+    expect(sent?.model).toBe("agent-model");
+    expect(sent?.messages[0]?.content).toContain("You are the code reviewer of autofix");
+    expect(sent?.messages[1]?.content).toContain("<untrusted-issue>");
+    expect(result.status).toBe("pass");
+    expect(result.model).toBe("agent-model");
+    expect(result.notes?.join(" ")).toContain("same model as the agent");
+  });
+
+  it("without a judge LLM reports error unless skipping is allowed", async () => {
+    expect((await runReviewGate({ issue, delta, config: gateConfig() })).status).toBe("error");
+    expect((await runReviewGate({ issue, delta, config: gateConfig({ allowSkipWithoutLlm: true }) })).status).toBe("skipped");
+  });
+
   it("is skipped when the repository turned it off, without calling the LLM", async () => {
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig({ review: { enabled: false } }) });
     expect(result.status).toBe("skipped");

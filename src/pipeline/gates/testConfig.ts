@@ -4,17 +4,25 @@ import type { Delta } from "../types.js";
 import { changeLines, isCommentLine } from "./patchLines.js";
 import type { Violation } from "./tamper.js";
 
+/** Files that configure how tests run or how coverage is enforced (CI files are protected paths besides). */
 const configFile =
-  /(^|\/)(package\.json|pyproject\.toml|setup\.cfg|tox\.ini|pytest\.ini|conftest\.py|\.coveragerc|\.nycrc(\.\w+)?|codecov\.ya?ml|\.codecov\.ya?ml|Makefile|justfile|Cargo\.toml|\.mocharc(\.\w+)?|karma\.conf\.\w+|phpunit\.xml(\.dist)?|[^/]*\.config\.[cm]?[jt]s|[^/]*\.ya?ml)$/;
+  /(^|\/)(package\.json|pyproject\.toml|setup\.cfg|tox\.ini|pytest\.ini|conftest\.py|\.coveragerc|\.nycrc(\.\w+)?|\.c8rc(\.\w+)?|codecov\.ya?ml|\.codecov\.ya?ml|Makefile|makefile|GNUmakefile|justfile|Cargo\.toml|tarpaulin\.toml|\.mocharc(\.\w+)?|karma\.conf\.[cm]?[jt]s|phpunit\.xml(\.dist)?|(jest|vitest|vite|karma|playwright|cypress|ava|c8)\.config\.[cm]?[jt]s|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml|appveyor\.ya?ml|\.circleci\/config\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml)$/;
 
+/**
+ * Coverage keys with a number. Generic words (`lines`, `threshold`) are only read in config files, and
+ * codecov's `target` only in codecov files: an app's own `threshold: 50` in some YAML is none of ours.
+ */
 const thresholdKey =
-  /["']?\b(branches|functions|lines|statements|fail_under|fail-under|cov-fail-under|coverageThreshold|threshold|minimum_coverage|min_coverage|minimumCoverage|target)\b["']?\s*[:=]?\s*["']?(\d+(?:\.\d+)?)/g;
+  /["']?\b(branches|functions|lines|statements|fail_under|fail-under|cov-fail-under|coverageThreshold|threshold|minimum_coverage|min_coverage|minimumCoverage)\b["']?\s*[:=]?\s*["']?(\d+(?:\.\d+)?)/g;
+const codecovTarget = /["']?\b(target)\b["']?\s*[:=]\s*["']?(\d+(?:\.\d+)?)/g;
+const codecovFile = /(^|\/)\.?codecov\.ya?ml$/;
 
-const failureSwallowed = [
+const failureSwallowed: { label: string; pattern: RegExp; files?: RegExp }[] = [
   { label: "passWithNoTests", pattern: /passWithNoTests/ },
-  { label: "`|| true` / `|| exit 0`", pattern: /\|\|\s*(true|exit 0|:)\b/ },
+  { label: "`|| true` / `|| exit 0`", pattern: /\|\|\s*(true|exit 0|:)(\s|$|["'])/ },
   { label: "continue-on-error / allow_failure", pattern: /continue-on-error:\s*true|allow_failure:\s*true/ },
-  { label: "tests excluded from the run", pattern: /testPathIgnorePatterns|collect_ignore|--deselect\b|--ignore[= ]\S*test|exclude\s*[:=].*test/i },
+  { label: "tests excluded from the run", pattern: /testPathIgnorePatterns|collect_ignore|--deselect\b|--ignore[= ]\S*test/i },
+  { label: "test files excluded in the runner config", pattern: /\bexclude\s*:.*test/i, files: /(^|\/)(jest|vitest|vite)\.config\.[cm]?[jt]s$/ },
   { label: "--exit-zero", pattern: /--exit-zero\b/ },
 ];
 
@@ -35,13 +43,13 @@ const strictnessFlags = [
   "check-coverage",
 ];
 
-function thresholds(lines: string[]): Map<string, number> {
+function thresholds(lines: string[], pattern: RegExp): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of lines) {
     if (isCommentLine(line)) continue;
-    for (const match of line.matchAll(thresholdKey)) {
-      const key = (match[1] as string).toLowerCase();
-      const value = Number(match[2]);
+    for (const match of line.matchAll(pattern)) {
+      const key = (match[1] ?? match[3] ?? "").toLowerCase();
+      const value = Number(match[2] ?? match[4]);
       values.set(key, Math.min(values.get(key) ?? Infinity, value));
     }
   }
@@ -53,8 +61,9 @@ export function checkTestConfig(delta: Delta): Violation[] {
   for (const change of delta.files) {
     if (change.binary || !configFile.test(change.path)) continue;
     const { added, removed } = changeLines(change);
-    const before = thresholds(removed);
-    const after = thresholds(added);
+    const keys = codecovFile.test(change.path) ? new RegExp(`${thresholdKey.source}|${codecovTarget.source}`, "g") : thresholdKey;
+    const before = thresholds(removed, keys);
+    const after = thresholds(added, keys);
     for (const [key, old] of before) {
       const now = after.get(key);
       if (now === undefined || now < old) {
@@ -65,7 +74,8 @@ export function checkTestConfig(delta: Delta): Violation[] {
         });
       }
     }
-    for (const { label, pattern } of failureSwallowed) {
+    for (const { label, pattern, files } of failureSwallowed) {
+      if (files && !files.test(change.path)) continue;
       const gained = added.filter((l) => pattern.test(l)).length - removed.filter((l) => pattern.test(l)).length;
       if (gained > 0) {
         violations.push({ code: "TEST_CONFIG_WEAKENED", message: `${change.path}: added ${label}, which lets failing checks pass.`, paths: [change.path] });
