@@ -69,10 +69,19 @@ export const anthropicWire: WireFormat = {
   headers: (apiKey) => ({ "anthropic-version": "2023-06-01", ...(apiKey ? { "x-api-key": apiKey } : {}) }),
 
   body(request: CompletionRequest, model: string) {
+    const messages = toAnthropicMessages(request.messages);
+    // Prompt caching: a breakpoint after the system prompt (tools + system) and one on the newest block, so
+    // each turn of an agent conversation re-reads the previous turns at a tenth of the input price.
+    // https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
+    const lastMessage = messages[messages.length - 1];
+    if (lastMessage) {
+      const lastBlock = lastMessage.content[lastMessage.content.length - 1];
+      lastMessage.content[lastMessage.content.length - 1] = { ...lastBlock, cache_control: { type: "ephemeral" } };
+    }
     return {
       model,
-      system: request.system,
-      messages: toAnthropicMessages(request.messages),
+      system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }],
+      messages,
       max_tokens: request.maxOutputTokens ?? anthropicDefaultMaxTokens,
       ...(request.tools?.length
         ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) }
@@ -109,8 +118,11 @@ export const anthropicWire: WireFormat = {
       toolCalls,
       stopReason,
       refusalDetail: stopReason === "refusal" ? texts.join("\n") || "The model stopped with a refusal." : undefined,
-      // Cached prompt tokens are still input the job consumed.
+      // Cached prompt tokens are still input the job consumed (they count against token budgets); the price
+      // differs, so they are reported apart as well.
       inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
+      cacheWriteTokens: usage?.cache_creation_input_tokens ?? 0,
+      cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
       outputTokens: usage?.output_tokens ?? 0,
       model: response.model ?? requestedModel,
     };

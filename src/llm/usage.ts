@@ -5,20 +5,36 @@ import type { Usage } from "./types.js";
 
 export const priceTableSchema = z.record(
   z.string().min(1),
-  z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).strict(),
+  z
+    .object({
+      inputPerMTok: z.number().nonnegative(),
+      outputPerMTok: z.number().nonnegative(),
+      /** Prompt-cache prices; default to Anthropic's multiples of the input price (1.25× write, 0.1× read). */
+      cacheWritePerMTok: z.number().nonnegative().optional(),
+      cacheReadPerMTok: z.number().nonnegative().optional(),
+    })
+    .strict(),
 );
 export type PriceTable = z.infer<typeof priceTableSchema>;
 
 /** Prices the call under the model the endpoint reports, else the one requested (aliases vs dated names). */
 export function priceUsage(
-  tokens: { inputTokens: number; outputTokens: number },
+  tokens: { inputTokens: number; outputTokens: number; cacheWriteTokens?: number; cacheReadTokens?: number },
   models: string[],
   prices: PriceTable | undefined,
 ): Usage {
   const usage: Usage = { inputTokens: tokens.inputTokens, outputTokens: tokens.outputTokens };
   const price = prices ? models.map((m) => prices[m]).find(Boolean) : undefined;
   if (price) {
-    usage.costUsd = (tokens.inputTokens * price.inputPerMTok + tokens.outputTokens * price.outputPerMTok) / 1_000_000;
+    const cacheWrite = tokens.cacheWriteTokens ?? 0;
+    const cacheRead = tokens.cacheReadTokens ?? 0;
+    const plainInput = tokens.inputTokens - cacheWrite - cacheRead;
+    usage.costUsd =
+      (plainInput * price.inputPerMTok +
+        cacheWrite * (price.cacheWritePerMTok ?? price.inputPerMTok * 1.25) +
+        cacheRead * (price.cacheReadPerMTok ?? price.inputPerMTok * 0.1) +
+        tokens.outputTokens * price.outputPerMTok) /
+      1_000_000;
   }
   return usage;
 }

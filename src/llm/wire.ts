@@ -9,8 +9,12 @@ export interface WireResult {
   stopReason: StopReason;
   /** The provider's own words when it refused. */
   refusalDetail?: string;
+  /** All input tokens, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of inputTokens: written to / read from the provider's prompt cache (priced differently). */
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
   model: string;
 }
 

@@ -311,8 +311,10 @@ describe("Anthropic Messages", () => {
       .reply(200, fixture("anthropic-text.json"));
     const completion = await anthropic().complete({ system: "You fix bugs.", messages: [{ role: "user", content: "Why?" }] });
     scope.done();
-    expect(sent).toMatchObject({ model: "claude-sonnet-4-5", system: "You fix bugs.", max_tokens: 4096 });
-    expect(sent.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Why?" }] }]);
+    expect(sent).toMatchObject({ model: "claude-sonnet-4-5", max_tokens: 4096 });
+    // cache breakpoints: after the system prompt and on the newest block
+    expect(sent.system).toEqual([{ type: "text", text: "You fix bugs.", cache_control: { type: "ephemeral" } }]);
+    expect(sent.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Why?", cache_control: { type: "ephemeral" } }] }]);
     expect(completion).toMatchObject({ stopReason: "end", model: "claude-sonnet-4-5-20250929", usage: { inputTokens: 1843, outputTokens: 97 } });
   });
 
@@ -359,7 +361,7 @@ describe("Anthropic Messages", () => {
         role: "user",
         content: [
           { type: "tool_result", tool_use_id: "toolu_1", content: "src/" },
-          { type: "tool_result", tool_use_id: "toolu_2", content: "Error: no such directory", is_error: true },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "Error: no such directory", is_error: true, cache_control: { type: "ephemeral" } },
         ],
       },
     ]);
@@ -380,6 +382,21 @@ describe("Anthropic Messages", () => {
     const request = { system: "s", messages: [{ role: "user" as const, content: "u" }] };
     expect((await client.complete(request)).stopReason).toBe("refusal");
     expect((await client.complete(request)).stopReason).toBe("max_tokens");
+  });
+
+  it("prices prompt-cache writes and reads apart while counting them all as input tokens", async () => {
+    const answer = {
+      ...fixture("anthropic-text.json"),
+      usage: { input_tokens: 1_000, cache_creation_input_tokens: 2_000, cache_read_input_tokens: 10_000, output_tokens: 500 },
+    };
+    nock("https://api.anthropic.com").post("/v1/messages").reply(200, answer);
+    const completion = await anthropic({ prices: { "claude-sonnet-4-5": { inputPerMTok: 3, outputPerMTok: 15 } } }).complete({
+      system: "s",
+      messages: [{ role: "user", content: "u" }],
+    });
+    expect(completion.usage.inputTokens).toBe(13_000);
+    // 1,000 at $3/M + 2,000 at $3.75/M + 10,000 at $0.30/M + 500 at $15/M
+    expect(completion.usage.costUsd).toBeCloseTo((1_000 * 3 + 2_000 * 3.75 + 10_000 * 0.3 + 500 * 15) / 1_000_000, 12);
   });
 
   it("retries 529 overloaded and 429 rate limits, then answers", async () => {
