@@ -245,6 +245,15 @@ describe("whole-command fallback and failures of the run itself", () => {
     expect(result.reasons.join(" ")).toContain("root");
   });
 
+  it("runs nothing when the config lists no commands on purpose, and says no checks ran", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: [] } })));
+    expect(result.status).toBe("pass");
+    expect(result.commands).toEqual([]);
+    expect(result.notes).toContain("no checks ran: no test command configured or detected");
+    expect(run.baselineRequests()).toBe(0);
+  });
+
   it("reports a failing setup command as an error, not a regression", async () => {
     const run = await scenario("node", { "src/math.mjs": await mathJs() });
     const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { setup: ["exit 3"], commands: ["true"] } })));

@@ -47,8 +47,9 @@ function describeCommand(report: CommandReport): string {
 }
 
 async function selectCommands(input: DeterministicGateInput): Promise<{ specs: CommandSpec[]; detected: boolean }> {
+  // An explicit list, even an empty one, is the maintainers' choice; only an absent list means "detect".
   const configured = input.config.gates.deterministic.commands;
-  if (configured && configured.length > 0) return { specs: configuredCommands(configured), detected: false };
+  if (configured) return { specs: configuredCommands(configured), detected: false };
   // Detected from the spawn, so a test command the agent adds runs too. When the delta touches a file
   // detection reads, the base's commands are added as well: deleting package.json or go.mod must not
   // make the checks disappear (the base's command then fails after the change and counts as regressed).
