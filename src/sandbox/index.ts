@@ -24,7 +24,10 @@ export interface CreateSandboxOptions {
   /** AUTOFIX_SANDBOX: auto (bubblewrap, else the process runner with a warning), required, off. */
   mode: "auto" | "required" | "off";
   log?: SandboxLog;
-  /** bubblewrap binary; tests point it at a missing file to exercise the fallback. */
+  /**
+   * bubblewrap binary; tests point it at a missing file to exercise the fallback. Defaults to
+   * AUTOFIX_BWRAP_PATH (for end-to-end tests that start autofix whole), then `bwrap` on PATH.
+   */
   bwrapPath?: string;
   limits?: Partial<ResourceLimits>;
   /** Time between SIGTERM and SIGKILL when a run times out or is cancelled. */
@@ -51,7 +54,7 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     return createProcessSandbox("the operator switched the sandbox off (AUTOFIX_SANDBOX=off)", runnerOptions);
   }
 
-  const bwrapPath = resolveProgram(opts.bwrapPath ?? "bwrap");
+  const bwrapPath = resolveProgram(opts.bwrapPath ?? (process.env.AUTOFIX_BWRAP_PATH || "bwrap"));
   const nodeDir = nodeInstallDir();
   const baseReadOnlyPaths = nodeDir ? [nodeDir] : [];
   const probe = await probeBubblewrap(bwrapPath, baseReadOnlyPaths);

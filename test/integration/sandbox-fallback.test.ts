@@ -60,6 +60,19 @@ describe("when bubblewrap is missing", () => {
   });
 });
 
+describe("AUTOFIX_BWRAP_PATH", () => {
+  it("lets an end-to-end test that starts autofix whole make bubblewrap unavailable", async () => {
+    process.env.AUTOFIX_BWRAP_PATH = missingBwrap;
+    try {
+      const sandbox = await createSandbox({ mode: "auto" });
+      expect(sandbox.isolation).toBe("process");
+      expect(sandbox.fallbackReason).toContain(missingBwrap);
+    } finally {
+      delete process.env.AUTOFIX_BWRAP_PATH;
+    }
+  });
+});
+
 describe("when bubblewrap is installed but cannot create user namespaces", () => {
   it("mode auto falls back and reports bubblewrap's own complaint", async () => {
     const sandbox = await createSandbox({ mode: "auto", bwrapPath: namespacelessBwrap });
