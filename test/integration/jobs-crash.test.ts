@@ -141,6 +141,36 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
     expect(readLines(paths.effectsFile).filter((l) => l.endsWith(" pr"))).toHaveLength(1);
   });
 
+  it("a frozen worker whose lease lapsed writes nothing when it wakes up: the job stays as its successor finished it", async () => {
+    const location = fixture.location();
+    const queue = await fixture.open(location);
+    const dir = mkdtempSync(path.join(tmpdir(), "autofix-frozen-"));
+    const paths = syntheticPaths(dir);
+    const config: WorkerProcessConfig = { location, handler: "synthetic", dir, concurrency: 2, perInstallation: 2, leaseMs: 1_500, graceMs: 500 };
+    const frozen = await spawnWorker(config);
+    const { job } = await queue.enqueue(issueSpec(400, { instructions: JSON.stringify({ step: "absorb", phase: "before" }) }));
+    await waitFor(() => readdirSync(dir).includes("crash-400"), "the job to be inside its absorb step", 30_000);
+    frozen.kill("SIGSTOP");
+    const successor = await spawnWorker(config);
+    const finished = await waitFor(async () => {
+      const j = await queue.get(job.id);
+      return j?.state === "succeeded" ? j : undefined;
+    }, "the successor to finish the job", 30_000);
+    successor.kill("SIGKILL");
+    await successor.exited;
+    frozen.kill("SIGCONT");
+    await waitFor(() => frozen.stderr().includes("lease lost"), "the woken worker to notice it lost the lease", 10_000);
+    const after = await queue.get(job.id);
+    expect(after?.state).toBe("succeeded");
+    expect(after?.outcome).toEqual(finished.outcome);
+    expect(after?.steps).toEqual(finished.steps);
+    expect(after?.claims).toBe(2);
+    const effects = readLines(paths.effectsFile);
+    for (const step of ["spawn", "agent", "gates", "absorb", "push", "pr"]) {
+      expect(effects.filter((l) => l === `effect ${job.key} ${step}`), step).toHaveLength(1);
+    }
+  });
+
   it("two worker processes on one store never run the same job twice", async () => {
     const location = fixture.location();
     const queue = await fixture.open(location);

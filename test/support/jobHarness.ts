@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createJobQueue } from "../../src/jobs/index.js";
+import { createJobQueue, type JobLog } from "../../src/jobs/index.js";
 import type { JobQueue, JobSpec, WorkerOptions } from "../../src/jobs/types.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "./redis.js";
 
@@ -18,10 +18,10 @@ export interface QueueLocation {
   redisPrefix?: string;
 }
 
-export async function openQueue(location: QueueLocation): Promise<JobQueue> {
+export async function openQueue(location: QueueLocation, log?: JobLog): Promise<JobQueue> {
   return createJobQueue(
     { AUTOFIX_DATA_DIR: location.dataDir, REDIS_URL: location.driver === "bullmq" ? location.redisUrl : undefined },
-    { redisPrefix: location.redisPrefix },
+    { redisPrefix: location.redisPrefix, log },
   );
 }
 

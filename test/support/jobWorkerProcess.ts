@@ -45,7 +45,7 @@ async function handlerFor(config: WorkerProcessConfig): Promise<JobHandler> {
 }
 
 const config = JSON.parse(process.env.AUTOFIX_TEST_WORKER ?? "{}") as WorkerProcessConfig;
-const queue = await openQueue(config.location);
+const queue = await openQueue(config.location, log);
 const worker = queue.startWorker({
   handler: await handlerFor(config),
   concurrency: config.concurrency,
