@@ -77,7 +77,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     const json = await post(request, model);
     const result = wire.parse(json, model);
     if (typeof result === "string") throw new LlmResponseInvalid(wire.provider, model, result);
-    const usage = priceUsage(result, [result.model, model], options.prices);
+    const usage = priceUsage(result, [result.model, model], options.prices, wire.cacheMultipliers);
     options.onUsage?.(usage, result.model);
     return {
       text: result.text,

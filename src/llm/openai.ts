@@ -29,13 +29,18 @@ const responseSchema = z.object({
     )
     .min(1),
   usage: z
-    .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
+    .object({
+      prompt_tokens: z.number().nullish(),
+      completion_tokens: z.number().nullish(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+    })
     .nullish(),
 });
 
 export const openaiWire: WireFormat = {
   provider: "openai",
   defaultBaseUrl: "https://api.openai.com/v1",
+  cacheMultipliers: { write: 1, read: 1 },
 
   endpoint: (baseUrl) => joinUrl(baseUrl, "/chat/completions"),
 
@@ -111,6 +116,7 @@ export const openaiWire: WireFormat = {
       stopReason,
       refusalDetail: refusal || (finish === "content_filter" ? "The endpoint's content filter stopped the answer." : undefined),
       inputTokens: response.usage?.prompt_tokens ?? 0,
+      cacheReadTokens: response.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       outputTokens: response.usage?.completion_tokens ?? 0,
       model: response.model ?? requestedModel,
     };

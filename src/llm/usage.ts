@@ -9,7 +9,8 @@ export const priceTableSchema = z.record(
     .object({
       inputPerMTok: z.number().nonnegative(),
       outputPerMTok: z.number().nonnegative(),
-      /** Prompt-cache prices; default to Anthropic's multiples of the input price (1.25× write, 0.1× read). */
+      /** Prompt-cache prices. Defaults: Anthropic 1.25× (write) and 0.1× (read) the input price; OpenAI-compatible
+       *  endpoints the full input price (their discounts vary by model: configure it to count it). */
       cacheWritePerMTok: z.number().nonnegative().optional(),
       cacheReadPerMTok: z.number().nonnegative().optional(),
     })
@@ -22,6 +23,7 @@ export function priceUsage(
   tokens: { inputTokens: number; outputTokens: number; cacheWriteTokens?: number; cacheReadTokens?: number },
   models: string[],
   prices: PriceTable | undefined,
+  cacheMultipliers: { write: number; read: number } = { write: 1, read: 1 },
 ): Usage {
   const usage: Usage = { inputTokens: tokens.inputTokens, outputTokens: tokens.outputTokens };
   const price = prices ? models.map((m) => prices[m]).find(Boolean) : undefined;
@@ -31,8 +33,8 @@ export function priceUsage(
     const plainInput = tokens.inputTokens - cacheWrite - cacheRead;
     usage.costUsd =
       (plainInput * price.inputPerMTok +
-        cacheWrite * (price.cacheWritePerMTok ?? price.inputPerMTok * 1.25) +
-        cacheRead * (price.cacheReadPerMTok ?? price.inputPerMTok * 0.1) +
+        cacheWrite * (price.cacheWritePerMTok ?? price.inputPerMTok * cacheMultipliers.write) +
+        cacheRead * (price.cacheReadPerMTok ?? price.inputPerMTok * cacheMultipliers.read) +
         tokens.outputTokens * price.outputPerMTok) /
       1_000_000;
   }

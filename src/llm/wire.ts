@@ -27,6 +27,8 @@ export interface WireQuirks {
 export interface WireFormat {
   provider: Provider;
   defaultBaseUrl: string;
+  /** Cache prices as multiples of the input price, when the price table gives none. */
+  cacheMultipliers: { write: number; read: number };
   endpoint(baseUrl: string): string;
   headers(apiKey: string | undefined): Record<string, string>;
   body(request: CompletionRequest, model: string, quirks: WireQuirks): unknown;

@@ -299,6 +299,18 @@ describe("OpenAI-compatible chat completions", () => {
     expect(completion.usage.costUsd).toBeCloseTo((812 * 2 + 41 * 8) / 1_000_000, 12);
     expect(seen).toEqual([[completion.usage, "gpt-4.1-2025-04-14"]]);
   });
+
+  it("prices cached prompt tokens at the full input price unless the table names a cache price", async () => {
+    const answer = fixture("openai-text.json");
+    answer.usage = { prompt_tokens: 10_000, completion_tokens: 100, total_tokens: 10_100, prompt_tokens_details: { cached_tokens: 8_000 } };
+    nock("https://api.openai.com").post("/v1/chat/completions").times(2).reply(200, answer);
+    const request = { system: "s", messages: [{ role: "user" as const, content: "u" }] };
+    const plain = await openai({ prices: { "gpt-4.1": { inputPerMTok: 2, outputPerMTok: 8 } } }).complete(request);
+    expect(plain.usage.costUsd).toBeCloseTo((10_000 * 2 + 100 * 8) / 1_000_000, 12);
+    const discounted = await openai({ prices: { "gpt-4.1": { inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5 } } }).complete(request);
+    expect(discounted.usage.costUsd).toBeCloseTo((2_000 * 2 + 8_000 * 0.5 + 100 * 8) / 1_000_000, 12);
+    expect(discounted.usage.inputTokens).toBe(10_000);
+  });
 });
 
 describe("Anthropic Messages", () => {
