@@ -269,6 +269,16 @@ describe("whole-command fallback and failures of the run itself", () => {
     expect(result.commands?.[0]?.status).toBe("timeout");
   });
 
+  it("does not cache a baseline run that timed out, so a slow moment cannot excuse later regressions", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    const config = gateConfig({ deterministic: { commands: [{ run: "sleep 30", timeoutMinutes: 0.01 }] } });
+    const cache = createMemoryBaselineCache();
+    const first = await runDeterministicGate(run.input(config, cache));
+    expect(first.commands?.[0]?.status).toBe("already-red");
+    await runDeterministicGate(run.input(config, cache));
+    expect(run.baselineRequests()).toBe(2);
+  });
+
   it("keeps baseline results in a JSON file cache that a later process can read", async () => {
     const cacheDir = path.join(root, "cache");
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });

@@ -146,7 +146,8 @@ async function gate(input: DeterministicGateInput, started: number): Promise<Gat
       });
     }
     baseline = { commands: side.commands, recordedAt: new Date().toISOString() };
-    await input.cache.set(key, baseline);
+    // A timeout may be the machine's load, not the commit: caching it would excuse later regressions.
+    if (!side.commands.some((c) => c.timedOut)) await input.cache.set(key, baseline);
   }
 
   const reports = specs.map((spec, index) => judgeCommand(spec, baseline.commands[index], after.commands[index] as (typeof after.commands)[number]));
