@@ -1,0 +1,76 @@
+// GitHub-side wiring shared by the webhook server and `autofix worker`: forges from Probot's
+// installation clients, config loading, and the job handler that runs the pipeline.
+import type { Context, Probot } from "probot";
+import { loadConfigViaApi, loadRepoConfig } from "../config/load.js";
+import { renderConfigProblems } from "../config/errors.js";
+import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
+import type { Forge } from "../forge/types.js";
+import type { JobQueue, JobSpec } from "../jobs/types.js";
+import { createJobHandler } from "../pipeline/jobHandler.js";
+import type { Runtime } from "../runtime.js";
+import type { AppDeps } from "./handlers.js";
+import type { JobOutcome } from "../jobs/types.js";
+
+export interface BotIdentity {
+  login(): Promise<string | undefined>;
+  appId?: number;
+}
+
+/** The app's own login (`<slug>[bot]`), looked up once: its events and comments are never human input. */
+export function botIdentity(probot: Probot, appId?: number): BotIdentity {
+  let cached: Promise<string | undefined> | undefined;
+  return {
+    appId,
+    login() {
+      cached ??= (async () => {
+        try {
+          const octokit = await probot.auth();
+          const { data } = await octokit.request("GET /app");
+          return data?.slug ? `${data.slug}[bot]` : undefined;
+        } catch {
+          cached = undefined;
+          return undefined;
+        }
+      })();
+      return cached;
+    },
+  };
+}
+
+export function forgeFromOctokit(octokit: OctokitLike, botLogin: string | undefined, appId?: number): Forge {
+  return createOctokitForge(octokit, { botLogin, appId, gitCredentials: async () => installationGitCredentials(octokit)() });
+}
+
+export function appDeps(queue: JobQueue, bot: BotIdentity): AppDeps {
+  let login: string | undefined;
+  void bot.login().then((l) => (login = l));
+  return {
+    queue,
+    forgeFor: (context: Context) => forgeFromOctokit(context.octokit as unknown as OctokitLike, login, bot.appId),
+    loadConfig: (context: Context) => loadRepoConfig(context as never),
+    renderProblems: renderConfigProblems,
+    botLogin: () => bot.login(),
+  };
+}
+
+export function githubJobHandler(input: {
+  probot: Probot;
+  queue: JobQueue;
+  runtime: Runtime;
+  bot: BotIdentity;
+  log: Parameters<typeof createJobHandler>[0]["log"];
+  onOutcome?: (spec: JobSpec, outcome: JobOutcome) => void;
+}) {
+  const { probot, runtime, bot } = input;
+  const octokitFor = async (spec: JobSpec) => (await probot.auth(spec.installationId)) as unknown as OctokitLike;
+  return createJobHandler({
+    queue: input.queue,
+    log: input.log,
+    installationRunsPerDay: runtime.settings.AUTOFIX_INSTALLATION_RUNS_PER_DAY,
+    forgeForJob: async (spec) => forgeFromOctokit(await octokitFor(spec), await bot.login(), bot.appId),
+    loadConfig: async (_forge, spec) => loadConfigViaApi(await octokitFor(spec), spec.repo),
+    renderProblems: renderConfigProblems,
+    envFor: async (forge, config) => runtime.envFor(forge, config),
+    onOutcome: input.onOutcome,
+  });
+}

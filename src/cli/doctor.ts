@@ -1,0 +1,124 @@
+// `autofix doctor`: checks each setting an operator must get right and prints what to fix.
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Probot } from "probot";
+import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
+import { presentError } from "../app/present.js";
+import { createJobQueue } from "../jobs/index.js";
+import { llmFromSettings } from "../llm/index.js";
+import { presets } from "../agents/presets/index.js";
+import { createSandbox } from "../sandbox/index.js";
+import { loadSettings, type Settings } from "../settings.js";
+import { ExitCode } from "./errors.js";
+
+interface Check {
+  name: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+}
+
+async function checkDataDir(settings: Settings): Promise<Check> {
+  const dir = path.resolve(settings.AUTOFIX_DATA_DIR);
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = path.join(dir, `.doctor-${process.pid}`);
+    await writeFile(probe, "ok");
+    await rm(probe);
+    return { name: "data directory", status: "ok", detail: `${dir} is writable` };
+  } catch (err) {
+    return { name: "data directory", status: "fail", detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory` };
+  }
+}
+
+async function checkApp(settings: Settings): Promise<Check> {
+  if (!settings.APP_ID) return { name: "GitHub App", status: "warn", detail: "APP_ID is not set: only the CLI (GITHUB_TOKEN) can run; run `npm start` to register the app" };
+  try {
+    const probot = new Probot({ appId: settings.APP_ID, privateKey: privateKeyOf(settings), baseUrl: githubBaseUrl(settings) });
+    const octokit = await probot.auth();
+    const { data } = await octokit.request("GET /app");
+    if (!settings.WEBHOOK_SECRET) return { name: "GitHub App", status: "fail", detail: `app ${data?.slug} authenticates, but WEBHOOK_SECRET is not set: set it to the app's webhook secret` };
+    return { name: "GitHub App", status: "ok", detail: `authenticated as ${data?.slug}` };
+  } catch (err) {
+    return { name: "GitHub App", status: "fail", detail: `${presentError(err).plain} Check APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH.` };
+  }
+}
+
+async function checkLlm(settings: Settings, role: "agent" | "judge"): Promise<Check> {
+  const name = role === "agent" ? "LLM (built-in agent)" : "LLM (judges)";
+  const llm = llmFromSettings(settings, role);
+  if (!llm) return { name, status: "warn", detail: role === "agent" ? "not configured: set AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL, or use a CLI agent preset" : "not configured: the semantic and review gates will report error unless a repository allows skipping" };
+  try {
+    await llm.complete({ system: "Reply with OK.", messages: [{ role: "user", content: "OK?" }], maxOutputTokens: 5, signal: AbortSignal.timeout(20_000) });
+    return { name, status: "ok", detail: `${llm.provider} model ${llm.defaultModel} answered` };
+  } catch (err) {
+    return { name, status: "fail", detail: presentError(err).plain };
+  }
+}
+
+async function checkAgents(): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const preset of Object.values(presets)) {
+    if (!preset.program) continue;
+    const found = await findProgram(preset.program);
+    checks.push(
+      found
+        ? { name: `agent ${preset.name}`, status: "ok", detail: `${preset.program} found at ${found}` }
+        : { name: `agent ${preset.name}`, status: "warn", detail: `${preset.program} not found on PATH${preset.installHint ? `: install it with ${preset.installHint}` : ""} (only needed for repositories choosing this preset)` },
+    );
+  }
+  return checks;
+}
+
+async function findProgram(program: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+    const candidate = path.join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+async function checkQueue(settings: Settings): Promise<Check> {
+  const name = settings.REDIS_URL ? "Redis" : "job store";
+  try {
+    const queue = await createJobQueue(settings);
+    try {
+      await queue.ping();
+    } finally {
+      await queue.close();
+    }
+    return { name, status: "ok", detail: settings.REDIS_URL ? "Redis answered" : "embedded SQLite store is usable" };
+  } catch (err) {
+    return { name, status: "fail", detail: `${presentError(err).plain}${settings.REDIS_URL ? " Check REDIS_URL and that redis-server runs." : ""}` };
+  }
+}
+
+async function checkSandbox(settings: Settings): Promise<Check> {
+  try {
+    const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX });
+    if (sandbox.isolation === "bubblewrap") return { name: "sandbox", status: "ok", detail: "bubblewrap isolates agents and repository commands" };
+    return { name: "sandbox", status: "warn", detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces` };
+  } catch (err) {
+    return { name: "sandbox", status: "fail", detail: presentError(err).plain };
+  }
+}
+
+export async function doctorCommand(_argv: string[]): Promise<number> {
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (err) {
+    process.stdout.write(`✖ settings: ${presentError(err).plain}\n`);
+    return ExitCode.usage;
+  }
+  const checks = [await checkDataDir(settings), await checkQueue(settings), await checkSandbox(settings), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
+  const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
+  for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
+  const failed = checks.filter((c) => c.status === "fail").length;
+  process.stdout.write(failed ? `\n${failed} check(s) failed: fix them and run \`autofix doctor\` again.\n` : "\nNothing blocks autofix from running.\n");
+  return failed ? ExitCode.infrastructure : ExitCode.ok;
+}

@@ -1,0 +1,78 @@
+// `autofix poll --label autofix owner/repo`: for people who cannot install a GitHub App (e.g. a
+// scheduled workflow with a token). Lists labelled open issues, claims each so two pollers never
+// take the same issue, runs the same pipeline, and releases the claim when done or interrupted.
+import { parseArgs } from "node:util";
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { loadConfigViaApi } from "../config/load.js";
+import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
+import { ephemeralContext } from "../jobs/ephemeral.js";
+import type { JobOutcome } from "../jobs/types.js";
+import { runPipeline } from "../pipeline/run.js";
+import { cleanupJobDirs } from "../pipeline/jobHandler.js";
+import { createRuntime } from "../runtime.js";
+import { loadSettings } from "../settings.js";
+import { exitCodeFor, UsageError } from "./errors.js";
+import { githubClient } from "./run.js";
+import { createProgress } from "./progress.js";
+import { claimIssue, type Claim } from "./claim.js";
+
+export async function pollCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { label: { type: "string", default: "autofix" }, once: { type: "boolean", default: true }, "max-issues": { type: "string", default: "10" } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const target = parsed.positionals[0];
+  const m = target ? /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(target) : null;
+  if (!m || parsed.positionals.length !== 1) throw new UsageError("`autofix poll` needs one repository: owner/repo.");
+  const maxIssues = Number(parsed.values["max-issues"]);
+  if (!Number.isInteger(maxIssues) || maxIssues < 1) throw new UsageError("--max-issues must be a positive whole number.");
+  const repo = { owner: m[1], repo: m[2] };
+  const settings = loadSettings();
+  if (!settings.GITHUB_TOKEN) throw new UsageError("GITHUB_TOKEN is not set.", "Export a token that can write issues, contents and pull requests of the repository.");
+  const log = pino({ level: settings.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  const octokit = githubClient(settings.GITHUB_TOKEN, settings.GHE_HOST ? `${settings.GHE_PROTOCOL ?? "https"}://${settings.GHE_HOST}/api/v3` : undefined);
+  const login = ((await octokit.request("GET /user")).data as { login: string }).login;
+  const forge = createOctokitForge(octokit as unknown as OctokitLike, { botLogin: login, gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)() });
+  const progress = createProgress(process.stderr.isTTY ? "tty" : "plain");
+
+  const issues = (await octokit.paginate("GET /repos/{owner}/{repo}/issues", { ...repo, state: "open", labels: parsed.values.label, per_page: 100 })) as { number: number; pull_request?: unknown; user: { login: string } }[];
+  const candidates = issues.filter((i) => !i.pull_request).slice(0, maxIssues);
+  progress.line(`${candidates.length} open issue(s) labelled \`${parsed.values.label}\` in ${repo.owner}/${repo.repo}.`);
+  const loaded = await loadConfigViaApi(octokit as unknown as OctokitLike, repo);
+  if (!loaded.ok) throw new UsageError(`.github/autofix.yml of ${repo.owner}/${repo.repo} is invalid.`, "Run `autofix validate-config` on it and fix the problems.");
+  const runtime = await createRuntime(settings, log);
+  const pollerId = randomUUID();
+  let worst = 0;
+  for (const issue of candidates) {
+    const claim: Claim | undefined = await claimIssue(octokit, repo, issue.number, pollerId, login);
+    if (!claim) {
+      progress.line(`#${issue.number}: claimed by another poller; skipped.`);
+      continue;
+    }
+    const controller = new AbortController();
+    const release = () => controller.abort("the poller was interrupted");
+    process.once("SIGINT", release);
+    process.once("SIGTERM", release);
+    const spec = { repo, issueNumber: issue.number, trigger: "poll" as const, requestedBy: issue.user.login };
+    const ctx = ephemeralContext(spec, controller.signal, (name, phase, ms) => progress.step(name, phase, ms));
+    let outcome: JobOutcome;
+    try {
+      outcome = await runPipeline(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
+    } catch (err) {
+      outcome = { kind: "error", message: (err as Error).message };
+    } finally {
+      process.off("SIGINT", release);
+      process.off("SIGTERM", release);
+      await claim.release();
+      await cleanupJobDirs(ctx.job.id, runtime.paths.workRoot, runtime.paths.scratchRoot);
+    }
+    progress.line(`#${issue.number}: ${outcome.message}`);
+    worst = Math.max(worst, exitCodeFor(outcome.kind));
+    if (controller.signal.aborted) break;
+  }
+  progress.stop();
+  return worst;
+}

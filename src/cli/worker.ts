@@ -1,0 +1,32 @@
+// `autofix worker`: runs jobs from the shared queue (Redis when REDIS_URL is set) until SIGTERM.
+import { Probot } from "probot";
+import pino from "pino";
+import { botIdentity, githubJobHandler } from "../app/wiring.js";
+import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
+import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
+import { createRuntime } from "../runtime.js";
+import { loadSettings } from "../settings.js";
+import { UsageError } from "./errors.js";
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  if (argv.length) throw new UsageError("`autofix worker` takes no arguments; it reads its settings from the environment.");
+  const settings = loadSettings();
+  if (!settings.APP_ID) throw new UsageError("APP_ID is not set.", "A worker acts as the GitHub App: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) as on the server.");
+  const log = pino({ level: settings.LOG_LEVEL ?? "info" });
+  const probot = new Probot({ appId: settings.APP_ID, privateKey: privateKeyOf(settings), baseUrl: githubBaseUrl(settings), log });
+  const queue = await createJobQueue(settings, { log });
+  const runtime = await createRuntime(settings, log);
+  for (const note of runtime.startupNotes) log.warn(note);
+  const worker = queue.startWorker({
+    handler: githubJobHandler({ probot, queue, runtime, bot: botIdentity(probot, Number(settings.APP_ID)), log }),
+    concurrency: settings.AUTOFIX_CONCURRENCY,
+    perInstallation: settings.AUTOFIX_PER_INSTALLATION,
+    leaseMs: settings.AUTOFIX_LEASE_MS,
+    maxFailures: settings.AUTOFIX_MAX_FAILURES,
+  });
+  log.info({ driver: queue.driver, concurrency: settings.AUTOFIX_CONCURRENCY }, "autofix worker started");
+  installSignalHandlers(worker, 60_000, log);
+  // The signal handlers exit the process; until then the worker runs.
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,50 @@
+// Runs the three gates on one attempt. The judges run only when the deterministic gate passed:
+// paying an LLM to judge a delta that is already refused is spend without a decision.
+import path from "node:path";
+import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
+import { runDeterministicGate } from "./gates/deterministic.js";
+import { runReviewGate } from "./gates/review.js";
+import { runSemanticGate } from "./gates/semantic.js";
+import type { GateName, GateResult } from "./gates/types.js";
+import type { PipelineEnv, ResolvedTarget } from "./run.js";
+
+export async function runGates(input: {
+  env: PipelineEnv;
+  target: ResolvedTarget;
+  keeper: SpawnKeeper;
+  attempt: AttemptRecord;
+  signal: AbortSignal;
+  onPhase?: (gate: GateName) => Promise<void>;
+}): Promise<GateResult[]> {
+  const { env, target, keeper, attempt, signal } = input;
+  await input.onPhase?.("deterministic");
+  const deterministic = await runDeterministicGate({
+    delta: attempt.delta,
+    baseline: keeper.baseline,
+    spawnDir: keeper.spawn.dir,
+    baselineDir: () => keeper.baselineDir(signal),
+    config: env.config,
+    sandbox: env.sandbox,
+    guardViolations: attempt.violations,
+    cache: env.baselineCache,
+    signal,
+    scratchDir: path.join(env.paths.scratchRoot, keeper.spawn.jobId.replace(/[^A-Za-z0-9_.-]/g, "_"), `gates-${attempt.attempt}`),
+  });
+  env.onGate?.(deterministic);
+  if (deterministic.status !== "pass") {
+    const skipped = (gate: GateName): GateResult => ({
+      gate,
+      status: "skipped",
+      summary: "Not run: the deterministic gate did not pass, so this change cannot be accepted as it is.",
+      reasons: [],
+      durationMs: 0,
+    });
+    return [deterministic, skipped("semantic"), skipped("review")];
+  }
+  await input.onPhase?.("semantic");
+  const judgeInput = { issue: target.issue, delta: attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal };
+  const [semantic, review] = await Promise.all([runSemanticGate(judgeInput), runReviewGate(judgeInput)]);
+  env.onGate?.(semantic);
+  env.onGate?.(review);
+  return [deterministic, semantic, review];
+}

@@ -1,0 +1,131 @@
+// Turns a queued job into a pipeline run: per-job forge and config, quotas, the agent, and the
+// end of every story: cancelled, failed or done, the status comment says so and the spawn is gone.
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { AutofixConfig } from "../config/schema.js";
+import { AutofixError, JobCancelled, isAutofixError } from "../errors.js";
+import type { Forge } from "../forge/types.js";
+import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/types.js";
+import { runPipeline, type PipelineEnv } from "./run.js";
+import { renderStatusFinal } from "./render.js";
+import type { Log } from "./status.js";
+import { SpendLimitReached } from "./budget.js";
+import { removeSpawn, spawnDirName } from "./spawn.js";
+
+export interface ConfigProblemLike {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export interface JobHandlerDeps {
+  queue: JobQueue;
+  forgeForJob(spec: JobSpec): Promise<Forge>;
+  loadConfig(forge: Forge, spec: JobSpec): Promise<{ ok: true; config: AutofixConfig } | { ok: false; problems: ConfigProblemLike[] }>;
+  renderProblems(problems: ConfigProblemLike[]): string;
+  /** Everything else the pipeline needs, for this job's forge and config. */
+  envFor(forge: Forge, config: AutofixConfig, spec: JobSpec, log: Log): Promise<Omit<PipelineEnv, "forge" | "config" | "log">>;
+  installationRunsPerDay: number;
+  log: Log & { child?(bindings: object): Log };
+  /** Called with every finished job (metrics, CLI output). */
+  onOutcome?(spec: JobSpec, outcome: JobOutcome): void;
+}
+
+export function createJobHandler(deps: JobHandlerDeps): JobHandler {
+  return async (ctx: JobContext) => {
+    const { spec } = ctx.job;
+    const log = deps.log.child?.({ job: ctx.job.id, repo: `${spec.repo.owner}/${spec.repo.repo}`, issue: spec.issueNumber }) ?? deps.log;
+    const forge = await deps.forgeForJob(spec);
+    let workRoot: string | undefined;
+    let scratchRoot: string | undefined;
+    try {
+      const loaded = await ctx.step("config", () => deps.loadConfig(forge, spec));
+      if (!loaded.ok) return await finish(ctx, forge, deps, configInvalid(deps, loaded.problems));
+      const config = loaded.config;
+      const quota = await ctx.step("quota", () => checkQuota(deps, spec, config, ctx.job.createdAt, ctx.job.id));
+      if (quota) return await finish(ctx, forge, deps, quota);
+
+      const env = await deps.envFor(forge, config, spec, log);
+      workRoot = env.paths.workRoot;
+      scratchRoot = env.paths.scratchRoot;
+      const outcome = await runPipeline(ctx, { ...env, forge, config, log });
+      await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
+      deps.onOutcome?.(spec, outcome);
+      return outcome;
+    } catch (err) {
+      if (err instanceof JobCancelled || ctx.signal.aborted) {
+        const reason = err instanceof JobCancelled ? String(err.data.reason) : String(ctx.signal.reason ?? "the job was stopped");
+        if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
+        // A shutdown releases the job for another worker: no story ends here.
+        if (!/shut/i.test(reason)) {
+          await writeFinal(forge, ctx, "🛑 **autofix stopped working on this issue.**", [`The job was cancelled: ${reason}.`, "", "Add the label again or comment `/autofix retry` to start over."]);
+          deps.onOutcome?.(spec, { kind: "cancelled", message: reason });
+        }
+        throw err instanceof JobCancelled ? err : new JobCancelled(reason);
+      }
+      if (err instanceof SpendLimitReached) {
+        if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
+        const e = err.explanation;
+        return await finish(ctx, forge, deps, { kind: "limit-reached", message: `${e.what} ${e.why} ${e.next}` });
+      }
+      if (isAutofixError(err) && !err.retryable) {
+        if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
+        const e = err.explanation;
+        return await finish(ctx, forge, deps, { kind: "error", message: `${e.what} ${e.why} ${e.next}` });
+      }
+      throw err;
+    }
+  };
+}
+
+function configInvalid(deps: JobHandlerDeps, problems: ConfigProblemLike[]): JobOutcome {
+  return {
+    kind: "config-invalid",
+    message: ["`.github/autofix.yml` is invalid, so autofix did nothing.", "", deps.renderProblems(problems), "", "Fix the file on the default branch and try again."].join("\n"),
+  };
+}
+
+async function checkQuota(deps: JobHandlerDeps, spec: JobSpec, config: AutofixConfig, createdAt: string, jobId: string): Promise<JobOutcome | null> {
+  const since = new Date(new Date(createdAt).getTime() - 24 * 3_600_000);
+  const repoRuns = await deps.queue.countSince({ repo: `${spec.repo.owner}/${spec.repo.repo}` }, since);
+  // countSince includes this job itself.
+  if (repoRuns > config.limits.runsPerDay)
+    return {
+      kind: "limit-reached",
+      message: `This repository already ran ${repoRuns - 1} autofix jobs in the last 24 hours (limit ${config.limits.runsPerDay}), so job ${jobId} did not start. Raise \`limits.runsPerDay\` in .github/autofix.yml or retry tomorrow.`,
+    };
+  if (spec.installationId !== undefined) {
+    const orgRuns = await deps.queue.countSince({ installationId: spec.installationId }, since);
+    if (orgRuns > deps.installationRunsPerDay)
+      return {
+        kind: "limit-reached",
+        message: `This installation already ran ${orgRuns - 1} autofix jobs in the last 24 hours (operator limit ${deps.installationRunsPerDay}). Ask the operator to raise AUTOFIX_INSTALLATION_RUNS_PER_DAY, or retry tomorrow.`,
+      };
+  }
+  return null;
+}
+
+async function finish(ctx: JobContext, forge: Forge, deps: JobHandlerDeps, outcome: JobOutcome): Promise<JobOutcome> {
+  const headline = outcome.kind === "config-invalid" ? "⚠️ **autofix did not start.**" : "⚠️ **autofix stopped.**";
+  await writeFinal(forge, ctx, headline, [outcome.message]);
+  deps.onOutcome?.(ctx.job.spec, outcome);
+  return outcome;
+}
+
+async function writeFinal(forge: Forge, ctx: JobContext, headline: string, details: string[]): Promise<void> {
+  const { spec, key } = ctx.job;
+  try {
+    await forge.ensureStatusComment(spec.repo, spec.issueNumber, `<!-- autofix:status:${key} -->`, renderStatusFinal(key, headline, details));
+  } catch {
+    // The outcome is recorded on the job either way; the comment is best effort.
+  }
+}
+
+export async function cleanupJobDirs(jobId: string, workRoot: string, scratchRoot: string): Promise<void> {
+  await rm(path.join(scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true });
+  for (const id of [jobId, `${jobId}--baseline`]) {
+    await removeSpawn({ jobId: id, dir: path.join(path.resolve(workRoot), spawnDirName(id)), baseRef: "", baseSha: "" });
+  }
+}
+
+export { AutofixError };

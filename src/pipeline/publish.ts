@@ -1,0 +1,200 @@
+// The only step holding a credential that writes to the repository: absorb the delta onto the base
+// branch's current head, push `autofix/issue-N`, then open or update the one PR and its check runs.
+import { rm } from "node:fs/promises";
+import type { JobContext, JobOutcome } from "../jobs/types.js";
+import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
+import { absorb } from "./absorb.js";
+import type { Budget } from "./budget.js";
+import { isAutofixError } from "../errors.js";
+import { mapFindingsToDiff } from "./gates/review.js";
+import type { GateName, GateResult } from "./gates/types.js";
+import { pushBranch } from "./push.js";
+import { neutralizeMentions, renderCheckRun, renderPrBody, renderPrTitle } from "./render.js";
+import type { PipelineEnv, ResolvedTarget } from "./run.js";
+import type { StatusReporter } from "./status.js";
+import type { RepoSource } from "./types.js";
+
+export interface PublishInput {
+  ctx: JobContext;
+  env: PipelineEnv;
+  target: ResolvedTarget;
+  source: RepoSource;
+  keeper: SpawnKeeper;
+  last: { attempt: AttemptRecord; results: GateResult[] };
+  status: StatusReporter;
+  budget: Budget;
+}
+
+export interface PublishResult {
+  outcome: JobOutcome;
+}
+
+interface PushRecord {
+  commitSha: string;
+  parentSha: string;
+  branch: string;
+}
+
+function commitMessage(input: PublishInput): string {
+  const { target, ctx } = input;
+  const login = ctx.job.spec.requestedBy;
+  return [
+    renderPrTitle(target.issue.number, target.issue.title),
+    "",
+    `Fixes #${target.issue.number}`,
+    "",
+    `Co-authored-by: ${login} <${login}@users.noreply.github.com>`,
+  ].join("\n");
+}
+
+/** Absorb and push as one step: until the push succeeds nothing is published, so redoing it is safe. */
+async function absorbAndPush(input: PublishInput, branch: string): Promise<PushRecord> {
+  const { env, target, source, keeper, last, ctx } = input;
+  await input.status.phase({ phase: "absorb" });
+  const absorbed = await absorb({
+    delta: last.attempt.delta,
+    baseline: keeper.baseline,
+    source,
+    onto: target.baseBranch,
+    cacheRoot: env.paths.cacheRoot,
+    workRoot: env.paths.workRoot,
+    message: commitMessage(input),
+    author: env.author,
+    signal: ctx.signal,
+  });
+  try {
+    await pushBranch({ gitdir: absorbed.gitdir, source, branch, commitSha: absorbed.commitSha, force: true, signal: ctx.signal });
+  } finally {
+    await rm(absorbed.gitdir, { recursive: true, force: true });
+  }
+  return { commitSha: absorbed.commitSha, parentSha: absorbed.parentSha, branch };
+}
+
+async function publishChecks(input: PublishInput, headSha: string): Promise<Partial<Record<GateName, string>>> {
+  const urls: Partial<Record<GateName, string>> = {};
+  for (const result of input.last.results) {
+    const check = await input.env.forge.ensureCheckRun(input.ctx.job.spec.repo, renderCheckRun(result, headSha));
+    urls[result.gate] = check.htmlUrl;
+  }
+  return urls;
+}
+
+async function conflictOutcome(input: PublishInput, err: unknown): Promise<PublishResult | undefined> {
+  if (!isAutofixError(err) || err.code !== "MERGE_CONFLICT") return undefined;
+  const e = err.explanation;
+  await input.status.final("⚠️ **autofix could not apply its change onto the current base branch.**", [e.what, e.why, "", e.next]);
+  return { outcome: { kind: "conflict", message: `${e.what} ${e.why} ${e.next}` } };
+}
+
+export async function publishPullRequest(input: PublishInput & { draft: boolean; failing: GateName[] }): Promise<PublishResult> {
+  const { ctx, env, target, last, budget } = input;
+  const repo = ctx.job.spec.repo;
+  let pushed: PushRecord;
+  try {
+    pushed = await ctx.step("push", () => absorbAndPush(input, target.branch));
+  } catch (err) {
+    const conflict = await conflictOutcome(input, err);
+    if (conflict) return conflict;
+    throw err;
+  }
+  await input.status.phase({ phase: "publish" });
+  const bodyInput = {
+    issueNumber: target.issue.number,
+    issueTitle: target.issue.title,
+    delta: last.attempt.delta,
+    results: last.results,
+    agentRun: last.attempt.agent,
+    attempts: last.attempt.attempt,
+    spend: budget.total,
+    failing: input.failing,
+  };
+  const prInput = { head: target.branch, base: target.baseBranch, title: renderPrTitle(target.issue.number, target.issue.title), draft: input.draft };
+  const pr = await ctx.step("pr", async () => {
+    const opened = await env.forge.ensurePr(repo, { ...prInput, body: renderPrBody({ ...bodyInput, checkUrls: {} }) });
+    return { number: opened.number, htmlUrl: opened.htmlUrl, created: opened.created };
+  });
+  await ctx.step("checks", async () => {
+    const checkUrls = await publishChecks(input, pushed.commitSha);
+    await env.forge.ensurePr(repo, { ...prInput, body: renderPrBody({ ...bodyInput, checkUrls }) });
+    return { checkUrls };
+  });
+  await ctx.step("pr-extras", async () => {
+    const labels = [...env.config.pr.labels, ...input.failing.map((g) => `autofix: ${g} failed`)];
+    if (labels.length) await env.forge.addLabels(repo, pr.number, labels);
+    const reviewers = [...new Set([ctx.job.spec.requestedBy, ...env.config.pr.reviewers])];
+    await env.forge.requestReviewers(repo, pr.number, reviewers);
+    const findings = last.results.find((r) => r.gate === "review")?.findings ?? [];
+    if (findings.length) {
+      const { inline, body } = mapFindingsToDiff(findings, last.attempt.delta);
+      const bodyText = ["Findings of the `autofix / review` gate.", ...body.map((f) => `- **${f.severity}** \`${f.path}${f.line ? `:${f.line}` : ""}\`: ${neutralizeMentions(f.text)}`)].join("\n");
+      await env.forge.createReview(repo, pr.number, {
+        commitSha: pushed.commitSha,
+        body: bodyText,
+        comments: inline.map((f) => ({ path: f.path, line: f.line ?? 1, body: `**${f.severity}**: ${neutralizeMentions(f.text)}` })),
+      });
+    }
+    return {};
+  });
+  const verb = pr.created ? "opened" : "updated";
+  if (env.forge.kind === "local") {
+    const message = `The change is committed on local branch ${target.branch} (parent: the current ${target.baseBranch}); the report is ${pr.htmlUrl}.`;
+    await input.status.final("✅ **autofix committed the change on a local branch.**", [message]);
+    return { outcome: { kind: pr.created ? "pr-opened" : "pr-updated", message, branch: target.branch } };
+  }
+  const headline = input.failing.length
+    ? `📝 **autofix ${verb} a draft pull request: ${pr.htmlUrl}** — the ${input.failing.join(", ")} gate(s) did not pass; see the check runs.`
+    : `✅ **autofix ${verb} a pull request: ${pr.htmlUrl}**`;
+  await input.status.final(headline, [
+    `All gates: ${last.results.map((r) => `${r.gate} ${r.status}`).join(", ")}.`,
+    "",
+    "Review it like a colleague's: comment `/autofix revise <instructions>` for changes, `/autofix retry` for a fresh attempt.",
+  ]);
+  return {
+    outcome: {
+      kind: pr.created ? "pr-opened" : "pr-updated",
+      message: `Pull request ${verb}: ${pr.htmlUrl}`,
+      prUrl: pr.htmlUrl,
+      prNumber: pr.number,
+      branch: target.branch,
+    },
+  };
+}
+
+/** Gates failed after the last attempt (or a guard refused the change): no PR; keep the work on a branch. */
+export async function publishFailure(input: PublishInput & { keepBranch: boolean }): Promise<PublishResult> {
+  const { ctx, env, target, last } = input;
+  const repo = ctx.job.spec.repo;
+  const failed = last.results.filter((r) => r.status === "fail" || r.status === "error");
+  const names = failed.map((r) => r.gate).join(", ") || "deterministic";
+  let branchLine = "";
+  let branch: string | undefined;
+  if (input.keepBranch) {
+    // Never overwrite the branch of an open PR with a change that failed its gates.
+    const open = await env.forge.findOpenPrByHead(repo, target.branch);
+    branch = open ? `${target.branch}-rejected-${ctx.job.id.slice(0, 8)}` : target.branch;
+    try {
+      const pushed = await ctx.step("push-kept", () => absorbAndPush(input, branch!));
+      await ctx.step("checks-kept", async () => ({ checkUrls: await publishChecks(input, pushed.commitSha) }));
+      branchLine = `The agent's change is kept on branch [\`${branch}\`](${target.repo.htmlUrl}/compare/${encodeURIComponent(target.baseBranch)}...${encodeURIComponent(branch)}) so no work is lost.`;
+    } catch (err) {
+      if (!(isAutofixError(err) && err.code === "MERGE_CONFLICT")) throw err;
+      branch = undefined;
+      branchLine = "The change could not be kept on a branch because it conflicts with the current base branch.";
+    }
+  }
+  const reasons = failed.flatMap((r) => [`**${r.gate}**: ${neutralizeMentions(r.summary)}`, ...r.reasons.map((x) => `  - ${neutralizeMentions(x)}`)]);
+  const guardLines = last.attempt.violations.map((v) => `- ${neutralizeMentions(v.message)}`);
+  const details = [
+    `After ${last.attempt.attempt} attempt(s), the ${names} gate(s) did not pass, so no pull request was opened.`,
+    "",
+    ...(guardLines.length ? ["Guards:", ...guardLines, ""] : []),
+    ...reasons.map((r) => (r.startsWith("  ") ? r : `- ${r}`)),
+    "",
+    branchLine,
+    "",
+    "What next: clarify the issue and comment `/autofix retry`, or set `pr.onGateFailure: draft` in `.github/autofix.yml` to get a draft PR for changes that fail their gates.",
+  ];
+  await input.status.final(`❌ **autofix did not open a pull request: the ${names} gate(s) failed.**`, details);
+  const kind = last.attempt.violations.length ? "guard-refused" : "gates-failed";
+  return { outcome: { kind, message: `The ${names} gate(s) failed; no pull request was opened.${branch ? ` Work kept on ${branch}.` : ""}`, branch } };
+}

@@ -1,0 +1,129 @@
+// A job, top to bottom: resolve → spawn → (agent → delta → gates) × attempts → absorb → publish.
+// Every step's output is saved on the job (ctx.step), so a crash resumes at the step under way and
+// a finished side effect (a push, a PR) is never redone.
+import path from "node:path";
+import type { Agent, AgentRun } from "../agents/types.js";
+import type { AutofixConfig } from "../config/schema.js";
+import { AutofixError, throwIfAborted } from "../errors.js";
+import type { Forge, Issue, RepoInfo } from "../forge/types.js";
+import type { JobContext, JobOutcome } from "../jobs/types.js";
+import type { LlmClient } from "../llm/types.js";
+import type { Sandbox } from "../sandbox/types.js";
+import { Budget } from "./budget.js";
+import type { BaselineResultCache } from "./gates/deterministic.js";
+import type { GateResult } from "./gates/types.js";
+import { decide, renderRepairReport } from "./gates/policy.js";
+import { runGates } from "./gateRunner.js";
+import { publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
+import { StatusReporter, type Log } from "./status.js";
+import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
+import type { RepoSource } from "./types.js";
+
+export interface PipelineEnv {
+  forge: Forge;
+  config: AutofixConfig;
+  sandbox: Sandbox;
+  createAgent(config: AutofixConfig): Agent;
+  /** The LLM the judges use; undefined when the operator configured none. */
+  judge?: LlmClient;
+  /** The agent's model, so reports can say when the judges use the same one. */
+  agentModel?: string;
+  source(repo: RepoInfo): RepoSource;
+  paths: { workRoot: string; cacheRoot: string; scratchRoot: string };
+  baselineCache: BaselineResultCache;
+  log: Log;
+  /** No writes to the code host: stop after the gates and report. */
+  dryRun?: boolean;
+  author: { name: string; email: string };
+  /** Extra instructions (CLI override, `/autofix revise`). */
+  instructions?: string;
+  onGate?(result: GateResult): void;
+}
+
+export interface ResolvedTarget {
+  repo: RepoInfo;
+  issue: Issue;
+  baseBranch: string;
+  branch: string;
+}
+
+const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
+
+export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
+  const { spec } = ctx.job;
+  const { config, log } = env;
+  const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
+  const budget = new Budget(config.limits, new Date(ctx.job.createdAt));
+
+  const target = await ctx.step("resolve", async (): Promise<ResolvedTarget> => {
+    const repo = await env.forge.getRepo(spec.repo);
+    const issue = await env.forge.getIssue(spec.repo, spec.issueNumber);
+    const baseBranch = config.baseBranch ?? repo.defaultBranch;
+    return { repo, issue, baseBranch, branch: `${config.pr.branchPrefix}issue-${spec.issueNumber}` };
+  });
+  const source = env.source(target.repo);
+
+  await status.phase({ phase: "spawn" });
+  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, target.baseBranch, env.paths, ctx.signal));
+  const keeper = new SpawnKeeper(spawnRecord, source, env.paths, ctx.job.claims > 1);
+  status.note(`Spawn pinned to \`${spawnRecord.spawn.baseSha.slice(0, 12)}\` of \`${target.baseBranch}\`.`);
+
+  const attempts = config.limits.attempts;
+  let last: { attempt: AttemptRecord; results: GateResult[] } | undefined;
+  let repairReports: string[] = [];
+  for (let k = 1; k <= attempts; k++) {
+    throwIfAborted(ctx.signal);
+    budget.check();
+    await ctx.progress({ step: `agent-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
+    await status.phase({ phase: "agent", attempt: k, of: attempts });
+    const attempt = await ctx.step(`agent-${k}`, () =>
+      prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt }),
+    );
+    budget.add(attempt.agent.usage);
+    status.note(`Attempt ${k}: agent finished in ${(attempt.agent.durationMs / 1000).toFixed(0)} s; ${attempt.delta.files.length} file(s) changed.`);
+
+    await ctx.progress({ step: `gates-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
+    const gates = await ctx.step(`gates-${k}`, async () => {
+      await keeper.ensure(attempt.delta, ctx.signal);
+      return { results: await runGates({ env, target, keeper, attempt, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
+    });
+    for (const r of gates.results) budget.add(r.usage);
+    last = { attempt, results: gates.results };
+    const decision = decide(gates.results, config);
+    status.note(`Attempt ${k}: ${gates.results.map((r) => `${r.gate} ${r.status}`).join(", ")}.`);
+    if (decision.verdict === "pass") break;
+    if (attempt.violations.some((v) => noChangeCodes.has(v.code)) && k === attempts) break;
+    repairReports = [renderRepairReport(gates.results)];
+    budget.check();
+  }
+  if (!last) throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
+
+  const decision = decide(last.results, config);
+  const noChange = last.attempt.violations.find((v) => noChangeCodes.has(v.code));
+  if (noChange) {
+    const message = `${noChange.message}`;
+    await status.final("🤷 **autofix found nothing to propose.**", [message, "", "No pull request was opened. Clarify the issue and comment `/autofix retry` to try again."]);
+    return { kind: "no-change", message };
+  }
+  if (env.dryRun) {
+    const passed = decision.verdict === "pass";
+    return {
+      kind: passed ? "dry-run-passed" : "gates-failed",
+      message: passed ? "Dry run: all gates passed; nothing was written." : `Dry run: the ${decision.failing.join(", ")} gate(s) did not pass.`,
+    };
+  }
+  const guardRefused = last.attempt.violations.length > 0;
+  let result: PublishResult;
+  if (decision.action === "no-pr" || guardRefused) {
+    result = await publishFailure({ ctx, env, target, source, keeper, last, status, budget, keepBranch: !guardRefused });
+  } else {
+    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft, failing: decision.failing });
+  }
+  return result.outcome;
+}
+
+export function scratchFor(env: PipelineEnv, jobId: string, name: string): string {
+  return path.join(env.paths.scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_"), name);
+}
+
+export type { AgentRun, SpawnRecord };

@@ -1,0 +1,127 @@
+// Composition root shared by the server, `autofix worker` and the CLI: from operator settings to
+// everything a pipeline run needs. No domain logic here, only wiring.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { createBuiltinAgent } from "./agents/builtin/index.js";
+import { createCommandAgent } from "./agents/command.js";
+import { presets } from "./agents/presets/index.js";
+import type { Agent } from "./agents/types.js";
+import type { AutofixConfig } from "./config/schema.js";
+import { AutofixError } from "./errors.js";
+import type { Forge, RepoInfo } from "./forge/types.js";
+import { llmFromSettings } from "./llm/index.js";
+import type { LlmClient, Usage } from "./llm/types.js";
+import { createBaselineCache } from "./pipeline/gates/deterministic.js";
+import type { PipelineEnv } from "./pipeline/run.js";
+import type { Log } from "./pipeline/status.js";
+import type { RepoSource } from "./pipeline/types.js";
+import { createSandbox } from "./sandbox/index.js";
+import type { Sandbox } from "./sandbox/types.js";
+import type { Settings } from "./settings.js";
+
+export interface Runtime {
+  settings: Settings;
+  sandbox: Sandbox;
+  agentLlm?: LlmClient;
+  judgeLlm?: LlmClient;
+  paths: PipelineEnv["paths"];
+  /** Build what runPipeline needs (minus forge, config and log) for one job. */
+  envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string }): Omit<PipelineEnv, "forge" | "config" | "log">;
+  /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
+  startupNotes: string[];
+}
+
+export interface RuntimeHooks {
+  onUsage?(role: "agent" | "judge", usage: Usage, model: string): void;
+}
+
+export async function createRuntime(settings: Settings, log: Log, hooks: RuntimeHooks = {}): Promise<Runtime> {
+  const dataDir = path.resolve(settings.AUTOFIX_DATA_DIR);
+  const paths = {
+    workRoot: path.join(dataDir, "spawns"),
+    cacheRoot: path.join(dataDir, "cache"),
+    scratchRoot: path.join(dataDir, "scratch"),
+  };
+  for (const dir of Object.values(paths)) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (cause) {
+      throw new AutofixError(
+        "DATA_DIR_UNWRITABLE",
+        { what: `autofix cannot write its data directory ${dataDir}.`, why: String((cause as Error).message), next: "Set AUTOFIX_DATA_DIR to a directory the autofix user can write." },
+        { cause },
+      );
+    }
+  }
+  const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX, log });
+  const agentLlm = llmFromSettings(settings, "agent", { onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
+  const judgeLlm = llmFromSettings(settings, "judge", { onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
+  const baselineCache = createBaselineCache(path.join(dataDir, "baseline-results"));
+
+  const startupNotes: string[] = [];
+  if (sandbox.fallbackReason) startupNotes.push(`sandbox: ${sandbox.fallbackReason}`);
+  if (!judgeLlm) startupNotes.push("no LLM configured for the judges: the semantic and review gates report error unless a repository allows skipping (gates.allowSkipWithoutLlm)");
+  if (agentLlm && judgeLlm && agentLlm.defaultModel === judgeLlm.defaultModel)
+    startupNotes.push(`the built-in agent and the judges use the same model (${judgeLlm.defaultModel}); set AUTOFIX_JUDGE_MODEL for independent judges`);
+
+  function agentFor(config: AutofixConfig): Agent {
+    const preset = config.agent.preset;
+    if (preset === "builtin") {
+      if (!agentLlm)
+        throw new AutofixError("AGENT_LLM_MISSING", {
+          what: "The built-in agent cannot run: the operator configured no LLM.",
+          why: "agent.preset is `builtin` (the default), which needs AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL.",
+          next: "Ask the operator to set those settings, or choose another agent (agent.preset: claude-code, codex, aider or command) in .github/autofix.yml.",
+        });
+      return createBuiltinAgent({ llm: agentLlm, model: config.agent.model, maxSteps: config.agent.maxSteps, maxTokens: config.limits.maxTokens, maxCostUsd: config.limits.maxCostUsd });
+    }
+    const chosen = presets[preset];
+    if (!chosen)
+      throw new AutofixError("AGENT_PRESET_UNAVAILABLE", {
+        what: `The agent preset \`${preset}\` is not available in this autofix installation.`,
+        why: "The repository's config names a preset this version does not ship.",
+        next: "Choose builtin, claude-code, codex, aider or command in .github/autofix.yml, or upgrade autofix.",
+      });
+    return createCommandAgent({
+      preset: chosen,
+      sandbox,
+      env: { passEnv: config.agent.passEnv, operatorAllowed: settings.AUTOFIX_AGENT_PASS_ENV },
+      command: config.agent.command,
+      model: config.agent.model,
+      network: "open",
+      log,
+    });
+  }
+
+  return {
+    settings,
+    sandbox,
+    agentLlm,
+    judgeLlm,
+    paths,
+    startupNotes,
+    envFor(forge, config, overrides = {}) {
+      return {
+        sandbox,
+        createAgent: (c: AutofixConfig) => overrides.agent ?? agentFor(c),
+        judge: judgeLlm,
+        agentModel: config.agent.preset === "builtin" ? (config.agent.model ?? agentLlm?.defaultModel) : config.agent.model,
+        source: (repo: RepoInfo): RepoSource => sourceFor(forge, repo),
+        paths,
+        baselineCache,
+        dryRun: overrides.dryRun,
+        instructions: overrides.instructions,
+        author: { name: "autofix[bot]", email: "autofix[bot]@users.noreply.github.com" },
+      };
+    },
+  };
+}
+
+export function sourceFor(forge: Forge, repo: RepoInfo): RepoSource {
+  const local = forge.kind === "local";
+  return {
+    cacheKey: local ? `local:${repo.cloneUrl}` : repo.cloneUrl.replace(/^https?:\/\//, "").replace(/\.git$/, ""),
+    url: repo.cloneUrl,
+    auth: local ? undefined : () => forge.gitCredentials({ owner: repo.owner, repo: repo.repo }),
+  };
+}
