@@ -50,6 +50,7 @@ interface ConfigFile {
   repo: RepoRef;
   path: string;
   text: string | undefined;
+  notAFile?: boolean;
 }
 
 async function fetchFile(octokit: OctokitLike, repo: RepoRef, path: string, ref?: string): Promise<ConfigFile> {
@@ -60,9 +61,11 @@ async function fetchFile(octokit: OctokitLike, repo: RepoRef, path: string, ref?
       ...(ref ? { ref } : {}),
       mediaType: { format: "raw" },
     });
-    // A directory answers with a JSON listing even when raw content is asked for.
-    if (typeof data !== "string") return { repo, path, text: "" };
-    return { repo, path, text: data };
+    if (typeof data === "string") return { repo, path, text: data };
+    // Octokit hands over bytes when GitHub's content type carries no charset.
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return { repo, path, text: new TextDecoder().decode(data as ArrayBuffer) };
+    // A directory (or submodule) answers with JSON even when raw content is asked for.
+    return { repo, path, text: undefined, notAFile: true };
   } catch (err) {
     if (statusOf(err) === 404) return { repo, path, text: undefined };
     throw explainRequestError(err, `read ${path} of ${repo.owner}/${repo.repo}`);
@@ -105,7 +108,8 @@ function label(file: ConfigFile): string {
 export async function loadConfigViaApi(octokit: OctokitLike, repo: RepoRef, ref?: string, fileName = configFileName): Promise<ConfigResult> {
   const path = `.github/${fileName}`;
   let file = await fetchFile(octokit, repo, path, ref);
-  if (file.text === undefined && repo.repo !== ".github") file = await fetchFile(octokit, { owner: repo.owner, repo: ".github" }, path);
+  if (file.text === undefined && !file.notAFile && repo.repo !== ".github") file = await fetchFile(octokit, { owner: repo.owner, repo: ".github" }, path);
+  if (file.notAFile) return { ok: false, problems: [{ path: "", message: `${label(file)} is a directory or a submodule, not a YAML file.` }] };
   if (file.text === undefined) return validateConfigObject(undefined);
 
   const chain: { file: ConfigFile; object: unknown }[] = [];

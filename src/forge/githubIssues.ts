@@ -36,6 +36,16 @@ function isOwnComment(ctx: GitHubContext, raw: RawComment): boolean {
   return raw.user?.type === "Bot";
 }
 
+/**
+ * Comments that are not human input: any Bot account's, and the bot's own. When the "bot" is a person's
+ * token (the CLI), only that person's autofix-marked comments are the bot's; their own words still count.
+ */
+function isBotOutput(ctx: GitHubContext, raw: RawComment): boolean {
+  if (raw.user?.type === "Bot") return true;
+  if (!ctx.botLogin || raw.user?.login !== ctx.botLogin) return false;
+  return ctx.botLogin.endsWith("[bot]") || (raw.body ?? "").includes("<!-- autofix:");
+}
+
 async function listComments(ctx: GitHubContext, repo: RepoRef, issueNumber: number): Promise<RawComment[]> {
   return explained(`list the comments of issue #${issueNumber} in ${repo.owner}/${repo.repo}`, () =>
     ctx.octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
@@ -50,9 +60,7 @@ export async function getIssue(ctx: GitHubContext, repo: RepoRef, issueNumber: n
   const { data } = await explained(`read issue #${issueNumber} of ${repo.owner}/${repo.repo}`, () =>
     ctx.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: issueNumber }),
   );
-  const comments = (await listComments(ctx, repo, issueNumber))
-    .filter((raw) => raw.user?.type !== "Bot" && raw.user?.login !== ctx.botLogin)
-    .map(toComment);
+  const comments = (await listComments(ctx, repo, issueNumber)).filter((raw) => !isBotOutput(ctx, raw)).map(toComment);
   return {
     number: data.number,
     title: data.title ?? "",

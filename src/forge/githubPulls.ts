@@ -94,22 +94,31 @@ export async function ensurePr(
 ): Promise<PullRequest & { created: boolean }> {
   const open = await findOpenPrByHead(ctx, repo, wanted.head);
   if (open) return { ...(await updateOpenPr(ctx, repo, open.number, wanted)), created: false };
-  try {
-    const { data } = await ctx.octokit.request("POST /repos/{owner}/{repo}/pulls", {
+  const create = (draft: boolean) =>
+    ctx.octokit.request("POST /repos/{owner}/{repo}/pulls", {
       ...repo,
       head: wanted.head,
       base: wanted.base,
       title: wanted.title,
       body: wanted.body,
-      draft: wanted.draft,
+      draft,
       maintainer_can_modify: true,
     });
-    return { ...toPullRequest(data), created: true };
+  try {
+    return { ...toPullRequest((await create(wanted.draft)).data), created: true };
   } catch (err) {
+    if (statusOf(err) !== 422) throw explainRequestError(err, `open a PR from ${wanted.head} into ${wanted.base}`);
     // 422 "A pull request already exists": another worker won the race since our lookup; adopt its PR.
-    if (statusOf(err) === 422) {
-      const raced = await findOpenPrByHead(ctx, repo, wanted.head);
-      if (raced) return { ...(await updateOpenPr(ctx, repo, raced.number, wanted)), created: false };
+    const raced = await findOpenPrByHead(ctx, repo, wanted.head);
+    if (raced) return { ...(await updateOpenPr(ctx, repo, raced.number, wanted)), created: false };
+    // 422 "Draft pull requests are not supported in this repository" (private repos on some plans).
+    if (wanted.draft && /draft/i.test(JSON.stringify((err as { response?: { data?: unknown } }).response?.data ?? ""))) {
+      ctx.log.warn({ head: wanted.head }, "draft PRs are not available in this repository; opening a regular PR");
+      try {
+        return { ...toPullRequest((await create(false)).data), created: true };
+      } catch (retryErr) {
+        throw explainRequestError(retryErr, `open a PR from ${wanted.head} into ${wanted.base}`);
+      }
     }
     throw explainRequestError(err, `open a PR from ${wanted.head} into ${wanted.base}`);
   }

@@ -6,6 +6,8 @@ import { createOctokitForge } from "../../src/forge/octokitForge.js";
 import { installationGitCredentials } from "../../src/forge/gitCredentials.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
 import { FakeGitHub, testPrivateKey } from "../support/githubApi.js";
+import { loadConfigViaApi, loadRepoConfig } from "../../src/config/load.js";
+import { Context } from "probot";
 
 const privateKey = testPrivateKey();
 const TestOctokit = ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } }));
@@ -104,5 +106,42 @@ describe("installation credentials for git", () => {
   it("without credentials configured, the forge offers none", async () => {
     const forge = createOctokitForge({ request: async () => ({ status: 200, data: {} }), paginate: async () => [] });
     expect(await forge.gitCredentials(repo)).toBeUndefined();
+  });
+});
+
+describe("FakeGitHub as the e2e tests' GitHub", () => {
+  it("serves .github/autofix.yml to Probot's config loader and to the REST loader at a ref", async () => {
+    fake = new FakeGitHub().addRepo("acme", "widgets").start();
+    fake.setFile("acme/widgets", ".github/autofix.yml", "limits:\n  attempts: 4\n");
+    fake.setFile("acme/widgets", ".github/autofix.yml", "limits:\n  attempts: 9\n", "pr-head");
+    const octokit = await installationOctokit();
+    const payload = { repository: { name: "widgets", owner: { login: "acme" } } };
+    const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => silent };
+    const context = new Context({ id: "d", name: "issues", payload } as never, octokit as never, silent as never);
+    const loaded = await loadRepoConfig(context);
+    expect(loaded).toMatchObject({ ok: true, config: { limits: { attempts: 4 } } });
+    const atHead = await loadConfigViaApi(octokit, repo, "pr-head");
+    expect(atHead.ok ? undefined : atHead.problems[0]).toMatchObject({ path: "limits.attempts", line: 2 });
+    expect(fake.unexpected).toEqual([]);
+  });
+
+  it("finds pushed branches through resolveRef and shows a PR's head moving with its branch", async () => {
+    const branches = new Map([["autofix/issue-3", "1".repeat(40)]]);
+    fake = new FakeGitHub({ resolveRef: (_repo, branch) => branches.get(branch) }).addRepo("acme", "widgets").start();
+    const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
+    const pr = await forge.ensurePr(repo, { head: "autofix/issue-3", base: "main", title: "t", body: "b", draft: false });
+    expect(pr.headSha).toBe("1".repeat(40));
+    branches.set("autofix/issue-3", "2".repeat(40));
+    expect((await forge.getPr(repo, pr.number)).headSha).toBe("2".repeat(40));
+    await forge.deleteBranch(repo, "autofix/issue-3");
+    expect(await forge.getBranchSha(repo, "autofix/issue-3")).toBeUndefined();
+    expect(fake.deletedBranches).toEqual(["acme/widgets:autofix/issue-3"]);
+  });
+
+  it("a route added by a test takes precedence over the built-in one", async () => {
+    fake = new FakeGitHub().addRepo("acme", "widgets").start();
+    fake.on("GET", /^\/repos\/acme\/widgets$/, () => ({ status: 451, body: { message: "Unavailable For Legal Reasons" } }));
+    const forge = createOctokitForge(await installationOctokit());
+    await expect(forge.getRepo(repo)).rejects.toMatchObject({ code: "FORGE_UNAVAILABLE" });
   });
 });

@@ -9,9 +9,11 @@ import { AutofixError } from "../../src/errors.js";
 import { commentPayload, issuePayload, permissionPayload, repoPayload } from "../support/githubApi.js";
 
 const api = "https://api.github.com";
+/** @octokit/rest logs every failed request; the failures here are the point of the tests. */
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const repo = { owner: "acme", repo: "widgets" };
 const R = "/repos/acme/widgets";
-const octokit = () => new Octokit({ auth: "ghs_test" });
+const octokit = () => new Octokit({ auth: "ghs_test", log: quiet });
 const warnings: string[] = [];
 const log = { info() {}, warn: (_d: object, message: string) => void warnings.push(message) };
 const forge = () => createOctokitForge(octokit(), { botLogin: "autofix[bot]", log });
@@ -59,6 +61,19 @@ describe("reading the repository, issues and permissions", () => {
     expect(issue.comments).toHaveLength(101);
     expect(issue.comments.at(-1)).toMatchObject({ id: 101, author: "bob", authorIsBot: false, body: "also on Windows" });
     expect(issue.comments.some((c) => c.author.endsWith("[bot]"))).toBe(false);
+    scope.done();
+  });
+
+  it("with a person's token as the bot (the CLI), keeps that person's words but drops the bot's marked comments", async () => {
+    const scope = nock(api)
+      .get(`${R}/issues/8`).reply(200, issuePayload("acme", "widgets", { number: 8, title: "t" }))
+      .get(`${R}/issues/8/comments`).query(true)
+      .reply(200, [
+        commentPayload("acme", "widgets", 8, { id: 1, author: "maria", body: "It fails on Windows only." }),
+        commentPayload("acme", "widgets", 8, { id: 2, author: "maria", body: "<!-- autofix:status:8 -->\nrunning" }),
+      ]);
+    const issue = await createOctokitForge(octokit(), { botLogin: "maria" }).getIssue(repo, 8);
+    expect(issue.comments.map((c) => c.id)).toEqual([1]);
     scope.done();
   });
 
@@ -227,6 +242,28 @@ describe("pull requests", () => {
     scope.done();
   });
 
+  it("opens a regular PR when the repository does not support drafts", async () => {
+    const scope = nock(api)
+      .get(`${R}/pulls`).query(true).reply(200, [])
+      .post(`${R}/pulls`, (body) => body.draft === true)
+      .reply(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "Draft pull requests are not supported in this repository." }] })
+      .get(`${R}/pulls`).query(true).reply(200, [])
+      .post(`${R}/pulls`, (body) => body.draft === false)
+      .reply(201, prPayload(17, "autofix/issue-7"));
+    expect(await forge().ensurePr(repo, { ...wanted, draft: true })).toMatchObject({ number: 17, created: true, draft: false });
+    expect(warnings).toEqual(["draft PRs are not available in this repository; opening a regular PR"]);
+    scope.done();
+  });
+
+  it("a refused PR for another reason is explained, not retried", async () => {
+    const scope = nock(api)
+      .get(`${R}/pulls`).query(true).reply(200, [])
+      .post(`${R}/pulls`).reply(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] })
+      .get(`${R}/pulls`).query(true).reply(200, []);
+    await expect(forge().ensurePr(repo, wanted)).rejects.toMatchObject({ code: "FORGE_UNAVAILABLE", explanation: { what: expect.stringContaining("open a PR from autofix/issue-7 into main") } });
+    scope.done();
+  });
+
   it("reads a merged PR as merged", async () => {
     const scope = nock(api).get(`${R}/pulls/16`).reply(200, prPayload(16, "autofix/issue-7", { state: "closed", merged: true }));
     expect(await forge().getPr(repo, 16)).toMatchObject({ state: "closed", merged: true });
@@ -334,7 +371,7 @@ describe("GitHub Enterprise Server", () => {
       .get("/api/v3/repos/acme/widgets")
       .reply(200, repoPayload("acme", "widgets", { baseUrl: `${ghes}/api/v3`, cloneUrl: `${ghes}/acme/widgets.git` }))
       .get("/api/v3/repos/acme/widgets/pulls").query(true).reply(200, []);
-    const enterprise = createOctokitForge(new Octokit({ auth: "ghs_test", baseUrl: `${ghes}/api/v3` }));
+    const enterprise = createOctokitForge(new Octokit({ auth: "ghs_test", baseUrl: `${ghes}/api/v3`, log: quiet }));
     expect((await enterprise.getRepo(repo)).cloneUrl).toBe(`${ghes}/acme/widgets.git`);
     expect(await enterprise.findOpenPrByHead(repo, "autofix/issue-1")).toBeUndefined();
     scope.done();

@@ -108,7 +108,7 @@ export function mockPermission(owner: string, repo: string, user: string, level:
 
 type Level = keyof typeof roleFlags;
 interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
-type Handler = (match: RegExpMatchArray, body: any, url: URL) => Reply;
+type Handler = (match: RegExpMatchArray, body: any, url: URL, headers: Headers) => Reply;
 
 /**
  * An in-memory GitHub for one or more repositories. `start()` installs persisted, optional nock
@@ -131,8 +131,36 @@ export class FakeGitHub {
   private readonly interceptors: nock.Interceptor[] = [];
   private readonly routes: [string, RegExp, Handler][] = [];
 
-  constructor(readonly opts: { baseUrl?: string; botLogin?: string; appId?: number; appSlug?: string; token?: string } = {}) {
+  readonly files = new Map<string, string>();
+  /** `owner/repo:branch` of every branch deleted through the API. */
+  readonly deletedBranches: string[] = [];
+  private defining = true;
+
+  constructor(
+    readonly opts: {
+      baseUrl?: string;
+      botLogin?: string;
+      appId?: number;
+      appSlug?: string;
+      token?: string;
+      /** Where branches live when they are pushed for real (e.g. read the loopback git server's bare repo). */
+      resolveRef?: (fullName: string, branch: string) => string | undefined;
+    } = {},
+  ) {
     this.defineRoutes();
+    this.defining = false;
+  }
+
+  /** A branch's sha: set with setBranch, or found through opts.resolveRef. */
+  refOf(fullName: string, branch: string): string | undefined {
+    if (this.deletedBranches.includes(`${fullName}:${branch}`)) return undefined;
+    return this.refs.get(`${fullName}:${branch}`) ?? this.opts.resolveRef?.(fullName, branch);
+  }
+
+  /** A file served by the contents API (raw or base64 JSON, as asked), e.g. `.github/autofix.yml`. */
+  setFile(fullName: string, path: string, content: string, ref?: string): this {
+    this.files.set(`${fullName}:${path}${ref ? `@${ref}` : ""}`, content);
+    return this;
   }
 
   get baseUrl(): string { return this.opts.baseUrl ?? defaultApi; }
@@ -159,6 +187,8 @@ export class FakeGitHub {
     return this;
   }
   setBranch(fullName: string, branch: string, sha: string): this {
+    const deleted = this.deletedBranches.indexOf(`${fullName}:${branch}`);
+    if (deleted >= 0) this.deletedBranches.splice(deleted, 1);
     this.refs.set(`${fullName}:${branch}`, sha);
     return this;
   }
@@ -177,7 +207,7 @@ export class FakeGitHub {
       for (const [routeMethod, pattern, handler] of this.routes) {
         const match = routeMethod === method ? decodeURIComponent(path).match(pattern) : null;
         if (match) {
-          const reply = handler(match, body, url);
+          const reply = handler(match, body, url, req.headers);
           return [reply.status, reply.body ?? "", reply.headers ?? {}];
         }
       }
@@ -198,8 +228,11 @@ export class FakeGitHub {
     for (const interceptor of this.interceptors.splice(0)) nock.removeInterceptor(interceptor);
   }
 
-  private on(method: string, pattern: RegExp, handler: Handler): void {
-    this.routes.push([method, pattern, handler]);
+  /** Adds a route; routes added by a test take precedence over the built-in ones. */
+  on(method: string, pattern: RegExp, handler: Handler): this {
+    if (this.defining) this.routes.push([method, pattern, handler]);
+    else this.routes.unshift([method, pattern, handler]);
+    return this;
   }
 
   private page(items: unknown[], url: URL): Reply {
@@ -228,12 +261,23 @@ export class FakeGitHub {
       const level = this.permissions.get(`${m[1]}/${m[2]}:${m[3]}`);
       return level ? { status: 200, body: permissionPayload(m[3], level) } : { status: 404, body: { message: "Not Found" } };
     });
+    this.on("GET", /^\/app$/, () => ({ status: 200, body: { id: this.opts.appId ?? 1, slug: this.appSlug, name: this.appSlug, owner: userPayload("octo-org") } }));
+    this.on("GET", new RegExp(`^${R}/contents/(.+)$`), (m, _b, url, headers) => {
+      const ref = url.searchParams.get("ref");
+      const content = (ref ? this.files.get(`${m[1]}/${m[2]}:${m[3]}@${ref}`) : undefined) ?? this.files.get(`${m[1]}/${m[2]}:${m[3]}`);
+      if (content === undefined) return { status: 404, body: { message: "Not Found" } };
+      if (/raw/.test(headers.get("accept") ?? "")) return { status: 200, body: content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+      const name = m[3].split("/").pop();
+      return { status: 200, body: { type: "file", encoding: "base64", name, path: m[3], content: Buffer.from(content).toString("base64") } };
+    });
     this.on("GET", new RegExp(`^${R}/git/ref/heads/(.+)$`), (m) => {
-      const sha = this.refs.get(`${m[1]}/${m[2]}:${m[3]}`);
+      const sha = this.refOf(`${m[1]}/${m[2]}`, m[3]);
       return sha ? { status: 200, body: { ref: `refs/heads/${m[3]}`, object: { sha, type: "commit" } } } : { status: 404, body: { message: "Not Found" } };
     });
     this.on("DELETE", new RegExp(`^${R}/git/refs/heads/(.+)$`), (m) => {
-      const existed = this.refs.delete(`${m[1]}/${m[2]}:${m[3]}`);
+      const existed = this.refOf(`${m[1]}/${m[2]}`, m[3]) !== undefined;
+      this.refs.delete(`${m[1]}/${m[2]}:${m[3]}`);
+      if (existed) this.deletedBranches.push(`${m[1]}/${m[2]}:${m[3]}`);
       return existed ? { status: 204 } : { status: 422, body: { message: "Reference does not exist" } };
     });
     this.on("GET", new RegExp(`^${R}/issues/(\\d+)$`), (m) => {
@@ -283,14 +327,20 @@ export class FakeGitHub {
   }
 
   private prAsIssue(owner: string, repo: string, n: string) {
-    return this.pulls.find((p) => p.base.repo.full_name === `${owner}/${repo}` && p.number === Number(n));
+    return this.fresh(this.pulls.find((p) => p.base.repo.full_name === `${owner}/${repo}` && p.number === Number(n)));
+  }
+
+  /** A push moves a PR's head: read it again from the branch, as GitHub would show it. */
+  private fresh(pr: any): any {
+    if (pr && pr.state === "open") pr.head.sha = this.refOf(pr.base.repo.full_name, pr.head.ref) ?? pr.head.sha;
+    return pr;
   }
 
   private pullRoutes(R: string): void {
     this.on("GET", new RegExp(`^${R}/pulls$`), (m, _b, url) => {
       const head = url.searchParams.get("head");
       const state = url.searchParams.get("state") ?? "open";
-      const found = this.pullsOf(`${m[1]}/${m[2]}`).filter(
+      const found = this.pullsOf(`${m[1]}/${m[2]}`).map((p) => this.fresh(p)).filter(
         (p) => (!head || `${p.head.repo.owner.login}:${p.head.ref}` === head) && (state === "all" || p.state === state),
       );
       return this.page(found, url);
@@ -305,7 +355,7 @@ export class FakeGitHub {
       if (this.pullsOf(full).some((p) => p.state === "open" && p.head.ref === body.head)) {
         return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${m[1]}:${body.head}.` }] } };
       }
-      const sha = this.refs.get(`${full}:${body.head}`);
+      const sha = this.refOf(full, body.head);
       if (!sha) return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] } };
       const number = Math.max(0, ...[...this.issues.keys()].filter((k) => k.startsWith(`${full}#`)).map((k) => Number(k.split("#")[1])), ...this.pullsOf(full).map((p) => p.number)) + 1;
       const pr = {
@@ -313,7 +363,7 @@ export class FakeGitHub {
         merged: false, merged_at: null, user: { ...userPayload(this.botLogin), type: "Bot" }, labels: [] as any[],
         html_url: `${repo.html_url}/pull/${number}`,
         head: { ref: body.head, sha, label: `${m[1]}:${body.head}`, repo },
-        base: { ref: body.base, sha: this.refs.get(`${full}:${body.base}`) ?? "0".repeat(40), label: `${m[1]}:${body.base}`, repo },
+        base: { ref: body.base, sha: this.refOf(full, body.base) ?? "0".repeat(40), label: `${m[1]}:${body.base}`, repo },
         requested_reviewers: [] as any[],
       };
       this.pulls.push(pr);

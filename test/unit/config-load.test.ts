@@ -9,6 +9,8 @@ import { defaultConfig } from "../../src/config/schema.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
 
 const api = "https://api.github.com";
+/** @octokit/rest logs every failed request; the failures here are the point of the tests. */
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const contents = (owner: string, repo: string, path = ".github/autofix.yml") => `/repos/${owner}/${repo}/contents/${encodeURIComponent(path)}`;
 const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => silent } as never;
 
@@ -18,7 +20,7 @@ function probotContext(): Context {
   return new Context({ id: "delivery-1", name: "issues", payload } as never, octokit as never, silent);
 }
 
-const rest = () => new Octokit({ auth: "ghs_test" }) as unknown as OctokitLike;
+const rest = () => new Octokit({ auth: "ghs_test", log: quiet }) as unknown as OctokitLike;
 
 afterEach(() => nock.cleanAll());
 
@@ -130,6 +132,19 @@ describe("through the REST API", () => {
     expect(!loop.ok && loop.problems[0].message).toContain("loops back to acme/a:.github/autofix.yml");
     const missing = await loadConfigViaApi(rest(), { owner: "acme", repo: "c" });
     expect(!missing.ok && missing.problems[0].message).toContain("acme/missing:.github/autofix.yml, which does not exist");
+    scope.done();
+  });
+
+  it("a directory where the file should be is a problem, never silently the defaults", async () => {
+    const scope = nock(api).get(contents("acme", "widgets")).reply(200, [{ type: "file", name: "x.yml" }], { "content-type": "application/json; charset=utf-8" });
+    const result = await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" });
+    expect(!result.ok && result.problems[0].message).toBe("acme/widgets:.github/autofix.yml is a directory or a submodule, not a YAML file.");
+    scope.done();
+  });
+
+  it("reads the file when GitHub answers raw bytes without a charset", async () => {
+    const scope = nock(api).get(contents("acme", "widgets")).reply(200, Buffer.from("label: bytes\n"), { "content-type": "application/vnd.github.raw" });
+    expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" })).toMatchObject({ ok: true, config: { label: "bytes" } });
     scope.done();
   });
 
