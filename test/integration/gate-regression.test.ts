@@ -24,7 +24,13 @@ let sandbox: Sandbox;
 const pythonPrefix = execFileSync("python3", ["-c", "import sys, pytest; print(sys.prefix)"], { encoding: "utf8" }).trim();
 // vitest comes from this project's node_modules, linked into the fixture copies and visible read-only.
 const hostNodeModules = fileURLToPath(new URL("../../node_modules", import.meta.url));
-const toolchain = { readOnlyPaths: [pythonPrefix, hostNodeModules], pathDirs: [path.join(pythonPrefix, "bin")] };
+// cargo is a rustup proxy under /root: visible read-only, and told where its toolchains are.
+const rustup = { RUSTUP_HOME: "/root/.rustup", CARGO_HOME: "/root/.cargo" };
+const toolchain = {
+  readOnlyPaths: [pythonPrefix, hostNodeModules, rustup.RUSTUP_HOME, rustup.CARGO_HOME],
+  pathDirs: [path.join(pythonPrefix, "bin"), path.join(rustup.CARGO_HOME, "bin")],
+  env: rustup,
+};
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "gate-regression-"));
@@ -198,6 +204,22 @@ describe("vitest under npm, with its junit reporter injected", () => {
     const passed = await runDeterministicGate(fixed.input());
     expect(passed.status).toBe("pass");
     expect(passed.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["test/math.test.mjs > math > subtracts"] } });
+  });
+});
+
+describe("cargo test, detected from Cargo.toml", () => {
+  it("blocks a broken second test by name and passes the fix listing the fixed test", async () => {
+    const lib = await readFile(path.join(fixtures, "cargo/src/lib.rs"), "utf8");
+    const broken = await scenario("cargo", { "src/lib.rs": lib.replace("    a * b\n", "    a * b + 1\n") });
+    const blocked = await runDeterministicGate(broken.input());
+    expect(blocked.status).toBe("fail");
+    expect(blocked.commands?.[0]).toMatchObject({ command: "cargo test --no-fail-fast", detectedFrom: "Cargo.toml", status: "regressed" });
+    expect(blocked.commands?.[0]?.tests?.regressed).toEqual(["src/lib.rs > tests::multiplies"]);
+
+    const fixed = await scenario("cargo", { "src/lib.rs": lib.replace("// The bug the issue reports: sub adds.\npub fn sub(a: i32, b: i32) -> i32 {\n    a + b", "pub fn sub(a: i32, b: i32) -> i32 {\n    a - b") });
+    const passed = await runDeterministicGate(fixed.input());
+    expect(passed.status).toBe("pass");
+    expect(passed.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["src/lib.rs > tests::subtracts"] } });
   });
 });
 

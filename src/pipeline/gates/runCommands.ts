@@ -38,6 +38,8 @@ export interface SideOptions {
 export interface Toolchain {
   readOnlyPaths: string[];
   pathDirs: string[];
+  /** Variables such runtimes need to find themselves (RUSTUP_HOME, CARGO_HOME, GOROOT...); never secrets. */
+  env?: Record<string, string>;
 }
 
 function quote(value: string): string {
@@ -97,6 +99,10 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
     tmp: path.join(sideDir, "tmp"),
     extraPathDirs: options.toolchain?.pathDirs ?? [],
   });
+  for (const [name, value] of Object.entries(options.toolchain?.env ?? {})) {
+    // The base (PATH, HOME, TMPDIR...) stays the gate's own; a toolchain only adds.
+    if (env[name] === undefined) env[name] = value;
+  }
 
   for (const [index, command] of options.setup.entries()) {
     throwIfAborted(options.signal);
