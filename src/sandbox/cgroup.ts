@@ -2,7 +2,7 @@
 // (RLIMIT_NPROC does not bind root) and lists every process of the run, so the kill at the end reaches even
 // those that left the process group with setsid.
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -101,14 +101,48 @@ async function createIn(base: string, maxProcesses: number): Promise<RunCgroup |
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs of an autofix process that died mid-run (crash, OOM kill) leave their cgroup behind, and under the
+ * process runner maybe live processes in it: kill those and remove the directories. Cgroups of live autofix
+ * processes (another worker on the same host) are left alone.
+ */
+async function reapOrphans(base: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(base);
+  } catch {
+    return [];
+  }
+  const orphans = entries.filter((name) => {
+    const owner = /^autofix-(\d+)-\d+$/.exec(name)?.[1];
+    return owner !== undefined && Number(owner) !== process.pid && !isAlive(Number(owner));
+  });
+  for (const name of orphans) {
+    const cgroup = runCgroup(path.join(base, name));
+    await cgroup.killAll();
+    await cgroup.remove();
+  }
+  return orphans;
+}
+
 /** A factory of per-run pids cgroups, or undefined when this host does not let autofix create them. */
-export async function probeCgroupPids(): Promise<CgroupPids | undefined> {
+export async function probeCgroupPids(): Promise<(CgroupPids & { reaped: string[] }) | undefined> {
   const base = ownPidsCgroupDir();
   if (!base) return undefined;
   const probe = await createIn(base, 1);
   if (!probe) return undefined;
   await probe.remove();
-  return { create: (maxProcesses) => createIn(base, maxProcesses) };
+  const reaped = await reapOrphans(base);
+  return { create: (maxProcesses) => createIn(base, maxProcesses), reaped };
 }
 
 /** argv that joins the cgroup, then becomes the real program (same pid, so the process group is unchanged). */

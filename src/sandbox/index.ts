@@ -43,6 +43,9 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     killGraceMs: opts.killGraceMs ?? 5_000,
     cgroups: opts.processCgroups === false ? undefined : await probeCgroupPids(),
   };
+  if (runnerOptions.cgroups && runnerOptions.cgroups.reaped.length > 0) {
+    opts.log?.warn({ sandbox: "limits", cgroups: runnerOptions.cgroups.reaped }, "killed what runs of a dead autofix process left behind");
+  }
   if (!runnerOptions.cgroups) {
     opts.log?.info?.({ sandbox: "limits" }, "no pids cgroup can be created here: the process cap relies on RLIMIT_NPROC and the PID namespace");
   }

@@ -2,7 +2,7 @@
 // exit codes, signals and stdin behave as a caller expects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createSandbox, type Sandbox, type SandboxRequest } from "../../src/sandbox/index.js";
@@ -69,6 +69,26 @@ it("a grandchild that starts its own session escapes a process-group kill (the p
     expect(await stillBeating(dir)).toBe(true);
   } finally {
     process.kill(Number(readFileSync(path.join(dir, "escaped.pid"), "utf8")), "SIGKILL");
+  }
+});
+
+it("kills what a crashed autofix left running in its per-run cgroup when the next sandbox starts", async () => {
+  // A pid that no longer runs stands for the crashed autofix process.
+  const gone = spawn("true");
+  await new Promise((resolve) => gone.on("exit", resolve));
+  const orphanCgroup = path.join("/sys/fs/cgroup/pids", `autofix-${gone.pid}-1`);
+  const dir = freshSpawn("orphan");
+  mkdirSync(orphanCgroup);
+  const leftover = spawn("/bin/sh", ["-c", heartbeatLoop], { cwd: dir, detached: true, stdio: "ignore" });
+  writeFileSync(path.join(orphanCgroup, "cgroup.procs"), String(leftover.pid));
+  for (let i = 0; i < 50 && !existsSync(path.join(dir, "beat")); i++) await sleep(50);
+  try {
+    await createSandbox({ mode: "off" });
+    expect(await stillBeating(dir)).toBe(false);
+    expect(existsSync(orphanCgroup)).toBe(false);
+  } finally {
+    leftover.kill("SIGKILL");
+    if (existsSync(orphanCgroup)) rmdirSync(orphanCgroup);
   }
 });
 
