@@ -9,7 +9,7 @@ import path from "node:path";
 import git from "isomorphic-git";
 import { throwIfAborted } from "../errors.js";
 import { MergeConflict } from "./engineErrors.js";
-import { listCommitFiles, readBlob } from "./gitObjects.js";
+import { listCommitFiles, readBlob, readTreeEntries } from "./gitObjects.js";
 import { mergeText } from "./merge3.js";
 import { fetchBranch, initBare, openObjectStore, type ObjectStore } from "./objectCache.js";
 import { isBinary } from "./textPatch.js";
@@ -152,8 +152,7 @@ async function writeTrees(
     const entries = new Map<string, { mode: string; path: string; oid: string; type: "blob" | "tree" | "commit" }>();
     const existing = headDirs.get(dir);
     if (existing) {
-      const { tree } = await git.readTree({ fs, gitdir: store.gitdir, oid: existing, cache: store.memo });
-      for (const e of tree) entries.set(e.path, e);
+      for (const e of readTreeEntries(store, existing)) entries.set(e.path, e);
     }
     const prefix = dir === "" ? "" : `${dir}/`;
     for (const [p, entry] of next) {

@@ -11,14 +11,17 @@ import http from "isomorphic-git/http/node";
 import { throwIfAborted } from "../errors.js";
 import type { RepoSource } from "./types.js";
 import { withCacheLock } from "./cacheLock.js";
+import { ObjectReader } from "./objectReader.js";
+import { capturePacks, storePack } from "./packFetch.js";
+import type { GitObject } from "./packFormat.js";
 import { BaseNotFound, GitTransportFailed } from "./engineErrors.js";
 
 export interface ObjectStore {
   /** A gitdir holding (at least) every object the engine reads for this source. */
   gitdir: string;
   local: boolean;
-  /** isomorphic-git's memo of parsed pack indexes; shared by every read of this store in this process. */
-  memo: object;
+  /** Reads objects from the store's packs and loose objects; one per gitdir per process. */
+  reader: ObjectReader;
 }
 
 const SHA_PATTERN = /^[0-9a-f]{40}$/;
@@ -32,31 +35,31 @@ export function cacheDirFor(source: RepoSource, cacheRoot: string): string {
   return path.join(cacheRoot, key);
 }
 
-const memos = new Map<string, object>();
+const readers = new Map<string, ObjectReader>();
 
 export async function openObjectStore(source: RepoSource, cacheRoot: string): Promise<ObjectStore> {
   if (isLocalSource(source)) {
     const dotGit = path.join(source.url, ".git");
     const gitdir = fs.existsSync(dotGit) ? dotGit : source.url;
-    return { gitdir, local: true, memo: memoFor(gitdir) };
+    return { gitdir, local: true, reader: readerFor(gitdir) };
   }
   const gitdir = cacheDirFor(source, cacheRoot);
   await initBare(gitdir);
-  return { gitdir, local: false, memo: memoFor(gitdir) };
+  return { gitdir, local: false, reader: readerFor(gitdir) };
 }
 
 /** Reopens the store a spawn was built from (recorded in the engine's state), with no network. */
 export function storeAt(gitdir: string, local: boolean): ObjectStore {
-  return { gitdir, local, memo: memoFor(gitdir) };
+  return { gitdir, local, reader: readerFor(gitdir) };
 }
 
-function memoFor(gitdir: string): object {
-  let memo = memos.get(gitdir);
-  if (!memo) {
-    memo = {};
-    memos.set(gitdir, memo);
+function readerFor(gitdir: string): ObjectReader {
+  let reader = readers.get(gitdir);
+  if (!reader) {
+    reader = new ObjectReader(gitdir);
+    readers.set(gitdir, reader);
   }
-  return memo;
+  return reader;
 }
 
 /** Creates a minimal bare repository; safe to run concurrently (every write is create-if-missing). */
@@ -74,12 +77,7 @@ async function writeIfMissing(file: string, content: string): Promise<void> {
 }
 
 export async function hasObject(store: ObjectStore, oid: string): Promise<boolean> {
-  try {
-    await git.readObject({ fs, gitdir: store.gitdir, oid, format: "deflated", cache: store.memo });
-    return true;
-  } catch {
-    return false;
-  }
+  return store.reader.has(oid);
 }
 
 function authCallbacks(source: RepoSource) {
@@ -100,6 +98,8 @@ export async function resolveBase(store: ObjectStore, source: RepoSource, baseRe
     if (await hasObject(store, baseRef)) return baseRef;
     throw new BaseNotFound(baseRef);
   }
+  // A cold cache has nothing to compare with: skip the ref lookup and fetch (one round trip fewer).
+  if (!(await hasAnyPack(store))) return fetchBranch(store, source, baseRef, signal);
   const advertised = await lookupBranch(source, baseRef);
   if (await hasObject(store, advertised)) return advertised;
   return fetchBranch(store, source, baseRef, signal);
@@ -113,10 +113,16 @@ export async function fetchBranch(store: ObjectStore, source: RepoSource, branch
   return head;
 }
 
+async function hasAnyPack(store: ObjectStore): Promise<boolean> {
+  const names = await readdir(path.join(store.gitdir, "objects", "pack")).catch(() => [] as string[]);
+  return names.some((n) => n.endsWith(".idx"));
+}
+
 async function resolveLocal(store: ObjectStore, ref: string): Promise<string> {
   try {
     const oid = SHA_PATTERN.test(ref) ? ref : await git.resolveRef({ fs, gitdir: store.gitdir, ref });
-    await git.readCommit({ fs, gitdir: store.gitdir, oid, cache: store.memo });
+    const { type } = store.reader.read(oid);
+    if (type !== "commit") throw new Error(`${ref} is a ${type}, not a commit`);
     return oid;
   } catch (err) {
     throw new BaseNotFound(ref, err);
@@ -156,10 +162,11 @@ async function fetchIntoCache(
         );
         const linked = await seedStaging(store.gitdir, staging, singleBranch ? ref : undefined);
         let fetchHead: string | null;
+        const capture = capturePacks();
         try {
           const result = await git.fetch({
             fs,
-            http,
+            http: capture.http,
             gitdir: staging,
             url: source.url,
             ref,
@@ -174,7 +181,13 @@ async function fetchIntoCache(
           throw new GitTransportFailed("fetch from", source.url, err);
         }
         throwIfAborted(signal);
+        const decoded: Map<string, GitObject>[] = [];
+        for (const pack of capture.packs) {
+          decoded.push(await storePack(staging, pack, (oid) => (store.reader.has(oid) ? store.reader.read(oid) : undefined)));
+        }
         await publishStaging(store.gitdir, staging, linked, singleBranch ? ref : undefined);
+        // The checkout that follows reads these very objects: hand them over instead of inflating twice.
+        for (const objects of decoded) store.reader.prime(objects);
         return fetchHead ?? undefined;
       } finally {
         await rm(staging, { recursive: true, force: true });

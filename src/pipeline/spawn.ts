@@ -2,19 +2,19 @@
 // directory and renamed into place, so a retry or a crash mid-way always ends with one clean spawn.
 // Sync is disabled by construction: `.git` holds no remote, no credential, and HEAD is a bare sha.
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { throwIfAborted } from "../errors.js";
 import { SpawnTampered } from "./engineErrors.js";
 import { fingerprintGitDir } from "./gitDirFingerprint.js";
-import { forEachLimited, listCommitFiles, readBlob } from "./gitObjects.js";
+import { listCommitFiles, readBlobSync } from "./gitObjects.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState, type StatRow } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
 export const MARKER_FILE = "autofix-spawn.json";
-const WRITE_CONCURRENCY = 48;
 
 export interface MaterializeOptions {
   jobId: string;
@@ -77,28 +77,30 @@ async function checkout(store: ObjectStore, baseSha: string, root: string, signa
   for (const p of paths) dirs.add(path.posix.dirname(p));
   await mkdir(root, { recursive: true });
   // Creating only the leaves is enough (recursive mkdir makes the parents), sorted so parents come first.
-  await forEachLimited([...dirs].sort(), 16, async (d) => {
-    if (d !== ".") await mkdir(path.join(root, d), { recursive: true });
-  });
+  for (const d of [...dirs].sort()) if (d !== ".") mkdirSync(path.join(root, d), { recursive: true });
   const stat: Record<string, StatRow> = {};
-  await forEachLimited(paths, WRITE_CONCURRENCY, async (rel) => {
-    throwIfAborted(signal);
+  // Sync writes in batches: thousands of small files go several times faster than through the
+  // libuv thread pool (measured), and yielding between batches keeps the event loop responsive.
+  for (let i = 0; i < paths.length; i++) {
+    if (i % 256 === 255) {
+      throwIfAborted(signal);
+      await new Promise((r) => setImmediate(r));
+    }
+    const rel = paths[i];
     const { oid, mode } = files[rel];
     const abs = path.join(root, rel);
     if (mode === "160000") {
       // A submodule is an empty directory in a fresh checkout, as git leaves it.
-      await mkdir(abs, { recursive: true });
-      return;
+      mkdirSync(abs, { recursive: true });
+      continue;
     }
-    const content = await readBlob(store, oid);
-    if (mode === "120000") await symlink(content.toString("utf8"), abs);
-    else {
-      await writeFile(abs, content, { mode: mode === "100755" ? 0o755 : 0o644 });
-      if (mode === "100755") await chmod(abs, 0o755);
-    }
-    const info = await lstat(abs);
+    const content = readBlobSync(store, oid);
+    if (mode === "120000") symlinkSync(content.toString("utf8"), abs);
+    else writeFileSync(abs, content, { mode: mode === "100755" ? 0o755 : 0o644 });
+    if (mode === "100755") chmodSync(abs, 0o755);
+    const info = lstatSync(abs);
     stat[rel] = [info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode];
-  });
+  }
   return stat;
 }
 
