@@ -27,8 +27,8 @@ export interface BaselineResultCache {
   set(key: string, run: BaselineRun): Promise<void>;
 }
 
-/** What makes two baseline runs interchangeable: the commit, the setup, the commands, the network. */
-export function baselineCacheKey(parts: { baseSha: string; setup: string[]; commands: string[]; network: string }): string {
+/** What makes two baseline runs interchangeable: the commit, the setup, the commands, network and toolchain. */
+export function baselineCacheKey(parts: { baseSha: string; setup: string[]; commands: string[]; network: string; toolchain?: string }): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 

@@ -64,7 +64,7 @@ async function selectCommands(input: DeterministicGateInput): Promise<{ specs: C
 export async function runDeterministicGate(input: DeterministicGateInput): Promise<GateResult> {
   const started = Date.now();
   try {
-    return await gate(input, started);
+    return await judgeDelta(input, started);
   } catch (err) {
     // A cancelled job is not a verdict; anything else that stopped the checks is an error, never a pass.
     if (input.signal?.aborted || (isAutofixError(err) && err.code === "JOB_CANCELLED")) throw err;
@@ -79,7 +79,7 @@ export async function runDeterministicGate(input: DeterministicGateInput): Promi
   }
 }
 
-async function gate(input: DeterministicGateInput, started: number): Promise<GateResult> {
+async function judgeDelta(input: DeterministicGateInput, started: number): Promise<GateResult> {
   const settings = input.config.gates.deterministic;
   const notes: string[] = [];
   if (input.sandbox.isolation === "process") {
@@ -132,7 +132,13 @@ async function gate(input: DeterministicGateInput, started: number): Promise<Gat
     });
   }
 
-  const key = baselineCacheKey({ baseSha: input.baseline.baseSha, setup: settings.setup, commands: specs.map((s) => s.run), network: settings.network });
+  const key = baselineCacheKey({
+    baseSha: input.baseline.baseSha,
+    setup: settings.setup,
+    commands: specs.map((s) => s.run),
+    network: settings.network,
+    toolchain: JSON.stringify(input.toolchain ?? null),
+  });
   let baseline: BaselineRun | undefined = await input.cache.get(key);
   if (baseline) notes.push(`baseline results reused from an earlier run on ${input.baseline.baseSha.slice(0, 12)}`);
   else {
