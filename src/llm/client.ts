@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { anthropicWire } from "./anthropic.js";
 import { LlmRequestRejected, LlmResponseInvalid, type Provider } from "./errors.js";
-import { defaultRetryPolicy, postJson, type RetryPolicy } from "./http.js";
+import { defaultRetryPolicy, postJson, type LlmLog, type RetryPolicy } from "./http.js";
 import { openaiWire } from "./openai.js";
 import { completeStructured } from "./structured.js";
 import type { Completion, CompletionRequest, LlmClient, Usage } from "./types.js";
@@ -26,6 +26,8 @@ export interface LlmClientOptions {
   retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
   /** The setting an operator must fix when the endpoint refuses the key. */
   keySettingName?: string;
+  /** Retries are logged here (never the key). */
+  log?: LlmLog;
 }
 
 const wires: Record<Provider, WireFormat> = { openai: openaiWire, anthropic: anthropicWire };
@@ -60,6 +62,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         retry,
         apiKey: options.apiKey,
         keySettingName,
+        log: options.log,
       });
     try {
       return await send();

@@ -20,7 +20,7 @@ interface ResolvedLlmSettings {
 export function llmFromSettings(
   settings: Settings,
   role: Role,
-  extra: Pick<LlmClientOptions, "onUsage" | "retry" | "maxRetries"> = {},
+  extra: Pick<LlmClientOptions, "onUsage" | "retry" | "maxRetries" | "log"> = {},
 ): LlmClient | undefined {
   const resolved = resolveLlmSettings(settings, role);
   if (!resolved) return undefined;

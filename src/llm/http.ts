@@ -43,6 +43,13 @@ export interface PostJsonRequest {
   apiKey?: string;
   /** The setting an operator fixes after a 401/403. */
   keySettingName: string;
+  /** Told about each retry (problem already redacted). */
+  log?: LlmLog;
+}
+
+/** The subset of a pino logger the client uses. */
+export interface LlmLog {
+  warn(obj: object, msg?: string): void;
 }
 
 // 529 is Anthropic's "overloaded". 501/505 say the endpoint will never serve this request.
@@ -104,6 +111,7 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
     }
     if (attempt === retry.maxRetries) break;
     waitMs ??= backoffMs(attempt, retry, random);
+    request.log?.warn({ provider, model, attempt: attempts, problem: lastProblem, waitMs }, "LLM request failed; retrying");
     try {
       await sleep(waitMs, signal);
     } catch (err) {

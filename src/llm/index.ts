@@ -1,5 +1,6 @@
 // The LLM room's public face: build a client, from options or from operator settings, and its typed errors.
 export { createLlmClient, type LlmClientOptions } from "./client.js";
+export type { LlmLog } from "./http.js";
 export { llmFromSettings, resolveLlmSettings, parsePrices } from "./fromSettings.js";
 export {
   LlmAuthFailed,

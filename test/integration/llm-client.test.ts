@@ -145,6 +145,22 @@ describe("OpenAI-compatible chat completions", () => {
     expect(waits[0]).toBeLessThanOrEqual(5_000);
   });
 
+  it("logs each retry for the operator without the key", async () => {
+    const { retry } = recordingRetry();
+    const lines: [object, string | undefined][] = [];
+    nock("https://api.openai.com")
+      .post("/v1/chat/completions")
+      .reply(503, { error: { message: `upstream overloaded (key ${apiKey})` } })
+      .post("/v1/chat/completions")
+      .reply(200, fixture("openai-text.json"));
+    await openai({ retry, log: { warn: (obj, msg) => lines.push([obj, msg]) } }).complete({ system: "s", messages: [{ role: "user", content: "u" }] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0][1]).toBe("LLM request failed; retrying");
+    expect(lines[0][0]).toMatchObject({ provider: "openai", model: "gpt-4.1", attempt: 1, waitMs: 10 });
+    expect(JSON.stringify(lines)).toContain("upstream overloaded (key [redacted])");
+    expect(JSON.stringify(lines)).not.toContain(apiKey);
+  });
+
   it("gives up with a retryable LlmUnavailable after bounded attempts when the 429s never stop", async () => {
     const { waits, retry } = recordingRetry();
     const scope = nock("https://api.openai.com")
