@@ -31,6 +31,8 @@ function valueAt(root: unknown, path: readonly Key[]): unknown {
 function describeFound(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "an empty value";
+  // The file is public already, but a comment need not repeat a credential-shaped value.
+  if (typeof value === "string" && /^(sk-|ghs_|ghp_|gho_|github_pat_|xox)/.test(value)) return "a value shaped like a key or token";
   if (typeof value === "string") return `the text "${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`;
   if (typeof value === "number" || typeof value === "boolean") return `\`${value}\``;
   if (Array.isArray(value)) return "a list";
@@ -102,6 +104,9 @@ function sentenceFor(issue: Issue, path: readonly Key[], input: unknown): string
       return `${found} must be a multiple of ${String(issue.divisor)}.`;
     case "invalid_union":
       return `found ${found}, but this must be ${allowed}.`;
+    case "custom":
+      // A refinement's message says what is allowed; say what was found when there is something.
+      return valueAt(input, path) === undefined ? issue.message : `${found} is not allowed here: this must be ${issue.message.replace(/\.$/, "")}.`;
     default:
       return `${issue.message} (allowed: ${allowed}).`;
   }

@@ -1,9 +1,22 @@
 // The only place a repository option exists: `.github/autofix.yml`. Types, defaults, validation
 // messages, autofix.schema.json and docs/configuration.md all come from this declaration.
 import { z } from "zod";
+import { secretSettingNames } from "../settings.js";
 
 const globList = (what: string, defaults: string[]) =>
   z.array(z.string().min(1)).default(defaults).describe(what);
+
+/** A model name, never a key or an endpoint: those are the operator's, and a repository file is public. */
+const modelName = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !/:\/\/|^\s|\s$|^(sk-|ghs_|ghp_|github_pat_)/.test(name), "a model name such as `gpt-4.1` or `claude-sonnet-4-5`; keys and endpoints are operator settings, never in the repository")
+    .optional()
+    .describe(what);
+
+const ownSecrets = new Set<string>(secretSettingNames);
 
 export const permissionLevels = ["read", "triage", "write", "maintain", "admin"] as const;
 export type PermissionLevel = (typeof permissionLevels)[number];
@@ -19,10 +32,15 @@ export const agentSchema = z
       .min(1)
       .optional()
       .describe("Command line for the `command` preset (run with /bin/sh -c in the spawn). The prompt is in $AUTOFIX_PROMPT and in the file named by $AUTOFIX_PROMPT_FILE."),
-    model: z.string().min(1).optional().describe("Model name for the agent. Never a key or an endpoint: those are operator settings."),
+    model: modelName("Model name for the agent. Never a key or an endpoint: those are operator settings."),
     timeoutMinutes: z.number().positive().max(180).default(20).describe("Wall-clock limit for one agent attempt."),
     passEnv: z
-      .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name in UPPER_SNAKE_CASE"))
+      .array(
+        z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name in UPPER_SNAKE_CASE")
+          .refine((name) => !ownSecrets.has(name), "the name of an operator variable other than autofix's own secrets (GitHub App key, tokens, LLM keys), which never reach an agent"),
+      )
       .default([])
       .describe("Operator environment variables passed through to the agent (for example its own API key). The operator must also allow them with AUTOFIX_AGENT_PASS_ENV."),
     instructions: z.string().max(20_000).optional().describe("Extra instructions added to every prompt."),
@@ -30,7 +48,12 @@ export const agentSchema = z
     allowCommands: z.array(z.string().min(1)).default([]).describe("Built-in agent: commands it may run (exact program names, e.g. `npm`)."),
     toolFiles: globList("Extra paths the agent writes for itself, left out of every delta (added to the built-in list).", []),
   })
-  .strict();
+  .strict()
+  .superRefine((agent, ctx) => {
+    if (agent.preset === "command" && !agent.command) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: "the `command` preset needs `agent.command`: the command line that runs the agent." });
+    }
+  });
 
 export const commandSchema = z
   .object({
@@ -77,7 +100,7 @@ export const gatesSchema = z
     semantic: z
       .object({
         enabled: z.boolean().default(true).describe("Run the LLM judge."),
-        model: z.string().min(1).optional().describe("Model for the judge (defaults to the operator's judge model)."),
+        model: modelName("Model for the judge (defaults to the operator's judge model)."),
         minConfidence: z.number().min(0).max(1).default(0.7).describe("Confidence the judge must reach for a pass."),
         maxDiffChars: z.number().int().positive().default(60_000).describe("Diff budget shown to the judge; larger diffs are summarized with a visible marker."),
       })
@@ -87,7 +110,7 @@ export const gatesSchema = z
     review: z
       .object({
         enabled: z.boolean().default(true).describe("Run the LLM code review."),
-        model: z.string().min(1).optional().describe("Model for the reviewer (defaults to the operator's judge model)."),
+        model: modelName("Model for the reviewer (defaults to the operator's judge model)."),
         blockAt: z.enum(["blocker", "major", "minor", "nit"]).default("major").describe("Lowest severity that fails the gate."),
       })
       .strict()

@@ -139,3 +139,25 @@ describe("already-parsed objects (Probot's loader)", () => {
     expect(parseConfig("_extends: 42\n")).toMatchObject({ ok: false, problems: [{ path: "_extends" }] });
   });
 });
+
+describe("rules that protect the operator's secrets and the agent's setup", () => {
+  it("a repository cannot ask for autofix's own secrets in the agent's environment", () => {
+    const problems = problemsOf("agent:\n  passEnv: [OPENAI_API_KEY, GITHUB_TOKEN, AUTOFIX_LLM_API_KEY]\n");
+    expect(problems.map((p) => [p.path, p.line])).toEqual([["agent.passEnv.1", 2], ["agent.passEnv.2", 2]]);
+    expect(problems[0].message).toContain("other than autofix's own secrets");
+  });
+
+  it("a model must be a name, not an endpoint or a key, and a key is not repeated back", () => {
+    const problems = problemsOf("agent:\n  model: https://llm.example/v1\ngates:\n  review:\n    model: sk-live-abcdefghijklmnop\n");
+    expect(problemAt(problems, "agent.model")).toMatchObject({ line: 2, message: expect.stringContaining("keys and endpoints are operator settings") });
+    expect(problemAt(problems, "gates.review.model").message).toMatch(/^a value shaped like a key or token is not allowed here/);
+    expect(problems.map((p) => p.message).join(" ")).not.toContain("sk-live");
+  });
+
+  it("the command preset needs the command to run", () => {
+    expect(problemsOf("agent:\n  preset: command\n")).toEqual([
+      { path: "agent.command", line: 2, message: "the `command` preset needs `agent.command`: the command line that runs the agent." },
+    ]);
+    expect(parseConfig("agent:\n  preset: command\n  command: ./fix.sh\n").ok).toBe(true);
+  });
+});
