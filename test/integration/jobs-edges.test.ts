@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AutofixError } from "../../src/errors.js";
 import { createJobQueue } from "../../src/jobs/index.js";
+import { BullJobQueue } from "../../src/jobs/bullmq/queue.js";
 import { SqliteJobQueue } from "../../src/jobs/sqlite/queue.js";
 import type { JobRecord } from "../../src/jobs/types.js";
 import {
@@ -158,5 +159,25 @@ describe("a store that cannot be used", () => {
     await waitFor(() => reported.length === 1, "onGiveUp");
     await worker.stop(0);
     await fixture.teardown();
+  });
+});
+
+describe("BullMQ delivery", () => {
+  const fixture = new DriverFixture("bullmq");
+  beforeAll(() => fixture.setup());
+  afterAll(() => fixture.teardown());
+
+  it("a job recorded but never handed to BullMQ (the enqueuer died in between) is offered again and runs once", async () => {
+    const queue = (await fixture.open(fixture.location())) as BullJobQueue;
+    // The record alone, as left by a process killed between its two writes.
+    const { job } = await queue.store.enqueue(issueSpec(50));
+    expect(await queue.redeliverOrphans(0)).toBe(1);
+    expect(await queue.redeliverOrphans(0)).toBe(0);
+    let runs = 0;
+    const worker = queue.startWorker(testWorkerOptions(async () => (runs++, done)));
+    const finished = await waitFor(async () => ((await queue.get(job.id))?.state === "succeeded" ? queue.get(job.id) : undefined), "the orphan to run");
+    expect(finished?.claims).toBe(1);
+    expect(runs).toBe(1);
+    await worker.stop(0);
   });
 });

@@ -9,6 +9,16 @@ import { BullWorker, type BullWorkerConfig } from "./worker.js";
 
 export const QUEUE_NAME = "autofix-jobs";
 const PING_TIMEOUT_MS = 3_000;
+const ORPHAN_CHECK_INTERVAL_MS = 5 * 60_000;
+
+/** Retries here cover only infrastructure errors of the processor; job retries are the runner's (DelayedError). */
+const DELIVERY_OPTIONS = (jobId: string) => ({
+  jobId,
+  removeOnComplete: true,
+  removeOnFail: 1_000,
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1_000 },
+});
 
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//***@");
@@ -66,8 +76,8 @@ export class BullJobQueue implements JobQueue {
     const { job, created, superseded } = await this.store.enqueue(spec);
     if (!created) return { job, created };
     // If the process dies between the record and this add, the record stays queued without a delivery;
-    // `autofix worker` re-offers such jobs at start (see redeliverOrphans).
-    await this.queue.add("job", { id: job.id }, { jobId: job.id, removeOnComplete: true, removeOnFail: 1_000, attempts: 5, backoff: { type: "exponential", delay: 1_000 } });
+    // workers re-offer such jobs (redeliverOrphans) at start and every few minutes.
+    await this.queue.add("job", { id: job.id }, DELIVERY_OPTIONS(job.id));
     if (superseded?.state === "queued") await this.queue.remove(superseded.id).catch(() => 0);
     this.log.info({ jobId: job.id, key: job.key, trigger: spec.trigger }, "job enqueued");
     return { job, created };
@@ -95,12 +105,21 @@ export class BullJobQueue implements JobQueue {
     return this.store.countSince(scope, since.getTime());
   }
 
-  /** Queued records whose BullMQ job is missing (a crash between record and add) are offered again. */
-  async redeliverOrphans(): Promise<number> {
+  /**
+   * Queued records whose BullMQ job is missing (the enqueuing process died between the two writes) are offered
+   * again. Only records older than `minAgeMs`, so an enqueue still in flight elsewhere is not raced.
+   */
+  async redeliverOrphans(minAgeMs = 30_000): Promise<number> {
+    const cutoffMs = Date.now() - minAgeMs;
+    const queued = (await this.store.list(["queued"], 10_000)).filter((j) => Date.parse(j.createdAt) <= cutoffMs);
+    if (queued.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const job of queued) pipeline.exists(this.queue.toKey(job.id));
+    const exists = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
     let offered = 0;
-    for (const job of await this.store.list(["queued"], 10_000)) {
-      if (await this.queue.getJob(job.id)) continue;
-      await this.queue.add("job", { id: job.id }, { jobId: job.id, removeOnComplete: true, removeOnFail: 1_000, attempts: 5, backoff: { type: "exponential", delay: 1_000 } });
+    for (const [i, job] of queued.entries()) {
+      if (exists[i]) continue;
+      await this.queue.add("job", { id: job.id }, DELIVERY_OPTIONS(job.id));
       offered++;
     }
     if (offered > 0) this.log.warn({ offered }, "re-offered queued jobs that had no delivery");
@@ -110,9 +129,13 @@ export class BullJobQueue implements JobQueue {
   startWorker(options: WorkerOptions): Worker {
     const worker = new BullWorker(this.store, { queueName: QUEUE_NAME, prefix: this.prefix, redis: this.redis, ...this.workerConfig }, options, this.log);
     this.workers.add(worker);
-    void this.redeliverOrphans().catch((err) => this.log.warn({ err }, "could not check for undelivered jobs"));
+    const checkOrphans = () =>
+      void this.redeliverOrphans().catch((err) => this.log.warn({ err }, "could not check for undelivered jobs"));
+    checkOrphans();
+    const orphanTimer = setInterval(checkOrphans, ORPHAN_CHECK_INTERVAL_MS).unref();
     return {
       stop: async (graceMs: number) => {
+        clearInterval(orphanTimer);
         await worker.stop(graceMs);
         this.workers.delete(worker);
       },

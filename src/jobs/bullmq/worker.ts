@@ -80,7 +80,20 @@ export class BullWorker implements Worker {
     else if (result === "cancel") this.abort(jobId, new JobCancelled(await this.store.cancelReason(jobId)));
   }
 
+  private beating = false;
+
   private async heartbeat(): Promise<void> {
+    // One beat at a time: while Redis is unreachable, commands wait for the reconnect instead of piling up.
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await this.beatOnce();
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async beatOnce(): Promise<void> {
     for (const [jobId, job] of this.running) {
       try {
         await this.react(jobId, await this.store.check(jobId, job.leaseToken));
