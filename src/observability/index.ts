@@ -1,6 +1,6 @@
 // The operators' view, wired into Probot 14's server: `addHandler` takes plain Node handlers
 // (Probot 14 dropped `getRouter` and Express), so each mount adds one handler.
-import { jobKey, type JobOutcome, type JobSpec } from "../jobs/types.js";
+import { jobKey, type JobOutcome, type JobRecord, type JobSpec } from "../jobs/types.js";
 import type { Settings } from "../settings.js";
 import { accessConfigured, accessHint } from "./auth.js";
 import { createDashboardHandler, type DashboardDeps, type NodeHandler } from "./dashboard/handler.js";
@@ -61,6 +61,8 @@ export interface OperatorRoutes {
   startupMessage: string;
   /** Give it every finished job's outcome (the job handler's `onOutcome`). */
   onOutcome(spec: JobSpec, outcome: JobOutcome): void;
+  /** For WorkerOptions.onGiveUp (chain it with the issue report): counts the job as an "error" outcome. */
+  onGiveUp(job: JobRecord, error: Error): Promise<void>;
 }
 
 /** Everything the app mounts for operators, in one call (src/app/boot.ts). */
@@ -84,6 +86,11 @@ export function operatorRoutes(deps: OperatorRoutesDeps): OperatorRoutes {
           if (job && isThisJob) recordJobSteps(jobMetrics, job);
         })
         .catch((err: unknown) => deps.log.warn({ err }, "could not read a finished job for its metrics"));
+    },
+    async onGiveUp(job) {
+      // A job that threw until the worker gave up never reached onOutcome.
+      jobMetrics.recordJobOutcome("error");
+      if (derive) recordJobSteps(jobMetrics, job);
     },
   };
 }

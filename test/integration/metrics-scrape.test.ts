@@ -187,6 +187,41 @@ describe("metrics scraped over HTTP", () => {
   });
 });
 
+describe("metrics of a job the worker gives up on", () => {
+  it("counts it as an error outcome with the steps it finished", async () => {
+    const dataDir = tempDir("autofix-metrics-giveup-");
+    const settings = loadSettings({ AUTOFIX_DATA_DIR: dataDir, AUTOFIX_METRICS_PUBLIC: "true" });
+    const queue = await createJobQueue(settings);
+    const metrics = createMetrics();
+    const server = await startDashboardServer({ queue, settings, metrics });
+    const worker = queue.startWorker({
+      handler: async (ctx) => {
+        await ctx.step("spawn", async () => ({}));
+        throw new Error("the disk is full");
+      },
+      concurrency: 1,
+      perInstallation: 1,
+      leaseMs: 10_000,
+      maxFailures: 1,
+      onGiveUp: server.routes.onGiveUp,
+    });
+    try {
+      const { job } = await queue.enqueue(spec(5));
+      await waitUntil("the worker to give up", async () => ((await queue.get(job.id))?.state === "failed" ? true : undefined));
+      const samples = await waitUntil("the give-up to be counted", async () => {
+        const parsed = parseSamples(await (await fetch(`${server.url}/metrics`)).text());
+        return value(parsed, "autofix_jobs_total", { outcome: "error" }) === 1 ? parsed : undefined;
+      });
+      expect(value(samples, "autofix_step_duration_seconds_count", { step: "spawn" })).toBe(1);
+    } finally {
+      await worker.stop(1_000);
+      await server.stop();
+      await queue.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("metrics access settings", () => {
   it("serves /metrics without credentials only when AUTOFIX_METRICS_PUBLIC=true, and is off without any credentials", async () => {
     const dataDir = tempDir("autofix-metrics-public-");
