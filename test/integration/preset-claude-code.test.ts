@@ -29,7 +29,7 @@ let trap: TrapProxy;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  cli = requirePinnedCli("claude");
+  cli = await requirePinnedCli("claude");
   // The bot's own secrets live in its environment: none may reach the agent or its endpoint.
   Object.assign(process.env, botSecrets);
   // The operator's PATH holds the CLI too: the preset finds its version and install directory there.
@@ -160,7 +160,7 @@ describe("claude-code preset with the real Claude Code CLI", () => {
 
   it("stops a CLI whose endpoint never answers at the timeout, killing its whole process group", async () => {
     const marker = `hang-marker-${Date.now()}`;
-    const started = await runClaude({ kind: "hang" }, { timeoutMs: 6_000, prompt: `Fix the typo (${marker}).` });
+    const started = await runClaude({ kind: "hang" }, { timeoutMs: 10_000, prompt: `Fix the typo (${marker}).` });
     const run = await started.run;
 
     expect(run.timedOut).toBe(true);

@@ -30,7 +30,7 @@ let trap: TrapProxy;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  cli = requirePinnedCli("codex");
+  cli = await requirePinnedCli("codex");
   // The bot's own secrets live in its environment: none may reach the agent or its endpoint.
   Object.assign(process.env, botSecrets);
   // The operator's PATH holds the CLI too: the preset finds its version and install directory there.
@@ -166,7 +166,7 @@ describe("codex preset with the real Codex CLI", () => {
 
   it("stops a CLI whose endpoint never answers at the timeout, killing its whole process group", async () => {
     const marker = `hang-marker-${Date.now()}`;
-    const started = await runCodex({ kind: "hang" }, { timeoutMs: 6_000, prompt: `Fix the typo (${marker}).` });
+    const started = await runCodex({ kind: "hang" }, { timeoutMs: 10_000, prompt: `Fix the typo (${marker}).` });
     const run = await started.run;
 
     expect(run.timedOut).toBe(true);

@@ -15,10 +15,10 @@ let root: string;
 let claude: PinnedCli;
 let codex: PinnedCli;
 
-beforeAll(() => {
+beforeAll(async () => {
   root = tempDir("autofix-preset-prepare-");
-  claude = requirePinnedCli("claude");
-  codex = requirePinnedCli("codex");
+  claude = await requirePinnedCli("claude");
+  codex = await requirePinnedCli("codex");
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 

@@ -36,9 +36,9 @@ export function installCommand(): string {
   return `npm i --prefix .tools --save-exact --no-audit --no-fund ${specs.join(" ")}`;
 }
 
-export function requirePinnedCli(program: keyof typeof pinned): PinnedCli {
+export async function requirePinnedCli(program: keyof typeof pinned): Promise<PinnedCli> {
   const { packageName, version } = pinned[program];
-  const cli = locateCli(program, packageName, toolsBinDir) ?? locateCli(program, packageName, process.env.PATH ?? "");
+  const cli = (await locateCli(program, packageName, toolsBinDir)) ?? (await locateCli(program, packageName, process.env.PATH ?? ""));
   if (!cli) {
     throw new Error(`${program} (${packageName}@${version}) is not installed for the tests. Run \`${installCommand()}\` in the repository root (.ci/run does).`);
   }

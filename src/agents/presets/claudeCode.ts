@@ -22,7 +22,7 @@ const maxPromptArgBytes = 100 * 1024;
 
 async function prepare(ctx: PresetContext) {
   const operatorEnv = ctx.operatorEnv ?? process.env;
-  const cli = requireCli({
+  const cli = await requireCli({
     preset: "claude-code",
     program: "claude",
     packageName: "@anthropic-ai/claude-code",

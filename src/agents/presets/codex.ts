@@ -62,7 +62,7 @@ const chooseSandboxThenRun = [
 
 async function prepare(ctx: PresetContext) {
   const operatorEnv = ctx.operatorEnv ?? process.env;
-  const cli = requireCli({
+  const cli = await requireCli({
     preset: "codex",
     program: "codex",
     packageName: "@openai/codex",

@@ -1,7 +1,7 @@
 // What the CLI presets share: where an agent CLI is installed and which version it is (found without running
 // it in the spawn), so a preset can refuse an untested version and show the sandbox the install directory;
 // and the operator's endpoint settings, checked before anything starts.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -56,21 +56,16 @@ function packageDir(file: string, packageName: string): string | undefined {
   return undefined;
 }
 
-function versionFromCli(binPath: string, searchPath: string): string | undefined {
-  try {
-    const out = execFileSync(binPath, ["--version"], {
-      env: { PATH: searchPath },
-      encoding: "utf8",
-      timeout: 10_000,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    return /\d+\.\d+\.\d+/.exec(out)?.[0];
-  } catch {
-    return undefined;
-  }
+/** `<program> --version`, for a CLI not installed from npm; asynchronous so a slow CLI never blocks the bot. */
+function versionFromCli(binPath: string, searchPath: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(binPath, ["--version"], { env: { PATH: searchPath }, encoding: "utf8", timeout: 10_000 }, (err, stdout) =>
+      resolve(err ? undefined : /\d+\.\d+\.\d+/.exec(stdout)?.[0]),
+    );
+  });
 }
 
-export function locateCli(program: string, packageName: string, searchPath: string): InstalledCli | undefined {
+export async function locateCli(program: string, packageName: string, searchPath: string): Promise<InstalledCli | undefined> {
   const binPath = findOnPath(program, searchPath);
   if (!binPath) return undefined;
   const real = realpathSync(binPath);
@@ -83,7 +78,7 @@ export function locateCli(program: string, packageName: string, searchPath: stri
     const at = pkgDir.lastIndexOf("/node_modules/");
     mounts.push(at >= 0 ? pkgDir.slice(0, at + "/node_modules".length) : pkgDir);
   } else {
-    version = versionFromCli(binPath, searchPath);
+    version = await versionFromCli(binPath, searchPath);
     mounts.push(path.dirname(real));
   }
   const readOnlyPaths = [...new Set(mounts)].filter((p) => !systemDirs.some((s) => isWithin(p, s)));
@@ -119,7 +114,7 @@ export class AgentCliUntested extends AutofixError {
 }
 
 /** Locate the CLI and hold it to the tested version unless the operator allowed others. */
-export function requireCli(opts: {
+export async function requireCli(opts: {
   preset: string;
   program: string;
   packageName: string;
@@ -128,8 +123,8 @@ export function requireCli(opts: {
   allowSetting: string;
   allowUntested: boolean;
   searchPath: string;
-}): InstalledCli {
-  const cli = locateCli(opts.program, opts.packageName, opts.searchPath);
+}): Promise<InstalledCli> {
+  const cli = await locateCli(opts.program, opts.packageName, opts.searchPath);
   if (!cli) throw new AgentCliMissing(opts.preset, opts.program, opts.installHint);
   if (!opts.allowUntested && cli.version !== opts.testedVersion) {
     throw new AgentCliUntested(opts.preset, opts.program, cli.version ?? "of unknown version", opts.testedVersion, opts.installHint, opts.allowSetting);
