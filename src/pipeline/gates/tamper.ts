@@ -14,21 +14,25 @@ interface Marker {
   pattern: RegExp;
   /** Only in test files: these words mean other things in ordinary code (`iter.skip(2)`, `fit(`). */
   testFilesOnly?: boolean;
+  /** Only in these languages: `fit(data)` in a Python test or `pending = []` in JS is not a skip. */
+  files?: RegExp;
 }
 
+const jsFile = /\.(?:[cm]?[jt]sx?|coffee|vue|svelte)$/i;
+
 const skipMarkers: Marker[] = [
-  { label: "it/test/describe .skip/.only/.todo", pattern: /\b(?:it|test|describe|context|suite|specify|bench)(?:\.concurrent)?\.(?:skip|only|todo|fixme|skipIf|runIf)\b/, testFilesOnly: true },
-  { label: "xit/xdescribe/fit/fdescribe", pattern: /(?:^|[^\w.$])(?:x|f)(?:it|describe|test|context|specify)\s*\(/, testFilesOnly: true },
-  { label: "Ruby skip/pending", pattern: /^\s*(?:skip|pending)\b/, testFilesOnly: true },
+  { label: "it/test/describe .skip/.only/.todo", pattern: /\b(?:it|test|describe|context|suite|specify|bench)(?:\.concurrent)?\.(?:skip|only|todo|fixme|skipIf|runIf)\b/, testFilesOnly: true, files: jsFile },
+  { label: "xit/xdescribe/fit/fdescribe", pattern: /(?:^|[^\w.$])(?:x|f)(?:it|describe|test|context|specify)\s*\(/, testFilesOnly: true, files: jsFile },
+  { label: "Ruby skip/pending", pattern: /^\s*(?:skip|pending|xit|xdescribe)\b/, testFilesOnly: true, files: /\.rb$/ },
   { label: "@pytest.mark.skip/skipif/xfail", pattern: /@pytest\.mark\.(?:skip|skipif|xfail)\b/ },
   { label: "pytest.skip()", pattern: /\bpytest\.(?:skip|xfail)\s*\(/ },
   { label: "@unittest.skip", pattern: /@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b/ },
   { label: "self.skipTest()", pattern: /\bskipTest\s*\(/ },
-  { label: "t.Skip()", pattern: /\b\w+\.(?:Skip|Skipf|SkipNow)\s*\(/, testFilesOnly: true },
-  { label: "#[ignore]", pattern: /#\[ignore\b/ },
-  { label: "@Disabled / @Ignore", pattern: /@(?:Disabled|Ignore)\b/ },
-  { label: "[Ignore] / Skip =", pattern: /\[(?:Ignore\b|(?:Fact|Theory|Test)\s*\(\s*Skip\s*=)/ },
-  { label: "markTestSkipped()", pattern: /\bmarkTest(?:Skipped|Incomplete)\s*\(/ },
+  { label: "t.Skip()", pattern: /\b\w+\.(?:Skip|Skipf|SkipNow)\s*\(/, files: /_test\.go$/ },
+  { label: "#[ignore]", pattern: /#\[ignore\b/, files: /\.rs$/ },
+  { label: "@Disabled / @Ignore", pattern: /@(?:Disabled|Ignore)\b/, files: /\.(?:java|kt|kts|scala|groovy)$/ },
+  { label: "[Ignore] / Skip =", pattern: /\[(?:Ignore\b|(?:Fact|Theory|Test)\s*\(\s*Skip\s*=)/, files: /\.(?:cs|fs|vb)$/ },
+  { label: "markTestSkipped()", pattern: /\bmarkTest(?:Skipped|Incomplete)\s*\(/, files: /\.php$/ },
 ];
 
 const testDeclaration =
@@ -67,6 +71,7 @@ function skippedOrFocused(delta: Delta): Violation[] {
     const { added, removed } = changeLines(change);
     for (const marker of skipMarkers) {
       if (marker.testFilesOnly && !inTestFile) continue;
+      if (marker.files && !marker.files.test(change.path)) continue;
       // Net count, so moving or re-indenting an existing skip is not mistaken for a new one.
       const net = countMatching(added, marker.pattern, { skipComments: true }) - countMatching(removed, marker.pattern, { skipComments: true });
       if (net > 0) {
