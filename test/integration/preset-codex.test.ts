@@ -150,6 +150,17 @@ describe("codex preset with the real Codex CLI", () => {
     await started.spawn.remove();
   });
 
+  it("treats a prompt that starts with a dash as the prompt, never as a flag", async () => {
+    const prompt = "--help is printed instead of a greeting: fix it";
+    const started = await runCodex({ kind: "text-only", finalText: "Looked at it." }, { prompt });
+    const run = await started.run;
+
+    expect(run.summary).toBe("Looked at it.");
+    expect(started.fake.requests.some((r) => r.bodyText.includes(prompt))).toBe(true);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
   it("passes a prompt too large for one argument whole, through stdin", async () => {
     const marker = `end-of-prompt-${Date.now()}`;
     const prompt = `Fix the greeting.\n${"Context line for the agent.\n".repeat(6_000)}${marker}`;
