@@ -2,6 +2,10 @@
 // in place by its hidden marker, plain comments, reactions and labels.
 import type { Issue, IssueComment, RepoRef } from "./types.js";
 import { explained, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
+import { truncateForGitHub } from "./githubChecks.js";
+
+/** GitHub refuses issue comments, PR bodies and review bodies longer than this (HTTP 422 "body is too long"). */
+export const bodyMaxChars = 65_536;
 
 export interface GitHubContext {
   octokit: OctokitLike;
@@ -81,7 +85,7 @@ export async function ensureStatusComment(
   body: string,
 ): Promise<number> {
   // The marker is what finds the comment again after a restart or a redelivery, so it must be in the body.
-  const fullBody = body.includes(marker) ? body : `${marker}\n${body}`;
+  const fullBody = truncateForGitHub(body.includes(marker) ? body : `${marker}\n${body}`, bodyMaxChars);
   const existing = (await listComments(ctx, repo, issueNumber)).find(
     (raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker),
   );
@@ -105,7 +109,7 @@ export async function comment(ctx: GitHubContext, repo: RepoRef, issueNumber: nu
     ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       ...repo,
       issue_number: issueNumber,
-      body,
+      body: truncateForGitHub(body, bodyMaxChars),
     }),
   );
   return data.id;

@@ -1,7 +1,8 @@
 // Pull-request side of the GitHub forge. ensurePr looks the PR up by head branch before creating one:
 // that lookup is what keeps "crash between push and PR creation" from ever opening a second PR.
 import type { PullRequest, RepoRef, ReviewCommentInput } from "./types.js";
-import type { GitHubContext } from "./githubIssues.js";
+import { bodyMaxChars, type GitHubContext } from "./githubIssues.js";
+import { truncateForGitHub } from "./githubChecks.js";
 import { explainRequestError, explained, statusOf, tolerating } from "./octokitLike.js";
 
 function toPullRequest(data: any): PullRequest {
@@ -90,8 +91,9 @@ async function updateOpenPr(
 export async function ensurePr(
   ctx: GitHubContext,
   repo: RepoRef,
-  wanted: { head: string; base: string; title: string; body: string; draft: boolean },
+  requested: { head: string; base: string; title: string; body: string; draft: boolean },
 ): Promise<PullRequest & { created: boolean }> {
+  const wanted = { ...requested, body: truncateForGitHub(requested.body, bodyMaxChars) };
   const open = await findOpenPrByHead(ctx, repo, wanted.head);
   if (open) return { ...(await updateOpenPr(ctx, repo, open.number, wanted)), created: false };
   const create = (draft: boolean) =>
@@ -177,7 +179,7 @@ export async function createReview(
       pull_number: prNumber,
       commit_id: review.commitSha,
       event: "COMMENT",
-      body,
+      body: truncateForGitHub(body, bodyMaxChars),
       comments: comments.map((c) => ({ path: c.path, line: c.line, side: "RIGHT", body: c.body })),
     });
   try {

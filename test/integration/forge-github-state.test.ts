@@ -5,7 +5,8 @@ import { Probot, ProbotOctokit } from "probot";
 import { createOctokitForge } from "../../src/forge/octokitForge.js";
 import { installationGitCredentials } from "../../src/forge/gitCredentials.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
-import { FakeGitHub, testPrivateKey } from "../support/githubApi.js";
+import { FakeGitHub, mockInstallationToken, mockIssue, mockPermission, mockRepo, testPrivateKey } from "../support/githubApi.js";
+import nock from "nock";
 import { loadConfigViaApi, loadRepoConfig } from "../../src/config/load.js";
 import { Context } from "probot";
 
@@ -143,5 +144,22 @@ describe("FakeGitHub as the e2e tests' GitHub", () => {
     fake.on("GET", /^\/repos\/acme\/widgets$/, () => ({ status: 451, body: { message: "Unavailable For Legal Reasons" } }));
     const forge = createOctokitForge(await installationOctokit());
     await expect(forge.getRepo(repo)).rejects.toMatchObject({ code: "FORGE_UNAVAILABLE" });
+  });
+});
+
+describe("one-shot nock helpers", () => {
+  it("answer the installation token, repository, issue and permission calls with GitHub's shapes", async () => {
+    const scopes = [
+      mockInstallationToken(42, "ghs_one_shot"),
+      mockRepo("acme", "widgets", { defaultBranch: "develop" }),
+      mockIssue("acme", "widgets", { number: 5, title: "Typo", body: "teh", labels: ["autofix"], comments: [{ id: 1, author: "alice", body: "see README" }, { id: 2, author: "autofix[bot]", body: "working" }] }),
+      mockPermission("acme", "widgets", "alice", "triage"),
+    ];
+    const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
+    expect(await forge.getRepo(repo)).toMatchObject({ defaultBranch: "develop", cloneUrl: "https://github.com/acme/widgets.git" });
+    expect(await forge.getIssue(repo, 5)).toMatchObject({ title: "Typo", body: "teh", labels: ["autofix"], comments: [{ author: "alice", body: "see README" }] });
+    expect(await forge.getPermission(repo, "alice")).toBe("triage");
+    for (const scope of scopes) scope.done();
+    nock.cleanAll();
   });
 });

@@ -171,6 +171,19 @@ describe("comments, reactions and labels", () => {
     scope.done();
   });
 
+  it("cuts a comment longer than GitHub accepts, keeping the marker and saying so", async () => {
+    let sent = "";
+    const scope = nock(api)
+      .get(`${R}/issues/7/comments`).query(true).reply(200, [])
+      .post(`${R}/issues/7/comments`, (body) => { sent = body.body; return true; })
+      .reply(201, commentPayload("acme", "widgets", 7, { id: 300, author: "autofix[bot]", body: "…" }));
+    await forge().ensureStatusComment(repo, 7, marker, "x".repeat(70_000));
+    expect(sent.startsWith(marker)).toBe(true);
+    expect(sent.length).toBeLessThanOrEqual(65_536);
+    expect(sent).toMatch(/truncated by autofix: \d+ more characters not shown\)$/);
+    scope.done();
+  });
+
   it("reacts to an issue and to a comment", async () => {
     const scope = nock(api)
       .post(`${R}/issues/7/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" })
