@@ -107,6 +107,15 @@ describe("dashboard pages rendered from job records", () => {
     expect(renderListPage(lists(job), options)).toContain("Title &lt;from&gt; GitHub");
   });
 
+  it("keeps the last part of a huge output tail and says how much it left out", () => {
+    const huge = "x".repeat(50_000) + "THE END";
+    const job = record([{ name: "agent-1", status: "done", startedAt: at(0), finishedAt: at(1), output: agentOutput(huge) }], { state: "succeeded" });
+    const page = renderJobPage(job, options);
+    expect(page).toContain("THE END");
+    expect(page).toContain("(30007 earlier characters not shown)");
+    expect(page.length).toBeLessThan(40_000);
+  });
+
   it("survives a record with missing spec fields and non-array steps", () => {
     const broken = { ...record([]), spec: {} as JobRecord["spec"], steps: null as unknown as StepRecord[], progress: undefined as unknown as JobRecord["progress"] };
     expect(() => renderListPage(lists(broken), options)).not.toThrow();

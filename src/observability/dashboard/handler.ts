@@ -39,6 +39,8 @@ export interface DashboardDeps {
 }
 
 const maxFormBytes = 8 * 1024;
+/** Queued and running jobs shown; beyond it the heading says "200+". */
+const inFlightLimit = 200;
 const failedLoginDelayMs = 300;
 
 export function sendHtml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -139,8 +141,8 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
     }
     if (pathname === "/autofix" || pathname === "/autofix/") {
       const [queued, running, finished] = await Promise.all([
-        queue.list({ states: ["queued"], limit: 200 }),
-        queue.list({ states: ["running"], limit: 200 }),
+        queue.list({ states: ["queued"], limit: inFlightLimit }),
+        queue.list({ states: ["running"], limit: inFlightLimit }),
         queue.list({ states: ["succeeded", "failed", "cancelled"], limit: recentLimit }),
       ]);
       const lists = {
@@ -148,7 +150,7 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
         running: running.sort(byCreated(1)),
         recent: finished.sort(byCreated(-1)),
       };
-      return sendHtml(res, 200, renderListPage(lists, { githubBase, refreshSeconds }));
+      return sendHtml(res, 200, renderListPage(lists, { githubBase, refreshSeconds, listLimit: inFlightLimit }));
     }
     const jobMatch = /^\/autofix\/jobs\/([^/]+)$/.exec(pathname);
     if (jobMatch) {

@@ -5,6 +5,14 @@ import { Html, formatCost, formatDuration, formatTime, html, page } from "./html
 import { issueLink, prLink, stateBadge } from "./listPage.js";
 import { readJob, type AttemptAgent, type AttemptGates, type GateView } from "./readJob.js";
 
+/** Tails are bounded by whoever saved them; this bounds the page even when they were not. */
+const maxTailChars = 20_000;
+
+export function clipTail(text: string): string {
+  if (text.length <= maxTailChars) return text;
+  return `… (${text.length - maxTailChars} earlier characters not shown)\n${text.slice(-maxTailChars)}`;
+}
+
 const unavailable = html`<p><span class="badge unavailable">unavailable</span>
 <span class="muted">this step's saved output has an unexpected shape.</span></p>`;
 
@@ -31,7 +39,7 @@ function gateReport(gate: GateView): Html {
         (c) => html`<details><summary><span class="badge ${c.status}">${c.status}</span> ${c.name}: <code>${c.command}</code>
 <span class="muted">exit ${c.exitCode ?? "none"}, ${formatDuration(c.durationMs)}</span></summary>
 ${c.tests?.regressed.length ? html`<p>Regressed tests: ${c.tests.regressed.join(", ")}</p>` : ""}
-<pre>${c.outputTail}</pre></details>`,
+<pre>${clipTail(c.outputTail)}</pre></details>`,
       )}`
     : "";
   const findings = gate.findings?.length
@@ -83,7 +91,7 @@ function agentSection(attempt: AttemptAgent): Html {
 ${a.stopReason ? html`<p>Stopped: ${a.stopReason}</p>` : ""}
 ${a.summary ? html`<p>${a.summary}</p>` : ""}
 ${list("Refused edits", a.permissionDenials)}
-<h4>Output tail</h4><pre class="output-tail">${a.outputTail}</pre></div>`;
+<h4>Output tail</h4><pre class="output-tail">${clipTail(a.outputTail)}</pre></div>`;
 }
 
 function publishSection(view: ReturnType<typeof readJob>, githubBase: string, job: JobRecord): Html | string {

@@ -65,21 +65,25 @@ function row(base: string, job: JobRecord, now: Date): Html {
 </tr>`;
 }
 
-function section(title: string, id: string, jobs: JobRecord[], base: string, now: Date): Html {
+function section(title: string, id: string, jobs: JobRecord[], base: string, now: Date, capped = false): Html {
   if (jobs.length === 0) {
     return html`<h2 id="${id}">${title} (0)</h2><p class="empty">None.</p>`;
   }
-  return html`<h2 id="${id}">${title} (${jobs.length})</h2>
+  return html`<h2 id="${id}">${title} (${jobs.length}${capped ? "+" : ""})</h2>
 <table><thead><tr><th>Job</th><th>Issue</th><th>Requested by</th><th>Step</th><th>Gates</th><th>Durations</th><th>Tokens / cost</th><th>Result</th></tr></thead>
 <tbody>${jobs.map((job) => row(base, job, now))}</tbody></table>`;
 }
 
-export function renderListPage(lists: JobLists, options: { githubBase: string; refreshSeconds: number }): string {
+export function renderListPage(
+  lists: JobLists,
+  options: { githubBase: string; refreshSeconds: number; listLimit?: number },
+): string {
+  const capped = (jobs: JobRecord[]) => options.listLimit !== undefined && jobs.length >= options.listLimit;
   const now = new Date();
   const body = html`<h1>Jobs</h1>
 <p class="muted">Updated ${formatTime(now.toISOString())}; this page reloads every ${options.refreshSeconds} s.</p>
-${section("Running", "running", lists.running, options.githubBase, now)}
-${section("Queued", "queued", lists.queued, options.githubBase, now)}
+${section("Running", "running", lists.running, options.githubBase, now, capped(lists.running))}
+${section("Queued", "queued", lists.queued, options.githubBase, now, capped(lists.queued))}
 ${section("Recent", "recent", lists.recent, options.githubBase, now)}`;
   return page({ title: "autofix jobs", body, refreshSeconds: options.refreshSeconds, signedIn: true });
 }
