@@ -1,7 +1,7 @@
 // The built-in agent end to end: a scripted model conversation (nock, both wire formats) fixes a real
 // off-by-one in a fixture repository, proven by running its `node --test` before and after.
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -169,6 +169,25 @@ describe("the built-in agent's bounds", () => {
     expect(late[0]).toMatch(/^\[earlier output elided by autofix to save context: [\d,]+ characters; call read_file again if you still need it\]/);
     expect(late[3]).toMatch(/^test\/list\.test\.js \(lines 1-15 of 15\)/);
     expect(result.outputTail).toMatch(/note: elided 1 earlier tool output/);
+  });
+
+  it("elides old write_file contents from the replayed tool calls, never the file on disk", async () => {
+    const { spawnDir, scratchDir } = await makeSpawn();
+    const content = `// generated notes\n${"note line\n".repeat(200)}`;
+    const read = { name: "read_file", arguments: { path: "src/list.js" } };
+    const { scope, bodies } = scriptConversation("anthropic", [
+      { calls: [{ name: "write_file", arguments: { path: "NOTES.md", content } }] },
+      { calls: [read] },
+      { calls: [read] },
+      { calls: [read] },
+      { calls: [{ name: "finish", arguments: { summary: "done" } }] },
+    ]);
+    await createBuiltinAgent({ llm: llmFor("anthropic"), maxSteps: 60, maxHistoryChars: 1_500 }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    scope.done();
+    const replayedWrite = (body: any) => body.messages[1].content.find((b: any) => b.type === "tool_use").input.content;
+    expect(replayedWrite(bodies[1])).toBe(content);
+    expect(replayedWrite(bodies[4])).toBe("[earlier output elided by autofix: 2,019 characters]");
+    expect(await readFile(path.join(spawnDir, "NOTES.md"), "utf8")).toBe(content);
   });
 
   it("ends with the model's refusal as the stop reason", async () => {
