@@ -2,7 +2,6 @@
 // FakeGitHub (nock) standing in for the REST API, the loopback git server for git, a real SQLite
 // job store and worker, and agents run through the real sandbox.
 import { createHmac, randomUUID } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { bootAutofix, type Booted } from "../../src/app/boot.js";
 import type { JobRecord } from "../../src/jobs/types.js";
 import { loadSettings } from "../../src/settings.js";
 import { FakeGitHub, testPrivateKey } from "./githubApi.js";
+import { extendFakeGitHub } from "./fakeGitHubExtras.js";
 import { startGitServer, type GitServer } from "./gitServer.js";
 import { buildRepo, tempDir, type BuiltRepo, type FileSpec } from "./repoBuilder.js";
 
@@ -78,27 +78,7 @@ export async function startAppHarness(opts: {
   const fake = new FakeGitHub({ token: installationToken, appId: 1, appSlug: "autofix" });
   fake.addRepo(owner, name, { cloneUrl: git.repoUrl(name) });
   fake.setBranch(`${owner}/${name}`, "main", repo.head());
-  const routes = fake as unknown as { on(method: string, pattern: RegExp, handler: (m: RegExpMatchArray) => { status: number; body?: unknown }): void };
-  routes.on("GET", /^\/app$/, () => ({ status: 200, body: { id: 1, slug: "autofix", name: "autofix" } }));
-  routes.on("GET", /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, (m) => {
-    if (m[3] !== ".github/autofix.yml" || opts.config === undefined) return { status: 404, body: { message: "Not Found" } };
-    // Both Probot's loader and the CLI's ask for the raw media type.
-    return { status: 200, body: opts.config };
-  });
-  // Branches live in the real bare repository the bot pushes to: the fake answers from it.
-  const refs = fake.refs;
-  const realGet = refs.get.bind(refs);
-  refs.get = (k: string) => {
-    const m = /^([^:]+):(.+)$/.exec(k);
-    if (m && m[1] === `${owner}/${name}`) {
-      try {
-        return execFileSync("git", ["rev-parse", "--verify", "-q", `refs/heads/${m[2]}`], { cwd: repo.bare, encoding: "utf8" }).trim() || undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    return realGet(k);
-  };
+  extendFakeGitHub(fake, { owner, name, bare: repo.bare, config: () => opts.config });
   fake.start();
 
   const dataDir = tempDir("autofix-e2e-data-");
