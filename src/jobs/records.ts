@@ -142,3 +142,19 @@ export function newRecord(id: string, key: string, spec: JobSpec, nowIso: string
     updatedAt: nowIso,
   };
 }
+
+/** What a damaged stored job reads as: failed, with why, so operators see it and the worker goes on. */
+export function corruptRecord(id: string, key: string, createdAt: string | undefined, err: unknown): JobRecord {
+  const match = /^([^/]+)\/(.+)#(\d+)$/.exec(key);
+  const spec: JobSpec = {
+    repo: { owner: match?.[1] ?? "", repo: match?.[2] ?? "" },
+    issueNumber: Number(match?.[3] ?? 0),
+    trigger: "cli",
+    requestedBy: "",
+  };
+  return {
+    ...newRecord(id, key, spec, createdAt ?? new Date().toISOString()),
+    state: "failed",
+    error: { code: "JOB_RECORD_CORRUPT", message: err instanceof Error ? err.message : String(err) },
+  };
+}

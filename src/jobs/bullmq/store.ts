@@ -3,6 +3,7 @@
 import type { Redis } from "ioredis";
 import {
   cancelledOutcome,
+  corruptRecord,
   newJobId,
   newRecord,
   SUPERSEDED_REASON,
@@ -92,18 +93,7 @@ export class RedisJobStore {
       return hashToRecord(hash);
     } catch (err) {
       this.log.error({ jobId: id, err }, "corrupt job record");
-      const match = /^([^/]+)\/(.+)#(\d+)$/.exec(hash.key ?? "");
-      const spec: JobSpec = {
-        repo: { owner: match?.[1] ?? "", repo: match?.[2] ?? "" },
-        issueNumber: Number(match?.[3] ?? 0),
-        trigger: "cli",
-        requestedBy: "",
-      };
-      return {
-        ...newRecord(id, hash.key ?? "", spec, hash.createdAt ?? new Date().toISOString()),
-        state: "failed",
-        error: { code: "JOB_RECORD_CORRUPT", message: (err as Error).message },
-      };
+      return corruptRecord(id, hash.key ?? "", hash.createdAt, err);
     }
   }
 

@@ -3,6 +3,7 @@
 import Database from "better-sqlite3";
 import {
   cancelledOutcome,
+  corruptRecord,
   installationBucket,
   MAX_LEASE_EXPIRIES,
   newJobId,
@@ -53,18 +54,7 @@ export class SqliteJobStore {
       return rowToRecord(row);
     } catch (err) {
       this.log.error({ jobId: row.id, err }, "corrupt job row");
-      const match = /^([^/]+)\/(.+)#(\d+)$/.exec(row.key);
-      const now = new Date().toISOString();
-      return {
-        ...newRecord(row.id, row.key, {
-          repo: { owner: match?.[1] ?? "", repo: match?.[2] ?? "" },
-          issueNumber: Number(match?.[3] ?? 0),
-          trigger: "cli",
-          requestedBy: "",
-        }, row.created_at ?? now),
-        state: "failed",
-        error: { code: "JOB_RECORD_CORRUPT", message: (err as Error).message },
-      };
+      return corruptRecord(row.id, row.key, row.created_at, err);
     }
   }
 
@@ -95,32 +85,31 @@ export class SqliteJobStore {
   }
 
   countSince(scope: { repo?: string } | { installationId?: number }, sinceMs: number): number {
-    if ("repo" in scope && scope.repo !== undefined) {
-      return (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE repo = ? AND created_ms >= ?").get(scope.repo, sinceMs) as { n: number }).n;
-    }
-    if ("installationId" in scope && scope.installationId !== undefined) {
-      return (
-        this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE installation_id = ? AND created_ms >= ?")
-          .get(scope.installationId, sinceMs) as { n: number }
-      ).n;
-    }
-    return (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE created_ms >= ?").get(sinceMs) as { n: number }).n;
+    const [where, value] =
+      "repo" in scope && scope.repo !== undefined
+        ? ["repo = ? AND ", scope.repo]
+        : "installationId" in scope && scope.installationId !== undefined
+          ? ["installation_id = ? AND ", scope.installationId]
+          : ["", undefined];
+    const params = value === undefined ? [sinceMs] : [value, sinceMs];
+    return (this.stmt(`SELECT COUNT(*) AS n FROM jobs WHERE ${where}created_ms >= ?`).get(...params) as { n: number }).n;
   }
 
   /** Cancels the key's queued job now; asks its running job to stop (returned so the caller can abort it). */
   private cancelActive(key: string, reason: string, nowIso: string): { record?: JobRecord; runningId?: string } {
-    const row = this.stmt("SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1")
-      .get(key) as JobRow | undefined;
+    const row = this.stmt(
+      "SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1",
+    ).get(key) as JobRow | undefined;
     if (!row) return {};
     if (row.state === "queued") {
       this.stmt(
-          `UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`,
-        )
-        .run(reason, json(cancelledOutcome(reason)), nowIso, nowIso, row.id);
+        `UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`,
+      ).run(reason, json(cancelledOutcome(reason)), nowIso, nowIso, row.id);
       return { record: this.get(row.id) };
     }
-    this.stmt(`UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`)
-      .run(reason, nowIso, row.id);
+    this.stmt(
+      `UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`,
+    ).run(reason, nowIso, row.id);
     return { record: this.get(row.id), runningId: row.id };
   }
 
@@ -138,14 +127,17 @@ export class SqliteJobStore {
       const key = jobKey(spec.repo, spec.issueNumber);
       const { runningId } = this.cancelActive(key, SUPERSEDED_REASON, nowIso);
       const record = newRecord(newJobId(nowMs), key, spec, nowIso);
+      const repo = `${spec.repo.owner}/${spec.repo.repo}`;
       this.stmt(
-          `INSERT INTO jobs (id, key, repo, installation_id, state, spec, created_ms, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
-        )
-        .run(record.id, key, `${spec.repo.owner}/${spec.repo.repo}`, spec.installationId ?? null, JSON.stringify(spec), nowMs, nowIso, nowIso);
+        `INSERT INTO jobs (id, key, repo, installation_id, state, spec, created_ms, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      ).run(record.id, key, repo, spec.installationId ?? null, JSON.stringify(spec), nowMs, nowIso, nowIso);
       if (spec.deliveryId) {
-        this.stmt("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)")
-          .run(spec.deliveryId, record.id, nowMs);
+        this.stmt("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)").run(
+          spec.deliveryId,
+          record.id,
+          nowMs,
+        );
       }
       return { job: record, created: true, runningId };
     });
@@ -227,8 +219,7 @@ export class SqliteJobStore {
           installationBucket(job.spec);
         } catch (err) {
           this.log.error({ jobId: row.id, err }, "corrupt job row; marking it failed");
-          this.stmt(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`)
-            .run(
+          this.stmt(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`).run(
               json({ code: "JOB_RECORD_CORRUPT", message: (err as Error).message }),
               json({ kind: "error", message: `The job's stored record is unreadable: ${(err as Error).message}` }),
               nowIso,
@@ -239,8 +230,12 @@ export class SqliteJobStore {
         }
         const token = newLeaseToken();
         this.stmt(`UPDATE jobs SET state='running', claims=claims+1, updated_at=? WHERE id=?`).run(nowIso, row.id);
-        this.stmt("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)")
-          .run(row.id, workerId, token, nowMs + leaseMs);
+        this.stmt("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)").run(
+          row.id,
+          workerId,
+          token,
+          nowMs + leaseMs,
+        );
         return { job: { ...job, state: "running" as const, claims: job.claims + 1, updatedAt: nowIso }, token };
       }
       return undefined;
@@ -249,8 +244,11 @@ export class SqliteJobStore {
   }
 
   heartbeat(jobId: string, token: string, leaseMs: number): Heartbeat {
-    const renewed = this.stmt("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?")
-      .run(Date.now() + leaseMs, jobId, token);
+    const renewed = this.stmt("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?").run(
+      Date.now() + leaseMs,
+      jobId,
+      token,
+    );
     if (renewed.changes === 0) return { kind: "lost" };
     const row = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
       | { cancel_requested: number; cancel_reason: string | null }
@@ -260,56 +258,52 @@ export class SqliteJobStore {
     return { kind: "ok" };
   }
 
+  private holdsLease(jobId: string, token: string): boolean {
+    const lease = this.stmt("SELECT token FROM leases WHERE job_id = ?").get(jobId) as { token: string } | undefined;
+    return lease?.token === token;
+  }
+
   private fenced(jobId: string, token: string, sql: string, ...params: unknown[]): boolean {
     return this.db
-      .transaction(() => {
-        const lease = this.stmt("SELECT token FROM leases WHERE job_id = ?").get(jobId) as
-          | { token: string }
-          | undefined;
-        if (lease?.token !== token) return false;
-        this.stmt(sql).run(...params);
-        return true;
-      })
+      .transaction(() => this.holdsLease(jobId, token) && (this.stmt(sql).run(...params), true))
       .immediate();
   }
 
   saveSteps(jobId: string, token: string, steps: StepRecord[]): boolean {
-    const nowIso = new Date().toISOString();
-    return this.fenced(jobId, token, "UPDATE jobs SET steps=?, updated_at=? WHERE id=?", JSON.stringify(steps), nowIso, jobId);
+    const sql = "UPDATE jobs SET steps=?, updated_at=? WHERE id=?";
+    return this.fenced(jobId, token, sql, JSON.stringify(steps), new Date().toISOString(), jobId);
   }
 
   saveProgress(jobId: string, token: string, progress: JobRecord["progress"]): boolean {
-    const nowIso = new Date().toISOString();
-    return this.fenced(jobId, token, "UPDATE jobs SET progress=?, updated_at=? WHERE id=?", JSON.stringify(progress), nowIso, jobId);
+    const sql = "UPDATE jobs SET progress=?, updated_at=? WHERE id=?";
+    return this.fenced(jobId, token, sql, JSON.stringify(progress), new Date().toISOString(), jobId);
   }
 
   settle(jobId: string, token: string, s: Settlement): boolean {
     const nowIso = new Date().toISOString();
-    return this.db
-      .transaction(() => {
-        const lease = this.stmt("SELECT token FROM leases WHERE job_id = ?").get(jobId) as { token: string } | undefined;
-        if (lease?.token !== token) return false;
-        this.stmt("DELETE FROM leases WHERE job_id = ?").run(jobId);
-        const asked = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
-          | { cancel_requested: number; cancel_reason: string | null }
-          | undefined;
-        // A job that was asked to stop never goes back to the queue, whatever ended its run.
-        if (s.state === "queued" && asked?.cancel_requested) {
-          const reason = asked.cancel_reason ?? "the job was stopped";
-          s = { state: "cancelled", outcome: cancelledOutcome(reason), failures: s.failures, error: s.error };
-        }
-        if (s.state === "queued") {
-          this.stmt(`UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`)
-            .run(s.runAfterMs, s.failures, json(s.error), nowIso, jobId);
-        } else {
-          this.stmt(
-              `UPDATE jobs SET state=?, outcome=?, failures=?, error=COALESCE(?, error),
-                 cancel_reason=COALESCE(?, cancel_reason), updated_at=?, finished_at=? WHERE id=?`,
-            )
-            .run(s.state, json(s.outcome), s.failures, json(s.error), s.cancelReason ?? null, nowIso, nowIso, jobId);
-        }
-        return true;
-      })
-      .immediate();
+    const tx = this.db.transaction(() => {
+      if (!this.holdsLease(jobId, token)) return false;
+      this.stmt("DELETE FROM leases WHERE job_id = ?").run(jobId);
+      const asked = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
+        | { cancel_requested: number; cancel_reason: string | null }
+        | undefined;
+      // A job that was asked to stop never goes back to the queue, whatever ended its run.
+      if (s.state === "queued" && asked?.cancel_requested) {
+        const reason = asked.cancel_reason ?? "the job was stopped";
+        s = { state: "cancelled", outcome: cancelledOutcome(reason), failures: s.failures, error: s.error };
+      }
+      if (s.state === "queued") {
+        this.stmt(
+          `UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`,
+        ).run(s.runAfterMs, s.failures, json(s.error), nowIso, jobId);
+      } else {
+        this.stmt(
+          `UPDATE jobs SET state=?, outcome=?, failures=?, error=COALESCE(?, error),
+             cancel_reason=COALESCE(?, cancel_reason), updated_at=?, finished_at=? WHERE id=?`,
+        ).run(s.state, json(s.outcome), s.failures, json(s.error), s.cancelReason ?? null, nowIso, nowIso, jobId);
+      }
+      return true;
+    });
+    return tx.immediate();
   }
 }
