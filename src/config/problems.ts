@@ -87,8 +87,11 @@ function sentenceFor(issue: Issue, path: readonly Key[], input: unknown): string
   const hint = issue.code === "invalid_format" && isCustomMessage(issue) ? issue.message : undefined;
   const allowed = describeAllowed(node, hint);
   switch (issue.code) {
-    case "invalid_value":
-      return `${found} is not allowed here; use ${allowed}.`;
+    case "invalid_value": {
+      const value = valueAt(input, path);
+      const typo = typeof value === "string" ? closestName(value, issue.values.map(String)) : undefined;
+      return `${found} is not allowed here; use ${allowed}.${typo ? ` Did you mean \`${typo}\`?` : ""}`;
+    }
     case "invalid_type":
       if (valueAt(input, path) === undefined) return `this option is required: ${allowed}.`;
       return `found ${found}, but this must be ${allowed}.`;

@@ -93,7 +93,7 @@ describe("through the REST API", () => {
       .reply(200, "label: autofix\nagent:\n  preset: claud-code\n");
     expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" }, "abc123")).toEqual({
       ok: false,
-      problems: [{ path: "agent.preset", line: 3, message: 'the text "claud-code" is not allowed here; use one of `builtin`, `claude-code`, `codex`, `aider`, `command`.' }],
+      problems: [{ path: "agent.preset", line: 3, message: 'the text "claud-code" is not allowed here; use one of `builtin`, `claude-code`, `codex`, `aider`, `command`. Did you mean `claude-code`?' }],
     });
     scope.done();
   });

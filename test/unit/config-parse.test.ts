@@ -73,6 +73,13 @@ describe("problems name the option, its line and what is allowed", () => {
     expect(problemAt(problems, "permission")).toMatchObject({ line: 3, message: 'the text "owner" is not allowed here; use one of `read`, `triage`, `write`, `maintain`, `admin`.' });
   });
 
+  it("a near miss of an allowed value suggests it", () => {
+    expect(problemsOf("permission: Write\nagent:\n  preset: claud-code\n").map((p) => p.message)).toEqual([
+      'the text "Write" is not allowed here; use one of `read`, `triage`, `write`, `maintain`, `admin`. Did you mean `write`?',
+      'the text "claud-code" is not allowed here; use one of `builtin`, `claude-code`, `codex`, `aider`, `command`. Did you mean `claude-code`?',
+    ]);
+  });
+
   it("a number out of range gives the range", () => {
     expect(problemAt(problems, "gates.semantic.minConfidence")).toMatchObject({ line: 10, message: "`3` is too large; this must be a number from 0 to 1." });
     expect(problemAt(problems, "limits.attempts")).toMatchObject({ line: 15, message: "`0` is too small; this must be a whole number from 1 to 5." });

@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { renderConfigurationDoc, renderJsonSchema, renderJsonSchemaText } from "../../src/config/docs.js";
 import { configSchema } from "../../src/config/schema.js";
 import { allOptionPaths, describeText, schemaAt } from "../../src/config/schemaWalk.js";
+import { z } from "zod";
+import { parse } from "yaml";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
@@ -36,5 +38,16 @@ describe("generated files", () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties._extends.type).toBe("string");
     expect(schema.properties.gates.properties.semantic.properties.minConfidence).toMatchObject({ minimum: 0, maximum: 1, default: 0.7 });
+  });
+
+  it("an independent JSON Schema reader accepts what autofix accepts and refuses what it refuses", () => {
+    // zod's JSON Schema importer stands in for an editor: it sees only autofix.schema.json, not our zod schema.
+    const editor = z.fromJSONSchema(JSON.parse(read("autofix.schema.json")));
+    expect(editor.safeParse(parse(read("test/fixtures/configs/full.yml"))).success).toBe(true);
+    expect(editor.safeParse({ _extends: "acme/.github", label: "fix" }).success).toBe(true);
+    expect(editor.safeParse({}).success).toBe(true);
+    for (const wrong of [{ lables: ["bug"] }, { gates: { semantic: { minConfidence: 3 } } }, { limits: { attempts: 2.5 } }, { pr: { onGateFailure: "close" } }]) {
+      expect(editor.safeParse(wrong).success).toBe(false);
+    }
   });
 });
