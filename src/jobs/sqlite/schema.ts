@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   job_id TEXT NOT NULL,
   created_ms INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS deliveries_by_age ON deliveries(created_ms);
 CREATE TABLE IF NOT EXISTS leases (
   job_id TEXT PRIMARY KEY,
   worker_id TEXT NOT NULL,

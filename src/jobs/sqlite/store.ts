@@ -144,6 +144,11 @@ export class SqliteJobStore {
     return tx.immediate();
   }
 
+  /** GitHub redelivers for days, not months: older delivery ids only take space. */
+  pruneDeliveries(olderThanMs: number): number {
+    return this.stmt("DELETE FROM deliveries WHERE created_ms < ?").run(olderThanMs).changes;
+  }
+
   cancel(key: string, reason: string): { record?: JobRecord; runningId?: string } {
     return this.db.transaction(() => this.cancelActive(key, reason, new Date().toISOString())).immediate();
   }

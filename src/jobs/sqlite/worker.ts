@@ -8,6 +8,10 @@ import { runClaimedJob, type ClaimedRun } from "../runner.js";
 import type { JobRecord, Worker, WorkerOptions } from "../types.js";
 import type { SqliteJobStore } from "./store.js";
 
+const PRUNE_INTERVAL_MS = 3_600_000;
+/** Same retention as the Redis driver's delivery keys. */
+const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+
 interface RunningJob {
   controller: AbortController;
   token: string;
@@ -25,6 +29,7 @@ export class SqliteWorker implements Worker {
   private stopping = false;
   private pollTimer: NodeJS.Timeout;
   private heartbeatTimer: NodeJS.Timeout;
+  private pruneTimer: NodeJS.Timeout;
   private filling = false;
   private readonly onEnqueued = () => this.fill();
   private readonly onCancel = (jobId: string, reason: string) => this.abort(jobId, new JobCancelled(reason));
@@ -42,7 +47,19 @@ export class SqliteWorker implements Worker {
     // Renewal well inside the lease, and often enough that a cancel from another process lands quickly.
     const heartbeatMs = Math.max(50, Math.min(options.leaseMs / 3, 1_000));
     this.heartbeatTimer = setInterval(() => this.heartbeat(), heartbeatMs);
-    queueMicrotask(() => this.fill());
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref();
+    queueMicrotask(() => {
+      this.prune();
+      this.fill();
+    });
+  }
+
+  private prune(): void {
+    try {
+      this.store.pruneDeliveries(Date.now() - DELIVERY_RETENTION_MS);
+    } catch (err) {
+      this.log.warn({ err }, "could not prune old delivery ids");
+    }
   }
 
   private abort(jobId: string, reason: Error): void {
@@ -127,6 +144,7 @@ export class SqliteWorker implements Worker {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.pollTimer);
+    clearInterval(this.pruneTimer);
     this.events.off("enqueued", this.onEnqueued);
     const all = () => Promise.all([...this.running.values()].map((j) => j.done));
     const timeout = (ms: number) => new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref());
