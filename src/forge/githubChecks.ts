@@ -4,19 +4,25 @@ import type { CheckRunInput, RepoRef } from "./types.js";
 import type { GitHubContext } from "./githubIssues.js";
 import { explained } from "./octokitLike.js";
 
-/** https://docs.github.com/rest/checks/runs#create-a-check-run: summary and text are limited to 65535 characters. */
+/**
+ * https://docs.github.com/rest/checks/runs#create-a-check-run: summary and text "Maximum length: 65535
+ * characters". In practice GitHub counts bytes (github/rest-api-description#5399, github/docs#35252), so
+ * every limit here is applied to UTF-8 bytes, which also satisfies a count in characters.
+ */
 export const checkOutputMaxChars = 65_535;
 const titleMaxChars = 1_000;
 
-/** Cuts `text` to at most `maxChars` UTF-16 units, ending with a marker that says how much was left out. */
-export function truncateForGitHub(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  const marker = (omitted: number) => `\n\n… (truncated by autofix: ${omitted} more characters not shown)`;
-  let keep = maxChars - marker(text.length).length;
-  // Never split a surrogate pair: GitHub would reject the lone half.
-  const code = text.charCodeAt(keep - 1);
-  if (code >= 0xd800 && code <= 0xdbff) keep -= 1;
-  return text.slice(0, keep) + marker(text.length - keep);
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes, ending with a marker that says how much was left out. */
+export function truncateForGitHub(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= maxBytes) return text;
+  // The marker's own length depends on the count it shows; a generous count keeps the sum under the limit.
+  const markerFor = (omitted: number) => `\n\n… (truncated by autofix: ${omitted} more characters not shown)`;
+  let end = maxBytes - Buffer.byteLength(markerFor(text.length));
+  // Never cut inside a multi-byte character: step back over continuation bytes (10xxxxxx).
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end -= 1;
+  const kept = bytes.subarray(0, end).toString("utf8");
+  return kept + markerFor(text.length - kept.length);
 }
 
 function appSlugOf(botLogin: string | undefined): string | undefined {

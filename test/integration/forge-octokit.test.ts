@@ -179,7 +179,7 @@ describe("comments, reactions and labels", () => {
       .reply(201, commentPayload("acme", "widgets", 7, { id: 300, author: "autofix[bot]", body: "…" }));
     await forge().ensureStatusComment(repo, 7, marker, "x".repeat(70_000));
     expect(sent.startsWith(marker)).toBe(true);
-    expect(sent.length).toBeLessThanOrEqual(65_536);
+    expect(Buffer.byteLength(sent)).toBeLessThanOrEqual(65_536);
     expect(sent).toMatch(/truncated by autofix: \d+ more characters not shown\)$/);
     scope.done();
   });
@@ -370,7 +370,10 @@ describe("check runs", () => {
     await forge().ensureCheckRun(repo, { ...check, summary: "s".repeat(100_000), text: "😀".repeat(40_000) });
     expect(sent.output.summary.length).toBeLessThanOrEqual(checkOutputMaxChars);
     expect(sent.output.summary).toMatch(/truncated by autofix: \d+ more characters not shown\)$/);
-    expect(sent.output.text.length).toBeLessThanOrEqual(checkOutputMaxChars);
+    // GitHub counts bytes in practice (github/rest-api-description#5399): emoji are 4 bytes each.
+    expect(Buffer.byteLength(sent.output.summary)).toBeLessThanOrEqual(checkOutputMaxChars);
+    expect(Buffer.byteLength(sent.output.text)).toBeLessThanOrEqual(checkOutputMaxChars);
+    expect(Buffer.byteLength(sent.output.text)).toBeGreaterThan(checkOutputMaxChars - 200);
     expect(sent.output.text).toContain("truncated by autofix");
     expect(sent.output.text).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
     scope.done();
