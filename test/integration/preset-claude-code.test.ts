@@ -195,6 +195,18 @@ describe("claude-code preset with the real Claude Code CLI", () => {
     await started.spawn.remove();
   });
 
+  it("ends a run whose key the endpoint rejects with that reason, long before the timeout", async () => {
+    const started = await runClaude({ kind: "api-error", status: 401, type: "authentication_error", message: "invalid x-api-key" });
+    const run = await started.run;
+
+    expect(run.timedOut).toBe(false);
+    expect(run.stopReason).toMatch(/^claude-code reported an error: .*Invalid API key/i);
+    // Its own retries are bounded: the first try and four more.
+    expect(started.fake.agentTurns()).toBe(5);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
   it("would notice a CLI calling a host other than its endpoint (the loopback check can fail)", async () => {
     const spawn = await makeSpawn({ "src/greet.ts": original });
     // Pointed at a non-loopback host, the CLI's request lands in the trap proxy (and goes no further).

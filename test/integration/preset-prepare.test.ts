@@ -80,6 +80,7 @@ describe("claude-code prepare", () => {
       DISABLE_AUTOUPDATER: "1",
       DISABLE_ERROR_REPORTING: "1",
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      CLAUDE_CODE_MAX_RETRIES: "4",
     });
     expect(inv.stdin).toBeUndefined();
     expect(inv.writablePaths).toEqual([ctx.homeDir, ctx.tmpDir]);

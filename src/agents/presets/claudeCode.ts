@@ -14,6 +14,8 @@ export const claudeCodeSettings = {
   allowUntested: "AUTOFIX_CLAUDE_ALLOW_UNTESTED",
 } as const;
 
+const claudeMaxRetries = 4;
+
 /** The agent's own credentials, taken only from what both allow-lists passed. */
 const keyNames = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"];
 
@@ -40,6 +42,9 @@ async function prepare(ctx: PresetContext) {
     DISABLE_AUTOUPDATER: "1",
     DISABLE_ERROR_REPORTING: "1",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    // Its default retries a rejected key (401) for minutes, so a wrong key would end at the job's timeout
+    // as "ran too long"; four retries (about 15 s) still ride out a brief outage and name the real cause.
+    CLAUDE_CODE_MAX_RETRIES: String(claudeMaxRetries),
   };
   const baseUrl = endpointSetting(operatorEnv, claudeCodeSettings.baseUrl);
   if (baseUrl) env.ANTHROPIC_BASE_URL = baseUrl;
