@@ -200,6 +200,16 @@ describe("codex preset with the real Codex CLI", () => {
     await started.spawn.remove();
   });
 
+  it("ends a run whose key the endpoint rejects with that reason, long before the timeout", async () => {
+    const started = await runCodex({ kind: "http-error", status: 401, message: "Incorrect API key provided" });
+    const run = await started.run;
+
+    expect(run.timedOut).toBe(false);
+    expect(run.stopReason).toMatch(/^codex failed: unexpected status 401 Unauthorized: Incorrect API key provided/);
+    await started.fake.close();
+    await started.spawn.remove();
+  });
+
   it("says how to install codex when it is not on the agent's PATH", async () => {
     const started = await runCodex({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
     await expect(started.run).rejects.toThrow(/codex not found on PATH.*npm i -g @openai\/codex@0\.169\.0/s);

@@ -12,6 +12,8 @@ export type ResponsesBehaviour =
   | { kind: "add-outside"; absolutePath: string; finalText?: string }
   /** Answer only with a message: no tool call, no edit. */
   | { kind: "text-only"; finalText: string }
+  /** Answer every turn with an HTTP error (401 for a rejected key, 429, 500...). */
+  | { kind: "http-error"; status: number; message: string }
   /** Fail every turn with response.failed (a provider error the CLI reports). */
   | { kind: "fail"; message: string }
   /** Accept agent requests and never answer them (a hung provider). */
@@ -52,6 +54,11 @@ export async function startFakeOpenAIResponses(behaviour: ResponsesBehaviour): P
       }
       turns += 1;
       if (behaviour.kind === "hang") return; // never answer; the socket stays open
+      if (behaviour.kind === "http-error") {
+        const error = { error: { message: behaviour.message, type: "invalid_request_error", code: null } };
+        res.writeHead(behaviour.status, { "content-type": "application/json" }).end(JSON.stringify(error));
+        return;
+      }
       const body = (record.body ?? {}) as { tools?: ToolDef[]; input?: InputItem[]; model?: string };
       writeStream(res, body.model ?? "gpt-fake", behaviour, scriptTurn(behaviour, body));
     });
