@@ -11,13 +11,14 @@ export function redactReason(message: string): string {
   return message.replace(/\/\/[^/\s@]*@/g, "//***@").slice(0, 300);
 }
 
-async function pingWithin(queue: JobQueue, timeoutMs: number): Promise<void> {
+/** A store that lost its server may wait on reconnects forever; operator routes answer within a bound. */
+export async function withinMs<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the job store did not answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([queue.ping(), timeout]);
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -30,7 +31,7 @@ export async function answerHealth(
 ): Promise<void> {
   let body: Record<string, string>;
   try {
-    await pingWithin(queue, pingTimeoutMs);
+    await withinMs(queue.ping(), pingTimeoutMs, "the job store");
     res.statusCode = 200;
     body = { status: "ok", queue: queue.driver };
   } catch (err) {

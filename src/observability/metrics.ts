@@ -2,7 +2,8 @@
 // embedding process's metrics and ours cannot collide), and the small API the pipeline calls.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GateName, GateStatus } from "../pipeline/gates/types.js";
-import type { JobQueue, OutcomeKind } from "../jobs/types.js";
+import type { JobQueue, JobState, OutcomeKind } from "../jobs/types.js";
+import { withinMs } from "./healthz.js";
 
 export type LlmRole = "agent" | "judge";
 
@@ -23,9 +24,15 @@ const stepBucketsSeconds = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 
 
 /** Far above any real queue; list() is the only count the JobQueue contract offers. */
 const countLimit = 100_000;
+/** A scrape fails (503) rather than hangs when the store does not answer. */
+const collectTimeoutMs = 3_000;
 
 export function stepFamily(step: string): string {
   return step.replace(/-\d+$/, "");
+}
+
+async function countJobs(queue: JobQueue, state: JobState): Promise<number> {
+  return (await withinMs(queue.list({ states: [state], limit: countLimit }), collectTimeoutMs, "the job store")).length;
 }
 
 export function createMetrics(): Metrics {
@@ -68,7 +75,7 @@ export function createMetrics(): Metrics {
     help: "Jobs waiting for a worker, read from the job store on scrape.",
     registers: [registry],
     async collect() {
-      if (watched) this.set((await watched.list({ states: ["queued"], limit: countLimit })).length);
+      if (watched) this.set(await countJobs(watched, "queued"));
     },
   });
   new Gauge({
@@ -76,7 +83,7 @@ export function createMetrics(): Metrics {
     help: "Jobs a worker is running now, read from the job store on scrape.",
     registers: [registry],
     async collect() {
-      if (watched) this.set((await watched.list({ states: ["running"], limit: countLimit })).length);
+      if (watched) this.set(await countJobs(watched, "running"));
     },
   });
 

@@ -1,5 +1,5 @@
 // The dashboard and health check over the BullMQ/Redis job store: a job run by a Redis-backed worker
-// shows on the page, and a Redis that goes away turns the health check to 503 within its bound.
+// shows on the page, and a Redis that goes away turns health, pages and scrapes to 503, never a hang.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobQueue } from "../../src/jobs/index.js";
@@ -99,5 +99,14 @@ describe("dashboard over the Redis job store", () => {
     expect(body.status).toBe("unavailable");
     expect(body.queue).toBe("bullmq");
     expect(body.reason.length).toBeGreaterThan(0);
+  });
+
+  it("answers the dashboard and a scrape with 503 while Redis is gone, instead of hanging", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const page = await fetch(`${server.url}/autofix`, { headers: auth });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain("The dashboard cannot read the job store");
+    const scrape = await fetch(`${server.url}/metrics`, { headers: auth });
+    expect(scrape.status).toBe(503);
   });
 });

@@ -14,7 +14,7 @@ import {
   sessionValue,
   tokenConfigured,
 } from "../auth.js";
-import { answerHealth, isHealthRequest } from "../healthz.js";
+import { answerHealth, isHealthRequest, withinMs } from "../healthz.js";
 import { githubBaseUrl } from "./html.js";
 import { renderJobPage } from "./jobPage.js";
 import { renderListPage } from "./listPage.js";
@@ -39,6 +39,7 @@ export interface DashboardDeps {
 }
 
 const maxFormBytes = 8 * 1024;
+const storeTimeoutMs = 5_000;
 /** Queued and running jobs shown; beyond it the heading says "200+". */
 const inFlightLimit = 200;
 const failedLoginDelayMs = 300;
@@ -140,11 +141,15 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
       return sendHtml(res, 405, renderMessagePage("Not allowed", "The dashboard only reads."), { Allow: "GET, HEAD" });
     }
     if (pathname === "/autofix" || pathname === "/autofix/") {
-      const [queued, running, finished] = await Promise.all([
-        queue.list({ states: ["queued"], limit: inFlightLimit }),
-        queue.list({ states: ["running"], limit: inFlightLimit }),
-        queue.list({ states: ["succeeded", "failed", "cancelled"], limit: recentLimit }),
-      ]);
+      const [queued, running, finished] = await withinMs(
+        Promise.all([
+          queue.list({ states: ["queued"], limit: inFlightLimit }),
+          queue.list({ states: ["running"], limit: inFlightLimit }),
+          queue.list({ states: ["succeeded", "failed", "cancelled"], limit: recentLimit }),
+        ]),
+        storeTimeoutMs,
+        "the job store",
+      );
       const lists = {
         queued: queued.sort(byCreated(1)),
         running: running.sort(byCreated(1)),
@@ -160,7 +165,7 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
       } catch {
         id = "";
       }
-      const job = /^[\w.:-]{1,200}$/.test(id) ? await queue.get(id) : undefined;
+      const job = /^[\w.:-]{1,200}$/.test(id) ? await withinMs(queue.get(id), storeTimeoutMs, "the job store") : undefined;
       if (!job) {
         return sendHtml(res, 404, renderMessagePage("No such job", "The job store has no job with this id; it may have been pruned."));
       }
