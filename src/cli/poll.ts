@@ -52,6 +52,12 @@ export async function pollCommand(argv: string[]): Promise<number> {
       progress.line(`#${issue.number}: claimed by another poller; skipped.`);
       continue;
     }
+    // Listed before the claim: another poller may have finished it since and consumed the label.
+    if (!(await stillLabelled(octokit, repo, issue.number, parsed.values.label))) {
+      await claim.release();
+      progress.line(`#${issue.number}: already handled by another poller; skipped.`);
+      continue;
+    }
     const controller = new AbortController();
     const release = () => controller.abort("the poller was interrupted");
     process.once("SIGINT", release);
@@ -69,10 +75,17 @@ export async function pollCommand(argv: string[]): Promise<number> {
       await claim.release();
       await cleanupJobDirs(ctx.job.id, runtime.paths.workRoot, runtime.paths.scratchRoot);
     }
+    // A label is one request: consume it when the run ended, so the next poll does not redo the work.
+    if (!controller.signal.aborted && outcome.kind !== "error") await forge.removeLabel(repo, issue.number, parsed.values.label);
     progress.line(`#${issue.number}: ${outcome.message}`);
     worst = Math.max(worst, exitCodeFor(outcome.kind));
     if (controller.signal.aborted) break;
   }
   progress.stop();
   return worst;
+}
+
+async function stillLabelled(octokit: ReturnType<typeof githubClient>, repo: { owner: string; repo: string }, issueNumber: number, label: string): Promise<boolean> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: issueNumber });
+  return data.state === "open" && data.labels.some((l: string | { name?: string }) => (typeof l === "string" ? l : l.name) === label);
 }

@@ -159,6 +159,8 @@ export function githubClient(token: string, baseUrl?: string): Octokit {
     baseUrl,
     userAgent: "autofix-cli",
     throttle: {
+      // GHES instances with rate limiting switched off (and tests) can skip GitHub's pacing of writes.
+      enabled: process.env.AUTOFIX_GITHUB_THROTTLE !== "off",
       onRateLimit: (retryAfter: number, _options: unknown, _o: unknown, retryCount: number) => retryCount < 3,
       onSecondaryRateLimit: (retryAfter: number, _options: unknown, _o: unknown, retryCount: number) => retryCount < 2,
     },

@@ -143,7 +143,7 @@ describe("autofix run against GitHub (nock-mocked API, loopback git)", () => {
     extendFakeGitHub(fake, { owner: "octo", name: "greeter", bare: repo.bare, user: "cli-user", config: () => readFileSync(path.join(repoRoot, "examples/demo-repo/.github/autofix.yml"), "utf8") });
     fake.start();
     proxy = await startGitHubProxy(fake);
-    return { ...proxy.env, GITHUB_TOKEN: token, AUTOFIX_DATA_DIR: tempDir() };
+    return { ...proxy.env, GITHUB_TOKEN: token, AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_GITHUB_THROTTLE: "off" };
   }
 
   it("--dry-run prints the delta and the gate reports and writes nothing (exit 0)", async () => {

@@ -25,6 +25,10 @@ export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: 
     if (index >= 0) fake.comments.splice(index, 1);
     return { status: index >= 0 ? 204 : 404 };
   });
+  // New comments carry the time they were made, as on GitHub (claims expire by age).
+  const comments = fake.comments as { created_at: string }[];
+  const push = comments.push.bind(comments);
+  comments.push = (...items) => push(...items.map((c) => ({ ...c, created_at: new Date().toISOString() })));
   // Branches live in the real bare repository the bot pushes to: the fake answers from it.
   const refs = fake.refs;
   const realGet = refs.get.bind(refs);
