@@ -29,27 +29,29 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     if (entry.mode === "160000") gitlinkPaths.add(p);
     else trackedFiles.add(p);
   }
+  const candidates: { path: string; stats: Stats | undefined }[] = [];
+  const hardlinked: string[] = [];
+  const seen = new Set<string>();
   const walked = await walkTree({
     root: spawn.dir,
     trackedFiles,
     gitlinkPaths,
     ignoreRules: await baselineIgnoreRules(store, baseline),
     isToolFile,
+    onEntry: (p, stats) => {
+      if (trackedFiles.has(p)) {
+        seen.add(p);
+        const row = state.stat[p];
+        if (row !== undefined && statUnchanged(row, stats)) return;
+      }
+      if (stats.nlink > 1 && stats.isFile()) hardlinked.push(p);
+      candidates.push({ path: p, stats });
+    },
   });
-
+  if (seen.size < trackedFiles.size) {
+    for (const p of trackedFiles) if (!seen.has(p)) candidates.push({ path: p, stats: undefined });
+  }
   const excluded = [...walked.excluded];
-  const candidates: { path: string; stats: Stats | undefined }[] = [];
-  const hardlinked: string[] = [];
-  for (const [p, { stats }] of walked.entries) {
-    const row = state.stat[p];
-    if (row && baseline.files[p] && statUnchanged(row, stats)) continue;
-    if (stats.isFile() && stats.nlink > 1) hardlinked.push(p);
-    candidates.push({ path: p, stats });
-  }
-  for (const [p, entry] of Object.entries(baseline.files)) {
-    if (entry.mode === "160000" || walked.entries.has(p)) continue;
-    candidates.push({ path: p, stats: undefined });
-  }
 
   const files: FileChange[] = [];
   let touched = 0;

@@ -18,7 +18,9 @@ const stateSchema = z.object({
   storeGitdir: z.string(),
   local: z.boolean(),
   takenAtMs: z.number(),
-  stat: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])),
+  // Written by the engine outside the spawn; checked for shape only at the top (50,000 rows through zod
+  // cost more than the whole delta).
+  stat: z.custom<Record<string, StatRow>>((v) => typeof v === "object" && v !== null && !Array.isArray(v)),
   gitDir: z.record(z.string(), z.string()),
 });
 export type SpawnState = z.infer<typeof stateSchema>;

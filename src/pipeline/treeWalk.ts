@@ -7,13 +7,7 @@ import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import type { ToolFileMatcher } from "./toolFiles.js";
 
-export interface WalkedEntry {
-  path: string;
-  stats: Stats;
-}
-
 export interface WalkResult {
-  entries: Map<string, WalkedEntry>;
   excluded: { path: string; reason: "ignored" | "tool-file" }[];
   /** Directories present where the baseline has a submodule (never descended). */
   gitlinks: Set<string>;
@@ -27,6 +21,8 @@ export interface WalkOptions {
   /** .gitignore contents by directory ("" for the root, "a/b/" for nested). */
   ignoreRules: Map<string, string>;
   isToolFile: ToolFileMatcher;
+  /** Called for every file and symlink the delta must consider (not ignored, not an untracked tool file). */
+  onEntry: (rel: string, stats: Stats) => void;
 }
 
 /** Always ignored, even where the repository forgot: dependencies installed by running the checks. */
@@ -56,12 +52,12 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     return false;
   };
 
-  const result: WalkResult = { entries: new Map(), excluded: [], gitlinks: new Set() };
+  const result: WalkResult = { excluded: [], gitlinks: new Set() };
   const pending: string[] = [""];
   let sinceYield = 0;
   while (pending.length > 0) {
     const dirRel = pending.pop()!;
-    const dirAbs = dirRel ? path.join(root, dirRel) : root;
+    const dirAbs = dirRel ? `${root}/${dirRel}` : root;
     let names: string[];
     try {
       names = readdirSync(dirAbs);
@@ -71,12 +67,8 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     for (const name of names) {
       if (name === ".git") continue; // the spawn's own (checked by the integrity guard) or a nested one git never tracks
       const rel = dirRel ? `${dirRel}/${name}` : name;
-      let stats: Stats;
-      try {
-        stats = lstatSync(path.join(dirAbs, name));
-      } catch {
-        continue;
-      }
+      const stats = lstatSync(`${dirAbs}/${name}`, { throwIfNoEntry: false });
+      if (!stats) continue;
       if (stats.isDirectory()) {
         if (gitlinkPaths.has(rel)) {
           result.gitlinks.add(rel);
@@ -99,7 +91,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
         result.excluded.push({ path: rel, reason: "ignored" });
         continue;
       }
-      result.entries.set(rel, { path: rel, stats });
+      options.onEntry(rel, stats);
     }
     if (++sinceYield >= 500) {
       sinceYield = 0;

@@ -1,0 +1,206 @@
+// Engine benchmark: materialize (cold and warm object cache) against native `git clone --depth 1`, over a
+// loopback smart-HTTP server, for a generated 5,000-file repository; and computeDelta on a 50,000-file
+// working tree with 3 files changed against native `git status --porcelain` + `git diff`. Ratios come from
+// the same run; each figure is the median of RUNS runs; peak RSS is measured per operation in a child
+// process (engine: process.resourceUsage, after a node+tsx start-up whose RSS is reported alone;
+// native git: /usr/bin/time). Standalone: `npx tsx bench/engine.ts`.
+import { execFile, spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startGitServer } from "../test/support/gitServer.js";
+import { buildRepo, generatedFiles, gitAsync, gitEnv, tempDir } from "../test/support/repoBuilder.js";
+
+const RUNS = Number(process.env.AUTOFIX_BENCH_ENGINE_RUNS ?? 5);
+const SMALL_FILES = 5_000;
+const LARGE_FILES = Number(process.env.AUTOFIX_BENCH_ENGINE_TREE ?? 50_000);
+const SELF = fileURLToPath(import.meta.url);
+
+export interface EngineBenchRow {
+  operation: string;
+  engineMs: number;
+  nativeMs: number;
+  /** engine / native: below 1 is faster than native git. */
+  ratio: number;
+  target: string;
+  engineRssMb: number;
+  nativeRssMb: number;
+}
+
+interface Sample {
+  ms: number;
+  rssMb: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Runs one engine operation in a child process; the child reports its own duration and peak RSS. */
+function engineChild(op: Record<string, unknown>): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", SELF, "--child", JSON.stringify(op)], {
+      cwd: path.dirname(path.dirname(SELF)),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`engine child failed (${code}): ${out}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!) as Sample);
+    });
+  });
+}
+
+/** Runs native git under /usr/bin/time: wall time measured here, peak RSS from time's %M (KiB). */
+function nativeGit(cwd: string, args: string[]): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile("/usr/bin/time", ["-f", "RSS %M", "git", ...args], { cwd, env: gitEnv, maxBuffer: 1 << 28 }, (err, _stdout, stderr) => {
+      if (err) return reject(Object.assign(err, { stderr }));
+      const ms = performance.now() - started;
+      const kb = Number(/RSS (\d+)/.exec(stderr)?.[1] ?? 0);
+      resolve({ ms, rssMb: kb / 1024 });
+    });
+  });
+}
+
+async function sampleMedian(times: number, take: () => Promise<Sample>): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (let i = 0; i < times; i++) samples.push(await take());
+  return { ms: median(samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+}
+
+export async function run(): Promise<EngineBenchRow[]> {
+  const rows: EngineBenchRow[] = [];
+  const root = tempDir("autofix-bench-engine-");
+  const server = await startGitServer({ root });
+  try {
+    buildRepo(root, "small", generatedFiles(SMALL_FILES));
+    const url = server.repoUrl("small");
+    const source = { cacheKey: "bench/small", url };
+    const idle = await engineChild({ kind: "idle" });
+
+    const nativeClone = () => {
+      const dir = tempDir("autofix-bench-native-");
+      return nativeGit(dir, ["clone", "-q", "--depth", "1", url, "c"]).finally(() => rmSync(dir, { recursive: true, force: true }));
+    };
+    const coldEngine = () => {
+      const work = tempDir("autofix-bench-work-");
+      const cache = tempDir("autofix-bench-cache-");
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: cache }).finally(() => {
+        rmSync(work, { recursive: true, force: true });
+        rmSync(cache, { recursive: true, force: true });
+      });
+    };
+    const warmCache = tempDir("autofix-bench-cache-");
+    await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache });
+    const warmEngine = () => {
+      const work = tempDir("autofix-bench-work-");
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache }).finally(() =>
+        rmSync(work, { recursive: true, force: true }),
+      );
+    };
+    // Interleaved so that load from other processes hits every contender alike.
+    const native: Sample[] = [];
+    const cold: Sample[] = [];
+    const warm: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      native.push(await nativeClone());
+      cold.push(await coldEngine());
+      warm.push(await warmEngine());
+    }
+    const nativeMed = { ms: median(native.map((s) => s.ms)), rssMb: Math.max(...native.map((s) => s.rssMb)) };
+    const row = (operation: string, target: string, engine: Sample[], nat: Sample) => {
+      const engineMs = median(engine.map((s) => s.ms));
+      rows.push({
+        operation,
+        engineMs: round(engineMs),
+        nativeMs: round(nat.ms),
+        ratio: round(engineMs / nat.ms, 2),
+        target,
+        engineRssMb: round(Math.max(...engine.map((s) => s.rssMb)), 1),
+        nativeRssMb: round(nat.rssMb, 1),
+      });
+    };
+    row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, nativeMed);
+    row(`warm materialize, ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, nativeMed);
+
+    // Delta on a large working tree: a local repository (no network in either contender).
+    const big = buildRepo(root, "large", generatedFiles(LARGE_FILES, 512));
+    const spawnInfo = await engineChild({ kind: "materialize", source: { cacheKey: "bench/large", url: big.bare }, workRoot: tempDir(), cacheRoot: tempDir(), keep: true });
+    const nativeDir = tempDir("autofix-bench-native-large-");
+    await gitAsync(nativeDir, "clone", "-q", big.bare, "c");
+    const nativeTree = path.join(nativeDir, "c");
+    await gitAsync(nativeTree, "status", "--porcelain"); // refresh the index once, as a warm worktree would be
+    const changed = ["src/d1/e1/file51.ts", "src/d7/e3/file157.ts", "src/d42/e19/file992.ts"];
+    const spawnDir = (spawnInfo as unknown as { dir: string }).dir;
+    for (const dir of [spawnDir, nativeTree]) for (const p of changed) writeFileSync(path.join(dir, p), `// changed\n${p}\n`);
+    const deltaEngine = await Promise.resolve().then(async () => {
+      const samples: Sample[] = [];
+      for (let i = 0; i < RUNS; i++) samples.push(await engineChild({ kind: "delta", spawn: spawnInfo }));
+      return samples;
+    });
+    const deltaNative = await sampleMedian(RUNS, async () => {
+      const status = await nativeGit(nativeTree, ["status", "--porcelain"]);
+      const diff = await nativeGit(nativeTree, ["diff"]);
+      return { ms: status.ms + diff.ms, rssMb: Math.max(status.rssMb, diff.rssMb) };
+    });
+    row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", deltaEngine, deltaNative);
+    rows.push({ operation: "(node + tsx child start-up, for the RSS column)", engineMs: 0, nativeMs: 0, ratio: 0, target: "", engineRssMb: round(idle.rssMb, 1), nativeRssMb: 0 });
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function toMarkdown(rows: EngineBenchRow[]): string {
+  return [
+    "| operation | engine ms (median) | native git ms (median) | ratio | target | engine peak RSS MB | native peak RSS MB |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map((r) =>
+      r.target === ""
+        ? `| ${r.operation} | | | | | ${r.engineRssMb} | |`
+        : `| ${r.operation} | ${r.engineMs} | ${r.nativeMs} | ${r.ratio} | ${r.target} | ${r.engineRssMb} | ${r.nativeRssMb} |`,
+    ),
+  ].join("\n");
+}
+
+async function child(op: { kind: string; [key: string]: unknown }): Promise<void> {
+  const report = (ms: number, extra: Record<string, unknown> = {}) =>
+    console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, ...extra }));
+  if (op.kind === "idle") return report(0);
+  if (op.kind === "materialize") {
+    const { materialize } = await import("../src/pipeline/spawn.js");
+    const started = performance.now();
+    const spawned = await materialize({
+      jobId: "bench",
+      source: op.source as { cacheKey: string; url: string },
+      baseRef: "main",
+      workRoot: op.workRoot as string,
+      cacheRoot: op.cacheRoot as string,
+    });
+    return report(performance.now() - started, op.keep ? { ...spawned } : {});
+  }
+  if (op.kind === "delta") {
+    const { recordBaseline } = await import("../src/pipeline/baseline.js");
+    const { computeDelta } = await import("../src/pipeline/delta.js");
+    const spawned = op.spawn as { jobId: string; dir: string; baseRef: string; baseSha: string };
+    const baseline = await recordBaseline(spawned);
+    const started = performance.now();
+    const delta = await computeDelta(spawned, baseline);
+    if (delta.files.length !== 3) throw new Error(`expected 3 changed files, got ${delta.files.length}`);
+    return report(performance.now() - started);
+  }
+  throw new Error(`unknown bench child operation ${op.kind}`);
+}
+
+if (process.argv[2] === "--child") {
+  await child(JSON.parse(process.argv[3]));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  console.log(toMarkdown(await run()));
+}
