@@ -14,6 +14,8 @@ export interface GitHubContext {
   /** Check runs are matched to this app only, so another app's run of the same name is never edited. */
   appId?: number;
   log: ForgeLogger;
+  /** Status comments this forge already found or wrote (key: repo#issue marker), so an update is one request. */
+  statusComments?: Map<string, { id: number; body: string }>;
 }
 
 const perPage = 100;
@@ -86,22 +88,33 @@ export async function ensureStatusComment(
 ): Promise<number> {
   // The marker is what finds the comment again after a restart or a redelivery, so it must be in the body.
   const fullBody = truncateForGitHub(body.includes(marker) ? body : `${marker}\n${body}`, bodyMaxChars);
+  const key = `${repo.owner}/${repo.repo}#${issueNumber} ${marker}`;
+  const known = ctx.statusComments?.get(key);
+  if (known) {
+    if (known.body === fullBody) return known.id;
+    // 404: someone deleted the comment since; find or create it again below.
+    const edited = await explained(`update the status comment on issue #${issueNumber}`, () =>
+      tolerating([404], () => editComment(ctx, repo, known.id, fullBody)),
+    );
+    if (edited) {
+      ctx.statusComments?.set(key, { id: known.id, body: fullBody });
+      return known.id;
+    }
+    ctx.statusComments?.delete(key);
+  }
   const existing = (await listComments(ctx, repo, issueNumber)).find(
     (raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker),
   );
-  if (existing) {
-    if (existing.body !== fullBody) {
-      await explained(`update the status comment on issue #${issueNumber}`, () =>
-        ctx.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-          ...repo,
-          comment_id: existing.id,
-          body: fullBody,
-        }),
-      );
-    }
-    return existing.id;
+  if (existing && existing.body !== fullBody) {
+    await explained(`update the status comment on issue #${issueNumber}`, () => editComment(ctx, repo, existing.id, fullBody));
   }
-  return comment(ctx, repo, issueNumber, fullBody);
+  const id = existing ? existing.id : await comment(ctx, repo, issueNumber, fullBody);
+  ctx.statusComments?.set(key, { id, body: fullBody });
+  return id;
+}
+
+function editComment(ctx: GitHubContext, repo: RepoRef, commentId: number, body: string) {
+  return ctx.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...repo, comment_id: commentId, body });
 }
 
 export async function comment(ctx: GitHubContext, repo: RepoRef, issueNumber: number, body: string): Promise<number> {

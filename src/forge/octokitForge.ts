@@ -39,7 +39,7 @@ export function toPermissionLevel(data: any): PermissionLevel | "none" {
 }
 
 export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptions = {}): Forge {
-  const ctx: issues.GitHubContext = { octokit, botLogin: opts.botLogin, appId: opts.appId, log: opts.log ?? silentLogger };
+  const ctx: issues.GitHubContext = { octokit, botLogin: opts.botLogin, appId: opts.appId, log: opts.log ?? silentLogger, statusComments: new Map() };
   return {
     kind: "github",
 

@@ -163,6 +163,22 @@ describe("comments, reactions and labels", () => {
     scope.done();
   });
 
+  it("a later update is a single edit, and a deleted status comment is written again", async () => {
+    const once = forge();
+    const scope = nock(api)
+      .get(`${R}/issues/7/comments`).query(true).reply(200, [])
+      .post(`${R}/issues/7/comments`).reply(201, commentPayload("acme", "widgets", 7, { id: 400, author: "autofix[bot]", body: "…" }))
+      .patch(`${R}/issues/comments/400`, { body: `${marker}\nrunning` }).reply(200, {})
+      .patch(`${R}/issues/comments/400`, { body: `${marker}\ndone` }).reply(404, { message: "Not Found" })
+      .get(`${R}/issues/7/comments`).query(true).reply(200, [])
+      .post(`${R}/issues/7/comments`, { body: `${marker}\ndone` }).reply(201, commentPayload("acme", "widgets", 7, { id: 401, author: "autofix[bot]", body: "…" }));
+    expect(await once.ensureStatusComment(repo, 7, marker, "queued")).toBe(400);
+    expect(await once.ensureStatusComment(repo, 7, marker, "running")).toBe(400);
+    expect(await once.ensureStatusComment(repo, 7, marker, "running")).toBe(400);
+    expect(await once.ensureStatusComment(repo, 7, marker, "done")).toBe(401);
+    scope.done();
+  });
+
   it("does not edit the status comment when its body is already the wanted one", async () => {
     const scope = nock(api)
       .get(`${R}/issues/7/comments`).query({ per_page: 100 })
