@@ -104,7 +104,8 @@ export async function ensurePr(
       title: wanted.title,
       body: wanted.body,
       draft,
-      maintainer_can_modify: true,
+      // No maintainer_can_modify: it is only valid for cross-repo PRs; on a same-repo PR GitHub may answer
+      // 422 "Fork collab can only be enabled on cross-repo pull requests" (JuliaPackaging/BinaryBuilder.jl#1448).
     });
   try {
     return { ...toPullRequest((await create(wanted.draft)).data), created: true };

@@ -245,7 +245,7 @@ describe("pull requests", () => {
   it("opens a PR when the branch has none", async () => {
     const scope = nock(api)
       .get(`${R}/pulls`).query(true).reply(200, [])
-      .post(`${R}/pulls`, (body) => body.head === wanted.head && body.base === "main" && body.draft === false && body.title === wanted.title)
+      .post(`${R}/pulls`, (body) => body.head === wanted.head && body.base === "main" && body.draft === false && body.title === wanted.title && !("maintainer_can_modify" in body))
       .reply(201, prPayload(13, "autofix/issue-7"));
     expect(await forge().ensurePr(repo, wanted)).toMatchObject({ number: 13, created: true, htmlUrl: "https://github.com/acme/widgets/pull/13" });
     scope.done();
