@@ -4,6 +4,8 @@ import { z } from "zod";
 import { stringify } from "yaml";
 import { configSchema, defaultConfig } from "./schema.js";
 import { describeAllowed, describeText, optionNames, schemaAt, unwrap } from "./schemaWalk.js";
+import { parseConfig } from "./parse.js";
+import { renderConfigProblems } from "./errors.js";
 
 /** Relative on purpose: the schema is served from wherever the operator publishes autofix. */
 export const schemaId = "autofix.schema.json";
@@ -82,6 +84,28 @@ const example = {
   pr: { labels: ["autofix"], reviewers: ["octocat"], onGateFailure: "draft" },
 };
 
+const mistakes = ["lables: [bug]", "permission: Write", "gates:", "  semantic:", "    minConfidence: 80", "limits:", "  attempts: 0", ""].join("\n");
+
+/** Real output of the validator for a file with typical mistakes, so the docs show exactly what users see. */
+function mistakesSection(): string[] {
+  const result = parseConfig(mistakes);
+  if (result.ok) throw new Error("the docs' example of mistakes was accepted; pick mistakes the schema refuses");
+  return [
+    "## What a mistake looks like",
+    "",
+    "This file:",
+    "",
+    "```yaml",
+    mistakes.trimEnd(),
+    "```",
+    "",
+    "is refused with these problems (on the issue, in the `autofix / config` check run, and from `autofix validate-config`):",
+    "",
+    renderConfigProblems(result.problems),
+    "",
+  ];
+}
+
 export function renderConfigurationDoc(): string {
   // The example is validated here so the docs can never show a file autofix would refuse.
   configSchema.parse(example);
@@ -114,6 +138,7 @@ export function renderConfigurationDoc(): string {
     stringify(example).trimEnd(),
     "```",
     "",
+    ...mistakesSection(),
     ...sections().map(sectionTable),
   ].join("\n");
 }
