@@ -162,6 +162,27 @@ describe("dashboard over HTTP", () => {
     expect((await get("/autofix", { cookie: "autofix_session=forged" })).status).toBe(401);
   });
 
+  it("returns to the page asked for after signing in, and never redirects off the dashboard", async () => {
+    const jobPath = `/autofix/jobs/${finished[0]!.id}`;
+    const form = await (await get(jobPath)).text();
+    expect(form).toContain(`name="next" value="${jobPath}"`);
+    const back = await postForm(`${server.url}/autofix/login`, { token, next: jobPath });
+    expect(back.status).toBe(303);
+    const location = async (next: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const req = request(`${server.url}/autofix/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } }, (res) => {
+          res.resume();
+          resolve(res.headers.location);
+        });
+        req.on("error", reject);
+        req.end(new URLSearchParams({ token, next }).toString());
+      });
+    expect(await location(jobPath)).toBe(jobPath);
+    for (const hostile of ["https://evil.example/", "//evil.example/autofix", "/autofix/../../evil", "/autofix/%2e%2E/evil", "/autofixed", "/autofix/login"]) {
+      expect(await location(hostile)).toBe("/autofix");
+    }
+  });
+
   it("signs in with user and password through the form too", async () => {
     const res = await postForm(`${server.url}/autofix/login`, { user: "ops", password: "correct horse" });
     expect(res.status).toBe(303);

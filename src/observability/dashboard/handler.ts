@@ -18,7 +18,7 @@ import { answerHealth, isHealthRequest, withinMs } from "../healthz.js";
 import { githubBaseUrl } from "./html.js";
 import { renderJobPage } from "./jobPage.js";
 import { renderListPage } from "./listPage.js";
-import { renderLoginPage, renderMessagePage } from "./loginPage.js";
+import { renderLoginPage, renderMessagePage, safeNext } from "./loginPage.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -112,14 +112,14 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
     };
     if (form && checkCredentials(settings, given)) {
       log.info({ via: given.token ? "token" : "password" }, "dashboard sign-in");
-      return redirect(res, "/autofix", {
+      return redirect(res, safeNext(form.get("next")), {
         "Set-Cookie": sessionCookie(req, sessionValue(settings), sessionMaxAgeSeconds),
       });
     }
     // A pause per failure slows guessing; the token's length (16+) does the real work.
     await new Promise((resolve) => setTimeout(resolve, failedLoginDelayMs));
     log.warn({ remote: req.socket.remoteAddress }, "dashboard sign-in refused");
-    sendHtml(res, 401, renderLoginPage({ ...loginOptions, failed: true }));
+    sendHtml(res, 401, renderLoginPage({ ...loginOptions, failed: true, next: form?.get("next") ?? undefined }));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -135,7 +135,7 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
       return redirect(res, "/autofix/login", { "Set-Cookie": sessionCookie(req, "", 0) });
     }
     if (checkAccess(req, settings) !== "granted") {
-      return sendHtml(res, 401, renderLoginPage({ ...loginOptions, failed: false }));
+      return sendHtml(res, 401, renderLoginPage({ ...loginOptions, failed: false, next: pathname }));
     }
     if (method !== "GET" && method !== "HEAD") {
       return sendHtml(res, 405, renderMessagePage("Not allowed", "The dashboard only reads."), { Allow: "GET, HEAD" });

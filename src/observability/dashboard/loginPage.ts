@@ -2,7 +2,16 @@
 // message pages the dashboard answers with when it is off or a job does not exist.
 import { html, page, type Html } from "./html.js";
 
-export function renderLoginPage(options: { token: boolean; basic: boolean; failed: boolean }): string {
+/** Where to go after signing in: a dashboard path only, so the form cannot redirect anywhere else. */
+export function safeNext(value: string | null | undefined): string {
+  // Dot segments (plain or percent-encoded) are resolved by the browser and could leave /autofix.
+  const dotSegment = /(^|\/)(\.|%2e){1,2}(\/|$)/i.test(value ?? "");
+  return value && /^\/autofix(\/[\w%.:-]+)*\/?$/.test(value) && !dotSegment && !value.startsWith("/autofix/login")
+    ? value
+    : "/autofix";
+}
+
+export function renderLoginPage(options: { token: boolean; basic: boolean; failed: boolean; next?: string }): string {
   const fields: Html[] = [];
   if (options.token) {
     fields.push(html`<label for="token">Dashboard token</label>
@@ -17,7 +26,7 @@ export function renderLoginPage(options: { token: boolean; basic: boolean; faile
   const body = html`<h1>Sign in</h1>
 <p>The dashboard shows repository names and agent output, so it needs the operator's credentials.</p>
 ${options.failed ? html`<p class="badge fail" role="alert">Those credentials are not right. Try again.</p>` : ""}
-<form class="login" method="post" action="/autofix/login">${fields}<button type="submit">Sign in</button></form>`;
+<form class="login" method="post" action="/autofix/login"><input type="hidden" name="next" value="${safeNext(options.next)}">${fields}<button type="submit">Sign in</button></form>`;
   return page({ title: "autofix: sign in", body });
 }
 
