@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { createJobQueue, type JobLog } from "../../src/jobs/index.js";
 import type { JobQueue, JobSpec, WorkerOptions } from "../../src/jobs/types.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "./redis.js";
@@ -37,10 +38,33 @@ export class DriverFixture {
     if (this.driver === "bullmq") this.redis = await startTestRedis();
   }
 
+  private readonly prefixes: string[] = [];
+
   location(): QueueLocation {
     const dataDir = mkdtempSync(path.join(tmpdir(), "autofix-jobs-"));
     this.dirs.push(dataDir);
-    return { driver: this.driver, dataDir, redisUrl: this.redis?.url, redisPrefix: uniquePrefix(this.driver) };
+    const redisPrefix = uniquePrefix(this.driver);
+    this.prefixes.push(redisPrefix);
+    return { driver: this.driver, dataDir, redisUrl: this.redis?.url, redisPrefix };
+  }
+
+  /** A shared Redis (AUTOFIX_TEST_REDIS_URL) outlives the test file: leave it as found. */
+  private async dropKeys(): Promise<void> {
+    if (!this.redis) return;
+    const client = new Redis(this.redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      for (const prefix of this.prefixes.splice(0)) {
+        let cursor = "0";
+        // Bounded: SCAN walks the keyspace once per prefix.
+        do {
+          const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+          if (keys.length > 0) await client.del(...keys);
+          cursor = next;
+        } while (cursor !== "0");
+      }
+    } finally {
+      client.disconnect();
+    }
   }
 
   /** A queue at `location` that is closed when the fixture is torn down. */
@@ -57,6 +81,7 @@ export class DriverFixture {
 
   async teardown(): Promise<void> {
     await this.closeQueues();
+    await this.dropKeys();
     await this.redis?.stop();
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   }
