@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { AgentNotInstalled, AgentScratchInsideSpawn, createCommandAgent, findPreset } from "../../src/agents/index.js";
+import { AgentNotInstalled, AgentScratchInsideSpawn, createCommandAgent, describeTimeout, findPreset } from "../../src/agents/index.js";
 import { AgentCommandMissing } from "../../src/agents/presets/command.js";
 import { JobCancelled } from "../../src/errors.js";
 import type { AgentPreset } from "../../src/agents/types.js";
@@ -250,5 +250,13 @@ describe("the command agent on the process fallback", () => {
     for (const secret of secretValues) expect(env).not.toContain(secret);
     expect(env).toContain("AGENT_OWN_KEY=agent-own-key-is-fine");
     expect(readFileSync(path.join(spawnDir, "holder.txt"), "utf8")).toContain(fakeSecrets.PRIVATE_KEY);
+  });
+});
+
+describe("the stop reason of a timed-out agent", () => {
+  it("names the limit in minutes as the repository configured it", () => {
+    expect(describeTimeout(20 * 60_000)).toBe("the agent ran longer than 20 minutes and was stopped");
+    expect(describeTimeout(60_000)).toBe("the agent ran longer than 1 minute and was stopped");
+    expect(describeTimeout(90_000)).toBe("the agent ran longer than 1.5 minutes and was stopped");
   });
 });
