@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import git from "isomorphic-git";
+import { AutofixError } from "../errors.js";
 import type { CheckRunInput, Forge, PullRequest, RepoInfo, RepoRef, ReviewCommentInput } from "./types.js";
 
 export interface LocalReport {
@@ -142,7 +143,13 @@ export function createLocalForge(opts: LocalForgeOptions): LocalForge {
       return { ...report.pr, created };
     },
     async getPr() {
-      if (!report.pr) throw new Error("no local PR has been recorded yet");
+      if (!report.pr) {
+        throw new AutofixError("FORGE_NOT_FOUND", {
+          what: "There is no local PR to read yet.",
+          why: "An offline run records its branch as the PR only once the gates pass and it publishes.",
+          next: "Read the report under the run's output directory for what happened instead.",
+        });
+      }
       return report.pr;
     },
     async addLabels(_repo, _n, labels) {

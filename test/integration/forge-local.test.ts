@@ -46,4 +46,20 @@ describe("the local forge", () => {
     expect(markdown).toContain("Branch `autofix/issue-1`");
     expect(markdown).toContain("All three gates agree.");
   });
+
+  it("works on a bare repository and records reviews, labels and deleted branches without any network", async () => {
+    const root = tempDir();
+    const built = buildRepo(root, "demo", { "a.txt": "a\n" });
+    const forge = createLocalForge({ repoPath: built.bare, issue: { title: "T", body: "B" }, outDir: path.join(root, "out") });
+    const repo = { owner: "local", repo: "demo" };
+    expect(await forge.getRepo(repo)).toMatchObject({ cloneUrl: built.bare, defaultBranch: "main" });
+    expect(await forge.getBranchSha(repo, "main")).toBe(built.head());
+    await forge.addLabels(repo, 0, ["autofix", "autofix"]);
+    await forge.removeLabel(repo, 0, "missing");
+    await forge.createReview(repo, 1, { commitSha: "c", body: "Looks fine.", comments: [{ path: "a.txt", line: 1, body: "nit: newline" }] });
+    await forge.deleteBranch(repo, "autofix/issue-0");
+    expect(forge.report).toMatchObject({ labels: ["autofix"], deletedBranches: ["autofix/issue-0"] });
+    expect(readFileSync(forge.reportPaths.markdown, "utf8")).toContain("- `a.txt:1`: nit: newline");
+    await expect(forge.getPr(repo, 1)).rejects.toMatchObject({ code: "FORGE_NOT_FOUND" });
+  });
 });
