@@ -68,12 +68,6 @@ function nativeGit(cwd: string, args: string[]): Promise<Sample> {
   });
 }
 
-async function sampleMedian(times: number, take: () => Promise<Sample>): Promise<Sample> {
-  const samples: Sample[] = [];
-  for (let i = 0; i < times; i++) samples.push(await take());
-  return { ms: median(samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
-}
-
 export async function run(): Promise<EngineBenchRow[]> {
   const rows: EngineBenchRow[] = [];
   const root = tempDir("autofix-bench-engine-");
@@ -139,16 +133,15 @@ export async function run(): Promise<EngineBenchRow[]> {
     const changed = ["src/d1/e1/file51.ts", "src/d7/e3/file157.ts", "src/d42/e19/file992.ts"];
     const spawnDir = (spawnInfo as unknown as { dir: string }).dir;
     for (const dir of [spawnDir, nativeTree]) for (const p of changed) writeFileSync(path.join(dir, p), `// changed\n${p}\n`);
-    const deltaEngine = await Promise.resolve().then(async () => {
-      const samples: Sample[] = [];
-      for (let i = 0; i < RUNS; i++) samples.push(await engineChild({ kind: "delta", spawn: spawnInfo }));
-      return samples;
-    });
-    const deltaNative = await sampleMedian(RUNS, async () => {
+    const deltaEngine: Sample[] = [];
+    const deltaNativeSamples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      deltaEngine.push(await engineChild({ kind: "delta", spawn: spawnInfo }));
       const status = await nativeGit(nativeTree, ["status", "--porcelain"]);
       const diff = await nativeGit(nativeTree, ["diff"]);
-      return { ms: status.ms + diff.ms, rssMb: Math.max(status.rssMb, diff.rssMb) };
-    });
+      deltaNativeSamples.push({ ms: status.ms + diff.ms, rssMb: Math.max(status.rssMb, diff.rssMb) });
+    }
+    const deltaNative = { ms: median(deltaNativeSamples.map((s) => s.ms)), rssMb: Math.max(...deltaNativeSamples.map((s) => s.rssMb)) };
     row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", deltaEngine, deltaNative);
     rows.push({ operation: "(node + tsx child start-up, for the RSS column)", engineMs: 0, nativeMs: 0, ratio: 0, target: "", engineRssMb: round(idle.rssMb, 1), nativeRssMb: 0 });
   } finally {

@@ -1,0 +1,98 @@
+// The delta on edge cases a real agent produces: same-size edits right after checkout, ignore rules the
+// agent edits, tracked tool files, a file turned into a directory, renames; and applyDelta's round trip.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { recordBaseline } from "../../src/pipeline/baseline.js";
+import { computeDelta } from "../../src/pipeline/delta.js";
+import { applyDelta, materialize } from "../../src/pipeline/spawn.js";
+import type { RepoSource } from "../../src/pipeline/types.js";
+import { buildRepo, tempDir } from "../support/repoBuilder.js";
+
+describe("computeDelta", () => {
+  let source: RepoSource;
+  let workRoot: string;
+  let cacheRoot: string;
+  let n = 0;
+  beforeAll(() => {
+    const repo = buildRepo(tempDir(), "d", {
+      "src/app.ts": "export const a = 1;\n",
+      "src/util.ts": "export const u = 2;\n",
+      ".gitignore": "build/\n*.log\n",
+      ".vscode/settings.json": "{}\n",
+      "docs/guide.md": "# Guide\n",
+    });
+    source = { cacheKey: `local:${repo.bare}`, url: repo.bare };
+    workRoot = tempDir();
+    cacheRoot = tempDir();
+  });
+
+  async function fresh() {
+    const spawn = await materialize({ jobId: `delta-${++n}`, source, baseRef: "main", workRoot, cacheRoot });
+    return { spawn, baseline: await recordBaseline(spawn) };
+  }
+
+  it("sees a same-size edit made right after materialization", async () => {
+    const { spawn, baseline } = await fresh();
+    writeFileSync(path.join(spawn.dir, "src/app.ts"), "export const a = 9;\n");
+    const delta = await computeDelta(spawn, baseline);
+    expect(delta.files.map((f) => [f.path, f.kind])).toEqual([["src/app.ts", "modify"]]);
+  });
+
+  it("judges ignore rules from the base commit, so editing .gitignore cannot hide a file", async () => {
+    const { spawn, baseline } = await fresh();
+    writeFileSync(path.join(spawn.dir, ".gitignore"), "build/\n*.log\nsecret.txt\n");
+    writeFileSync(path.join(spawn.dir, "secret.txt"), "smuggled\n");
+    writeFileSync(path.join(spawn.dir, "debug.log"), "noise\n");
+    mkdirSync(path.join(spawn.dir, "build"));
+    writeFileSync(path.join(spawn.dir, "build/out.js"), "x\n");
+    const delta = await computeDelta(spawn, baseline);
+    expect(delta.files.map((f) => f.path)).toEqual([".gitignore", "secret.txt"]);
+    expect(delta.excluded).toEqual([
+      { path: "build/", reason: "ignored" },
+      { path: "debug.log", reason: "ignored" },
+    ]);
+  });
+
+  it("leaves an unchanged tracked tool file alone and reports a changed one as excluded", async () => {
+    const { spawn, baseline } = await fresh();
+    expect((await computeDelta(spawn, baseline)).excluded).toEqual([]);
+    writeFileSync(path.join(spawn.dir, ".vscode/settings.json"), '{"editor.tabSize": 8}\n');
+    writeFileSync(path.join(spawn.dir, "docs/guide.md"), "# Guide\n\nMore.\n");
+    const delta = await computeDelta(spawn, baseline, { toolFiles: ["docs/notes/**"] });
+    expect(delta.files.map((f) => f.path)).toEqual(["docs/guide.md"]);
+    expect(delta.excluded).toEqual([{ path: ".vscode/settings.json", reason: "tool-file" }]);
+  });
+
+  it("shows a rename as delete plus add, and a file turned into a directory likewise", async () => {
+    const { spawn, baseline } = await fresh();
+    renameSync(path.join(spawn.dir, "src/util.ts"), path.join(spawn.dir, "src/helpers.ts"));
+    rmSync(path.join(spawn.dir, "docs/guide.md"));
+    mkdirSync(path.join(spawn.dir, "docs/guide.md"));
+    writeFileSync(path.join(spawn.dir, "docs/guide.md/index.md"), "# Guide\n");
+    const delta = await computeDelta(spawn, baseline);
+    expect(delta.files.map((f) => [f.path, f.kind])).toEqual([
+      ["docs/guide.md", "delete"],
+      ["docs/guide.md/index.md", "add"],
+      ["src/helpers.ts", "add"],
+      ["src/util.ts", "delete"],
+    ]);
+    expect(delta.files.find((f) => f.path === "src/util.ts")?.patch).toBe(
+      "--- a/src/util.ts\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-export const u = 2;\n",
+    );
+  });
+
+  it("applyDelta on a fresh spawn reproduces the same delta", async () => {
+    const first = await fresh();
+    writeFileSync(path.join(first.spawn.dir, "src/app.ts"), "export const a = 2;\n", { mode: 0o755 });
+    rmSync(path.join(first.spawn.dir, "src/util.ts"));
+    writeFileSync(path.join(first.spawn.dir, "new.bin"), Buffer.from([0, 1, 2]));
+    const delta = await computeDelta(first.spawn, first.baseline);
+    const second = await fresh();
+    await applyDelta(delta, second.spawn.dir);
+    expect(await computeDelta(second.spawn, second.baseline)).toEqual(delta);
+    await expect(applyDelta({ ...delta, files: [{ ...delta.files[0], path: "../escape.txt" }] }, second.spawn.dir)).rejects.toMatchObject({
+      code: "DELTA_PATH_INVALID",
+    });
+  });
+});
