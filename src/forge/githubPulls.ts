@@ -5,7 +5,7 @@ import { bodyMaxChars, type GitHubContext } from "./githubIssues.js";
 import { truncateForGitHub } from "./githubChecks.js";
 import { explainRequestError, explained, statusOf, tolerating } from "./octokitLike.js";
 
-function toPullRequest(data: any): PullRequest {
+export function toPullRequest(data: any): PullRequest {
   return {
     number: data.number,
     htmlUrl: data.html_url,

@@ -5,6 +5,7 @@ import type { Forge, GitCredentials, RepoInfo, RepoRef } from "./types.js";
 import { explained, silentLogger, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
 import * as issues from "./githubIssues.js";
 import * as pulls from "./githubPulls.js";
+import * as history from "./githubHistory.js";
 import { ensureCheckRun } from "./githubChecks.js";
 
 export interface OctokitForgeOptions {
@@ -94,5 +95,9 @@ export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptio
     deleteBranch: (repo, branch) => pulls.deleteBranch(ctx, repo, branch),
 
     ensureCheckRun: (repo, check) => ensureCheckRun(ctx, repo, check),
+
+    listPrFiles: (repo, prNumber) => history.listPrFiles(ctx, repo, prNumber),
+    listPrCommits: (repo, prNumber) => history.listPrCommits(ctx, repo, prNumber),
+    listOpenPrs: (repo, base) => history.listOpenPrs(ctx, repo, base),
   };
 }

@@ -66,6 +66,21 @@ export interface ReviewCommentInput {
   body: string;
 }
 
+/** One file of a PR's whole change against its base, as GitHub reports it. */
+export interface PrFile {
+  path: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  previousPath?: string;
+  /** Unified hunks without file headers; absent when GitHub omits it (binary or too large). */
+  patch?: string;
+}
+
+export interface PrCommit {
+  sha: string;
+  authorLogin?: string;
+  authorEmail?: string;
+}
+
 export interface GitCredentials {
   username: string;
   password: string;
@@ -100,4 +115,10 @@ export interface Forge {
   ensureCheckRun(repo: RepoRef, check: CheckRunInput): Promise<{ id: number; htmlUrl: string }>;
   createReview(repo: RepoRef, prNumber: number, review: { commitSha: string; body: string; comments: ReviewCommentInput[] }): Promise<void>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
+  /** The PR's whole change against its base (revisions judge it again). Absent offline. */
+  listPrFiles?(repo: RepoRef, prNumber: number): Promise<PrFile[]>;
+  /** The PR's commits, oldest first (to notice commits pushed by humans). Absent offline. */
+  listPrCommits?(repo: RepoRef, prNumber: number): Promise<PrCommit[]>;
+  /** Open PRs into `base` (to keep the bot's branches current when the base moves). */
+  listOpenPrs?(repo: RepoRef, base: string): Promise<PullRequest[]>;
 }
