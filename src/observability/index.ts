@@ -5,15 +5,14 @@ import type { Settings } from "../settings.js";
 import { accessConfigured, accessHint } from "./auth.js";
 import { createDashboardHandler, type DashboardDeps, type NodeHandler } from "./dashboard/handler.js";
 import { healthPath } from "./healthz.js";
+import { recordJobSteps } from "./jobMetrics.js";
+import { metrics as processMetrics, type Metrics } from "./metrics.js";
 import { createMetricsHandler, metricsPath, type MetricsDeps } from "./metricsHandler.js";
 
 export type AddHandler = (handler: NodeHandler) => void;
 
 export { createDashboardHandler, createMetricsHandler };
 export type { DashboardDeps, MetricsDeps, NodeHandler };
-import { recordJobSteps } from "./jobMetrics.js";
-import { metrics as processMetrics, type Metrics } from "./metrics.js";
-
 export { metrics, createMetrics, type Metrics, type LlmRole } from "./metrics.js";
 export { recordJobSteps } from "./jobMetrics.js";
 
