@@ -29,8 +29,9 @@ export type Settlement =
 export interface ClaimedRun {
   job: JobRecord;
   signal: AbortSignal;
-  /** Throws LeaseLost when another worker holds the job now. */
-  saveSteps(steps: StepRecord[]): Promise<void>;
+  /** Saves the step records and the progress (its `step` names the step under way). Throws LeaseLost when
+   * another worker holds the job now. */
+  saveSteps(steps: StepRecord[], progress: JobRecord["progress"]): Promise<void>;
   saveProgress(progress: JobRecord["progress"]): Promise<void>;
   /** False when the lease was lost (nothing written). */
   settle(settlement: Settlement): Promise<boolean>;
@@ -57,7 +58,8 @@ function buildContext(run: ClaimedRun): JobContext {
   // Writes of one job are serialized so a later step record never lands before an earlier one.
   const save = (): Promise<void> => {
     const snapshot = steps.map((s) => ({ ...s }));
-    writes = writes.catch(() => {}).then(() => run.saveSteps(snapshot));
+    const progress = { ...job.progress };
+    writes = writes.catch(() => {}).then(() => run.saveSteps(snapshot, progress));
     return writes;
   };
   return {

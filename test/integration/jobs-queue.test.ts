@@ -86,10 +86,12 @@ describe.each(drivers)("job queue on %s", (driver) => {
       queue.startWorker(
         testWorkerOptions(async (ctx) => {
           await ctx.step("spawn", async () => 1);
-          started.open();
-          await abortable(ctx.signal).catch((err) => {
-            abortedWith = err;
-            throw err;
+          await ctx.step("agent", async () => {
+            started.open();
+            await abortable(ctx.signal).catch((err) => {
+              abortedWith = err;
+              throw err;
+            });
           });
           return done();
         }),
@@ -97,13 +99,18 @@ describe.each(drivers)("job queue on %s", (driver) => {
     );
     const { job } = await queue.enqueue(issueSpec(3));
     await started.promise;
-    await queue.cancel(job.key, "the autofix label was removed");
+    const live = await queue.get(job.id);
+    expect(live?.state).toBe("running");
+    expect(live?.progress.step).toBe("agent");
+    expect(live?.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "running"]]);
+    const asked = await queue.cancel(job.key, "the autofix label was removed");
+    expect(asked?.cancelReason).toBe("the autofix label was removed");
     const finished = await ended(queue, job.id);
     expect(abortedWith).toBeInstanceOf(JobCancelled);
     expect(finished.state).toBe("cancelled");
     expect(finished.cancelReason).toBe("the autofix label was removed");
     expect(finished.outcome?.kind).toBe("cancelled");
-    expect(finished.steps.find((s) => s.name === "spawn")?.status).toBe("done");
+    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "failed"]]);
   });
 
   it("a new trigger cancels the issue's running job, and the new job runs only after it stopped", async () => {

@@ -88,11 +88,11 @@ redis.call('HSET', r, 'lease', token, 'updatedAt', nowIso)
 return {'claimed'}
 `;
 
-/** ARGV: prefix, id, leaseToken, nowIso, field|'', value. Returns -1 lease lost, 1 cancel asked, 0 ok. */
+/** ARGV: prefix, id, leaseToken, nowIso, then field, value pairs (none: a check). -1 lease lost, 1 cancel asked, 0 ok. */
 export const SAVE = `${PRELUDE}
 local r = rk(ARGV[2])
 if redis.call('HGET', r, 'lease') ~= ARGV[3] then return -1 end
-if ARGV[5] ~= '' then redis.call('HSET', r, ARGV[5], ARGV[6], 'updatedAt', ARGV[4]) end
+for i = 5, #ARGV - 1, 2 do redis.call('HSET', r, ARGV[i], ARGV[i + 1], 'updatedAt', ARGV[4]) end
 if redis.call('HGET', r, 'cancelRequested') == '1' then return 1 end
 return 0
 `;

@@ -200,13 +200,13 @@ export class RedisJobStore {
     return { kind: "skip", state: detail };
   }
 
-  private async save(id: string, token: string, field: string, value: string): Promise<SaveResult> {
-    const result = Number(await this.run(SAVE, id, token, new Date().toISOString(), field, value));
+  private async save(id: string, token: string, ...fieldsAndValues: string[]): Promise<SaveResult> {
+    const result = Number(await this.run(SAVE, id, token, new Date().toISOString(), ...fieldsAndValues));
     return result === -1 ? "lost" : result === 1 ? "cancel" : "ok";
   }
 
-  saveSteps(id: string, token: string, steps: StepRecord[]): Promise<SaveResult> {
-    return this.save(id, token, "steps", JSON.stringify(steps));
+  saveSteps(id: string, token: string, steps: StepRecord[], progress: JobRecord["progress"]): Promise<SaveResult> {
+    return this.save(id, token, "steps", JSON.stringify(steps), "progress", JSON.stringify(progress));
   }
 
   saveProgress(id: string, token: string, progress: JobRecord["progress"]): Promise<SaveResult> {
@@ -215,7 +215,7 @@ export class RedisJobStore {
 
   /** Lease check plus the cancel flag, for the worker's heartbeat. */
   check(id: string, token: string): Promise<SaveResult> {
-    return this.save(id, token, "", "");
+    return this.save(id, token);
   }
 
   async cancelReason(id: string): Promise<string> {

@@ -174,8 +174,8 @@ export class BullWorker implements Worker {
     const run: ClaimedRun = {
       job,
       signal: controller.signal,
-      async saveSteps(steps) {
-        const result = await store.saveSteps(job.id, leaseToken, steps);
+      async saveSteps(steps, progress) {
+        const result = await store.saveSteps(job.id, leaseToken, steps, progress);
         await react(result);
         if (result === "lost") throw new LeaseLost(job.id);
       },

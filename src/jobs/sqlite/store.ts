@@ -274,9 +274,9 @@ export class SqliteJobStore {
       .immediate();
   }
 
-  saveSteps(jobId: string, token: string, steps: StepRecord[]): boolean {
-    const sql = "UPDATE jobs SET steps=?, updated_at=? WHERE id=?";
-    return this.fenced(jobId, token, sql, JSON.stringify(steps), new Date().toISOString(), jobId);
+  saveSteps(jobId: string, token: string, steps: StepRecord[], progress: JobRecord["progress"]): boolean {
+    const sql = "UPDATE jobs SET steps=?, progress=?, updated_at=? WHERE id=?";
+    return this.fenced(jobId, token, sql, JSON.stringify(steps), JSON.stringify(progress), new Date().toISOString(), jobId);
   }
 
   saveProgress(jobId: string, token: string, progress: JobRecord["progress"]): boolean {

@@ -105,8 +105,8 @@ export class SqliteWorker implements Worker {
     const run: ClaimedRun = {
       job,
       signal: controller.signal,
-      async saveSteps(steps) {
-        if (!store.saveSteps(job.id, token, steps)) {
+      async saveSteps(steps, progress) {
+        if (!store.saveSteps(job.id, token, steps, progress)) {
           controller.abort(new LeaseLost(job.id));
           throw new LeaseLost(job.id);
         }
