@@ -283,9 +283,10 @@ describe("whole-command fallback and failures of the run itself", () => {
     expect(result.summary).toContain("Setup command `exit 3` failed");
   });
 
+  // Six seconds: long enough that a loaded machine never times out the quick base side by accident.
   it("blocks a command that now runs past its time limit", async () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n// slow\n` });
-    const config = gateConfig({ deterministic: { commands: [{ run: "grep -q slow src/math.mjs && sleep 30 || true", timeoutMinutes: 0.02 }] } });
+    const config = gateConfig({ deterministic: { commands: [{ run: "grep -q slow src/math.mjs && sleep 60 || true", timeoutMinutes: 0.1 }] } });
     const result = await runDeterministicGate(run.input(config));
     expect(result.status).toBe("fail");
     expect(result.commands?.[0]?.status).toBe("timeout");
