@@ -9,6 +9,7 @@ import { z } from "zod";
 import { throwIfAborted } from "../errors.js";
 import { SpawnTampered } from "./engineErrors.js";
 import { fingerprintGitDir } from "./gitDirFingerprint.js";
+import { buildGitIndex, type IndexEntry } from "./gitIndex.js";
 import { listCommitFiles, readBlobSync } from "./gitObjects.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState, type StatRow } from "./spawnState.js";
@@ -45,9 +46,10 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
 
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
-    const stat = await checkout(store, baseSha, building, signal);
+    const { stat, index } = await checkout(store, baseSha, building, signal);
     const marker: SpawnMarker = { jobId, baseSha, baseRef, sync: "none", createdAt: new Date().toISOString() };
     await writeGitDir(building, store, baseSha, marker);
+    await writeFile(path.join(building, ".git", "index"), buildGitIndex(index));
     const gitDir = await fingerprintGitDir(path.join(building, ".git"));
     await replaceDir(building, dir);
     await writeSpawnState(dir, {
@@ -70,7 +72,12 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
 }
 
 /** Writes every file of the commit with plain fs, in parallel, and returns their lstat snapshot. */
-async function checkout(store: ObjectStore, baseSha: string, root: string, signal?: AbortSignal): Promise<Record<string, StatRow>> {
+async function checkout(
+  store: ObjectStore,
+  baseSha: string,
+  root: string,
+  signal?: AbortSignal,
+): Promise<{ stat: Record<string, StatRow>; index: IndexEntry[] }> {
   const files = await listCommitFiles(store, baseSha);
   const paths = Object.keys(files);
   const dirs = new Set<string>();
@@ -79,6 +86,7 @@ async function checkout(store: ObjectStore, baseSha: string, root: string, signa
   // Creating only the leaves is enough (recursive mkdir makes the parents), sorted so parents come first.
   for (const d of [...dirs].sort()) if (d !== ".") mkdirSync(path.join(root, d), { recursive: true });
   const stat: Record<string, StatRow> = {};
+  const index: IndexEntry[] = [];
   // Sync writes in batches: thousands of small files go several times faster than through the
   // libuv thread pool (measured), and yielding between batches keeps the event loop responsive.
   for (let i = 0; i < paths.length; i++) {
@@ -92,6 +100,7 @@ async function checkout(store: ObjectStore, baseSha: string, root: string, signa
     if (mode === "160000") {
       // A submodule is an empty directory in a fresh checkout, as git leaves it.
       mkdirSync(abs, { recursive: true });
+      index.push({ path: rel, oid, mode });
       continue;
     }
     const content = readBlobSync(store, oid);
@@ -100,8 +109,9 @@ async function checkout(store: ObjectStore, baseSha: string, root: string, signa
     if (mode === "100755") chmodSync(abs, 0o755);
     const info = lstatSync(abs);
     stat[rel] = [info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode];
+    index.push({ path: rel, oid, mode, stats: info });
   }
-  return stat;
+  return { stat, index };
 }
 
 async function writeGitDir(root: string, store: ObjectStore, baseSha: string, marker: SpawnMarker): Promise<void> {

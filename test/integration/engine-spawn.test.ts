@@ -50,6 +50,11 @@ describe("materialize", () => {
     expect(readFileSync(path.join(spawn.dir, ".git", "HEAD"), "utf8").trim()).toBe(repo.head());
     // Native git in the spawn sees a clean checkout of the pinned commit (objects via alternates).
     expect((await gitAsync(spawn.dir, "cat-file", "-t", repo.head())).trim()).toBe("commit");
+    // An agent running git in the spawn sees a clean tree, then exactly its own edit.
+    expect(await gitAsync(spawn.dir, "status", "--porcelain")).toBe("");
+    writeFileSync(path.join(spawn.dir, "README.md"), "# app, edited\n");
+    expect(await gitAsync(spawn.dir, "status", "--porcelain")).toBe(" M README.md\n");
+    expect(await gitAsync(spawn.dir, "diff", "--stat")).toMatch(/README\.md \| 2 \+-/);
     await assertSpawn(spawn);
   });
 
