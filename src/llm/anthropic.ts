@@ -63,6 +63,7 @@ export const anthropicWire: WireFormat = {
   provider: "anthropic",
   defaultBaseUrl: "https://api.anthropic.com",
   cacheMultipliers: { write: 1.25, read: 0.1 },
+  defaultMaxOutputTokens: anthropicDefaultMaxTokens,
 
   // Operators often paste the base with `/v1`; accept both forms.
   endpoint: (baseUrl) => joinUrl(baseUrl.replace(/\/v1\/?$/, ""), "/v1/messages"),

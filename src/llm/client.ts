@@ -8,7 +8,7 @@ import { openaiWire } from "./openai.js";
 import { completeStructured } from "./structured.js";
 import type { Completion, CompletionRequest, LlmClient, Usage } from "./types.js";
 import { priceUsage, type PriceTable } from "./usage.js";
-import type { WireFormat, WireQuirks } from "./wire.js";
+import { adjustForRejection, type WireFormat, type WireQuirks } from "./wire.js";
 
 export interface LlmClientOptions {
   provider: Provider;
@@ -50,28 +50,35 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   async function post(request: CompletionRequest, model: string): Promise<unknown> {
     const quirks = quirksByModel.get(model) ?? {};
     quirksByModel.set(model, quirks);
-    const send = () =>
-      postJson({
-        provider: wire.provider,
-        model,
-        url,
-        headers,
-        body: wire.body(request, model, quirks),
-        timeoutMs,
-        signal: request.signal,
-        retry,
-        apiKey: options.apiKey,
-        keySettingName,
-        log: options.log,
-      });
-    try {
-      return await send();
-    } catch (err) {
-      // Learn the server's dialect once (per client) and resend, rather than failing every job.
-      const quirk = err instanceof LlmRequestRejected ? wire.quirkFor?.(String(err.data.detail), quirks) : undefined;
-      if (!quirk) throw err;
-      Object.assign(quirks, quirk);
-      return send();
+    const capped = (tokens: number | undefined) =>
+      tokens !== undefined && quirks.maxOutputTokensCap !== undefined ? Math.min(tokens, quirks.maxOutputTokensCap) : tokens;
+    let maxOutputTokens = capped(request.maxOutputTokens ?? wire.defaultMaxOutputTokens);
+    // Learn the server's dialect and limits from its 400s and resend (bounded), rather than failing every job.
+    for (let resend = 0; ; resend++) {
+      try {
+        return await postJson({
+          provider: wire.provider,
+          model,
+          url,
+          headers,
+          body: wire.body({ ...request, maxOutputTokens }, model, quirks),
+          timeoutMs,
+          signal: request.signal,
+          retry,
+          apiKey: options.apiKey,
+          keySettingName,
+          log: options.log,
+        });
+      } catch (err) {
+        if (!(err instanceof LlmRequestRejected) || resend >= 2) throw err;
+        const detail = String(err.data.detail);
+        const dialect = wire.quirkFor?.(detail, quirks);
+        const limits = adjustForRejection(detail, maxOutputTokens);
+        if (!dialect && !limits) throw err;
+        Object.assign(quirks, dialect, limits?.quirks);
+        maxOutputTokens = limits?.maxOutputTokens ?? capped(maxOutputTokens);
+        options.log?.warn({ provider: wire.provider, model, adjusted: { ...dialect, ...limits } }, "LLM endpoint rejected a request parameter; resending adjusted");
+      }
     }
   }
 

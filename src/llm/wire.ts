@@ -22,11 +22,37 @@ export interface WireResult {
 export interface WireQuirks {
   /** OpenAI reasoning models refuse `max_tokens` and want `max_completion_tokens`. */
   maxCompletionTokens?: boolean;
+  /** The model's largest output, learnt from a rejection naming it. */
+  maxOutputTokensCap?: number;
+}
+
+/**
+ * What to change after a 400 that names a token limit, or undefined when nothing would help.
+ * A model's output cap is remembered; a context overflow (vLLM and friends) only shrinks this request.
+ */
+export function adjustForRejection(
+  detail: string,
+  sentMaxOutputTokens: number | undefined,
+): { quirks?: Partial<WireQuirks>; maxOutputTokens?: number } | undefined {
+  // OpenAI: "...supports at most 4096 completion tokens..."; Anthropic: "max_tokens: 8192 > 4096, which is the maximum allowed..."
+  const cap = /at most (\d+) completion tokens/i.exec(detail) ?? /max_tokens: \d+ > (\d+)/i.exec(detail);
+  if (cap && sentMaxOutputTokens !== undefined && Number(cap[1]) < sentMaxOutputTokens) {
+    return { quirks: { maxOutputTokensCap: Number(cap[1]) }, maxOutputTokens: Number(cap[1]) };
+  }
+  // vLLM: "maximum context length is 8192 tokens. However, you requested 9000 tokens (808 in the messages, 8192 in the completion)"
+  const context = /maximum context length is (\d+) tokens[\s\S]*?\((\d+) in the messages/i.exec(detail);
+  if (context) {
+    const room = Number(context[1]) - Number(context[2]) - 16;
+    if (room >= 256 && (sentMaxOutputTokens === undefined || room < sentMaxOutputTokens)) return { maxOutputTokens: room };
+  }
+  return undefined;
 }
 
 export interface WireFormat {
   provider: Provider;
   defaultBaseUrl: string;
+  /** Output tokens asked for when a request names none (Anthropic requires a number). */
+  defaultMaxOutputTokens?: number;
   /** Cache prices as multiples of the input price, when the price table gives none. */
   cacheMultipliers: { write: number; read: number };
   endpoint(baseUrl: string): string;

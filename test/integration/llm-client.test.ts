@@ -254,6 +254,52 @@ describe("OpenAI-compatible chat completions", () => {
     ]);
   });
 
+  it("learns a model's output cap from its rejection and keeps to it", async () => {
+    const bodies: any[] = [];
+    const scope = nock("https://api.openai.com")
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .reply(400, {
+        error: {
+          message: "max_tokens is too large: 8192. This model supports at most 4096 completion tokens, whereas you provided 8192.",
+          type: "invalid_request_error",
+          param: "max_tokens",
+          code: "invalid_value",
+        },
+      })
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .times(2)
+      .reply(200, fixture("openai-text.json"));
+    const client = openai({ model: "gpt-4-turbo" });
+    const request = { system: "s", messages: [{ role: "user" as const, content: "u" }], maxOutputTokens: 8192 };
+    await client.complete(request);
+    await client.complete(request);
+    scope.done();
+    expect(bodies.map((b) => b.max_tokens)).toEqual([8192, 4096, 4096]);
+  });
+
+  it("shrinks one request's output to what a small-context server has room for", async () => {
+    const bodies: any[] = [];
+    const scope = nock("http://vllm.local:8000")
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .reply(400, {
+        object: "error",
+        message:
+          "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens (808 in the messages, 8192 in the completion). Please reduce the length of the messages or completion.",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      })
+      .post("/v1/chat/completions", (body) => (bodies.push(body), true))
+      .times(2)
+      .reply(200, fixture("openai-text.json"));
+    const client = openai({ baseUrl: "http://vllm.local:8000/v1", model: "qwen2.5-coder-7b" });
+    const request = { system: "s", messages: [{ role: "user" as const, content: "u" }], maxOutputTokens: 8192 };
+    await client.complete(request);
+    await client.complete(request);
+    scope.done();
+    expect(bodies.map((b) => b.max_tokens)).toEqual([8192, 8192 - 808 - 16, 8192]);
+  });
+
   it("says the endpoint is not an OpenAI endpoint when a 200 carries an HTML page", async () => {
     nock("https://api.openai.com").post("/v1/chat/completions").reply(200, "<html>captive portal</html>");
     const error = await openai().complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);

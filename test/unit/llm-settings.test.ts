@@ -6,6 +6,7 @@ import { LlmNotConfigured } from "../../src/llm/errors.js";
 import { backoffMs, parseRetryAfter } from "../../src/llm/http.js";
 import { extractJson } from "../../src/llm/structured.js";
 import { addUsage } from "../../src/llm/usage.js";
+import { adjustForRejection } from "../../src/llm/wire.js";
 
 const settings = (env: Record<string, string>) => loadSettings(env);
 
@@ -99,6 +100,17 @@ describe("extractJson", () => {
   it("says why when there is nothing usable", () => {
     expect(extractJson("no braces here")).toEqual({ error: "the answer contains no JSON object." });
     expect(extractJson('{"a": ')).toMatchObject({ error: expect.stringMatching(/not valid JSON/) });
+  });
+});
+
+describe("adjustForRejection", () => {
+  it("reads output caps and context overflows from the providers' own wording, and nothing else", () => {
+    expect(adjustForRejection("max_tokens: 8192 > 4096, which is the maximum allowed number of output tokens for claude-3-haiku-20240307", 8192)).toEqual({
+      quirks: { maxOutputTokensCap: 4096 },
+      maxOutputTokens: 4096,
+    });
+    expect(adjustForRejection("This model's maximum context length is 4096 tokens. However, you requested 4500 tokens (4000 in the messages, 500 in the completion).", 500)).toBeUndefined();
+    expect(adjustForRejection("Unsupported parameter: 'temperature'", 8192)).toBeUndefined();
   });
 });
 
