@@ -134,6 +134,21 @@ describe("node --test (TAP), detected from package.json", () => {
   });
 });
 
+describe("a test file that fails to load on both sides", () => {
+  it("is not mistaken for a new failure though each side names it by its own absolute path", async () => {
+    const brokenFile = 'import { it } from "node:test";\nit("never loads", () => {\n';
+    const run = await scenario("node", { "src/math.mjs": (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;") });
+    // The broken file is part of the base (written on both sides before the run, outside the delta).
+    const spawnDir = run.spawnDir;
+    const baselineDir = path.join(path.dirname(spawnDir), "baseline");
+    await writeFile(path.join(spawnDir, "test/broken.test.mjs"), brokenFile);
+    await writeFile(path.join(baselineDir, "test/broken.test.mjs"), brokenFile);
+    const result = await runDeterministicGate(run.input());
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]).toMatchObject({ status: "already-red", tests: { fixed: ["math > subtracts"], regressed: [] } });
+  });
+});
+
 describe("checks an agent tries to make disappear", () => {
   it("refuses a delta that deletes package.json, whose test script is what the gate runs", async () => {
     const run = await scenario("node", { "package.json": null });

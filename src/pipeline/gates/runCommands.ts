@@ -1,5 +1,6 @@
 // Runs setup and check commands on one side (baseline or after) through the sandbox, keeping the whole
 // output in a scratch file so per-test results can be read from it, not only from the tail.
+import { realpathSync } from "node:fs";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { buildAgentEnv } from "../../agents/env.js";
@@ -8,6 +9,7 @@ import type { Sandbox } from "../../sandbox/types.js";
 import type { CommandOutcome } from "./baselineCache.js";
 import type { CommandSpec } from "./detect.js";
 import { parseJunitXml, parseTestOutput } from "./testresults/index.js";
+import { recordOutcome, type TestOutcome } from "./testresults/types.js";
 
 const setupTimeoutMs = 15 * 60_000;
 const outputTailChars = 4_000;
@@ -87,6 +89,28 @@ async function runOne(
   return { exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs, output };
 }
 
+/**
+ * Runners name a file that fails to load by its absolute path, and the two sides run in different
+ * directories: without this, an already-broken file would look like a new failure after the change.
+ */
+function relativeIds(tests: Record<string, TestOutcome>, dir: string): Record<string, TestOutcome> {
+  const prefixes = [...new Set([path.resolve(dir), safeRealpath(dir)])].map((p) => `${p}${path.sep}`);
+  const relative: Record<string, TestOutcome> = {};
+  for (const [id, outcome] of Object.entries(tests)) {
+    const cleaned = prefixes.reduce((text, prefix) => text.split(prefix).join(""), id);
+    recordOutcome(relative, cleaned, outcome);
+  }
+  return relative;
+}
+
+function safeRealpath(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
 export async function runSide(options: SideOptions): Promise<SideRun> {
   const sideDir = path.join(options.scratchDir, options.side);
   await mkdir(path.join(sideDir, "home"), { recursive: true });
@@ -141,6 +165,7 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
       const parsed = parseTestOutput(run.output);
       if (parsed) [outcome.tests, parsedFrom] = [parsed.tests, parsed.format];
     }
+    if (outcome.tests) outcome.tests = relativeIds(outcome.tests, options.dir);
     outcome.testsNote = outcome.tests
       ? `per-test results read from ${parsedFrom}`
       : report
