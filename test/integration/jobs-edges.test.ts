@@ -13,10 +13,12 @@ import {
   DriverFixture,
   gate,
   issueSpec,
+  openQueue,
   testWorkerOptions,
   waitFor,
   type DriverName,
 } from "../support/jobHarness.js";
+import { startTestRedis } from "../support/redis.js";
 
 const drivers: DriverName[] = ["sqlite", "bullmq"];
 const done = { kind: "no-change" as const, message: "done" };
@@ -179,5 +181,28 @@ describe("BullMQ delivery", () => {
     expect(finished?.claims).toBe(1);
     expect(runs).toBe(1);
     await worker.stop(0);
+  });
+
+  it("a worker outlives Redis going away mid-job and still stops instead of hanging", async () => {
+    const redis = await startTestRedis({ private: true });
+    const queue = await openQueue({ ...fixture.location(), redisUrl: redis.url });
+    const started = gate();
+    const finish = gate();
+    const worker = queue.startWorker(
+      testWorkerOptions(async (ctx) => {
+        await ctx.step("agent", async () => {
+          started.open();
+          await finish.promise;
+        });
+        return done;
+      }),
+    );
+    await queue.enqueue(issueSpec(60));
+    await started.promise;
+    await redis.stop();
+    finish.open();
+    // The settle now waits for a Redis that is gone; stopping must still return (bounded waits inside).
+    await worker.stop(200);
+    await queue.close();
   });
 });

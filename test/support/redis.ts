@@ -41,9 +41,10 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: numb
   });
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/** `private: true` always starts an own server, for tests that stop it on purpose. */
+export async function startTestRedis(options: { private?: boolean } = {}): Promise<TestRedis> {
   const shared = process.env.AUTOFIX_TEST_REDIS_URL;
-  if (shared) return { url: shared, stop: async () => {} };
+  if (shared && !options.private) return { url: shared, stop: async () => {} };
   const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
   if (found.error || found.status !== 0) {
     throw new Error(

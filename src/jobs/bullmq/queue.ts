@@ -153,7 +153,10 @@ export class BullJobQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.stop(0)));
     this.workers.clear();
-    await this.queue.close().catch(() => {});
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Bounded like a worker's stop: an unreachable Redis must not keep the process from exiting.
+    const within = (ms: number, work: Promise<unknown>) =>
+      Promise.race([work.catch(() => "failed"), new Promise((r) => setTimeout(() => r("timeout"), ms).unref())]);
+    await within(2_000, this.queue.close());
+    if ((await within(1_000, this.redis.quit())) !== "OK") this.redis.disconnect();
   }
 }

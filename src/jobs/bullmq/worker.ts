@@ -72,12 +72,14 @@ export class BullWorker implements Worker {
 
   private async onCancelMessage(jobId: string): Promise<void> {
     if (!this.running.has(jobId)) return;
-    this.abort(jobId, new JobCancelled(await this.store.cancelReason(jobId)));
+    // If Redis cannot say why right now, stop the job anyway: the reason is on its record.
+    const reason = await this.store.cancelReason(jobId).catch(() => "the job was stopped");
+    this.abort(jobId, new JobCancelled(reason));
   }
 
   private async react(jobId: string, result: SaveResult): Promise<void> {
     if (result === "lost") this.abort(jobId, new LeaseLost(jobId));
-    else if (result === "cancel") this.abort(jobId, new JobCancelled(await this.store.cancelReason(jobId)));
+    else if (result === "cancel") await this.onCancelMessage(jobId);
   }
 
   private beating = false;
@@ -200,23 +202,30 @@ export class BullWorker implements Worker {
     if (this.stopping) return;
     this.stopping = true;
     const closing = this.bull.close();
-    const timeout = (ms: number) => new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref());
-    if ((await Promise.race([closing, timeout(graceMs)])) === "timeout") {
+    // Every wait is bounded: with Redis unreachable, commands wait for a reconnect that may never come,
+    // and a worker that cannot stop cannot be restarted either. Unreleased jobs resume after their lease.
+    const within = <T>(ms: number, work: Promise<T>) =>
+      Promise.race([work, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref())]);
+    if ((await within(graceMs, closing)) === "timeout") {
       for (const jobId of this.running.keys()) this.abort(jobId, new WorkerStopping());
-      if ((await Promise.race([closing, timeout(Math.min(5_000, Math.max(graceMs, 500)))])) === "timeout") {
-        // Handlers that ignore their signal: put their jobs back anyway and let BullMQ's lock lapse.
-        for (const [jobId, job] of this.running) {
-          this.log.warn({ jobId }, "job ignored its abort signal; releasing it anyway");
-          const record = await this.store.get(jobId).catch(() => undefined);
-          await this.store
-            .settle(jobId, job.leaseToken, { state: "queued", runAfterMs: 0, failures: record?.failures ?? 0 })
-            .catch((err) => this.log.error({ err, jobId }, "could not release a job; it resumes after its lease"));
-          job.forceRelease();
-        }
-        if ((await Promise.race([closing, timeout(5_000)])) === "timeout") await this.bull.close(true).catch(() => {});
+      if ((await within(Math.min(5_000, Math.max(graceMs, 500)), closing)) === "timeout") {
+        await within(5_000, this.releaseStuckJobs());
+        if ((await within(5_000, closing)) === "timeout") await within(5_000, this.bull.close(true).catch(() => {}));
       }
     }
     clearInterval(this.heartbeatTimer);
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+    if ((await within(1_000, this.subscriber.quit().catch(() => "failed"))) !== "OK") this.subscriber.disconnect();
+  }
+
+  /** Handlers that ignore their signal: put their jobs back anyway and let BullMQ's lock lapse. */
+  private async releaseStuckJobs(): Promise<void> {
+    for (const [jobId, job] of this.running) {
+      this.log.warn({ jobId }, "job ignored its abort signal; releasing it anyway");
+      const record = await this.store.get(jobId).catch(() => undefined);
+      await this.store
+        .settle(jobId, job.leaseToken, { state: "queued", runAfterMs: 0, failures: record?.failures ?? 0 })
+        .catch((err) => this.log.error({ err, jobId }, "could not release a job; it resumes after its lease"));
+      job.forceRelease();
+    }
   }
 }
