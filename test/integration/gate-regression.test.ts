@@ -195,6 +195,8 @@ describe("JUnit XML from a configured command", () => {
     const passed = await runDeterministicGate(fixed.input(junitConfig()));
     expect(passed.status).toBe("pass");
     expect(passed.commands?.[0]).toMatchObject({ name: "unit tests", status: "fixed", tests: { fixed: ["math > subtracts"] } });
+    // The report it wrote in the spawn is removed again, so it cannot surface in a later attempt's delta.
+    await expect(readFile(path.join(fixed.spawnDir, "reports/junit.xml"))).rejects.toThrow();
   });
 });
 
@@ -252,6 +254,7 @@ describe("pytest, detected from pytest.ini, with an injected --junitxml", () => 
     const result = await runDeterministicGate(run.input());
     expect(result.status).toBe("pass");
     expect(result.commands?.[0]?.tests).toMatchObject({ fixed: ["test_calc > test_sub"], regressed: [], missing: [], parsed: true });
+    expect((await listFiles(run.spawnDir)).filter((f) => f.includes("__pycache__"))).toEqual([]);
   });
 });
 

@@ -123,6 +123,9 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
     tmp: path.join(sideDir, "tmp"),
     extraPathDirs: options.toolchain?.pathDirs ?? [],
   });
+  // Commands run in the spawn, and what they leave there could surface in a later attempt's delta:
+  // keep Python from writing __pycache__ next to the sources.
+  env.PYTHONDONTWRITEBYTECODE = "1";
   for (const [name, value] of Object.entries(options.toolchain?.env ?? {})) {
     // The base (PATH, HOME, TMPDIR...) stays the gate's own; a toolchain only adds.
     if (env[name] === undefined) env[name] = value;
@@ -159,6 +162,8 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
       if (reportAfter !== undefined && reportAfter !== reportBefore) {
         const junit = parseJunitXml(await readOutput(report));
         if (junit) [outcome.tests, parsedFrom] = [junit.tests, "JUnit XML"];
+        // A report the run created in the spawn is the gate's by-product, not part of anybody's change.
+        if (configuredReport && reportBefore === undefined) await rm(configuredReport, { force: true });
       }
     }
     if (!outcome.tests) {
