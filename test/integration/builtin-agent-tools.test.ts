@@ -75,6 +75,17 @@ describe("confinement to the spawn", () => {
     expect(await readFile(path.join(outside, "secret.txt"), "utf8")).toBe("TOKEN=ghs_outside_secret\n");
   });
 
+  it("refuses writes to paths the gates protect, before the model spends an attempt on them", async () => {
+    const isProtected = (p: string) => p.startsWith(".github/") || p === "vitest.config.ts";
+    const tools = createToolset({ allowCommands: [], commandTimeoutMs: 1 });
+    const write = await tools.execute({ root, isProtected }, { id: "w", name: "write_file", arguments: { path: ".github/workflows/ci.yml", content: "on: push" } });
+    expect(write).toMatchObject({ kind: "result", isError: true });
+    expect((write as { content: string }).content).toMatch(/"\.github\/workflows\/ci\.yml" is protected by the repository's autofix configuration/);
+    expect(existsSync(path.join(root, ".github"))).toBe(false);
+    const read = await tools.execute({ root, isProtected }, { id: "r", name: "read_file", arguments: { path: "package.json" } });
+    expect(read).toMatchObject({ isError: false });
+  });
+
   it("refuses a symlink into .git and never writes .git", async () => {
     await symlink(".git/config", path.join(root, "config-link"));
     expect((await call("read_file", { path: "config-link" })).content).toMatch(/leads into \.git/);

@@ -190,6 +190,17 @@ describe("the built-in agent's bounds", () => {
     expect(await readFile(path.join(spawnDir, "NOTES.md"), "utf8")).toBe(content);
   });
 
+  it("turns the configured protected paths into tool errors inside the loop", async () => {
+    const { spawnDir, scratchDir } = await makeSpawn();
+    const { scope, bodies } = scriptConversation("openai", [
+      { calls: [{ name: "write_file", arguments: { path: ".github/workflows/ci.yml", content: "on: push\n" } }] },
+      { text: "Understood, leaving CI alone." },
+    ]);
+    await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 5, protectedPaths: [".github/workflows/**"] }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    scope.done();
+    expect(toolResultsIn("openai", bodies[1])[0]).toMatch(/^Error: "\.github\/workflows\/ci\.yml" is protected/);
+  });
+
   it("ends with the model's refusal as the stop reason", async () => {
     const { spawnDir, scratchDir } = await makeSpawn();
     const { scope } = scriptConversation("anthropic", [{ text: "I can't help with that.", stop: "refusal" }]);

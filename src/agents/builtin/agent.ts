@@ -1,6 +1,7 @@
 // The built-in agent: a tool-using loop over the LLM client, confined to the spawn, bounded by steps,
 // tokens, cost and wall time. It never commits; the pipeline reads its change from the working tree.
 import { realpath } from "node:fs/promises";
+import picomatch from "picomatch";
 import { throwIfAborted } from "../../errors.js";
 import type { ChatMessage, LlmClient, Usage } from "../../llm/types.js";
 import { addUsage } from "../../llm/usage.js";
@@ -28,6 +29,8 @@ export interface BuiltinAgentOptions {
   commandTimeoutMs?: number;
   /** Conversation size above which the oldest tool outputs are elided (about 4 characters per token). */
   maxHistoryChars?: number;
+  /** Globs the gates refuse changes to (config denyPaths + gates.deterministic.protectedPaths); writes there are refused up front. */
+  protectedPaths?: string[];
 }
 
 const system = `You are a careful software engineer fixing one issue in a repository through tools.
@@ -45,6 +48,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       throwIfAborted(request.signal);
       const startedAt = Date.now();
       const root = await realpath(request.spawnDir);
+      const isProtected = options.protectedPaths?.length ? picomatch(options.protectedPaths, { dot: true }) : undefined;
       const deadline = AbortSignal.timeout(request.timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
       const tools = createToolset({
@@ -125,7 +129,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
             }
             steps++;
             transcript.call(call);
-            const outcome = await tools.execute({ root }, call, signal);
+            const outcome = await tools.execute({ root, isProtected }, call, signal);
             if (outcome.kind === "finish") {
               return finish({ exitCode: 0, summary: outcome.summary.trim() || completion.text.trim() || undefined });
             }

@@ -17,6 +17,15 @@ export const fileToolLimits = {
 export interface ToolContext {
   /** The spawn's realpath. */
   root: string;
+  /** Paths the gates would refuse a change to (denyPaths, protectedPaths): refused at the tool already. */
+  isProtected?: (relative: string) => boolean;
+}
+
+function assertWritable(ctx: ToolContext, relative: string): void {
+  if (!ctx.isProtected?.(relative)) return;
+  throw new ToolError(
+    `"${relative}" is protected by the repository's autofix configuration (denyPaths / gates.deterministic.protectedPaths): a change there fails the gates. Fix the issue without editing it.`,
+  );
 }
 
 export const listFilesArgs = z.object({
@@ -98,6 +107,7 @@ export async function writeWholeFile(ctx: ToolContext, args: z.infer<typeof writ
   const bytes = Buffer.byteLength(args.content);
   if (bytes > fileToolLimits.writeBytes) throw new ToolError(`The content is ${bytes} bytes; at most ${fileToolLimits.writeBytes} bytes can be written at once.`);
   const file = await resolveInSpawn(ctx.root, args.path, "write");
+  assertWritable(ctx, file.relative);
   const info = await stat(file.absolute).catch(() => undefined);
   if (info?.isDirectory()) throw new ToolError(`"${file.relative}" is a directory.`);
   await mkdir(path.dirname(file.absolute), { recursive: true });
@@ -108,6 +118,7 @@ export async function writeWholeFile(ctx: ToolContext, args: z.infer<typeof writ
 
 export async function editFile(ctx: ToolContext, args: z.infer<typeof editFileArgs>): Promise<string> {
   const file = await resolveInSpawn(ctx.root, args.path, "write");
+  assertWritable(ctx, file.relative);
   const text = await readTextFile(file.absolute, file.relative);
   let oldText = args.old_text;
   let newText = args.new_text;
