@@ -20,8 +20,11 @@ export interface EngineBenchRow {
   operation: string;
   engineMs: number;
   nativeMs: number;
-  /** engine / native: below 1 is faster than native git. */
+  /** engine / native wall time: below 1 is faster than native git. */
   ratio: number;
+  engineCpuMs: number;
+  nativeCpuMs: number;
+  cpuRatio: number;
   target: string;
   engineRssMb: number;
   nativeRssMb: number;
@@ -29,6 +32,8 @@ export interface EngineBenchRow {
 
 interface Sample {
   ms: number;
+  /** CPU time (user + system) of the operation: far less sensitive than wall time to other load on the machine. */
+  cpuMs: number;
   rssMb: number;
 }
 
@@ -50,7 +55,9 @@ function engineChild(op: Record<string, unknown>): Promise<Sample> {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`engine child failed (${code}): ${out}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()!) as Sample);
+      const sample = JSON.parse(out.trim().split("\n").pop()!) as Sample;
+      if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(`engine ${String(op.kind)}: ${Math.round(sample.ms)} ms`);
+      resolve(sample);
     });
   });
 }
@@ -59,11 +66,12 @@ function engineChild(op: Record<string, unknown>): Promise<Sample> {
 function nativeGit(cwd: string, args: string[]): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    execFile("/usr/bin/time", ["-f", "RSS %M", "git", ...args], { cwd, env: gitEnv, maxBuffer: 1 << 28 }, (err, _stdout, stderr) => {
+    execFile("/usr/bin/time", ["-f", "RSS %M CPU %U %S", "git", ...args], { cwd, env: gitEnv, maxBuffer: 1 << 28 }, (err, _stdout, stderr) => {
       if (err) return reject(Object.assign(err, { stderr }));
       const ms = performance.now() - started;
-      const kb = Number(/RSS (\d+)/.exec(stderr)?.[1] ?? 0);
-      resolve({ ms, rssMb: kb / 1024 });
+      if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(`native git ${args[0]}: ${Math.round(ms)} ms`);
+      const [, kb, user, system] = /RSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(stderr) ?? ["", "0", "0", "0"];
+      resolve({ ms, cpuMs: (Number(user) + Number(system)) * 1000, rssMb: Number(kb) / 1024 });
     });
   });
 }
@@ -107,21 +115,29 @@ export async function run(): Promise<EngineBenchRow[]> {
       cold.push(await coldEngine());
       warm.push(await warmEngine());
     }
-    const nativeMed = { ms: median(native.map((s) => s.ms)), rssMb: Math.max(...native.map((s) => s.rssMb)) };
-    const row = (operation: string, target: string, engine: Sample[], nat: Sample) => {
+    const row = (operation: string, target: string, engine: Sample[], nativeSamples: Sample[]) => {
       const engineMs = median(engine.map((s) => s.ms));
+      const engineCpuMs = median(engine.map((s) => s.cpuMs));
+      const nat = {
+        ms: median(nativeSamples.map((s) => s.ms)),
+        cpuMs: median(nativeSamples.map((s) => s.cpuMs)),
+        rssMb: Math.max(...nativeSamples.map((s) => s.rssMb)),
+      };
       rows.push({
         operation,
         engineMs: round(engineMs),
         nativeMs: round(nat.ms),
         ratio: round(engineMs / nat.ms, 2),
+        engineCpuMs: round(engineCpuMs),
+        nativeCpuMs: round(nat.cpuMs),
+        cpuRatio: round(engineCpuMs / Math.max(nat.cpuMs, 1), 2),
         target,
         engineRssMb: round(Math.max(...engine.map((s) => s.rssMb)), 1),
         nativeRssMb: round(nat.rssMb, 1),
       });
     };
-    row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, nativeMed);
-    row(`warm materialize, ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, nativeMed);
+    row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, native);
+    row(`warm materialize, ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
 
     // Delta on a large working tree: a local repository (no network in either contender).
     const big = buildRepo(root, "large", generatedFiles(LARGE_FILES, 512));
@@ -139,11 +155,21 @@ export async function run(): Promise<EngineBenchRow[]> {
       deltaEngine.push(await engineChild({ kind: "delta", spawn: spawnInfo }));
       const status = await nativeGit(nativeTree, ["status", "--porcelain"]);
       const diff = await nativeGit(nativeTree, ["diff"]);
-      deltaNativeSamples.push({ ms: status.ms + diff.ms, rssMb: Math.max(status.rssMb, diff.rssMb) });
+      deltaNativeSamples.push({ ms: status.ms + diff.ms, cpuMs: status.cpuMs + diff.cpuMs, rssMb: Math.max(status.rssMb, diff.rssMb) });
     }
-    const deltaNative = { ms: median(deltaNativeSamples.map((s) => s.ms)), rssMb: Math.max(...deltaNativeSamples.map((s) => s.rssMb)) };
-    row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", deltaEngine, deltaNative);
-    rows.push({ operation: "(node + tsx child start-up, for the RSS column)", engineMs: 0, nativeMs: 0, ratio: 0, target: "", engineRssMb: round(idle.rssMb, 1), nativeRssMb: 0 });
+    row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", deltaEngine, deltaNativeSamples);
+    rows.push({
+      operation: "(node + tsx child start-up, for the RSS column)",
+      engineMs: 0,
+      nativeMs: 0,
+      ratio: 0,
+      engineCpuMs: 0,
+      nativeCpuMs: 0,
+      cpuRatio: 0,
+      target: "",
+      engineRssMb: round(idle.rssMb, 1),
+      nativeRssMb: 0,
+    });
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });
@@ -153,22 +179,26 @@ export async function run(): Promise<EngineBenchRow[]> {
 
 export function toMarkdown(rows: EngineBenchRow[]): string {
   return [
-    "| operation | engine ms (median) | native git ms (median) | ratio | target | engine peak RSS MB | native peak RSS MB |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| operation | engine wall ms | native wall ms | wall ratio | engine CPU ms | native CPU ms | CPU ratio | target | engine peak RSS MB | native peak RSS MB |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) =>
       r.target === ""
-        ? `| ${r.operation} | | | | | ${r.engineRssMb} | |`
-        : `| ${r.operation} | ${r.engineMs} | ${r.nativeMs} | ${r.ratio} | ${r.target} | ${r.engineRssMb} | ${r.nativeRssMb} |`,
+        ? `| ${r.operation} | | | | | | | | ${r.engineRssMb} | |`
+        : `| ${r.operation} | ${r.engineMs} | ${r.nativeMs} | ${r.ratio} | ${r.engineCpuMs} | ${r.nativeCpuMs} | ${r.cpuRatio} | ${r.target} | ${r.engineRssMb} | ${r.nativeRssMb} |`,
     ),
   ].join("\n");
 }
 
 async function child(op: { kind: string; [key: string]: unknown }): Promise<void> {
-  const report = (ms: number, extra: Record<string, unknown> = {}) =>
-    console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, ...extra }));
+  let cpuStart = process.cpuUsage();
+  const report = (ms: number, extra: Record<string, unknown> = {}) => {
+    const cpu = process.cpuUsage(cpuStart);
+    console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.resourceUsage().maxRSS / 1024, ...extra }));
+  };
   if (op.kind === "idle") return report(0);
   if (op.kind === "materialize") {
     const { materialize } = await import("../src/pipeline/spawn.js");
+    cpuStart = process.cpuUsage();
     const started = performance.now();
     const spawned = await materialize({
       jobId: "bench",
@@ -184,6 +214,7 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
     const { computeDelta } = await import("../src/pipeline/delta.js");
     const spawned = op.spawn as { jobId: string; dir: string; baseRef: string; baseSha: string };
     const baseline = await recordBaseline(spawned);
+    cpuStart = process.cpuUsage();
     const started = performance.now();
     const delta = await computeDelta(spawned, baseline);
     if (delta.files.length !== 3) throw new Error(`expected 3 changed files, got ${delta.files.length}`);
