@@ -2,6 +2,8 @@
 import type { ApplicationFunction } from "probot";
 import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./app/handlers.js";
 import { onConfigPullRequest } from "./app/configCheck.js";
+import { onIssueComment } from "./app/commands.js";
+import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./app/prEvents.js";
 
 export interface AppOptions {
   deps: AppDeps;
@@ -15,6 +17,10 @@ export function createApp(options: AppOptions): ApplicationFunction {
     app.on("issues.labeled", (context) => onIssueLabeled(deps, context));
     app.on(["issues.unlabeled", "issues.closed"], (context) => onIssueCancelled(deps, context));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], (context) => onConfigPullRequest(deps, context));
+    app.on("issue_comment.created", (context) => onIssueComment(deps, context));
+    app.on("pull_request.closed", (context) => onPullRequestClosed(deps, context));
+    app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
+    app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
     for (const route of options.routes ?? []) addHandler(route);
   };
 }

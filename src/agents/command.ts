@@ -142,6 +142,8 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         model: opts.model,
         command: opts.command,
         passedEnv,
+        searchPath: baseEnv.PATH,
+        operatorEnv: opts.env.source ?? process.env,
       });
       const presetEnv = Object.fromEntries(
         Object.entries(invocation.env).filter(([name]) => !isForbiddenAgentVariable(name)),

@@ -7,6 +7,7 @@ import { runReviewGate } from "./gates/review.js";
 import { runSemanticGate } from "./gates/semantic.js";
 import type { GateName, GateResult } from "./gates/types.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
+import type { Delta } from "./types.js";
 
 export async function runGates(input: {
   env: PipelineEnv;
@@ -15,6 +16,8 @@ export async function runGates(input: {
   attempt: AttemptRecord;
   signal: AbortSignal;
   onPhase?: (gate: GateName) => Promise<void>;
+  /** What the judges see when it differs from the attempt's delta (a revision: the PR's whole change). */
+  judgeDelta?: Delta;
 }): Promise<GateResult[]> {
   const { env, target, keeper, attempt, signal } = input;
   await input.onPhase?.("deterministic");
@@ -42,7 +45,7 @@ export async function runGates(input: {
     return [deterministic, skipped("semantic"), skipped("review")];
   }
   await input.onPhase?.("semantic");
-  const judgeInput = { issue: target.issue, delta: attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal };
+  const judgeInput = { issue: target.issue, delta: input.judgeDelta ?? attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal };
   const [semantic, review] = await Promise.all([runSemanticGate(judgeInput), runReviewGate(judgeInput)]);
   env.onGate?.(semantic);
   env.onGate?.(review);

@@ -55,7 +55,8 @@ async function absorbAndPush(input: PublishInput, branch: string): Promise<PushR
     delta: last.attempt.delta,
     baseline: keeper.baseline,
     source,
-    onto: target.baseBranch,
+    // A revision adds a commit on top of the PR (a human's commits included), never replacing it.
+    onto: target.mode === "revision" ? target.branch : target.baseBranch,
     cacheRoot: env.paths.cacheRoot,
     workRoot: env.paths.workRoot,
     message: commitMessage(input),
@@ -63,7 +64,7 @@ async function absorbAndPush(input: PublishInput, branch: string): Promise<PushR
     signal: ctx.signal,
   });
   try {
-    await pushBranch({ gitdir: absorbed.gitdir, source, branch, commitSha: absorbed.commitSha, force: true, signal: ctx.signal });
+    await pushBranch({ gitdir: absorbed.gitdir, source, branch, commitSha: absorbed.commitSha, force: target.mode === "fresh", signal: ctx.signal });
   } finally {
     await rm(absorbed.gitdir, { recursive: true, force: true });
   }

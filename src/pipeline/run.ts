@@ -17,7 +17,8 @@ import { runGates } from "./gateRunner.js";
 import { publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
 import { StatusReporter, type Log } from "./status.js";
 import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
-import type { RepoSource } from "./types.js";
+import type { Delta, RepoSource } from "./types.js";
+import { wholeChangeDelta } from "./revision.js";
 
 export interface PipelineEnv {
   forge: Forge;
@@ -45,6 +46,14 @@ export interface ResolvedTarget {
   issue: Issue;
   baseBranch: string;
   branch: string;
+  /**
+   * fresh: spawn from the base branch, force-push the bot's branch. revision: spawn from the open
+   * PR's head, add a commit on top (never a force push), judge the PR's whole change again.
+   */
+  mode: "fresh" | "revision";
+  pr?: { number: number; htmlUrl: string };
+  /** Why this run is a revision (a command, a review, or a human's commits on the branch). */
+  revisionReason?: string;
 }
 
 const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
@@ -59,14 +68,20 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const repo = await env.forge.getRepo(spec.repo);
     const issue = await env.forge.getIssue(spec.repo, spec.issueNumber);
     const baseBranch = config.baseBranch ?? repo.defaultBranch;
-    return { repo, issue, baseBranch, branch: `${config.pr.branchPrefix}issue-${spec.issueNumber}` };
+    const branch = `${config.pr.branchPrefix}issue-${spec.issueNumber}`;
+    const open = await env.forge.findOpenPrByHead(spec.repo, branch);
+    const revisionReason = open ? await revisionReasonFor(env, spec.trigger, spec.repo, open.number) : undefined;
+    const pr = open ? { number: open.number, htmlUrl: open.htmlUrl } : undefined;
+    return { repo, issue, baseBranch, branch, pr, mode: revisionReason ? "revision" : "fresh", revisionReason } as ResolvedTarget;
   });
+  if (target.revisionReason) status.note(`Revising PR #${target.pr?.number}: ${target.revisionReason}.`);
   const source = env.source(target.repo);
 
   await status.phase({ phase: "spawn" });
-  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, target.baseBranch, env.paths, ctx.signal));
+  const spawnRef = target.mode === "revision" ? target.branch : target.baseBranch;
+  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, spawnRef, env.paths, ctx.signal));
   const keeper = new SpawnKeeper(spawnRecord, source, env.paths, ctx.job.claims > 1);
-  status.note(`Spawn pinned to \`${spawnRecord.spawn.baseSha.slice(0, 12)}\` of \`${target.baseBranch}\`.`);
+  status.note(`Spawn pinned to \`${spawnRecord.spawn.baseSha.slice(0, 12)}\` of \`${spawnRef}\`.`);
 
   const attempts = config.limits.attempts;
   let last: { attempt: AttemptRecord; results: GateResult[] } | undefined;
@@ -85,7 +100,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     await ctx.progress({ step: `gates-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
     const gates = await ctx.step(`gates-${k}`, async () => {
       await keeper.ensure(attempt.delta, ctx.signal);
-      return { results: await runGates({ env, target, keeper, attempt, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
+      const judgeDelta = await judgedChange(env, target, keeper, attempt);
+      return { results: await runGates({ env, target, keeper, attempt, judgeDelta, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
     });
     for (const r of gates.results) budget.add(r.usage);
     last = { attempt, results: gates.results };
@@ -120,6 +136,26 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft, failing: decision.failing });
   }
   return result.outcome;
+}
+
+/** A revision is judged as the PR's whole change against the base branch, not as the last commit alone. */
+async function judgedChange(env: PipelineEnv, target: ResolvedTarget, keeper: SpawnKeeper, attempt: AttemptRecord): Promise<Delta | undefined> {
+  if (target.mode !== "revision" || !target.pr || !env.forge.listPrFiles || attempt.delta.files.length === 0) return undefined;
+  const prFiles = await env.forge.listPrFiles({ owner: target.repo.owner, repo: target.repo.repo }, target.pr.number);
+  return wholeChangeDelta({ spawn: keeper.spawn, headBaseline: keeper.baseline, revision: attempt.delta, prFiles });
+}
+
+/**
+ * A run builds on the open PR instead of replacing it when asked to revise, or when a human pushed
+ * commits to the bot's branch: from then on the bot never force-pushes that branch.
+ */
+async function revisionReasonFor(env: PipelineEnv, trigger: string, repo: { owner: string; repo: string }, prNumber: number): Promise<string | undefined> {
+  if (trigger === "revise") return "asked with `/autofix revise`";
+  if (trigger === "review") return "a review requested changes";
+  if (!env.forge.listPrCommits) return undefined;
+  const commits = await env.forge.listPrCommits(repo, prNumber);
+  const human = commits.find((c) => c.authorEmail !== env.author.email);
+  return human ? `a human pushed ${human.sha.slice(0, 12)} to the branch, so autofix builds on top of it instead of force-pushing` : undefined;
 }
 
 export function scratchFor(env: PipelineEnv, jobId: string, name: string): string {

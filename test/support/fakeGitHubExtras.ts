@@ -25,6 +25,41 @@ export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: 
     if (index >= 0) fake.comments.splice(index, 1);
     return { status: index >= 0 ? 204 : 404 };
   });
+  // A PR's files and commits, computed by native git from the real bare repository as GitHub would.
+  const pr = (n: string) => fake.pulls.find((p) => String(p.number) === n && p.base.repo.full_name === full);
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: opts.bare, encoding: "utf8" });
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/files$/, (m) => {
+    const p = pr(m[3]);
+    if (!p) return { status: 404, body: { message: "Not Found" } };
+    const range = `${p.base.ref}...${p.head.ref}`;
+    const statusOf: Record<string, string> = { A: "added", D: "removed", M: "modified" };
+    const files = git("diff", "--name-status", "--no-renames", range)
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [code, filename] = line.split("\t");
+        const diff = git("diff", "--no-renames", range, "--", filename);
+        const at = diff.indexOf("\n@@");
+        return { filename, status: statusOf[code[0]] ?? "modified", patch: at >= 0 ? diff.slice(at + 1).replace(/\n$/, "") : undefined };
+      });
+    return { status: 200, body: files };
+  });
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/commits$/, (m) => {
+    const p = pr(m[3]);
+    if (!p) return { status: 404, body: { message: "Not Found" } };
+    const commits = git("log", "--reverse", "--format=%H%x09%ae", `${p.base.ref}..${p.head.ref}`)
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [sha, email] = line.split("\t");
+        return { sha, commit: { author: { email } }, author: null };
+      });
+    return { status: 200, body: commits };
+  });
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/reviews\/(\d+)\/comments$/, (m) => ({
+    status: 200,
+    body: (fake.reviews.find((r: any) => String(r.id) === m[4])?.comments ?? []).map((c: any) => ({ path: c.path, line: c.line, body: c.body })),
+  }));
   // New comments carry the time they were made, as on GitHub (claims expire by age).
   const comments = fake.comments as { created_at: string }[];
   const push = comments.push.bind(comments);
