@@ -1,7 +1,7 @@
 // Anthropic Messages wire format. https://docs.anthropic.com/en/api/messages
 import { z } from "zod";
 import type { ChatMessage, CompletionRequest, ToolCall } from "./types.js";
-import { joinUrl, parseToolArguments, type WireFormat, type WireResult } from "./wire.js";
+import { joinUrl, parseToolArguments, type WireFormat, type WireQuirks, type WireResult } from "./wire.js";
 
 /** The Messages API requires max_tokens; this is used when a request sets none. */
 export const anthropicDefaultMaxTokens = 4_096;
@@ -59,6 +59,12 @@ function toAnthropicMessages(messages: ChatMessage[]): AnthropicMessage[] {
   return out;
 }
 
+function toolsOf(request: CompletionRequest) {
+  return request.tools?.length
+    ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) }
+    : {};
+}
+
 export const anthropicWire: WireFormat = {
   provider: "anthropic",
   defaultBaseUrl: "https://api.anthropic.com",
@@ -70,8 +76,11 @@ export const anthropicWire: WireFormat = {
 
   headers: (apiKey) => ({ "anthropic-version": "2023-06-01", ...(apiKey ? { "x-api-key": apiKey } : {}) }),
 
-  body(request: CompletionRequest, model: string) {
+  body(request: CompletionRequest, model: string, quirks: WireQuirks) {
     const messages = toAnthropicMessages(request.messages);
+    if (quirks.noCacheControl) {
+      return { model, system: request.system, messages, max_tokens: request.maxOutputTokens ?? anthropicDefaultMaxTokens, ...toolsOf(request) };
+    }
     // Prompt caching: a breakpoint after the system prompt (tools + system) and one on the newest block, so
     // each turn of an agent conversation re-reads the previous turns at a tenth of the input price.
     // https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
@@ -85,10 +94,13 @@ export const anthropicWire: WireFormat = {
       system: [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }],
       messages,
       max_tokens: request.maxOutputTokens ?? anthropicDefaultMaxTokens,
-      ...(request.tools?.length
-        ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) }
-        : {}),
+      ...toolsOf(request),
     };
+  },
+
+  quirkFor(detail: string, quirks: WireQuirks) {
+    if (!quirks.noCacheControl && /cache_control/.test(detail)) return { noCacheControl: true };
+    return undefined;
   },
 
   parse(json: unknown, requestedModel: string): WireResult | string {

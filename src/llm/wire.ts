@@ -24,6 +24,8 @@ export interface WireQuirks {
   maxCompletionTokens?: boolean;
   /** The model's largest output, learnt from a rejection naming it. */
   maxOutputTokensCap?: number;
+  /** An Anthropic-compatible gateway that rejects prompt-cache breakpoints. */
+  noCacheControl?: boolean;
 }
 
 /**

@@ -392,6 +392,24 @@ describe("Anthropic Messages", () => {
     expect(completion).toMatchObject({ stopReason: "end", model: "claude-sonnet-4-5-20250929", usage: { inputTokens: 1843, outputTokens: 97 } });
   });
 
+  it("drops prompt-cache breakpoints for a gateway that rejects them, and remembers it", async () => {
+    const bodies: any[] = [];
+    const scope = nock("http://gateway.local")
+      .post("/v1/messages", (body) => (bodies.push(body), true))
+      .reply(400, { type: "error", error: { type: "invalid_request_error", message: "system.0.cache_control: Extra inputs are not permitted" } })
+      .post("/v1/messages", (body) => (bodies.push(body), true))
+      .times(2)
+      .reply(200, fixture("anthropic-text.json"));
+    const client = anthropic({ baseUrl: "http://gateway.local" });
+    const request = { system: "s", messages: [{ role: "user" as const, content: "u" }] };
+    await client.complete(request);
+    await client.complete(request);
+    scope.done();
+    expect(JSON.stringify(bodies[0])).toContain("cache_control");
+    expect(bodies[1].system).toBe("s");
+    expect(JSON.stringify(bodies.slice(1))).not.toContain("cache_control");
+  });
+
   it("accepts a base URL pasted with /v1", async () => {
     const scope = nock("http://gateway.local").post("/anthropic/v1/messages").reply(200, fixture("anthropic-text.json"));
     await anthropic({ baseUrl: "http://gateway.local/anthropic/v1" }).complete({ system: "s", messages: [{ role: "user", content: "u" }] });
