@@ -96,6 +96,9 @@ export async function resolveBase(store: ObjectStore, source: RepoSource, baseRe
     if (await hasObject(store, baseRef)) return baseRef;
     await fetchIntoCache(store, source, "HEAD", false, signal);
     if (await hasObject(store, baseRef)) return baseRef;
+    // Not a branch tip any more (a resumed job pinned to an older commit): fetch whole history once.
+    await fetchIntoCache(store, source, "HEAD", false, signal, { fullHistory: true });
+    if (await hasObject(store, baseRef)) return baseRef;
     throw new BaseNotFound(baseRef);
   }
   // A cold cache has nothing to compare with: skip the ref lookup and fetch (one round trip fewer).
@@ -147,6 +150,7 @@ async function fetchIntoCache(
   ref: string,
   singleBranch: boolean,
   signal?: AbortSignal,
+  options: { fullHistory?: boolean } = {},
 ): Promise<string | undefined> {
   const lockPath = path.join(store.gitdir, "autofix-cache.lock");
   return withCacheLock(
@@ -160,7 +164,7 @@ async function fetchIntoCache(
           path.join(staging, "config"),
           "[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote \"origin\"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
         );
-        const linked = await seedStaging(store.gitdir, staging, singleBranch ? ref : undefined);
+        const linked = await seedStaging(store.gitdir, staging, singleBranch ? ref : undefined, !options.fullHistory);
         let fetchHead: string | null;
         const capture = capturePacks();
         try {
@@ -171,7 +175,7 @@ async function fetchIntoCache(
             url: source.url,
             ref,
             singleBranch,
-            depth: 1,
+            depth: options.fullHistory ? undefined : 1,
             tags: false,
             ...authCallbacks(source),
           });
@@ -198,7 +202,7 @@ async function fetchIntoCache(
 }
 
 /** Gives the staging dir what the cache already holds, so the server sends only new objects. */
-async function seedStaging(cache: string, staging: string, branch: string | undefined): Promise<Set<string>> {
+async function seedStaging(cache: string, staging: string, branch: string | undefined, shallow: boolean): Promise<Set<string>> {
   const linked = new Set<string>();
   const packDir = path.join(cache, "objects", "pack");
   for (const name of await readdir(packDir)) {
@@ -208,7 +212,7 @@ async function seedStaging(cache: string, staging: string, branch: string | unde
     );
     linked.add(name);
   }
-  await copyFile(path.join(cache, "shallow"), path.join(staging, "shallow")).catch(() => undefined);
+  if (shallow) await copyFile(path.join(cache, "shallow"), path.join(staging, "shallow")).catch(() => undefined);
   if (branch) {
     const refFile = path.join("refs", "remotes", "origin", branch);
     await mkdir(path.dirname(path.join(staging, refFile)), { recursive: true });

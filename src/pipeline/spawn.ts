@@ -3,7 +3,7 @@
 // Sync is disabled by construction: `.git` holds no remote, no credential, and HEAD is a bare sha.
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { throwIfAborted } from "../errors.js";
@@ -196,6 +196,7 @@ export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>
   const keepDirs = new Set([...keepJobIds].map(spawnDirName));
   const removed: string[] = [];
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  removed.push(...(await sweepAbsorbDirs(root)));
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name === STATE_DIR) continue;
     const abs = path.join(root, entry.name);
@@ -217,3 +218,18 @@ export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>
   return removed;
 }
 export { applyDelta } from "./applyDelta.js";
+
+/** Private gitdirs left by absorb (each is needed only until its push, minutes later). */
+async function sweepAbsorbDirs(root: string, maxAgeMs = 3_600_000): Promise<string[]> {
+  const dir = path.join(root, ".absorb");
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const abs = path.join(dir, name);
+    const info = await stat(abs).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(abs, { recursive: true, force: true });
+      removed.push(abs);
+    }
+  }
+  return removed;
+}

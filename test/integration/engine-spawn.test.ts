@@ -157,6 +157,18 @@ describe("materialize", () => {
     expect(existsSync(kept.dir)).toBe(false);
   });
 
+  it("a resumed job pinned to a commit that is no longer a branch tip still materializes it, cache cold", async () => {
+    const pinned = repo.head();
+    repo.commit({ "later.txt": "pushed after the job pinned its base\n" });
+    try {
+      const spawn = await materialize({ jobId: "resumed", source, baseRef: pinned, workRoot: tempDir(), cacheRoot: tempDir() });
+      expect(spawn.baseSha).toBe(pinned);
+      expect(snapshotTree(spawn.dir)).toEqual(nativeCheckout);
+    } finally {
+      repo.commit({ "later.txt": null });
+    }
+  });
+
   it("says the base branch does not exist instead of failing obscurely", async () => {
     await expect(
       materialize({ jobId: "nobranch", source, baseRef: "no-such-branch", workRoot: tempDir(), cacheRoot: tempDir() }),
