@@ -22,13 +22,23 @@ function withoutExtends(obj: unknown): { rest: unknown; problems: ConfigProblem[
   return { rest, problems };
 }
 
+/** `key:` with nothing after it (often a section whose children are commented out) means "use the default". */
+function withoutEmptyValues(value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutEmptyValues(v)]),
+  );
+}
+
 function validate(obj: unknown, lineOf: LineOf): ConfigResult {
   if (obj === null || obj === undefined) return { ok: true, config: configSchema.parse({}) };
   if (typeof obj !== "object" || Array.isArray(obj)) {
     const found = Array.isArray(obj) ? "a list" : `the value ${JSON.stringify(obj)}`;
     return { ok: false, problems: [{ path: "", line: lineOf([], false), message: `the file must be a mapping of options (\`key: value\` lines), but it holds ${found}.` }] };
   }
-  const { rest, problems } = withoutExtends(obj);
+  const { rest, problems } = withoutExtends(withoutEmptyValues(obj));
   const parsed = configSchema.safeParse(rest);
   const all = [
     ...problems,

@@ -92,9 +92,13 @@ function sentenceFor(issue: Issue, path: readonly Key[], input: unknown): string
       const typo = typeof value === "string" ? closestName(value, issue.values.map(String)) : undefined;
       return `${found} is not allowed here; use ${allowed}.${typo ? ` Did you mean \`${typo}\`?` : ""}`;
     }
-    case "invalid_type":
-      if (valueAt(input, path) === undefined) return `this option is required: ${allowed}.`;
-      return `found ${found}, but this must be ${allowed}.`;
+    case "invalid_type": {
+      const value = valueAt(input, path);
+      if (value === undefined) return `this option is required: ${allowed}.`;
+      // YAML reads `"2"` and `'true'` as text; the fix is to drop the quotes.
+      const quoted = typeof value === "string" && ((issue.expected === "number" && value.trim() !== "" && !Number.isNaN(Number(value))) || (issue.expected === "boolean" && /^(true|false)$/i.test(value)));
+      return `found ${found}, but this must be ${allowed}.${quoted ? " Write it without quotes." : ""}`;
+    }
     case "too_small":
     case "too_big": {
       const value = valueAt(input, path);

@@ -45,6 +45,11 @@ describe("defaults", () => {
     expect(result.config.gates.review.blockAt).toBe("major");
   });
 
+  it("a section left empty, its options commented out, means that section's defaults", () => {
+    const result = parseConfig("label: fix\ngates:\n  # semantic:\n  #   enabled: false\npr:\n  draft:\n");
+    expect(result).toEqual({ ok: true, config: { ...defaultConfig(), label: "fix" } });
+  });
+
   it("reads a complete file, commands given as text or as a mapping", () => {
     const result = parseConfig(fixture("full.yml"));
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -89,6 +94,13 @@ describe("problems name the option, its line and what is allowed", () => {
     expect(problemAt(problems, "agent.timeoutMinutes")).toMatchObject({ line: 5, message: 'found the text "ten", but this must be a number above 0 and at most 180.' });
     expect(problemAt(problems, "agent.maxSteps").message).toBe("found `1.5`, but this must be a whole number above 0 and at most 500.");
     expect(problemAt(problems, "pr.labels")).toMatchObject({ line: 18, message: 'found the text "autofix", but this must be a list, each entry text, not empty.' });
+  });
+
+  it("a quoted number or boolean says to drop the quotes", () => {
+    expect(problemsOf("limits:\n  attempts: '2'\npr:\n  draft: \"true\"\n").map((p) => p.message)).toEqual([
+      'found the text "2", but this must be a whole number from 1 to 5. Write it without quotes.',
+      'found the text "true", but this must be `true` or `false`. Write it without quotes.',
+    ]);
   });
 
   it("a text that breaks a pattern uses the schema's own description of the pattern", () => {
