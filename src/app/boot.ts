@@ -11,6 +11,7 @@ import { AutofixError } from "../errors.js";
 import { createApp } from "../index.js";
 import { operatorRoutes } from "../observability/index.js";
 import { appDeps, botIdentity, githubJobHandler } from "./wiring.js";
+import { withRateLimitRetries } from "./tokens.js";
 
 export interface BootOptions {
   settings: Settings;
@@ -52,13 +53,14 @@ export function githubBaseUrl(settings: Settings): string | undefined {
 
 export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const { settings } = options;
+  const octokitLog = options.log ?? { warn: (o: object, m: string) => console.warn(m, o), debug: () => {} };
   const probotOptions = {
     appId: settings.APP_ID,
     privateKey: privateKeyOf(settings),
     secret: settings.WEBHOOK_SECRET,
     baseUrl: githubBaseUrl(settings),
     log: options.log,
-    Octokit: options.Octokit,
+    Octokit: withRateLimitRetries(options.Octokit ?? ProbotOctokit, octokitLog),
   };
   if (!settings.WEBHOOK_SECRET)
     throw new AutofixError("WEBHOOK_SECRET_MISSING", { what: "The webhook secret is not set.", why: "Without it anyone could forge webhooks.", next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App." });

@@ -10,6 +10,7 @@ import { createJobHandler } from "../pipeline/jobHandler.js";
 import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
 import type { JobOutcome } from "../jobs/types.js";
+import { createJobOctokit } from "./tokens.js";
 
 export interface BotIdentity {
   login(): Promise<string | undefined>;
@@ -62,7 +63,18 @@ export function githubJobHandler(input: {
   onOutcome?: (spec: JobSpec, outcome: JobOutcome) => void;
 }) {
   const { probot, runtime, bot } = input;
-  const octokitFor = async (spec: JobSpec) => (await probot.auth(spec.installationId)) as unknown as OctokitLike;
+  // One client per claimed job (the store hands each claim a fresh spec object), holding a token for
+  // the job's repository alone; forge, config loading and git credentials share it.
+  const clients = new WeakMap<JobSpec, Promise<OctokitLike>>();
+  const octokitFor = (spec: JobSpec): Promise<OctokitLike> => {
+    let client = clients.get(spec);
+    if (!client) {
+      client = createJobOctokit(probot, spec, { log: input.log as never }).then((c) => c.octokit);
+      client.catch(() => clients.delete(spec));
+      clients.set(spec, client);
+    }
+    return client;
+  };
   return createJobHandler({
     queue: input.queue,
     log: input.log,

@@ -85,17 +85,26 @@ function configInvalid(deps: JobHandlerDeps, problems: ConfigProblemLike[]): Job
   };
 }
 
+/**
+ * Jobs of a scope created in the 24 hours up to this job, this job included. Jobs queued after it do not
+ * count: otherwise a burst of labels would refuse the early jobs still waiting for a worker, not the late ones.
+ */
+async function countBefore(deps: JobHandlerDeps, scope: { repo: string } | { installationId: number }, createdAt: string): Promise<number> {
+  const createdMs = new Date(createdAt).getTime();
+  const inWindow = await deps.queue.countSince(scope, new Date(createdMs - 24 * 3_600_000));
+  const later = await deps.queue.countSince(scope, new Date(createdMs + 1));
+  return inWindow - later;
+}
+
 async function checkQuota(deps: JobHandlerDeps, spec: JobSpec, config: AutofixConfig, createdAt: string, jobId: string): Promise<JobOutcome | null> {
-  const since = new Date(new Date(createdAt).getTime() - 24 * 3_600_000);
-  const repoRuns = await deps.queue.countSince({ repo: `${spec.repo.owner}/${spec.repo.repo}` }, since);
-  // countSince includes this job itself.
+  const repoRuns = await countBefore(deps, { repo: `${spec.repo.owner}/${spec.repo.repo}` }, createdAt);
   if (repoRuns > config.limits.runsPerDay)
     return {
       kind: "limit-reached",
       message: `This repository already ran ${repoRuns - 1} autofix jobs in the last 24 hours (limit ${config.limits.runsPerDay}), so job ${jobId} did not start. Raise \`limits.runsPerDay\` in .github/autofix.yml or retry tomorrow.`,
     };
   if (spec.installationId !== undefined) {
-    const orgRuns = await deps.queue.countSince({ installationId: spec.installationId }, since);
+    const orgRuns = await countBefore(deps, { installationId: spec.installationId }, createdAt);
     if (orgRuns > deps.installationRunsPerDay)
       return {
         kind: "limit-reached",

@@ -69,12 +69,16 @@ export async function startAppHarness(opts: {
   env?: Record<string, string>;
   owner?: string;
   name?: string;
+  /** The app's Octokit class (default TestOctokit: no retries, no pacing), e.g. one with retries on. */
+  Octokit?: typeof ProbotOctokit;
+  /** More passwords the git server accepts besides installationToken (tests minting other tokens). */
+  gitPasswords?: string[];
 }): Promise<AppHarness> {
   const owner = opts.owner ?? "octo-org";
   const name = opts.name ?? "widget";
   const gitRoot = tempDir("autofix-e2e-git-");
   const repo = buildRepo(gitRoot, name, opts.files);
-  const git = await startGitServer({ root: gitRoot, passwords: [installationToken] });
+  const git = await startGitServer({ root: gitRoot, passwords: [installationToken, ...(opts.gitPasswords ?? [])] });
   const fake = new FakeGitHub({ token: installationToken, appId: 1, appSlug: "autofix" });
   fake.addRepo(owner, name, { cloneUrl: git.repoUrl(name) });
   fake.setBranch(`${owner}/${name}`, "main", repo.head());
@@ -95,7 +99,7 @@ export async function startAppHarness(opts: {
   const logLines: string[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
   const port = await freePort();
-  const booted = await bootAutofix({ settings, host: "127.0.0.1", port, log, Octokit: TestOctokit, startWorker: true });
+  const booted = await bootAutofix({ settings, host: "127.0.0.1", port, log, Octokit: opts.Octokit ?? TestOctokit, startWorker: true });
 
   return {
     fake,
