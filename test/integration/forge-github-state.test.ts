@@ -139,6 +139,21 @@ describe("FakeGitHub as the e2e tests' GitHub", () => {
     expect(fake.deletedBranches).toEqual(["acme/widgets:autofix/issue-3"]);
   });
 
+  it("answers a PR's files and commits from the test's callbacks, and open PRs by base", async () => {
+    fake = new FakeGitHub({
+      prFiles: (_repo, pr) => [{ filename: "src/a.ts", status: "modified", patch: `@@ ${pr.headRef} @@` }],
+      prCommits: () => [{ sha: "c1", author: { login: "autofix[bot]" }, commit: { author: { email: "bot@example.test" } } }],
+    }).addRepo("acme", "widgets").start();
+    fake.setBranch("acme/widgets", "autofix/issue-3", "a".repeat(40)).setBranch("acme/widgets", "autofix/issue-4", "b".repeat(40));
+    const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
+    const pr = await forge.ensurePr(repo, { head: "autofix/issue-3", base: "main", title: "t", body: "b", draft: false });
+    await forge.ensurePr(repo, { head: "autofix/issue-4", base: "develop", title: "t", body: "b", draft: false });
+    expect(await forge.listPrFiles!(repo, pr.number)).toEqual([{ path: "src/a.ts", status: "modified", patch: "@@ autofix/issue-3 @@" }]);
+    expect(await forge.listPrCommits!(repo, pr.number)).toEqual([{ sha: "c1", authorLogin: "autofix[bot]", authorEmail: "bot@example.test" }]);
+    expect((await forge.listOpenPrs!(repo, "main")).map((p) => p.headRef)).toEqual(["autofix/issue-3"]);
+    expect(fake.unexpected).toEqual([]);
+  });
+
   it("a route added by a test takes precedence over the built-in one", async () => {
     fake = new FakeGitHub().addRepo("acme", "widgets").start();
     fake.on("GET", /^\/repos\/acme\/widgets$/, () => ({ status: 451, body: { message: "Unavailable For Legal Reasons" } }));

@@ -145,6 +145,10 @@ export class FakeGitHub {
       token?: string;
       /** Where branches live when they are pushed for real (e.g. read the loopback git server's bare repo). */
       resolveRef?: (fullName: string, branch: string) => string | undefined;
+      /** A PR's files as GitHub lists them ({ filename, status, patch? }), e.g. computed with git from the bare repo. */
+      prFiles?: (fullName: string, pr: { number: number; baseRef: string; headRef: string }) => unknown[];
+      /** A PR's commits as GitHub lists them ({ sha, author: { login } | null, commit: { author: { email } } }). */
+      prCommits?: (fullName: string, pr: { number: number; baseRef: string; headRef: string }) => unknown[];
     } = {},
   ) {
     this.defineRoutes();
@@ -339,12 +343,21 @@ export class FakeGitHub {
   private pullRoutes(R: string): void {
     this.on("GET", new RegExp(`^${R}/pulls$`), (m, _b, url) => {
       const head = url.searchParams.get("head");
+      const base = url.searchParams.get("base");
       const state = url.searchParams.get("state") ?? "open";
       const found = this.pullsOf(`${m[1]}/${m[2]}`).map((p) => this.fresh(p)).filter(
-        (p) => (!head || `${p.head.repo.owner.login}:${p.head.ref}` === head) && (state === "all" || p.state === state),
+        (p) => (!head || `${p.head.repo.owner.login}:${p.head.ref}` === head) && (!base || p.base.ref === base) && (state === "all" || p.state === state),
       );
       return this.page(found, url);
     });
+    for (const [part, source] of [["files", () => this.opts.prFiles], ["commits", () => this.opts.prCommits]] as const) {
+      this.on("GET", new RegExp(`^${R}/pulls/(\\d+)/${part}$`), (m, _b, url) => {
+        const pr = this.prAsIssue(m[1], m[2], m[3]);
+        if (!pr) return { status: 404, body: { message: "Not Found" } };
+        const list = source()?.(`${m[1]}/${m[2]}`, { number: pr.number, baseRef: pr.base.ref, headRef: pr.head.ref }) ?? [];
+        return this.page(list, url);
+      });
+    }
     this.on("GET", new RegExp(`^${R}/pulls/(\\d+)$`), (m) => {
       const pr = this.prAsIssue(m[1], m[2], m[3]);
       return pr ? { status: 200, body: pr } : { status: 404, body: { message: "Not Found" } };
