@@ -1,7 +1,7 @@
 // Per-test regression on real repositories with one test already failing on the base: the repository's
 // own commands run through the real sandbox on both sides, and only what the agent turned red blocks.
 import { execFileSync } from "node:child_process";
-import { cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -276,13 +276,22 @@ describe("whole-command fallback and failures of the run itself", () => {
     expect(result.notes).toContain("`echo broken toolchain; exit 2` fails on the base commit too (exit 2) and names no tests: it cannot tell whether this change breaks anything");
   });
 
-  it("reports error, never pass, when the sandbox refuses to run the checks", async () => {
-    expect(sandbox.isolation).toBe("bubblewrap");
+  it("reports error, never pass, when the checks cannot be run at all", async () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
-    // Binding the host's root as the working directory is refused by the bubblewrap runner.
-    const result = await runDeterministicGate({ ...run.input(gateConfig({ deterministic: { commands: ["true"] } })), spawnDir: "/" });
+    const result = await runDeterministicGate({ ...run.input(gateConfig({ deterministic: { commands: ["true"] } })), spawnDir: path.join(root, "no-such-spawn") });
     expect(result.status).toBe("error");
-    expect(result.reasons.join(" ")).toContain("root");
+    expect(result.reasons.join(" ")).toContain("no-such-spawn");
+  });
+
+  it("leaves the spawn exactly as the agent left it, whatever the commands write", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    const before = await listFiles(run.spawnDir);
+    const sourceBefore = await readFile(path.join(run.spawnDir, "src/math.mjs"), "utf8");
+    const config = gateConfig({ deterministic: { setup: ["mkdir -p coverage && echo 1 > coverage/lcov.info"], commands: ["echo '// formatted' >> src/math.mjs && rm test/math.test.mjs && node --test test/ || true"] } });
+    const result = await runDeterministicGate(run.input(config));
+    expect(result.commands?.[0]).toBeDefined();
+    expect(await listFiles(run.spawnDir)).toEqual(before);
+    expect(await readFile(path.join(run.spawnDir, "src/math.mjs"), "utf8")).toBe(sourceBefore);
   });
 
   it("runs nothing when the config lists no commands on purpose, and says no checks ran", async () => {
@@ -302,6 +311,15 @@ describe("whole-command fallback and failures of the run itself", () => {
   });
 
   // Six seconds: long enough that a loaded machine never times out the quick base side by accident.
+  it("links the spawn's node_modules into the work copy, where commands may still write", async () => {
+    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
+    await mkdir(path.join(run.spawnDir, "node_modules"), { recursive: true });
+    const config = gateConfig({ deterministic: { commands: ["mkdir -p node_modules/.cache && echo hit > node_modules/.cache/stamp && test -L node_modules"] } });
+    const result = await runDeterministicGate(run.input(config));
+    expect(result.commands?.[0]?.exitCode).toBe(0);
+    expect(await readFile(path.join(run.spawnDir, "node_modules/.cache/stamp"), "utf8")).toBe("hit\n");
+  });
+
   it("blocks a command that now runs past its time limit", async () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n// slow\n` });
     const config = gateConfig({ deterministic: { commands: [{ run: "grep -q slow src/math.mjs && sleep 60 || true", timeoutMinutes: 0.1 }] } });

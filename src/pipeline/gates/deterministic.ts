@@ -1,6 +1,7 @@
 // The deterministic gate: built-in checks on the delta, then the repository's own commands after the
 // agent and on the baseline, so only what the agent turned red blocks the change.
 import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import type { AutofixConfig } from "../../config/schema.js";
 import { isAutofixError } from "../../errors.js";
 import type { Sandbox } from "../../sandbox/types.js";
@@ -11,6 +12,7 @@ import { commandBlocks, judgeCommand } from "./commandStatus.js";
 import { configuredCommands, detectCommands, detectionSources, type CommandSpec } from "./detect.js";
 import { runSide, type Toolchain } from "./runCommands.js";
 import type { CommandReport, GateResult } from "./types.js";
+import { makeWorkCopy } from "./workCopy.js";
 
 export { createBaselineCache, createMemoryBaselineCache, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 export { detectCommands, type CommandSpec } from "./detect.js";
@@ -122,7 +124,8 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
 
   await mkdir(input.scratchDir, { recursive: true });
   const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain };
-  const after = await runSide({ ...common, side: "after", dir: input.spawnDir });
+  const work = await makeWorkCopy(input.spawnDir, path.join(input.scratchDir, "work"));
+  const after = await runSide({ ...common, side: "after", dir: work.dir, linkedPaths: work.linkedPaths });
   if (after.setupFailure) {
     const failure = after.setupFailure;
     return done({

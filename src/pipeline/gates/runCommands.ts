@@ -31,6 +31,8 @@ export interface SideOptions {
   scratchDir: string;
   signal?: AbortSignal;
   toolchain?: Toolchain;
+  /** Directories linked into a work copy from the spawn (node_modules, target...), writable too. */
+  linkedPaths?: string[];
 }
 
 /**
@@ -80,7 +82,7 @@ async function runOne(
     env,
     timeoutMs,
     network: options.network,
-    writablePaths: [options.scratchDir],
+    writablePaths: [options.scratchDir, ...(options.linkedPaths ?? [])],
     readOnlyPaths: options.toolchain?.readOnlyPaths ?? [],
     signal: options.signal,
   });
