@@ -3,6 +3,7 @@ import type { ApplicationFunction } from "probot";
 import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./app/handlers.js";
 import { onConfigPullRequest } from "./app/configCheck.js";
 import { onIssueComment } from "./app/commands.js";
+import { onPush } from "./app/baseMoved.js";
 import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./app/prEvents.js";
 
 export interface AppOptions {
@@ -21,6 +22,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
     app.on("pull_request.closed", (context) => onPullRequestClosed(deps, context));
     app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
     app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
+    app.on("push", (context) => onPush(deps, context));
     for (const route of options.routes ?? []) addHandler(route);
   };
 }

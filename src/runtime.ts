@@ -2,7 +2,7 @@
 // everything a pipeline run needs. No domain logic here, only wiring.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { createBuiltinAgent } from "./agents/builtin/index.js";
+import { createBuiltinAgent, sandboxRunCommand } from "./agents/builtin/index.js";
 import { createCommandAgent } from "./agents/command.js";
 import { presets } from "./agents/presets/index.js";
 import type { Agent } from "./agents/types.js";
@@ -54,8 +54,8 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     }
   }
   const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX, log });
-  const agentLlm = llmFromSettings(settings, "agent", { onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
-  const judgeLlm = llmFromSettings(settings, "judge", { onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
+  const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
+  const judgeLlm = llmFromSettings(settings, "judge", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
   const baselineCache = createBaselineCache(path.join(dataDir, "baseline-results"));
 
   const startupNotes: string[] = [];
@@ -73,7 +73,21 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
           why: "agent.preset is `builtin` (the default), which needs AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL.",
           next: "Ask the operator to set those settings, or choose another agent (agent.preset: claude-code, codex, aider or command) in .github/autofix.yml.",
         });
-      return createBuiltinAgent({ llm: agentLlm, model: config.agent.model, maxSteps: config.agent.maxSteps, maxTokens: config.limits.maxTokens, maxCostUsd: config.limits.maxCostUsd });
+      return createBuiltinAgent({
+        llm: agentLlm,
+        model: config.agent.model,
+        maxSteps: config.agent.maxSteps,
+        maxTokens: config.limits.maxTokens,
+        maxCostUsd: config.limits.maxCostUsd,
+        allowCommands: config.agent.allowCommands,
+        runCommand: sandboxRunCommand(sandbox, {
+          network: config.gates.deterministic.network,
+          passEnv: config.agent.passEnv,
+          operatorAllowed: settings.AUTOFIX_AGENT_PASS_ENV,
+          scratchRoot: paths.scratchRoot,
+        }),
+        protectedPaths: [...config.denyPaths, ...config.gates.deterministic.protectedPaths],
+      });
     }
     const chosen = presets[preset];
     if (!chosen)

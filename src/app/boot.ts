@@ -10,7 +10,7 @@ import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";
 import { createApp } from "../index.js";
 import { operatorRoutes } from "../observability/index.js";
-import { appDeps, botIdentity, githubJobHandler } from "./wiring.js";
+import { appDeps, botIdentity, giveUpReporter, githubJobHandler } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
 
 export interface BootOptions {
@@ -90,6 +90,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
       perInstallation: settings.AUTOFIX_PER_INSTALLATION,
       leaseMs: settings.AUTOFIX_LEASE_MS,
       maxFailures: settings.AUTOFIX_MAX_FAILURES,
+      onGiveUp: giveUpReporter(probot, bot, routes.onGiveUp),
     });
     if (options.signals) installSignalHandlers(worker, 60_000, log);
   }

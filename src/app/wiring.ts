@@ -9,7 +9,8 @@ import type { JobQueue, JobSpec } from "../jobs/types.js";
 import { createJobHandler } from "../pipeline/jobHandler.js";
 import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
-import type { JobOutcome } from "../jobs/types.js";
+import type { JobOutcome, JobRecord } from "../jobs/types.js";
+import { presentError } from "./present.js";
 import { createJobOctokit } from "./tokens.js";
 
 export interface BotIdentity {
@@ -85,4 +86,27 @@ export function githubJobHandler(input: {
     envFor: async (forge, config) => runtime.envFor(forge, config),
     onOutcome: input.onOutcome,
   });
+}
+
+/** A job that kept failing until the queue gave up is reported on its issue, once. */
+export function giveUpReporter(probot: Probot, bot: BotIdentity, also?: (job: JobRecord, error: Error) => Promise<void> | void) {
+  return async (job: JobRecord, error: Error): Promise<void> => {
+    await also?.(job, error);
+    const { spec } = job;
+    try {
+      const octokit = (await probot.auth(spec.installationId)) as unknown as OctokitLike;
+      const forge = forgeFromOctokit(octokit, await bot.login(), bot.appId);
+      const marker = `<!-- autofix:status:${job.key} -->`;
+      await forge.ensureStatusComment(spec.repo, spec.issueNumber, marker, [
+        marker,
+        "⚠️ **autofix gave up on this issue.**",
+        "",
+        presentError(error).markdown,
+        "",
+        `It tried ${job.failures} time(s). The operator's logs have the details (job \`${job.id}\`). Comment \`/autofix retry\` to try again.`,
+      ].join("\n"));
+    } catch {
+      // Reporting is best effort: the failure is recorded on the job either way.
+    }
+  };
 }

@@ -45,7 +45,12 @@ async function checkApp(settings: Settings): Promise<Check> {
 
 async function checkLlm(settings: Settings, role: "agent" | "judge"): Promise<Check> {
   const name = role === "agent" ? "LLM (built-in agent)" : "LLM (judges)";
-  const llm = llmFromSettings(settings, role);
+  let llm;
+  try {
+    llm = llmFromSettings(settings, role);
+  } catch (err) {
+    return { name, status: "fail", detail: presentError(err).plain };
+  }
   if (!llm) return { name, status: "warn", detail: role === "agent" ? "not configured: set AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL, or use a CLI agent preset" : "not configured: the semantic and review gates will report error unless a repository allows skipping" };
   try {
     await llm.complete({ system: "Reply with OK.", messages: [{ role: "user", content: "OK?" }], maxOutputTokens: 5, signal: AbortSignal.timeout(20_000) });

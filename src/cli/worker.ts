@@ -1,7 +1,7 @@
 // `autofix worker`: runs jobs from the shared queue (Redis when REDIS_URL is set) until SIGTERM.
 import { Probot } from "probot";
 import pino from "pino";
-import { botIdentity, githubJobHandler } from "../app/wiring.js";
+import { botIdentity, giveUpReporter, githubJobHandler } from "../app/wiring.js";
 import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import { createRuntime } from "../runtime.js";
@@ -17,8 +17,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const queue = await createJobQueue(settings, { log });
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) log.warn(note);
+  const bot = botIdentity(probot, Number(settings.APP_ID));
   const worker = queue.startWorker({
-    handler: githubJobHandler({ probot, queue, runtime, bot: botIdentity(probot, Number(settings.APP_ID)), log }),
+    handler: githubJobHandler({ probot, queue, runtime, bot, log }),
+    onGiveUp: giveUpReporter(probot, bot),
     concurrency: settings.AUTOFIX_CONCURRENCY,
     perInstallation: settings.AUTOFIX_PER_INSTALLATION,
     leaseMs: settings.AUTOFIX_LEASE_MS,

@@ -15,6 +15,7 @@ export function toPullRequest(data: any): PullRequest {
     state: data.state === "closed" ? "closed" : "open",
     merged: data.merged === true || Boolean(data.merged_at),
     draft: data.draft === true,
+    mergeable: typeof data.mergeable === "boolean" ? data.mergeable : null,
   };
 }
 

@@ -44,6 +44,8 @@ export interface PullRequest {
   state: "open" | "closed";
   merged: boolean;
   draft: boolean;
+  /** GitHub's verdict on merging into the base; null while GitHub is still computing it. */
+  mergeable?: boolean | null;
 }
 
 export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "action_required";

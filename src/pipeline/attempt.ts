@@ -121,12 +121,15 @@ export async function prepareAttempt(input: {
   await mkdir(scratchDir, { recursive: true });
 
   const repoInstructions = await readRepoInstructions(spawn.dir);
-  const extra = [config.agent.instructions, env.instructions, ctx.job.spec.instructions].filter(Boolean).join("\n\n");
+  const { spec } = ctx.job;
+  const isRevision = spec.trigger === "revise" || spec.trigger === "review";
+  const extra = [config.agent.instructions, env.instructions, isRevision ? undefined : spec.instructions].filter(Boolean).join("\n\n");
   const { prompt, trimmed } = buildPrompt({
     repo: ctx.job.spec.repo,
     issue: target.issue,
     repoInstructions,
     extraInstructions: extra || undefined,
+    revision: isRevision ? { instructions: spec.instructions } : undefined,
     repairReports: input.repairReports,
   });
 

@@ -11,6 +11,7 @@ import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
 import { removeSpawn, spawnDirName } from "./spawn.js";
+import type { RecordedChange } from "./updateBranch.js";
 
 export interface ConfigProblemLike {
   path: string;
@@ -48,7 +49,7 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       const env = await deps.envFor(forge, config, spec, log);
       workRoot = env.paths.workRoot;
       scratchRoot = env.paths.scratchRoot;
-      const outcome = await runPipeline(ctx, { ...env, forge, config, log });
+      const outcome = await runPipeline(ctx, { ...env, forge, config, log, recordedChange: () => recordedChange(deps.queue, ctx.job.key) });
       await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
       deps.onOutcome?.(spec, outcome);
       return outcome;
@@ -76,6 +77,24 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       throw err;
     }
   };
+}
+
+const freshTriggers = new Set(["label", "retry", "cli", "poll"]);
+
+/**
+ * The spawn baseline and delta of the last job that published this issue's PR, when that job made
+ * the whole change (a revision's delta is relative to the PR head and cannot be re-absorbed alone).
+ */
+async function recordedChange(queue: JobQueue, key: string): Promise<RecordedChange | undefined> {
+  const jobs = (await queue.list({ states: ["succeeded"], limit: 500 }))
+    .filter((j) => j.key === key && (j.outcome?.kind === "pr-opened" || j.outcome?.kind === "pr-updated") && j.spec.trigger !== "update-branch")
+    .sort((a, b) => (b.finishedAt ?? "").localeCompare(a.finishedAt ?? ""));
+  const last = jobs[0];
+  if (!last || !freshTriggers.has(last.spec.trigger)) return undefined;
+  const spawn = last.steps.find((s) => s.name === "spawn" && s.status === "done")?.output as { baseline?: RecordedChange["baseline"] } | undefined;
+  const attempts = last.steps.filter((s) => /^agent-\d+$/.test(s.name) && s.status === "done");
+  const attempt = attempts.at(-1)?.output as { delta?: RecordedChange["delta"] } | undefined;
+  return spawn?.baseline && attempt?.delta ? { baseline: spawn.baseline, delta: attempt.delta } : undefined;
 }
 
 function configInvalid(deps: JobHandlerDeps, problems: ConfigProblemLike[]): JobOutcome {

@@ -14,11 +14,12 @@ import type { BaselineResultCache } from "./gates/deterministic.js";
 import type { GateResult } from "./gates/types.js";
 import { decide, renderRepairReport } from "./gates/policy.js";
 import { runGates } from "./gateRunner.js";
-import { publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
+import { publishAtLimit, publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
 import { StatusReporter, type Log } from "./status.js";
 import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
 import type { Delta, RepoSource } from "./types.js";
 import { wholeChangeDelta } from "./revision.js";
+import { runUpdateBranch, type RecordedChange } from "./updateBranch.js";
 
 export interface PipelineEnv {
   forge: Forge;
@@ -39,6 +40,8 @@ export interface PipelineEnv {
   /** Extra instructions (CLI override, `/autofix revise`). */
   instructions?: string;
   onGate?(result: GateResult): void;
+  /** The change the bot last published for this issue (spawn baseline + delta), for branch updates. */
+  recordedChange?(): Promise<RecordedChange | undefined>;
 }
 
 export interface ResolvedTarget {
@@ -60,6 +63,7 @@ const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 
 export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
   const { spec } = ctx.job;
+  if (spec.trigger === "update-branch") return runUpdateBranch(ctx, env);
   const { config, log } = env;
   const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
   const budget = new Budget(config.limits, new Date(ctx.job.createdAt));
@@ -86,6 +90,13 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   const attempts = config.limits.attempts;
   let last: { attempt: AttemptRecord; results: GateResult[] } | undefined;
   let repairReports: string[] = [];
+  // A cap reached after an attempt ends the run with the work kept on a branch (never a PR).
+  const stopAtLimit = async (reached: { attempt: AttemptRecord; results: GateResult[] }): Promise<JobOutcome | undefined> => {
+    const over = budget.exceeded();
+    if (!over) return undefined;
+    if (env.dryRun) throw over;
+    return (await publishAtLimit({ ctx, env, target, source, keeper, last: reached, status, budget }, over)).outcome;
+  };
   for (let k = 1; k <= attempts; k++) {
     throwIfAborted(ctx.signal);
     budget.check();
@@ -95,6 +106,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
       prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt }),
     );
     budget.add(attempt.agent.usage);
+    const spentByAgent = await stopAtLimit({ attempt, results: [] });
+    if (spentByAgent) return spentByAgent;
     status.note(`Attempt ${k}: agent finished in ${(attempt.agent.durationMs / 1000).toFixed(0)} s; ${attempt.delta.files.length} file(s) changed.`);
 
     await ctx.progress({ step: `gates-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
@@ -110,7 +123,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     if (decision.verdict === "pass") break;
     if (attempt.violations.some((v) => noChangeCodes.has(v.code)) && k === attempts) break;
     repairReports = [renderRepairReport(gates.results)];
-    budget.check();
+    const spentByGates = await stopAtLimit(last);
+    if (spentByGates) return spentByGates;
   }
   if (!last) throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
 

@@ -34,8 +34,8 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
-async function withOpenPr(): Promise<{ harness: AppHarness; pr: any; judge: ReturnType<typeof startFakeJudge> }> {
-  h = await startAppHarness({ files, config, env: judgeEnv });
+async function withOpenPr(extraConfig = ""): Promise<{ harness: AppHarness; pr: any; judge: ReturnType<typeof startFakeJudge> }> {
+  h = await startAppHarness({ files, config: config + extraConfig, env: judgeEnv });
   h.fake.addIssue(full, { number: 7, title: "add() subtracts", body: "add(2, 3) should be 5", labels: ["autofix"] });
   h.fake.setPermission(full, "maintainer", "write");
   h.fake.setPermission(full, "visitor", "read");
@@ -157,5 +157,39 @@ describe("the reviewer's loop", () => {
     const { harness, pr } = await withOpenPr();
     await harness.deliver("pull_request", prEvent("closed", pr, { pull_request: { ...prEvent("closed", pr).pull_request, merged: true } }));
     expect(harness.fake.requests.some((r) => r.method === "DELETE" && r.path.endsWith("/git/refs/heads/autofix/issue-7"))).toBe(true);
+  });
+
+  function pushEvent(after: string) {
+    return { ref: "refs/heads/main", after, deleted: false, repository: { ...repository(), owner: { login: "octo-org", name: "octo-org" } }, sender: { login: "maintainer", type: "User" }, installation: { id: installationId } };
+  }
+
+  it("when the base moves, the change is re-absorbed onto the new head without an agent run and the deterministic gate re-runs", async () => {
+    const { harness } = await withOpenPr("pr:\n  updateBranch: always\n");
+    const moved = harness.repo.commit({ "docs/guide.md": "# Guide\n" }, "docs upstream");
+    await harness.deliver("push", pushEvent(moved));
+    const job = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && ["succeeded", "failed", "cancelled"].includes(j.state));
+    expect(job.outcome?.kind).toBe("pr-updated");
+    expect((await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7~1")).trim()).toBe(moved);
+    const diff = await gitAsync(harness.repo.bare, "diff", "autofix/issue-7~1", "autofix/issue-7");
+    expect(diff.match(/^diff --git/gm)).toHaveLength(1);
+    expect(diff).toContain("+export const add = (a, b) => a + b;");
+    expect(job.steps.some((s) => s.name.startsWith("agent-"))).toBe(false);
+    const headSha = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();
+    expect(harness.fake.checkRuns.some((c: any) => c.name === "autofix / deterministic" && c.head_sha === headSha && c.conclusion === "success")).toBe(true);
+    const pr = harness.fake.pullsOf(full)[0];
+    expect(harness.fake.commentsOn(full, pr.number).some((c: any) => c.body.includes("re-applied its change"))).toBe(true);
+  });
+
+  it("when the base moves into a conflict, the bot says so on the PR and pushes nothing", async () => {
+    const { harness, pr } = await withOpenPr();
+    const before = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();
+    const moved = harness.repo.commit({ "src/math.js": "export const add = (a, b) => Number(a) - Number(b);\nexport const mul = (a, b) => a * b;\n" }, "upstream touches add()");
+    harness.fake.pullsOf(full)[0].mergeable = false;
+    await harness.deliver("push", pushEvent(moved));
+    const job = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && ["succeeded", "failed", "cancelled"].includes(j.state));
+    expect(job.outcome?.kind).toBe("conflict");
+    expect((await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim()).toBe(before);
+    const comment = harness.fake.commentsOn(full, pr.number).find((c: any) => c.body.includes("no longer applies"));
+    expect(comment?.body).toContain("src/math.js");
   });
 });
