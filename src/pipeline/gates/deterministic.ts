@@ -1,6 +1,6 @@
 // The deterministic gate: built-in checks on the delta, then the repository's own commands after the
 // agent and on the baseline, so only what the agent turned red blocks the change.
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AutofixConfig } from "../../config/schema.js";
 import { isAutofixError } from "../../errors.js";
@@ -125,7 +125,13 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   await mkdir(input.scratchDir, { recursive: true });
   const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain };
   const work = await makeWorkCopy(input.spawnDir, path.join(input.scratchDir, "work"));
-  const after = await runSide({ ...common, side: "after", dir: work.dir, linkedPaths: work.linkedPaths });
+  let after: Awaited<ReturnType<typeof runSide>>;
+  try {
+    after = await runSide({ ...common, side: "after", dir: work.dir, linkedPaths: work.linkedPaths });
+  } finally {
+    // rm removes the links to node_modules & co., never what they point to.
+    await rm(work.dir, { recursive: true, force: true });
+  }
   if (after.setupFailure) {
     const failure = after.setupFailure;
     return done({
