@@ -33,6 +33,8 @@ export async function runGates(input: {
     signal,
     scratchDir: path.join(env.paths.scratchRoot, keeper.spawn.jobId.replace(/[^A-Za-z0-9_.-]/g, "_"), `gates-${attempt.attempt}`),
   });
+  // Every job report says when commands ran without OS isolation (issue 14).
+  if (env.sandbox.fallbackReason) deterministic.notes = [...(deterministic.notes ?? []), `Sandbox warning: repository commands ran without bubblewrap isolation (${env.sandbox.fallbackReason}).`];
   env.onGate?.(deterministic);
   if (deterministic.status !== "pass") {
     const skipped = (gate: GateName): GateResult => ({

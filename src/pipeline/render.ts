@@ -143,6 +143,7 @@ export function renderPrBody(input: PrBodyInput): string {
     `- Attempts: ${input.attempts}`,
     `- Spend: ${renderSpend(input.spend)}`,
     `- Agent: ${input.agentRun.agent} (${(input.agentRun.durationMs / 1000).toFixed(1)} s, isolation: ${input.agentRun.isolation})`,
+    ...(input.agentRun.isolation === "process" ? ["- ⚠️ The agent ran without bubblewrap isolation on this worker (see the operator's start-up log and docs/security.md)."] : []),
     "",
     "Comment `/autofix revise <instructions>` to ask for changes, `/autofix retry` for a fresh attempt, `/autofix stop` to cancel.",
     "",

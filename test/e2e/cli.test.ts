@@ -180,3 +180,26 @@ describe("autofix run against GitHub (nock-mocked API, loopback git)", () => {
 });
 
 void mkdirSync;
+
+describe("autofix run --local without bubblewrap", () => {
+  it("runs with a sandbox warning in the report when bubblewrap is unavailable", async () => {
+    const repo = demoRepoCopy();
+    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md")], {
+      env: { AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_BWRAP_PATH: "/nonexistent/bwrap" },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("note: sandbox:");
+    expect(r.stdout).toContain("Sandbox warning: repository commands ran without bubblewrap isolation");
+  });
+
+  it("refuses to run with AUTOFIX_SANDBOX=required and says how to enable bubblewrap (exit 2)", async () => {
+    const repo = demoRepoCopy();
+    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md")], {
+      env: { AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_BWRAP_PATH: "/nonexistent/bwrap", AUTOFIX_SANDBOX: "required" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("bubblewrap");
+    expect(r.stderr).toMatch(/apt-get install|install .*bubblewrap/i);
+    expect(git(repo, "branch", "--list", "autofix/*")).toBe("");
+  });
+});
