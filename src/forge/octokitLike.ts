@@ -59,7 +59,8 @@ export function explainRequestError(err: unknown, action: string): AutofixError 
     );
   }
   if (status === 401 || status === 403) {
-    const rateLimited = /rate limit/i.test(said);
+    // GitHub says "secondary rate limit" today; older GitHub Enterprise Server says "abuse detection".
+    const rateLimited = /rate limit|abuse/i.test(said);
     return new AutofixError(
       rateLimited ? "FORGE_RATE_LIMITED" : "FORGE_ACCESS_DENIED",
       {

@@ -62,11 +62,20 @@ export class Budget {
 
   /** Throws SpendLimitReached when a cap is exceeded. */
   check(now = Date.now()): void {
+    const over = this.exceeded(now);
+    if (over) throw over;
+  }
+
+  /** The first cap exceeded, as the error that explains it; undefined while within every cap. */
+  exceeded(now = Date.now()): SpendLimitReached | undefined {
     if (this.tokens > this.limits.maxTokens)
-      throw new SpendLimitReached("tokens", String(this.tokens), String(this.limits.maxTokens), "maxTokens");
+      return new SpendLimitReached("tokens", this.tokens.toLocaleString("en-US"), this.limits.maxTokens.toLocaleString("en-US"), "maxTokens");
     if (this.spend.costUsd > this.limits.maxCostUsd)
-      throw new SpendLimitReached("cost", `$${this.spend.costUsd.toFixed(2)}`, `$${this.limits.maxCostUsd}`, "maxCostUsd");
-    if (this.remainingMs(now) <= 0)
-      throw new SpendLimitReached("wall time", `${this.limits.maxWallMinutes} min`, `${this.limits.maxWallMinutes} min`, "maxWallMinutes");
+      return new SpendLimitReached("cost", `$${this.spend.costUsd.toFixed(2)}`, `$${this.limits.maxCostUsd}`, "maxCostUsd");
+    if (this.remainingMs(now) <= 0) {
+      const usedMin = ((now - this.startedAtMs) / 60_000).toFixed(1);
+      return new SpendLimitReached("wall time", `${usedMin} min`, `${this.limits.maxWallMinutes} min`, "maxWallMinutes");
+    }
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import type { JobContext, JobOutcome } from "../jobs/types.js";
 import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
 import { absorb } from "./absorb.js";
-import type { Budget } from "./budget.js";
+import type { Budget, SpendLimitReached } from "./budget.js";
 import { isAutofixError } from "../errors.js";
 import { mapFindingsToDiff } from "./gates/review.js";
 import type { GateName, GateResult } from "./gates/types.js";
@@ -198,4 +198,37 @@ export async function publishFailure(input: PublishInput & { keepBranch: boolean
   await input.status.final(`❌ **autofix did not open a pull request: the ${names} gate(s) failed.**`, details);
   const kind = last.attempt.violations.length ? "guard-refused" : "gates-failed";
   return { outcome: { kind, message: `The ${names} gate(s) failed; no pull request was opened.${branch ? ` Work kept on ${branch}.` : ""}`, branch } };
+}
+
+/**
+ * A spend cap stopped the run: no PR (the change may not have passed its gates), but the agent's work so
+ * far is kept on a branch unless a guard refused it, and the status comment names the cap and the setting.
+ */
+export async function publishAtLimit(input: PublishInput, limit: SpendLimitReached): Promise<PublishResult> {
+  const { ctx, env, target, last } = input;
+  const e = limit.explanation;
+  let branch: string | undefined;
+  let branchLine = "";
+  if (last.attempt.delta.files.length > 0 && last.attempt.violations.length === 0) {
+    // Never put unfinished work on the branch of an open PR.
+    const open = await env.forge.findOpenPrByHead(ctx.job.spec.repo, target.branch);
+    branch = open ? `${target.branch}-limit-${ctx.job.id.slice(0, 8)}` : target.branch;
+    try {
+      await ctx.step("push-kept", () => absorbAndPush(input, branch!));
+      branchLine = `The agent's change so far is kept on branch [\`${branch}\`](${target.repo.htmlUrl}/compare/${encodeURIComponent(target.baseBranch)}...${encodeURIComponent(branch)}), unreviewed, so no work is lost.`;
+    } catch (err) {
+      if (!(isAutofixError(err) && err.code === "MERGE_CONFLICT")) throw err;
+      branch = undefined;
+      branchLine = "The change could not be kept on a branch because it conflicts with the current base branch.";
+    }
+  }
+  const cap = String(limit.data.cap);
+  await input.status.final(`🛑 **autofix stopped: this job reached its ${cap} cap.** No pull request was opened.`, [
+    e.what,
+    e.why,
+    "",
+    ...(branchLine ? [branchLine, ""] : []),
+    `What next: ${e.next}`,
+  ]);
+  return { outcome: { kind: "limit-reached", message: `${e.what} ${e.next}${branch ? ` Work kept on ${branch}.` : ""}`, branch } };
 }
