@@ -25,8 +25,9 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   const isToolFile = toolFileMatcher(opts.toolFiles ?? []);
   const trackedFiles = new Set<string>();
   const gitlinkPaths = new Set<string>();
-  for (const [p, entry] of Object.entries(baseline.files)) {
-    if (entry.mode === "160000") gitlinkPaths.add(p);
+  // for..in, not Object.entries: 50,000 [key, value] pairs cost more than the lookups they save.
+  for (const p in baseline.files) {
+    if (baseline.files[p].mode === "160000") gitlinkPaths.add(p);
     else trackedFiles.add(p);
   }
   const candidates: { path: string; stats: Stats | undefined }[] = [];
@@ -161,8 +162,9 @@ async function describeDeleted(p: string, before: { oid: string; mode: GitMode }
 
 async function baselineIgnoreRules(store: ObjectStore, baseline: Baseline): Promise<Map<string, string>> {
   const rules = new Map<string, string>();
-  for (const [p, entry] of Object.entries(baseline.files)) {
-    if (path.posix.basename(p) !== ".gitignore" || entry.mode === "120000") continue;
+  for (const p in baseline.files) {
+    const entry = baseline.files[p];
+    if (!p.endsWith(".gitignore") || path.posix.basename(p) !== ".gitignore" || entry.mode === "120000") continue;
     const dir = path.posix.dirname(p);
     rules.set(dir === "." ? "" : `${dir}/`, (await readBlob(store, entry.oid)).toString("utf8"));
   }

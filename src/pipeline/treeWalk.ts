@@ -3,7 +3,6 @@
 // them). Uses sync fs per directory: for tens of thousands of lstat calls it is several times faster than
 // promises, and the walk yields to the event loop between batches of directories.
 import { lstatSync, readdirSync, type Stats } from "node:fs";
-import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import type { ToolFileMatcher } from "./toolFiles.js";
 
@@ -32,7 +31,8 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const { root, trackedFiles, gitlinkPaths, isToolFile } = options;
   const trackedDirs = new Set<string>();
   for (const file of trackedFiles) {
-    for (let d = path.posix.dirname(file); d !== "."; d = path.posix.dirname(d)) {
+    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
+      const d = file.slice(0, cut);
       if (trackedDirs.has(d)) break;
       trackedDirs.add(d);
     }
