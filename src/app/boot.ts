@@ -10,7 +10,7 @@ import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";
 import { createApp } from "../index.js";
 import { operatorRoutes } from "../observability/index.js";
-import { appDeps, botIdentity, giveUpReporter, githubJobHandler } from "./wiring.js";
+import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
 
 export interface BootOptions {
@@ -84,6 +84,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
 
   let worker: Worker | undefined;
   if (options.startWorker !== false) {
+    await sweepAtStartup(queue, runtime, log);
     worker = queue.startWorker({
       handler: githubJobHandler({ probot, queue, runtime, bot, log, onOutcome: routes.onOutcome }),
       concurrency: settings.AUTOFIX_CONCURRENCY,

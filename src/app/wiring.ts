@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
 import type { JobOutcome, JobRecord } from "../jobs/types.js";
 import { presentError } from "./present.js";
+import { sweepStaleSpawns } from "../pipeline/spawn.js";
 import { createJobOctokit } from "./tokens.js";
 
 export interface BotIdentity {
@@ -109,4 +110,12 @@ export function giveUpReporter(probot: Probot, bot: BotIdentity, also?: (job: Jo
       // Reporting is best effort: the failure is recorded on the job either way.
     }
   };
+}
+
+/** Spawns of jobs that are neither queued nor running were left by a crash: remove them at start-up. */
+export async function sweepAtStartup(queue: JobQueue, runtime: Runtime, log: { info(o: object, m?: string): void }): Promise<void> {
+  const active = await queue.list({ states: ["queued", "running"], limit: 10_000 });
+  const keep = new Set(active.flatMap((j) => [j.id, `${j.id}--baseline`]));
+  const removed = await sweepStaleSpawns(runtime.paths.workRoot, keep);
+  if (removed.length) log.info({ removed: removed.length }, "removed spawns left behind by a crash");
 }

@@ -1,7 +1,7 @@
 // `autofix worker`: runs jobs from the shared queue (Redis when REDIS_URL is set) until SIGTERM.
 import { Probot } from "probot";
 import pino from "pino";
-import { botIdentity, giveUpReporter, githubJobHandler } from "../app/wiring.js";
+import { botIdentity, giveUpReporter, githubJobHandler, sweepAtStartup } from "../app/wiring.js";
 import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import { createRuntime } from "../runtime.js";
@@ -17,6 +17,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const queue = await createJobQueue(settings, { log });
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) log.warn(note);
+  await sweepAtStartup(queue, runtime, log);
   const bot = botIdentity(probot, Number(settings.APP_ID));
   const worker = queue.startWorker({
     handler: githubJobHandler({ probot, queue, runtime, bot, log }),
