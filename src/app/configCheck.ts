@@ -35,8 +35,8 @@ export async function onConfigPullRequest(deps: AppDeps, context: Context<"pull_
   }
   // Read the file from the head repository: a fork's PR carries its own copy.
   const headRepo = pr.head.repo ? { owner: pr.head.repo.owner.login, repo: pr.head.repo.name } : repo;
-  const { data } = await context.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...headRepo, path: configPath, ref: pr.head.sha });
-  const content = Buffer.from((data as { content?: string }).content ?? "", "base64").toString("utf8");
+  const { data } = await context.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...headRepo, path: configPath, ref: pr.head.sha, mediaType: { format: "raw" } });
+  const content = typeof data === "string" ? data : new TextDecoder().decode(data as unknown as ArrayBuffer);
   const parsed = parseConfig(content, configPath);
   await forge.ensureCheckRun(repo, {
     name: "autofix / config",

@@ -10,7 +10,15 @@ export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: 
   const full = `${opts.owner}/${opts.name}`;
   on("GET", /^\/app$/, () => ({ status: 200, body: { id: 1, slug: fake.appSlug, name: fake.appSlug } }));
   on("GET", /^\/user$/, () => ({ status: 200, body: { login: opts.user ?? "cli-user", id: 99, type: "User" } }));
-  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, (m) => {
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, (m, _b, url) => {
+    const ref = url.searchParams.get("ref");
+    if (ref) {
+      try {
+        return { status: 200, body: execFileSync("git", ["show", `${ref}:${m[3]}`], { cwd: opts.bare, encoding: "utf8" }) };
+      } catch {
+        return { status: 404, body: { message: "Not Found" } };
+      }
+    }
     const config = opts.config?.();
     // Both Probot's loader and the CLI's ask for the raw media type.
     return m[3] === ".github/autofix.yml" && config !== undefined ? { status: 200, body: config } : { status: 404, body: { message: "Not Found" } };
