@@ -40,8 +40,16 @@ export interface AbsorbResult {
 type Conflict = { path: string; reason: string; hunks: string[] };
 
 export async function absorb(opts: AbsorbOptions): Promise<AbsorbResult> {
+  const store = await openObjectStore(opts.source, path.resolve(opts.cacheRoot));
+  try {
+    return await absorbWith(store, opts);
+  } finally {
+    store.reader.close();
+  }
+}
+
+async function absorbWith(store: ObjectStore, opts: AbsorbOptions): Promise<AbsorbResult> {
   const { delta, baseline, source, onto, signal } = opts;
-  const store = await openObjectStore(source, path.resolve(opts.cacheRoot));
   const headSha = await fetchBranch(store, source, onto, signal);
   throwIfAborted(signal);
   const headDirs = new Map<string, string>();

@@ -13,6 +13,10 @@ import type { Baseline, Spawn } from "./types.js";
 export async function recordBaseline(spawn: Spawn): Promise<Baseline> {
   await assertSpawn(spawn);
   const state = await readSpawnState(spawn);
-  const files = await listCommitFiles(storeAt(state.storeGitdir, state.local), spawn.baseSha);
-  return { baseSha: spawn.baseSha, files };
+  const store = storeAt(state.storeGitdir, state.local);
+  try {
+    return { baseSha: spawn.baseSha, files: await listCommitFiles(store, spawn.baseSha) };
+  } finally {
+    store.reader.close();
+  }
 }

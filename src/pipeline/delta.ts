@@ -72,6 +72,7 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   excluded.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await writeSpawnFindings(spawn, { hardlinked });
+  store.reader.close();
 
   return {
     baseSha: baseline.baseSha,

@@ -64,6 +64,8 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   } catch (err) {
     await rm(building, { recursive: true, force: true });
     throw err;
+  } finally {
+    store.reader.close();
   }
   // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than
   // the checkout, or a same-size edit could look unchanged to the stat snapshot.
