@@ -112,7 +112,8 @@ export async function publishPullRequest(input: PublishInput & { draft: boolean;
   const prInput = { head: target.branch, base: target.baseBranch, title: renderPrTitle(target.issue.number, target.issue.title), draft: input.draft };
   const pr = await ctx.step("pr", async () => {
     const opened = await env.forge.ensurePr(repo, { ...prInput, body: renderPrBody({ ...bodyInput, checkUrls: {} }) });
-    return { number: opened.number, htmlUrl: opened.htmlUrl, created: opened.created };
+    // No PR was open when the job resolved its target, so one found now was opened by this job before a crash.
+    return { number: opened.number, htmlUrl: opened.htmlUrl, created: opened.created || !target.pr };
   });
   await ctx.step("checks", async () => {
     const checkUrls = await publishChecks(input, pushed.commitSha);
