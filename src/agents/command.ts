@@ -143,7 +143,7 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         command: opts.command,
         passedEnv,
         searchPath: baseEnv.PATH,
-        operatorEnv: opts.env.source ?? process.env,
+        operatorEnv: process.env,
       });
       const presetEnv = Object.fromEntries(
         Object.entries(invocation.env).filter(([name]) => !isForbiddenAgentVariable(name)),

@@ -221,8 +221,14 @@ describe("claude-code preset with the real Claude Code CLI", () => {
         extraPathDirs: [cli.binDir],
       },
     });
-    await agent.run({ spawnDir: spawn.dir, prompt: "Fix it.", scratchDir: spawn.scratchDir, timeoutMs: 8_000 });
-    expect(trap.attempts.splice(0).some((target) => target.includes("api.example.test"))).toBe(true);
+    // Stop the CLI as soon as the trap saw it (a loaded machine can take many seconds to get there).
+    const seen = () => trap.attempts.some((target) => target.includes("api.example.test"));
+    const controller = new AbortController();
+    const watch = setInterval(() => seen() && controller.abort("trap reached"), 100);
+    await agent.run({ spawnDir: spawn.dir, prompt: "Fix it.", scratchDir: spawn.scratchDir, timeoutMs: 45_000, signal: controller.signal }).catch(() => undefined);
+    clearInterval(watch);
+    expect(seen()).toBe(true);
+    trap.attempts.splice(0);
     await spawn.remove();
   });
 
