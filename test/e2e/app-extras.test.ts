@@ -14,6 +14,8 @@ const files = {
   "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   "tools/fix.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nfs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("a - b", "a + b"));\n',
   "tools/only-tool-files.mjs": 'import fs from "node:fs";\nfs.mkdirSync(".claude", { recursive: true });\nfs.writeFileSync(".claude/settings.local.json", "{\\"hooks\\": {}}\\n");\n',
+  // First attempt: a wrong fix. When the prompt carries a gate report (a repair attempt), the right one.
+  "tools/learns.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nconst repair = /semantic/.test(process.env.AUTOFIX_PROMPT ?? "");\nconst text = fs.readFileSync("src/math.js", "utf8").replace("a * b", "a * b * 1");\nfs.writeFileSync(f, repair ? text.replace("a - b", "a + b") : text);\n',
   "tools/restore.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nconst before = fs.readFileSync(f, "utf8");\nfs.writeFileSync(f, before + "// temp\\n");\nfs.writeFileSync(f, before);\n',
 };
 const config = (command: string) => `agent:\n  preset: command\n  command: ${command}\n  timeoutMinutes: 1\n`;
@@ -112,5 +114,23 @@ describe("what reviewers see", () => {
     expect(check?.conclusion).toBe("failure");
     expect(check?.head_sha).toBe(sha);
     expect(check?.output.summary).toContain("limits.attempts");
+  });
+
+  it("the repair loop feeds a failed gate's report back and turns a failed first attempt into a PR on the second", async () => {
+    const harness = await start("node tools/learns.mjs");
+    let calls = 0;
+    const judge = startFakeJudge(() => {
+      calls++;
+      // The first semantic verdict rejects the wrong fix; later ones accept.
+      return calls <= 2 ? { semantic: { verdict: "no", confidence: 0.9, rationale: "mul() is touched but add() still subtracts." } } : {};
+    });
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const job = await harness.waitForJob(key);
+    expect(job.outcome?.kind).toBe("pr-opened");
+    expect(job.steps.map((s) => s.name)).toEqual(expect.arrayContaining(["agent-1", "gates-1", "agent-2", "gates-2"]));
+    const pr = harness.fake.pullsOf(full)[0];
+    expect(pr.body).toContain("Attempts: 2");
+    // Each attempt's delta is taken against the original baseline: the PR holds both edits of the spawn.
+    expect(judge.calls.filter((c) => c.gate === "semantic")).toHaveLength(2);
   });
 });
