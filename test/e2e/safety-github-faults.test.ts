@@ -2,9 +2,9 @@
 // that still cannot reach GitHub is retried by the queue, and nothing is reported or published twice.
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
-import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { installationToken, labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
-import { injectGitHubFaults, retryingTestOctokit, type FaultKind } from "../support/faults.js";
+import { injectGitHubFaults, readBranchesFromFiles, retryingTestOctokit, type FaultKind } from "../support/faults.js";
 import type { JobRecord } from "../../src/jobs/types.js";
 
 const full = "octo-org/widget";
@@ -46,6 +46,7 @@ async function start(issues: number[], retryAfterMs = 10) {
   });
   for (const n of issues) h.fake.addIssue(full, { number: n, title: `item ${n} is broken`, body: `\`item${n}\` should be "fixed".`, author: "reporter" });
   h.fake.setPermission(full, "maintainer", "write");
+  readBranchesFromFiles(h.fake, full, h.repo.bare);
   startFakeJudge({});
   return h;
 }
@@ -92,6 +93,8 @@ describe("GitHub API faults", () => {
     expect(duplicateCheckRuns(harness)).toEqual([]);
     expect(harness.fake.checkRuns).toHaveLength(issueCount * 3);
     expect(harness.fake.unexpected).toEqual([]);
+    // Failed requests are logged (warnings, retries): none of those lines carries the token.
+    expect(harness.logLines.filter((l) => l.includes(installationToken))).toEqual([]);
     // The storm really happened, with every kind of fault.
     expect(faults.injected.length).toBeGreaterThan(faults.requests.length * 0.05);
     expect(new Set(faults.injected.map((f) => f.kind))).toEqual(new Set<FaultKind>(["500", "502", "429-secondary", "403-secondary"]));

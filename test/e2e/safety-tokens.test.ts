@@ -82,7 +82,7 @@ const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes
 
 function gitPasswords(harness: AppHarness): string[] {
   // isomorphic-git asks without credentials first and sends them after the 401.
-  return [...new Set(harness.git.requests.filter((r) => r.password !== undefined).map((r) => r.password))];
+  return [...new Set(harness.git.requests.filter((r) => r.password !== undefined).map((r) => r.password!))];
 }
 
 describe("installation tokens", () => {

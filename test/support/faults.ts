@@ -1,6 +1,8 @@
 // GitHub as it behaves on a bad day: a seeded share of requests to FakeGitHub answered with 500, 502,
 // 429 or 403 secondary-rate-limit (with retry-after), and the app's Octokit with its retry and
 // throttling plugins on, waiting milliseconds where GitHub would make it wait seconds.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 import type { FakeGitHub } from "./githubApi.js";
@@ -105,4 +107,24 @@ export function retryingTestOctokit(opts: { retryAfterMs?: number } = {}): typeo
     retry: { ...o?.retry, enabled: true, retryAfterBaseValue: baseMs },
     throttle: { ...o?.throttle, enabled: true, retryAfterBaseValue: baseMs, ...groups },
   }));
+}
+
+/**
+ * FakeGitHub reads branch tips from the bare repository with a synchronous `git rev-parse` per lookup, and
+ * every PR listing looks up every PR's head: with 50 PRs that blocks the event loop for seconds per listing.
+ * Reading the ref files directly (loose ref, then packed-refs) answers the same without a process.
+ */
+export function readBranchesFromFiles(fake: FakeGitHub, fullName: string, bare: string): void {
+  const refs = fake.refs;
+  const previous = refs.get.bind(refs);
+  refs.get = (key: string) => {
+    const m = /^([^:]+):(.+)$/.exec(key);
+    if (!m || m[1] !== fullName) return previous(key);
+    try {
+      return readFileSync(path.join(bare, "refs", "heads", m[2]), "utf8").trim() || undefined;
+    } catch {
+      const packed = existsSync(path.join(bare, "packed-refs")) ? readFileSync(path.join(bare, "packed-refs"), "utf8") : "";
+      return packed.split("\n").find((line) => line.endsWith(` refs/heads/${m[2]}`))?.split(" ")[0];
+    }
+  };
 }
