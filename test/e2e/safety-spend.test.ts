@@ -152,4 +152,17 @@ describe("daily quota", () => {
     expect(status).toContain("`limits.runsPerDay`");
     expect(harness.fake.pullsOf(full).map((p) => p.head.ref).sort()).toEqual(["autofix/issue-7", "autofix/issue-8"]);
   });
+
+  it("the job past the operator's AUTOFIX_INSTALLATION_RUNS_PER_DAY does not start and says who can raise it", async () => {
+    const harness = await start(commandAgent(), { AUTOFIX_INSTALLATION_RUNS_PER_DAY: "1" }, [7, 8]);
+    startFakeJudge({});
+    for (const n of [7, 8]) await harness.deliver("issues", labeledPayload({ issue: n, title: "add() subtracts" }));
+    const jobs = await Promise.all([7, 8].map((n) => harness.waitForJob(`${full}#${n}`, finished)));
+
+    expect(jobs.map((j) => j.outcome?.kind)).toEqual(["pr-opened", "limit-reached"]);
+    const status = statusOf(harness, 8);
+    expect(status).toContain("This installation already ran 1 autofix jobs in the last 24 hours (operator limit 1)");
+    expect(status).toContain("AUTOFIX_INSTALLATION_RUNS_PER_DAY");
+    expect(harness.fake.pullsOf(full)).toHaveLength(1);
+  });
 });
