@@ -124,6 +124,31 @@ describe("spend caps", () => {
     expect(await keptChange(harness)).toContain("+export const add = (a, b) => a + b;");
   });
 
+  it("a run stopped by a cap while the issue's PR is open keeps its work on a side branch, leaving the PR's branch alone", async () => {
+    const opts = { files, config: commandAgent(), env: { ...judgeEnv } };
+    h = await startAppHarness(opts);
+    const harness = h;
+    harness.fake.addIssue(full, { number: 7, title: "add() subtracts", body: "`add(2, 3)` returns -1.", author: "reporter" });
+    harness.fake.setPermission(full, "maintainer", "write");
+    startFakeJudge({});
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const first = await harness.waitForJob(key, finished);
+    expect(first.outcome?.kind).toBe("pr-opened");
+    const prHead = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();
+
+    // The maintainer lowers the wall-time cap; the next run outlasts it.
+    opts.config = `${commandAgent("1500")}limits:\n  maxWallMinutes: 0.01\n`;
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const second = await harness.waitForJob(key, (j) => j.id !== first.id && finished(j));
+    expect(second.outcome?.kind).toBe("limit-reached");
+    const side = `autofix/issue-7-limit-${second.id.slice(0, 8)}`;
+    expect(second.outcome?.branch).toBe(side);
+    expect((await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim()).toBe(prHead);
+    expect(await keptChange(harness, side)).toContain("+export const add = (a, b) => a + b;");
+    expect(harness.fake.pullsOf(full)).toHaveLength(1);
+    expect(statusOf(harness)).toContain(side);
+  });
+
   it("the PR body states what the job spent, judges included", async () => {
     const prices = JSON.stringify({ "judge-model-1": { inputPerMTok: 2, outputPerMTok: 10 } });
     const harness = await start(commandAgent(), { AUTOFIX_LLM_PRICES: prices });

@@ -134,6 +134,24 @@ describe("installation tokens", () => {
     expect(tokens.minted).toBe(2);
     expect(mints.map((m) => m.body?.repositories)).toEqual([["widget"], ["widget"]]);
   });
+
+  it("an installation that did not grant one of the permissions still gets a token for the one repository", async () => {
+    const { harness, mints } = await start();
+    const on = (harness.fake as unknown as { on(m: string, p: RegExp, f: (m: RegExpMatchArray, body: any) => object): void }).on.bind(harness.fake);
+    const asked: any[] = [];
+    on("POST", /^\/app\/installations\/(\d+)\/access_tokens$/, (_m, body) => {
+      asked.push(body);
+      if (body?.permissions) return { status: 422, body: { message: "The permissions requested are not granted to this installation." } };
+      return { status: 201, body: { token: jobToken(3), expires_at: new Date(Date.now() + 3_600_000).toISOString() } };
+    });
+    const app = (await harness.booted.probot.auth()) as unknown as OctokitLike;
+    const warnings: string[] = [];
+    const tokens = new JobTokenSource(app, installationId, { owner: "octo-org", repo: "widget" }, { debug() {}, warn: (_o, m) => void warnings.push(m) });
+    expect(await tokens.token()).toBe(jobToken(3));
+    expect(asked).toEqual([{ repositories: ["widget"], permissions: jobTokenPermissions }, { repositories: ["widget"] }]);
+    expect(warnings.join("\n")).toContain("lacks a permission");
+    expect(mints).toEqual([]);
+  });
 });
 
 describe("secrets stay out of what autofix writes", () => {
