@@ -71,7 +71,8 @@ export function githubJobHandler(input: {
   const octokitFor = (spec: JobSpec): Promise<OctokitLike> => {
     let client = clients.get(spec);
     if (!client) {
-      client = createJobOctokit(probot, spec, { log: input.log as never }).then((c) => c.octokit);
+      const log = input.log.child?.({ repo: `${spec.repo.owner}/${spec.repo.repo}`, issue: spec.issueNumber }) ?? input.log;
+      client = createJobOctokit(probot, spec, { log: log as never }).then((c) => c.octokit);
       client.catch(() => clients.delete(spec));
       clients.set(spec, client);
     }
