@@ -7,7 +7,8 @@ import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 import type { FakeGitHub } from "./githubApi.js";
 
-export type FaultKind = "500" | "502" | "429-secondary" | "403-secondary";
+/** `502-after-handling`: GitHub did the work, then the answer was lost (opt-in: not in the default kinds). */
+export type FaultKind = "500" | "502" | "429-secondary" | "403-secondary" | "502-after-handling";
 export const faultKinds: FaultKind[] = ["500", "502", "429-secondary", "403-secondary"];
 
 /** mulberry32: a tiny deterministic generator, so a failing run can be replayed with its seed. */
@@ -30,6 +31,7 @@ function faultReply(kind: FaultKind, retryAfterS: number) {
     case "500":
       return { status: 500, body: { message: "Server Error" } };
     case "502":
+    case "502-after-handling":
       return { status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", headers: { "content-type": "text/html" } };
     case "429-secondary":
       return { status: 429, body: { message: secondaryMessage, documentation_url: docs }, headers: { "retry-after": String(retryAfterS) } };
@@ -68,7 +70,19 @@ export function injectGitHubFaults(
   const state: FaultInjector = { injected: [], requests: [], stop: () => (enabled = false) };
   let enabled = true;
   let pending: FaultKind | undefined;
-  const on = (fake as unknown as { on(method: string, pattern: unknown, handler: () => object): void }).on.bind(fake);
+  type Route = [string, { [Symbol.match](s: string): RegExpMatchArray | null }, (...args: unknown[]) => object];
+  const on = (fake as unknown as { on(method: string, pattern: unknown, handler: (...args: any[]) => object): void }).on.bind(fake);
+  const routes = (fake as unknown as { routes: Route[] }).routes;
+  const dices = new Set<unknown>();
+  /** The fake's own answer to a request, as if no fault route stood in front. */
+  const handleForReal = (method: string, path: string, args: unknown[]) => {
+    for (const [m, pattern, handler] of routes) {
+      if (m !== method || dices.has(pattern)) continue;
+      const match = path.match(pattern as RegExp);
+      if (match) return handler(match, ...args.slice(1));
+    }
+    return undefined;
+  };
   for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
     // FakeGitHub matches routes with `path.match(pattern)`: a pattern whose Symbol.match rolls the dice
     // turns this route into "fault this request" without touching the fake's own routes.
@@ -84,7 +98,12 @@ export function injectGitHubFaults(
         return Object.assign([path], { index: 0, input: path }) as RegExpMatchArray;
       },
     };
-    on(method, dice, () => faultReply(pending!, opts.retryAfterS ?? 1));
+    dices.add(dice);
+    on(method, dice, (...args: unknown[]) => {
+      const kind = pending!;
+      if (kind === "502-after-handling") handleForReal(method, (args[0] as RegExpMatchArray)[0], args);
+      return faultReply(kind, opts.retryAfterS ?? 1);
+    });
   }
   return state;
 }
