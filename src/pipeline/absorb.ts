@@ -2,9 +2,9 @@
 // parent is that head. Files untouched upstream take the agent's version; files changed on both sides are
 // merged three ways; anything that cannot be merged without guessing throws MergeConflict, committing
 // nothing. Only trees along changed paths are rewritten; every other subtree is reused from head.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
-import { link, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import git from "isomorphic-git";
 import { throwIfAborted } from "../errors.js";
@@ -188,8 +188,9 @@ async function prepareGitdir(opts: AbsorbOptions, headSha: string, store: Object
     .update(JSON.stringify([opts.baseline.baseSha, headSha, opts.onto, opts.delta.files.map((f) => [f.path, f.newOid ?? null])]))
     .digest("hex")
     .slice(0, 24);
-  const gitdir = path.join(path.resolve(opts.workRoot), ".absorb", `${key}.git`);
-  await rm(gitdir, { recursive: true, force: true });
+  // Unique per call: two jobs with identical changes onto the same head must never share (or delete) one
+  // gitdir while the other is pushing from it. Old ones are removed by sweepStaleSpawns.
+  const gitdir = path.join(path.resolve(opts.workRoot), ".absorb", `${key}-${randomBytes(4).toString("hex")}.git`);
   await initBare(gitdir);
   await writeFile(path.join(gitdir, "shallow"), `${headSha}\n`);
   // What the server already has: push's thin-pack logic skips every object reachable from this ref.

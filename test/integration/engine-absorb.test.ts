@@ -88,6 +88,22 @@ describe("absorb", () => {
     expect(await gitAsync(repo.bare, "show", `${results[0].parentSha}:other.txt`)).toBe("other, changed upstream\n");
   });
 
+  it("two jobs with identical changes absorb and push at the same time without disturbing each other", async () => {
+    const { repo, source } = newRepo();
+    const cacheRoot = tempDir();
+    const workRoot = tempDir();
+    const agent = scriptedAgents.editFile("other.txt", "same fix\n");
+    const jobs = await Promise.all(["twin-a", "twin-b"].map((job) => agentDelta(source, job, agent, cacheRoot, workRoot)));
+    const absorbed = await Promise.all(
+      jobs.map(({ baseline, delta }) => absorb({ delta, baseline, source, onto: "main", cacheRoot, workRoot, message: "twin", author })),
+    );
+    expect(absorbed[0].gitdir).not.toBe(absorbed[1].gitdir);
+    await Promise.all(
+      absorbed.map((a, i) => pushBranch({ gitdir: a.gitdir, source, branch: `autofix/twin-${i}`, commitSha: a.commitSha, force: true })),
+    );
+    for (const i of [0, 1]) expect(await gitAsync(repo.bare, "show", `autofix/twin-${i}:other.txt`)).toBe("same fix\n");
+  });
+
   it("a file changed on both sides in different places is merged three ways", async () => {
     const { repo, source } = newRepo();
     const cacheRoot = tempDir();
