@@ -2,7 +2,7 @@
 // GitHub's limits (65535 characters for summary and text) behind a visible marker.
 import type { CheckRunInput, RepoRef } from "./types.js";
 import type { GitHubContext } from "./githubIssues.js";
-import { explained } from "./octokitLike.js";
+import { createOnce, explained } from "./octokitLike.js";
 
 /**
  * https://docs.github.com/rest/checks/runs#create-a-check-run: summary and text "Maximum length: 65535
@@ -62,8 +62,22 @@ export async function ensureCheckRun(ctx: GitHubContext, repo: RepoRef, check: C
     );
     return { id: data.id, htmlUrl: data.html_url };
   }
-  const { data } = await explained(`create the check run "${check.name}"`, () =>
-    ctx.octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, head_sha: check.headSha, ...fields }),
+  return createOnce(
+    (noRetry) =>
+      explained(`create the check run "${check.name}"`, () =>
+        ctx.octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, head_sha: check.headSha, ...fields, ...noRetry }),
+      ).then(({ data }) => ({ id: data.id as number, htmlUrl: data.html_url as string })),
+    async () => {
+      const { data: again } = await ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        ...repo,
+        ref: check.headSha,
+        check_name: check.name,
+        filter: "latest",
+        per_page: 100,
+        ...(ctx.appId ? { app_id: ctx.appId } : {}),
+      });
+      const run = (again.check_runs as any[]).find((r) => r.name === check.name && (ctx.appId ? r.app?.id === ctx.appId : slug ? r.app?.slug === slug : true));
+      return run ? { id: run.id as number, htmlUrl: run.html_url as string } : undefined;
+    },
   );
-  return { id: data.id, htmlUrl: data.html_url };
 }

@@ -1,7 +1,7 @@
 // Issues side of the GitHub forge: reading an issue with its human comments, the status comment kept
 // in place by its hidden marker, plain comments, reactions and labels.
 import type { Issue, IssueComment, RepoRef } from "./types.js";
-import { explained, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
+import { createOnce, explained, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
 import { truncateForGitHub } from "./githubChecks.js";
 
 /** GitHub refuses issue comments, PR bodies and review bodies longer than this (HTTP 422 "body is too long"). */
@@ -108,7 +108,15 @@ export async function ensureStatusComment(
   if (existing && existing.body !== fullBody) {
     await explained(`update the status comment on issue #${issueNumber}`, () => editComment(ctx, repo, existing.id, fullBody));
   }
-  const id = existing ? existing.id : await comment(ctx, repo, issueNumber, fullBody);
+  const id = existing
+    ? existing.id
+    : await createOnce(
+        (noRetry) =>
+          explained(`comment on issue #${issueNumber} of ${repo.owner}/${repo.repo}`, () =>
+            ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: issueNumber, body: fullBody, ...noRetry }),
+          ).then(({ data }) => data.id as number),
+        async () => (await listComments(ctx, repo, issueNumber)).find((raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker))?.id,
+      );
   ctx.statusComments?.set(key, { id, body: fullBody });
   return id;
 }

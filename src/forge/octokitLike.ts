@@ -92,3 +92,21 @@ export async function explained<T>(action: string, request: () => Promise<T>): P
     throw explainRequestError(err, action);
   }
 }
+
+/**
+ * Creates something that must exist once (the status comment, a check run). A 5xx or a lost answer
+ * may hide a write that happened, so Octokit must not blindly retry the POST: look first, then
+ * create again only if it is really missing.
+ */
+export async function createOnce<T>(create: (noRetry: { request: { retries: number } }) => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
+  const noRetry = { request: { retries: 0 } };
+  try {
+    return await create(noRetry);
+  } catch (err) {
+    const status = statusOf(err) ?? (err instanceof AutofixError ? (err.data.status as number | undefined) : undefined);
+    if (status !== undefined && status < 500 && status !== 429) throw err;
+    const found = await lookup();
+    if (found !== undefined) return found;
+    return create(noRetry);
+  }
+}
