@@ -86,7 +86,7 @@ describe("GitHub API faults", () => {
       expect(job.outcome, `outcome of issue ${n}`).toBeDefined();
       expect(job.outcome?.kind, `outcome of issue ${n}: ${job.outcome?.message}`).toBe("pr-opened");
       const { statusComments, pulls } = ledger(harness, n);
-      expect(statusComments, `status comments on issue ${n}`).toHaveLength(1);
+      expect(statusComments, `status comments on issue ${n}: ${statusComments.map((c) => c.body.split("\n")[1]).join(" | ")}`).toHaveLength(1);
       expect(statusComments[0].body).toContain(pulls[0]?.html_url);
       expect(pulls, `PRs for issue ${n}`).toHaveLength(1);
     }
@@ -99,6 +99,26 @@ describe("GitHub API faults", () => {
     expect(faults.injected.length).toBeGreaterThan(faults.requests.length * 0.05);
     expect(new Set(faults.injected.map((f) => f.kind))).toEqual(new Set<FaultKind>(["500", "502", "429-secondary", "403-secondary"]));
   }, 150_000);
+
+  it("a GitHub that does each first write and loses its answer still ends with one status comment, one PR and no duplicate check runs", async () => {
+    const harness = await start([1]);
+    const lost = new Set<string>();
+    // Every write path's first request is done by the fake and answered 502, as a dropped connection would.
+    const faults = injectGitHubFaults(harness.fake, {
+      rate: 0,
+      seed: 1,
+      decide: (method, path) => (method !== "GET" && !path.includes("access_tokens") && !lost.has(`${method} ${path}`) ? (lost.add(`${method} ${path}`), "502-after-handling") : undefined),
+    });
+    await harness.deliver("issues", labeledPayload({ issue: 1, title: "item 1 is broken" }));
+    const job = await harness.waitForJob(`${full}#1`, finished, 60_000);
+    expect(job.outcome?.kind, job.outcome?.message).toBe("pr-opened");
+    expect(faults.injected.map((f) => `${f.method} ${f.path}`)).toEqual(expect.arrayContaining(["POST /repos/octo-org/widget/issues/1/comments", "POST /repos/octo-org/widget/pulls", "POST /repos/octo-org/widget/check-runs"]));
+    const { statusComments, pulls } = ledger(harness, 1);
+    expect(statusComments, statusComments.map((c) => c.body.split("\n")[1]).join(" | ")).toHaveLength(1);
+    expect(pulls).toHaveLength(1);
+    expect(duplicateCheckRuns(harness)).toEqual([]);
+    expect(harness.fake.checkRuns).toHaveLength(3);
+  }, 90_000);
 
   it("waits out a secondary rate limit's retry-after before asking again", async () => {
     const harness = await start([1], 100);
