@@ -2,18 +2,25 @@
 // 10 seconds (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks).
 import type { Context } from "probot";
 import { z } from "zod";
-import type { AutofixConfig } from "../config/schema.js";
+import type { AutofixConfig, PermissionLevel } from "../config/schema.js";
 import type { Forge, RepoRef } from "../forge/types.js";
 import { jobKey, type JobQueue, type JobSpec } from "../jobs/types.js";
 import { mayTrigger, type Sender } from "./trigger.js";
 import { isPaused } from "./inert.js";
+import type { BurstCache } from "./burst.js";
+
+type LoadedConfig = { ok: true; config: AutofixConfig } | { ok: false; problems: { path: string; line?: number; message: string }[] };
 
 export interface AppDeps {
   queue: JobQueue;
   forgeFor(context: Context): Forge;
-  loadConfig(context: Context): Promise<{ ok: true; config: AutofixConfig } | { ok: false; problems: { path: string; line?: number; message: string }[] }>;
+  loadConfig(context: Context): Promise<LoadedConfig>;
   renderProblems(problems: { path: string; line?: number; message: string }[]): string;
   botLogin(): Promise<string | undefined>;
+  /** Short-lived answers for the label handler, so a burst of labels on one repository asks GitHub once. */
+  burst?: { config: BurstCache<LoadedConfig>; permission: BurstCache<PermissionLevel | "none"> };
+  /** Runs the label handler's reaction and queued note after the webhook is answered (default: at once). */
+  acknowledge?(task: () => Promise<void>): Promise<void>;
 }
 
 const labeledPayload = z.object({
@@ -29,7 +36,7 @@ export function repoOf(payload: { repository: { name: string; owner: { login: st
 }
 
 async function configOrExplain(deps: AppDeps, context: Context, forge: Forge, repo: RepoRef, issueNumber: number) {
-  const loaded = await deps.loadConfig(context);
+  const loaded = deps.burst ? await deps.burst.config.get(`${repo.owner}/${repo.repo}`, () => deps.loadConfig(context)) : await deps.loadConfig(context);
   if (loaded.ok) return loaded.config;
   const body = [
     "⚠️ **autofix did not start: `.github/autofix.yml` is invalid.**",
@@ -56,7 +63,11 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
   const config = await configOrExplain(deps, context, forge, repo, issueNumber);
   if (!config || payload.label.name !== config.label) return;
 
-  const decision = await mayTrigger({ forge, repo, sender, config, botLogin, action: "start" });
+  const burst = deps.burst;
+  const permissions = burst
+    ? { getPermission: (r: RepoRef, login: string) => burst.permission.get(`${r.owner}/${r.repo}:${login}`, () => forge.getPermission(r, login)) }
+    : forge;
+  const decision = await mayTrigger({ forge: permissions, repo, sender, config, botLogin, action: "start" });
   if (!decision.allowed) {
     context.log.info({ repo, issueNumber, sender: sender.login, reason: decision.reason }, "trigger refused");
     if (decision.explain) await forge.comment(repo, issueNumber, decision.explain);
@@ -85,13 +96,25 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
   const { job, created } = await deps.queue.enqueue(spec);
   if (!created) return;
   context.log.info({ key, job: job.id }, "job enqueued");
-  await forge.addReaction(repo, { issueNumber }, "eyes");
-  await forge.ensureStatusComment(
-    repo,
-    issueNumber,
-    `<!-- autofix:status:${key} -->`,
-    `<!-- autofix:status:${key} -->\n🤖 **autofix is on it.** Queued as job \`${job.id}\`; this comment will show each step and then the result.\n\nRemove the \`${config.label}\` label or comment \`/autofix stop\` to cancel.`,
-  );
+  // Probot answers GitHub only after the handler settles, so what follows runs after the answer, one job at
+  // a time (deps.acknowledge): a burst of labels is acknowledged at the pace of the checks above.
+  const marker = `<!-- autofix:status:${key} -->`;
+  const acknowledge = deps.acknowledge ?? ((task) => task());
+  void acknowledge(async () => {
+    try {
+      await forge.addReaction(repo, { issueNumber }, "eyes");
+      // A worker that already took the job writes the status comment itself; "queued" would overwrite its news.
+      if ((await deps.queue.get(job.id))?.state !== "queued") return;
+      await forge.ensureStatusComment(
+        repo,
+        issueNumber,
+        marker,
+        `${marker}\n🤖 **autofix is on it.** Queued as job \`${job.id}\`; this comment will show each step and then the result.\n\nRemove the \`${config.label}\` label or comment \`/autofix stop\` to cancel.`,
+      );
+    } catch (err) {
+      context.log.warn({ key, job: job.id, err: String(err) }, "could not acknowledge the job on the issue");
+    }
+  });
 }
 
 const cancelPayload = z.object({

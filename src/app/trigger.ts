@@ -22,7 +22,7 @@ export function isBotSender(sender: Sender): boolean {
 }
 
 export async function mayTrigger(input: {
-  forge: Forge;
+  forge: Pick<Forge, "getPermission">;
   repo: RepoRef;
   sender: Sender;
   config: AutofixConfig;

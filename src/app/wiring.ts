@@ -13,6 +13,14 @@ import type { JobOutcome, JobRecord } from "../jobs/types.js";
 import { presentError } from "./present.js";
 import { sweepStaleSpawns } from "../pipeline/spawn.js";
 import { createJobOctokit } from "./tokens.js";
+import { burstCache, serialRunner } from "./burst.js";
+
+/**
+ * How long the label handler reuses a repository's config and a sender's permission. Long enough to
+ * cover a burst of labels, short enough that a fixed config or a revoked permission applies within seconds;
+ * the worker loads the config again for the run itself.
+ */
+export const TRIGGER_BURST_TTL_MS = 10_000;
 
 export interface BotIdentity {
   login(): Promise<string | undefined>;
@@ -44,7 +52,7 @@ export function forgeFromOctokit(octokit: OctokitLike, botLogin: string | undefi
   return createOctokitForge(octokit, { botLogin, appId, gitCredentials: async () => installationGitCredentials(octokit)() });
 }
 
-export function appDeps(queue: JobQueue, bot: BotIdentity): AppDeps {
+export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: object, m?: string): void }): AppDeps {
   let login: string | undefined;
   void bot.login().then((l) => (login = l));
   return {
@@ -53,6 +61,9 @@ export function appDeps(queue: JobQueue, bot: BotIdentity): AppDeps {
     loadConfig: (context: Context) => loadRepoConfig(context as never),
     renderProblems: renderConfigProblems,
     botLogin: () => bot.login(),
+    // Only a valid config is reused: a repository fixing an invalid one is read again at the next label.
+    burst: { config: burstCache(TRIGGER_BURST_TTL_MS, (loaded) => loaded.ok), permission: burstCache(TRIGGER_BURST_TTL_MS) },
+    acknowledge: serialRunner({ quietMs: 50, maxWaitMs: 2_000, onError: (err) => log?.warn({ err: String(err) }, "could not acknowledge a job on its issue") }),
   };
 }
 
