@@ -10,13 +10,17 @@ import { applyGitDelta, OFS_DELTA, readEntryHeader, REF_DELTA, TYPE_NAMES, type 
 interface PackIndex {
   packPath: string;
   fd: number;
-  /** oid (hex) → offset */
-  offsets: Map<string, number>;
-  /** offset → end of that entry (next entry's offset, or the trailer) */
-  ends: Map<number, number>;
+  packSize: number;
+  /** The .idx file, searched in place: decoding 50,000 oids into a Map cost more than a whole delta. */
+  idx: Buffer;
+  count: number;
+  /** offset → end of that entry (next entry's offset, or the trailer); built only for unbuffered packs. */
+  ends?: Map<number, number>;
   /** The whole pack, when small enough to hold. */
   buffer?: Buffer;
 }
+
+const SHA_START = 8 + 256 * 4;
 
 /** Decoded objects kept for delta chains (bytes). A shallow pack of a 5,000-file tree fits many times. */
 const MAX_CACHED_BYTES = 256 * 1024 * 1024;
@@ -72,9 +76,11 @@ export class ObjectReader {
   }
 
   private locate(oid: string): { pack: PackIndex; offset: number } | undefined {
+    const key = Buffer.from(oid, "hex");
+    if (key.length !== 20) return undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       for (const pack of this.packs.values()) {
-        const offset = pack.offsets.get(oid);
+        const offset = findOffset(pack, key);
         if (offset !== undefined) return { pack, offset };
       }
       if (attempt === 0 && !this.loadNewPacks()) return undefined;
@@ -105,10 +111,12 @@ export class ObjectReader {
     const key = `${pack.packPath}:${offset}`;
     const cached = this.bases.get(key);
     if (cached) return cached;
-    const end = pack.ends.get(offset)!;
     let raw: Buffer;
-    if (pack.buffer) raw = pack.buffer.subarray(offset, end);
+    // inflateSync stops at the end of the entry's zlib stream, so a buffered pack needs no end offset.
+    if (pack.buffer) raw = pack.buffer.subarray(offset);
     else {
+      pack.ends ??= entryEnds(pack);
+      const end = pack.ends.get(offset)!;
       raw = Buffer.allocUnsafe(end - offset);
       readSync(pack.fd, raw, 0, raw.length, offset);
     }
@@ -140,25 +148,42 @@ function loadIndex(idxPath: string, packPath: string): PackIndex {
   const idx = readFileSync(idxPath);
   if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`unsupported pack index ${idxPath}`);
   const count = idx.readUInt32BE(8 + 255 * 4);
-  const shaStart = 8 + 256 * 4;
-  const offsetStart = shaStart + count * 20 + count * 4;
-  const largeStart = offsetStart + count * 4;
-  const offsets = new Map<string, number>();
-  const sortedOffsets: number[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const oid = idx.toString("hex", shaStart + i * 20, shaStart + i * 20 + 20);
-    let offset = idx.readUInt32BE(offsetStart + i * 4);
-    if (offset & 0x80000000) offset = Number(idx.readBigUInt64BE(largeStart + (offset & 0x7fffffff) * 8));
-    offsets.set(oid, offset);
-    sortedOffsets[i] = offset;
-  }
-  sortedOffsets.sort((a, b) => a - b);
   const fd = openSync(packPath, "r");
   const packSize = fstatSync(fd).size;
-  const ends = new Map<number, number>();
-  for (let i = 0; i < count; i++) ends.set(sortedOffsets[i], i + 1 < count ? sortedOffsets[i + 1] : packSize - 20);
   const buffer = packSize <= MAX_BUFFERED_PACK_BYTES ? readFileSync(packPath) : undefined;
-  return { packPath, fd, offsets, ends, buffer };
+  return { packPath, fd, packSize, idx, count, buffer };
+}
+
+/** Binary search of the sorted oid table, within the fan-out range of the oid's first byte. */
+function findOffset(pack: PackIndex, key: Buffer): number | undefined {
+  const { idx, count } = pack;
+  let lo = key[0] === 0 ? 0 : idx.readUInt32BE(8 + (key[0] - 1) * 4);
+  let hi = idx.readUInt32BE(8 + key[0] * 4);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = SHA_START + mid * 20;
+    const cmp = idx.compare(key, 0, 20, at, at + 20);
+    if (cmp === 0) return offsetAt(pack, mid);
+    if (cmp < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return undefined;
+}
+
+function offsetAt({ idx, count }: PackIndex, i: number): number {
+  const offsetStart = SHA_START + count * 24;
+  const offset = idx.readUInt32BE(offsetStart + i * 4);
+  if (!(offset & 0x80000000)) return offset;
+  return Number(idx.readBigUInt64BE(offsetStart + count * 4 + (offset & 0x7fffffff) * 8));
+}
+
+function entryEnds(pack: PackIndex): Map<number, number> {
+  const sorted: number[] = new Array(pack.count);
+  for (let i = 0; i < pack.count; i++) sorted[i] = offsetAt(pack, i);
+  sorted.sort((a, b) => a - b);
+  const ends = new Map<number, number>();
+  for (let i = 0; i < sorted.length; i++) ends.set(sorted[i], i + 1 < sorted.length ? sorted[i + 1] : pack.packSize - 20);
+  return ends;
 }
 
 function parseLoose(raw: Buffer): GitObject {
