@@ -7,7 +7,7 @@ import type { Stats } from "node:fs";
 import { assertSpawn } from "./spawn.js";
 import { blobOid, forEachLimited, readBlob } from "./gitObjects.js";
 import { storeAt, type ObjectStore } from "./objectCache.js";
-import { readSpawnState, writeSpawnFindings, type StatRow } from "./spawnState.js";
+import { readSpawnState, statIndex, STAT_FIELDS, writeSpawnFindings } from "./spawnState.js";
 import { toolFileMatcher } from "./toolFiles.js";
 import { walkTree } from "./treeWalk.js";
 import { isBinary, textPatch } from "./textPatch.js";
@@ -30,6 +30,8 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     if (baseline.files[p].mode === "160000") gitlinkPaths.add(p);
     else trackedFiles.add(p);
   }
+  const statRow = statIndex(state.stat);
+  const statRows = state.stat.rows;
   const candidates: { path: string; stats: Stats | undefined }[] = [];
   const hardlinked: string[] = [];
   const seen = new Set<string>();
@@ -42,8 +44,8 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     onEntry: (p, stats) => {
       if (trackedFiles.has(p)) {
         seen.add(p);
-        const row = state.stat[p];
-        if (row !== undefined && statUnchanged(row, stats)) return;
+        const row = statRow.get(p);
+        if (row !== undefined && statUnchanged(statRows, row * STAT_FIELDS, stats)) return;
       }
       if (stats.nlink > 1 && stats.isFile()) hardlinked.push(p);
       candidates.push({ path: p, stats });
@@ -90,9 +92,14 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   };
 }
 
-function statUnchanged(row: StatRow, stats: Stats): boolean {
-  const [size, mtimeMs, ctimeMs, ino, mode] = row;
-  return stats.size === size && stats.mtimeMs === mtimeMs && stats.ctimeMs === ctimeMs && stats.ino === ino && stats.mode === mode;
+function statUnchanged(rows: Float64Array, at: number, stats: Stats): boolean {
+  return (
+    stats.size === rows[at] &&
+    stats.mtimeMs === rows[at + 1] &&
+    stats.ctimeMs === rows[at + 2] &&
+    stats.ino === rows[at + 3] &&
+    stats.mode === rows[at + 4]
+  );
 }
 
 function modeOf(stats: Stats): GitMode {

@@ -12,7 +12,7 @@ import { fingerprintGitDir } from "./gitDirFingerprint.js";
 import { buildGitIndex, type IndexEntry } from "./gitIndex.js";
 import { listCommitFiles, readBlobSync } from "./gitObjects.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
-import { STATE_DIR, removeSpawnState, writeSpawnState, type StatRow } from "./spawnState.js";
+import { STAT_FIELDS, STATE_DIR, removeSpawnState, writeSpawnState, type StatSnapshot } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
 export const MARKER_FILE = "autofix-spawn.json";
@@ -79,7 +79,7 @@ async function checkout(
   baseSha: string,
   root: string,
   signal?: AbortSignal,
-): Promise<{ stat: Record<string, StatRow>; index: IndexEntry[] }> {
+): Promise<{ stat: StatSnapshot; index: IndexEntry[] }> {
   const files = await listCommitFiles(store, baseSha);
   const paths = Object.keys(files);
   const dirs = new Set<string>();
@@ -87,7 +87,7 @@ async function checkout(
   await mkdir(root, { recursive: true });
   // Creating only the leaves is enough (recursive mkdir makes the parents), sorted so parents come first.
   for (const d of [...dirs].sort()) if (d !== ".") mkdirSync(path.join(root, d), { recursive: true });
-  const stat: Record<string, StatRow> = {};
+  const stat: StatSnapshot = { paths: [], rows: new Float64Array(paths.length * STAT_FIELDS) };
   const index: IndexEntry[] = [];
   // Sync writes in batches: thousands of small files go several times faster than through the
   // libuv thread pool (measured), and yielding between batches keeps the event loop responsive.
@@ -110,7 +110,12 @@ async function checkout(
     else writeFileSync(abs, content, { mode: mode === "100755" ? 0o755 : 0o644 });
     if (mode === "100755") chmodSync(abs, 0o755);
     const info = lstatSync(abs);
-    stat[rel] = [info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode];
+    const at = stat.paths.push(rel) * STAT_FIELDS - STAT_FIELDS;
+    stat.rows[at] = info.size;
+    stat.rows[at + 1] = info.mtimeMs;
+    stat.rows[at + 2] = info.ctimeMs;
+    stat.rows[at + 3] = info.ino;
+    stat.rows[at + 4] = info.mode;
     index.push({ path: rel, oid, mode, stats: info });
   }
   return { stat, index };
