@@ -1,7 +1,8 @@
 // `autofix worker`: runs jobs from the shared queue (Redis when REDIS_URL is set) until SIGTERM.
-import { Probot } from "probot";
+import { Probot, ProbotOctokit } from "probot";
+import { withRateLimitRetries } from "../app/tokens.js";
 import pino from "pino";
-import { botIdentity, giveUpReporter, githubJobHandler, sweepAtStartup } from "../app/wiring.js";
+import { botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "../app/wiring.js";
 import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import { createRuntime } from "../runtime.js";
@@ -13,7 +14,14 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const settings = loadSettings();
   if (!settings.APP_ID) throw new UsageError("APP_ID is not set.", "A worker acts as the GitHub App: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) as on the server.");
   const log = pino({ level: settings.LOG_LEVEL ?? "info" });
-  const probot = new Probot({ appId: settings.APP_ID, privateKey: privateKeyOf(settings), baseUrl: githubBaseUrl(settings), log });
+  const probot = new Probot({
+    appId: settings.APP_ID,
+    privateKey: privateKeyOf(settings),
+    baseUrl: githubBaseUrl(settings),
+    log,
+    // The same rate-limit patience as the server's workers: wait out retry-after before the queue retries.
+    Octokit: withRateLimitRetries(ProbotOctokit, log),
+  });
   const queue = await createJobQueue(settings, { log });
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) log.warn(note);
@@ -27,6 +35,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     leaseMs: settings.AUTOFIX_LEASE_MS,
     maxFailures: settings.AUTOFIX_MAX_FAILURES,
   });
+  sweepAfterReclaim(queue, runtime, log, settings.AUTOFIX_LEASE_MS * 1.5);
   log.info({ driver: queue.driver, concurrency: settings.AUTOFIX_CONCURRENCY }, "autofix worker started");
   installSignalHandlers(worker, 60_000, log);
   // The signal handlers exit the process; until then the worker runs.
