@@ -10,7 +10,7 @@ import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";
 import { createApp } from "../index.js";
 import { operatorRoutes } from "../observability/index.js";
-import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAtStartup } from "./wiring.js";
+import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
 
 export interface BootOptions {
@@ -93,6 +93,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
       maxFailures: settings.AUTOFIX_MAX_FAILURES,
       onGiveUp: giveUpReporter(probot, bot, routes.onGiveUp),
     });
+    sweepAfterReclaim(queue, runtime, log, settings.AUTOFIX_LEASE_MS * 1.5);
     if (options.signals) installSignalHandlers(worker, 60_000, log);
   }
   return {

@@ -6,7 +6,7 @@ import { renderConfigProblems } from "../config/errors.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import type { Forge } from "../forge/types.js";
 import type { JobQueue, JobSpec } from "../jobs/types.js";
-import { createJobHandler } from "../pipeline/jobHandler.js";
+import { cleanupJobDirs, createJobHandler } from "../pipeline/jobHandler.js";
 import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
 import type { JobOutcome, JobRecord } from "../jobs/types.js";
@@ -130,4 +130,17 @@ export async function sweepAtStartup(queue: JobQueue, runtime: Runtime, log: { i
   const keep = new Set(active.flatMap((j) => [j.id, `${j.id}--baseline`]));
   const removed = await sweepStaleSpawns(runtime.paths.workRoot, keep);
   if (removed.length) log.info({ removed: removed.length }, "removed spawns left behind by a crash");
+}
+
+/**
+ * A crashed job cancelled or given up while no worker ran is only marked so when a worker reclaims its lapsed
+ * lease, after the start-up sweep kept its spawn. After `delayMs` (a lease and a half), remove the dirs of
+ * ended jobs: by their ids, so a spawn of a job claimed meanwhile is never touched.
+ */
+export function sweepAfterReclaim(queue: JobQueue, runtime: Runtime, log: { warn(o: object, m?: string): void }, delayMs: number): void {
+  const sweep = async () => {
+    const ended = await queue.list({ states: ["cancelled", "failed"], limit: 1_000 });
+    for (const job of ended) await cleanupJobDirs(job.id, runtime.paths.workRoot, runtime.paths.scratchRoot);
+  };
+  setTimeout(() => void sweep().catch((err: unknown) => log.warn({ err: String(err) }, "could not sweep the spawns of ended jobs")), delayMs).unref();
 }

@@ -26,6 +26,13 @@ export interface AbsorbOptions {
   message: string;
   author: { name: string; email: string };
   signal?: AbortSignal;
+  /** The job absorbing: its gitdir is named after it, so the job's cleanup finds one a crash left behind. */
+  jobId?: string;
+}
+
+/** Prefix of the absorb gitdirs of a job (under `<workRoot>/.absorb`). */
+export function absorbDirPrefix(jobId: string): string {
+  return `job-${jobId.replace(/[^A-Za-z0-9_.-]/g, "_")}-`;
 }
 
 export interface AbsorbResult {
@@ -190,7 +197,8 @@ async function prepareGitdir(opts: AbsorbOptions, headSha: string, store: Object
     .slice(0, 24);
   // Unique per call: two jobs with identical changes onto the same head must never share (or delete) one
   // gitdir while the other is pushing from it. Old ones are removed by sweepStaleSpawns.
-  const gitdir = path.join(path.resolve(opts.workRoot), ".absorb", `${key}-${randomBytes(4).toString("hex")}.git`);
+  const owner = opts.jobId ? absorbDirPrefix(opts.jobId) : "";
+  const gitdir = path.join(path.resolve(opts.workRoot), ".absorb", `${owner}${key}-${randomBytes(4).toString("hex")}.git`);
   await initBare(gitdir);
   await writeFile(path.join(gitdir, "shallow"), `${headSha}\n`);
   // What the server already has: push's thin-pack logic skips every object reachable from this ref.

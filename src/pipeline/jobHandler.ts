@@ -1,6 +1,6 @@
 // Turns a queued job into a pipeline run: per-job forge and config, quotas, the agent, and the
 // end of every story: cancelled, failed or done, the status comment says so and the spawn is gone.
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AutofixConfig } from "../config/schema.js";
 import { AutofixError, JobCancelled, isAutofixError } from "../errors.js";
@@ -11,6 +11,7 @@ import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
 import { removeSpawn, spawnDirName } from "./spawn.js";
+import { absorbDirPrefix } from "./absorb.js";
 import type { RecordedChange } from "./updateBranch.js";
 
 export interface ConfigProblemLike {
@@ -153,6 +154,12 @@ export async function cleanupJobDirs(jobId: string, workRoot: string, scratchRoo
   await rm(path.join(scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true });
   for (const id of [jobId, `${jobId}--baseline`]) {
     await removeSpawn({ jobId: id, dir: path.join(path.resolve(workRoot), spawnDirName(id)), baseRef: "", baseSha: "" });
+  }
+  // A worker killed between absorb and the end of its push leaves the job's private gitdir behind.
+  const absorbRoot = path.join(path.resolve(workRoot), ".absorb");
+  const prefix = absorbDirPrefix(jobId);
+  for (const name of await readdir(absorbRoot).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) await rm(path.join(absorbRoot, name), { recursive: true, force: true });
   }
 }
 

@@ -62,6 +62,7 @@ async function absorbAndPush(input: PublishInput, branch: string): Promise<PushR
     message: commitMessage(input),
     author: env.author,
     signal: ctx.signal,
+    jobId: ctx.job.id,
   });
   try {
     await pushBranch({ gitdir: absorbed.gitdir, source, branch, commitSha: absorbed.commitSha, force: target.mode === "fresh", signal: ctx.signal });

@@ -45,6 +45,7 @@ interface KillPoint {
 }
 
 const HOLD_MS = 3_000;
+const cancelledIssue = 19;
 const branchOf = (issue: number) => `autofix/issue-${issue}`;
 
 let gitRoot: string;
@@ -108,6 +109,7 @@ beforeAll(async () => {
   fake.setBranch(full, "main", repo.head());
   fake.setPermission(full, "maintainer", "write");
   extendFakeGitHub(fake, { owner, name, bare: repo.bare, config: () => config });
+  fake.addIssue(full, { number: cancelledIssue, title: "add() subtracts (cancelled)", author: "reporter", labels: ["autofix"] });
   for (const p of points) fake.addIssue(full, { number: p.issue, title: `add() subtracts (${p.step})`, body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter", labels: ["autofix"] });
   fake.start();
   proxy = await startGitHubProxy(fake);
@@ -145,9 +147,8 @@ interface Crashed {
   logs: string;
 }
 
-async function crashAndResume(point: KillPoint): Promise<Crashed> {
-  const dataDir = tempDir(`autofix-crash-${point.step}-`);
-  const env = {
+function workerEnv(dataDir: string): Record<string, string> {
+  return {
     APP_ID: "1",
     PRIVATE_KEY: privateKey,
     AUTOFIX_DATA_DIR: dataDir,
@@ -156,6 +157,16 @@ async function crashAndResume(point: KillPoint): Promise<Crashed> {
     AUTOFIX_LEASE_MS: "4000",
     AUTOFIX_CONCURRENCY: "1",
   };
+}
+
+const spawnsLeft = (dataDir: string) => {
+  const dir = path.join(dataDir, "spawns");
+  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith(".")) : [];
+};
+
+async function crashAndResume(point: KillPoint): Promise<Crashed> {
+  const dataDir = tempDir(`autofix-crash-${point.step}-`);
+  const env = workerEnv(dataDir);
   const queue: JobQueue = await createJobQueue({ AUTOFIX_DATA_DIR: dataDir });
   try {
     const { job } = await queue.enqueue({
@@ -225,10 +236,8 @@ describe("a worker killed inside each pipeline step (real pipeline, real process
       expect(diff, label).toContain("-export const add = (a, b) => a - b;");
       expect(diff, label).toContain("+export const add = (a, b) => a + b;");
 
-      const spawnsDir = path.join(dataDir, "spawns");
-      const left = existsSync(spawnsDir) ? readdirSync(spawnsDir).filter((n) => !n.startsWith(".")) : [];
-      expect(left, `${label}: spawn directories left`).toEqual([]);
-      const absorbDir = path.join(spawnsDir, ".absorb");
+      expect(spawnsLeft(dataDir), `${label}: spawn directories left`).toEqual([]);
+      const absorbDir = path.join(dataDir, "spawns", ".absorb");
       expect(existsSync(absorbDir) ? readdirSync(absorbDir) : [], `${label}: absorb gitdirs left`).toEqual([]);
     }
     // Across all jobs: no check run twice for one name and commit.
@@ -236,4 +245,35 @@ describe("a worker killed inside each pipeline step (real pipeline, real process
     expect(keys.length).toBe(new Set(keys).size);
     expect(fake.unexpected).toEqual([]);
   }, 170_000);
+
+  it("a job cancelled while its worker lay dead ends cancelled without a PR, and its spawn is swept once a worker reclaimed it", async () => {
+    const dataDir = tempDir("autofix-crash-cancelled-");
+    const env = workerEnv(dataDir);
+    const queue = await createJobQueue({ AUTOFIX_DATA_DIR: dataDir });
+    try {
+      const { job } = await queue.enqueue({ repo: { owner, repo: name }, issueNumber: cancelledIssue, installationId, trigger: "label", requestedBy: "maintainer", deliveryId: "crash-cancelled" });
+      const doomed = await startAutofixWorker(env);
+      workers.push(doomed);
+      await waitFor("the agent to be under way", 90_000, async () => (running(await queue.get(job.id), "agent-1") ? true : undefined));
+      doomed.kill("SIGKILL");
+      await doomed.exited;
+      expect(spawnsLeft(dataDir), "the crash left the job's spawn").not.toEqual([]);
+      await queue.cancel(job.key, "the `autofix` label was removed by @maintainer");
+
+      const successor = await startAutofixWorker(env);
+      workers.push(successor);
+      const ended = await waitFor("the dead worker's job to end cancelled", 60_000, async () => {
+        const j = await queue.get(job.id);
+        return j?.state === "cancelled" ? j : undefined;
+      });
+      expect(ended.cancelReason).toContain("label was removed");
+      await waitFor("the reclaimed job's spawn to be swept", 30_000, async () => (spawnsLeft(dataDir).length === 0 ? true : undefined));
+      successor.kill("SIGTERM");
+      await successor.exited;
+      expect(fake.pullsOf(full).filter((p) => p.head.ref === branchOf(cancelledIssue))).toEqual([]);
+      expect(branchSha(cancelledIssue)).toBeUndefined();
+    } finally {
+      await queue.close();
+    }
+  }, 150_000);
 });
