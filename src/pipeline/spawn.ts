@@ -44,9 +44,11 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   const baseSha = await resolveBase(store, source, baseRef, signal);
   throwIfAborted(signal);
 
+  let checkedOutAtMs = Date.now();
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
     const { stat, index } = await checkout(store, baseSha, building, signal);
+    checkedOutAtMs = Date.now();
     const marker: SpawnMarker = { jobId, baseSha, baseRef, sync: "none", createdAt: new Date().toISOString() };
     await writeGitDir(building, store, baseSha, marker);
     await writeFile(path.join(building, ".git", "index"), buildGitIndex(index));
@@ -68,8 +70,10 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
     store.reader.close();
   }
   // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than
-  // the checkout, or a same-size edit could look unchanged to the stat snapshot.
-  await new Promise((r) => setTimeout(r, 15));
+  // the checkout, or a same-size edit could look unchanged to the stat snapshot. The steps after the
+  // checkout usually took longer than that already.
+  const settleMs = checkedOutAtMs + 15 - Date.now();
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
   return { jobId, dir, baseRef, baseSha };
 }
 
