@@ -121,7 +121,7 @@ export class ObjectReader {
       readSync(pack.fd, raw, 0, raw.length, offset);
     }
     const header = readEntryHeader(raw, 0, offset);
-    const data = inflateSync(raw.subarray(header.dataStart - offset));
+    const data = inflateSync(raw.subarray(header.dataStart - offset), { chunkSize: inflateChunk(header.size) });
     let object: GitObject;
     if (header.typeCode === OFS_DELTA) {
       const base = this.readPacked(pack, header.baseOffset!);
@@ -184,6 +184,11 @@ function entryEnds(pack: PackIndex): Map<number, number> {
   const ends = new Map<number, number>();
   for (let i = 0; i < sorted.length; i++) ends.set(sorted[i], i + 1 < sorted.length ? sorted[i + 1] : pack.packSize - 20);
   return ends;
+}
+
+/** One output chunk of the entry's known size: no 16 KiB allocation and no concatenation per object. */
+export function inflateChunk(size: number): number {
+  return Math.min(Math.max(64, size + 1), 64 * 1024 * 1024);
 }
 
 function parseLoose(raw: Buffer): GitObject {
