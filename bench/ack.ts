@@ -163,6 +163,10 @@ export async function run(): Promise<AckBenchResult[]> {
     await bare.stop();
     fake.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    // Other bench modules run next in this process (bench/run.ts): leave node's http and fetch unpatched.
+    nock.cleanAll();
+    nock.enableNetConnect();
+    nock.restore();
   }
   if (fake.unexpected.length) throw new Error(`FakeGitHub got requests it cannot answer: ${[...new Set(fake.unexpected)].join(", ")}`);
   return [summarize("bare Probot app (no-op handler)", samples.bare), summarize(`autofix (bootAutofix, worker off${PACING ? ", write pacing on" : ""})`, samples.autofix)];
