@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import path from "node:path";
 import { inflateSync } from "node:zlib";
-import { applyGitDelta, OFS_DELTA, readEntryHeader, REF_DELTA, TYPE_NAMES, type GitObject, type ObjectType } from "./packFormat.js";
+import { applyGitDelta, inflateChunk, OFS_DELTA, readEntryHeader, REF_DELTA, TYPE_NAMES, type GitObject, type ObjectType } from "./packFormat.js";
 
 interface PackIndex {
   packPath: string;
@@ -184,11 +184,6 @@ function entryEnds(pack: PackIndex): Map<number, number> {
   const ends = new Map<number, number>();
   for (let i = 0; i < sorted.length; i++) ends.set(sorted[i], i + 1 < sorted.length ? sorted[i + 1] : pack.packSize - 20);
   return ends;
-}
-
-/** One output chunk of the entry's known size: no 16 KiB allocation and no concatenation per object. */
-export function inflateChunk(size: number): number {
-  return Math.min(Math.max(64, size + 1), 64 * 1024 * 1024);
 }
 
 function parseLoose(raw: Buffer): GitObject {
