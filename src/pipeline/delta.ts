@@ -23,36 +23,57 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   const state = await readSpawnState(spawn);
   const store = storeAt(state.storeGitdir, state.local);
   const isToolFile = toolFileMatcher(opts.toolFiles ?? []);
-  const trackedFiles = new Set<string>();
+  // One map for the walk: baseline path -> its number; the snapshot row of each number sits beside it.
+  const tracked = new Map<string, number>();
+  const trackedPaths: string[] = [];
+  const rowOf: number[] = [];
   const gitlinkPaths = new Set<string>();
+  const ignoreFiles: string[] = [];
+  const snapshot = state.stat;
+  let byPath: Map<string, number> | undefined;
   // for..in, not Object.entries: 50,000 [key, value] pairs cost more than the lookups they save.
   for (const p in baseline.files) {
-    if (baseline.files[p].mode === "160000") gitlinkPaths.add(p);
-    else trackedFiles.add(p);
+    const entry = baseline.files[p];
+    if (entry.mode === "160000") {
+      gitlinkPaths.add(p);
+      continue;
+    }
+    if (p.endsWith(".gitignore") && entry.mode !== "120000" && path.posix.basename(p) === ".gitignore") ignoreFiles.push(p);
+    const i = trackedPaths.push(p) - 1;
+    tracked.set(p, i);
+    // The snapshot was written in this same order (both list the one commit's tree): matching by position
+    // saves a second 50,000-entry map. Any mismatch falls back to lookups by path.
+    if (byPath === undefined && snapshot.paths[i] === p) rowOf.push(i);
+    else {
+      byPath ??= statIndex(snapshot);
+      rowOf.push(byPath.get(p) ?? -1);
+    }
   }
-  const statRow = statIndex(state.stat);
-  const statRows = state.stat.rows;
+  const statRows = snapshot.rows;
   const candidates: { path: string; stats: Stats | undefined }[] = [];
   const hardlinked: string[] = [];
-  const seen = new Set<string>();
+  const seen = new Uint8Array(trackedPaths.length);
+  let seenCount = 0;
   const walked = await walkTree({
     root: spawn.dir,
-    trackedFiles,
+    trackedFiles: tracked,
     gitlinkPaths,
-    ignoreRules: await baselineIgnoreRules(store, baseline),
+    ignoreRules: await baselineIgnoreRules(store, baseline, ignoreFiles),
     isToolFile,
     onEntry: (p, stats) => {
-      if (trackedFiles.has(p)) {
-        seen.add(p);
-        const row = statRow.get(p);
-        if (row !== undefined && statUnchanged(statRows, row * STAT_FIELDS, stats)) return;
+      const i = tracked.get(p);
+      if (i !== undefined) {
+        seen[i] = 1;
+        seenCount++;
+        const row = rowOf[i];
+        if (row >= 0 && statUnchanged(statRows, row * STAT_FIELDS, stats)) return;
       }
       if (stats.nlink > 1 && stats.isFile()) hardlinked.push(p);
       candidates.push({ path: p, stats });
     },
   });
-  if (seen.size < trackedFiles.size) {
-    for (const p of trackedFiles) if (!seen.has(p)) candidates.push({ path: p, stats: undefined });
+  if (seenCount < trackedPaths.length) {
+    for (let i = 0; i < trackedPaths.length; i++) if (!seen[i]) candidates.push({ path: trackedPaths[i], stats: undefined });
   }
   const excluded = [...walked.excluded];
 
@@ -168,11 +189,11 @@ async function describeDeleted(p: string, before: { oid: string; mode: GitMode }
   return change;
 }
 
-async function baselineIgnoreRules(store: ObjectStore, baseline: Baseline): Promise<Map<string, string>> {
+/** The rules of the baseline's .gitignore files (`paths`: those files, found while listing the baseline). */
+async function baselineIgnoreRules(store: ObjectStore, baseline: Baseline, paths: string[]): Promise<Map<string, string>> {
   const rules = new Map<string, string>();
-  for (const p in baseline.files) {
+  for (const p of paths) {
     const entry = baseline.files[p];
-    if (!p.endsWith(".gitignore") || path.posix.basename(p) !== ".gitignore" || entry.mode === "120000") continue;
     const dir = path.posix.dirname(p);
     rules.set(dir === "." ? "" : `${dir}/`, (await readBlob(store, entry.oid)).toString("utf8"));
   }

@@ -15,7 +15,7 @@ export interface WalkResult {
 export interface WalkOptions {
   root: string;
   /** Baseline paths: tracked files are never ignored, and directories holding them are always walked. */
-  trackedFiles: Set<string>;
+  trackedFiles: { has(path: string): boolean; keys(): IterableIterator<string> };
   gitlinkPaths: Set<string>;
   /** .gitignore contents by directory ("" for the root, "a/b/" for nested). */
   ignoreRules: Map<string, string>;
@@ -30,7 +30,7 @@ const BUILT_IN_IGNORES = ["node_modules/"];
 export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const { root, trackedFiles, gitlinkPaths, isToolFile } = options;
   const trackedDirs = new Set<string>();
-  for (const file of trackedFiles) {
+  for (const file of trackedFiles.keys()) {
     for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
       const d = file.slice(0, cut);
       if (trackedDirs.has(d)) break;
@@ -83,13 +83,15 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
       if (!stats.isFile() && !stats.isSymbolicLink()) continue; // sockets, fifos: not content
       // A tracked tool file (a committed .vscode/settings.json) is kept for the delta to judge: it is
       // reported only if the agent changed it, and never becomes part of the change.
-      if (!trackedFiles.has(rel) && isToolFile(rel)) {
-        result.excluded.push({ path: rel, reason: "tool-file" });
-        continue;
-      }
-      if (!trackedFiles.has(rel) && isIgnored(rel, false)) {
-        result.excluded.push({ path: rel, reason: "ignored" });
-        continue;
+      if (!trackedFiles.has(rel)) {
+        if (isToolFile(rel)) {
+          result.excluded.push({ path: rel, reason: "tool-file" });
+          continue;
+        }
+        if (isIgnored(rel, false)) {
+          result.excluded.push({ path: rel, reason: "ignored" });
+          continue;
+        }
       }
       options.onEntry(rel, stats);
     }
