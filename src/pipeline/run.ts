@@ -121,10 +121,9 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const decision = decide(gates.results, config);
     status.note(`Attempt ${k}: ${gates.results.map((r) => `${r.gate} ${r.status}`).join(", ")}.`);
     if (decision.verdict === "pass") break;
-    if (attempt.violations.some((v) => noChangeCodes.has(v.code)) && k === attempts) break;
-    repairReports = [renderRepairReport(gates.results)];
     const spentByGates = await stopAtLimit(last);
     if (spentByGates) return spentByGates;
+    repairReports = [renderRepairReport(gates.results)];
   }
   if (!last) throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
 
