@@ -203,3 +203,21 @@ describe("autofix run --local without bubblewrap", () => {
     expect(git(repo, "branch", "--list", "autofix/*")).toBe("");
   });
 });
+
+describe("autofix doctor", () => {
+  it("checks each setting and says what to fix, exiting 3 when something blocks autofix", async () => {
+    const ok = await runCli(["doctor"], { env: { AUTOFIX_DATA_DIR: tempDir() } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/✔ data directory: .* is writable/);
+    expect(ok.stdout).toContain("✔ job store");
+    expect(ok.stdout).toMatch(/! GitHub App: APP_ID is not set/);
+    expect(ok.stdout).toMatch(/! LLM \(judges\): not configured/);
+    // A regular file where the data directory should be: nothing can be created below it.
+    const file = path.join(tempDir(), "not-a-directory");
+    writeFileSync(file, "x");
+    const blocked = await runCli(["doctor"], { env: { AUTOFIX_DATA_DIR: path.join(file, "data") } });
+    expect(blocked.code).toBe(3);
+    expect(blocked.stdout).toMatch(/✖ data directory: .* is not writable/);
+    expect(blocked.stdout).toContain("set AUTOFIX_DATA_DIR");
+  });
+});
