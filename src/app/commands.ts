@@ -41,7 +41,7 @@ const commentPayload = z.object({
   comment: z.object({ id: z.number(), body: z.string(), user: z.object({ login: z.string(), type: z.string() }) }),
   issue: z.object({ number: z.number(), title: z.string(), pull_request: z.unknown().optional() }),
   repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }),
-  sender: z.object({ login: z.string(), type: z.string() }),
+  sender: z.object({ login: z.string(), type: z.string(), id: z.number().optional() }),
   installation: z.object({ id: z.number() }).optional(),
 });
 
@@ -122,6 +122,7 @@ export async function onIssueComment(deps: AppDeps, context: Context<"issue_comm
     installationId: payload.installation?.id,
     trigger: command.name,
     requestedBy: payload.sender.login,
+    requestedById: payload.sender.id,
     deliveryId: context.id,
     instructions: command.name === "revise" ? command.instructions : undefined,
     prNumber: pr?.number,

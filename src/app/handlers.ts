@@ -27,7 +27,7 @@ const labeledPayload = z.object({
   label: z.object({ name: z.string() }).optional(),
   issue: z.object({ number: z.number().int().positive(), title: z.string(), pull_request: z.unknown().optional(), state: z.string() }),
   repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }),
-  sender: z.object({ login: z.string(), type: z.string() }),
+  sender: z.object({ login: z.string(), type: z.string(), id: z.number().optional() }),
   installation: z.object({ id: z.number() }).optional(),
 });
 
@@ -90,6 +90,7 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
     installationId: payload.installation?.id,
     trigger: "label",
     requestedBy: sender.login,
+    requestedById: payload.sender.id,
     deliveryId: context.id,
     issueTitle: payload.issue.title,
   };

@@ -11,6 +11,8 @@ export interface JobSpec {
   installationId?: number;
   trigger: JobTrigger;
   requestedBy: string;
+  /** The requester's numeric GitHub id, for the `Co-authored-by` noreply address GitHub attributes. */
+  requestedById?: number;
   /** The issue's title when the job was requested, for the dashboard (hostile text: escape it). */
   issueTitle?: string;
   /** `/autofix revise <instructions>` text or a review's comments. */

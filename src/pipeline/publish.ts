@@ -37,13 +37,15 @@ interface PushRecord {
 
 function commitMessage(input: PublishInput): string {
   const { target, ctx } = input;
-  const login = ctx.job.spec.requestedBy;
+  const { requestedBy: login, requestedById: id } = ctx.job.spec;
+  // GitHub attributes a co-author by a verified email or the noreply address, which carries the id.
+  const email = id ? `${id}+${login}@users.noreply.github.com` : `${login}@users.noreply.github.com`;
   return [
     renderPrTitle(target.issue.number, target.issue.title),
     "",
     `Fixes #${target.issue.number}`,
     "",
-    `Co-authored-by: ${login} <${login}@users.noreply.github.com>`,
+    `Co-authored-by: ${login} <${email}>`,
   ].join("\n");
 }
 

@@ -62,6 +62,9 @@ describe("label → job → gated PR", () => {
     expect(diff).toContain("-export const add = (a, b) => a - b;");
     expect(diff).toContain("+export const add = (a, b) => a + b;");
     expect(diff.match(/^diff --git/gm)).toHaveLength(1);
+    const message = await gitAsync(harness.repo.bare, "log", "-1", "--format=%B", "autofix/issue-7");
+    expect(message).toContain("Fixes #7");
+    expect(message).toContain("Co-authored-by: maintainer <4321+maintainer@users.noreply.github.com>");
 
     const checks = harness.fake.checkRuns.map((c: any) => `${c.name}:${c.conclusion}`).sort();
     expect(checks).toEqual(["autofix / deterministic:success", "autofix / review:success", "autofix / semantic:success"]);

@@ -151,7 +151,7 @@ export function labeledPayload(input: { owner?: string; name?: string; issue: nu
     },
     label: { name: input.label ?? "autofix", color: "ededed" },
     repository: { name, full_name: `${owner}/${name}`, owner: { login: owner, type: "Organization" }, default_branch: "main", private: false },
-    sender: { login: input.sender ?? "maintainer", type: input.senderType ?? "User" },
+    sender: { login: input.sender ?? "maintainer", type: input.senderType ?? "User", id: 4321 },
     installation: { id: installationId },
   };
 }
