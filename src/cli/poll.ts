@@ -81,6 +81,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
     worst = Math.max(worst, exitCodeFor(outcome.kind));
     if (controller.signal.aborted) break;
   }
+  await runtime.close();
   progress.stop();
   return worst;
 }

@@ -100,6 +100,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await cleanupJobDirs(ctx.job.id, runtime.paths.workRoot, runtime.paths.scratchRoot);
+    await runtime.close();
   }
   progress.stop();
   printReport({ ctx, outcome, forge, json: values.json, dryRun: values["dry-run"] });

@@ -37,7 +37,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   });
   sweepAfterReclaim(queue, runtime, log, settings.AUTOFIX_LEASE_MS * 1.5);
   log.info({ driver: queue.driver, concurrency: settings.AUTOFIX_CONCURRENCY }, "autofix worker started");
-  installSignalHandlers(worker, 60_000, log);
+  installSignalHandlers(worker, 60_000, log, { afterStop: () => runtime.close() });
   // The signal handlers exit the process; until then the worker runs.
   await new Promise(() => {});
   return 0;

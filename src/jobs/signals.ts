@@ -7,7 +7,7 @@ export function installSignalHandlers(
   worker: Worker,
   graceMs: number,
   log: JobLog,
-  options: { exit?: (code: number) => void; signals?: NodeJS.Signals[] } = {},
+  options: { exit?: (code: number) => void; signals?: NodeJS.Signals[]; afterStop?: () => Promise<void> } = {},
 ): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
@@ -20,7 +20,7 @@ export function installSignalHandlers(
     }
     stopping = true;
     log.info({ signal, graceMs }, "shutting down: finishing running jobs, then releasing the rest");
-    worker.stop(graceMs).then(
+    worker.stop(graceMs).then(async () => options.afterStop?.()).then(
       () => {
         log.info({ signal }, "worker stopped");
         exit(0);

@@ -2,17 +2,17 @@
 // directory and renamed into place, so a retry or a crash mid-way always ends with one clean spawn.
 // Sync is disabled by construction: `.git` holds no remote, no credential, and HEAD is a bare sha.
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync, type Stats } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { throwIfAborted } from "../errors.js";
 import { SpawnTampered } from "./engineErrors.js";
 import { fingerprintGitDir } from "./gitDirFingerprint.js";
-import { buildGitIndex, type IndexEntry } from "./gitIndex.js";
-import { listCommitFiles, readBlobSync } from "./gitObjects.js";
+import { checkoutTree } from "./checkout.js";
+import { buildGitIndex } from "./gitIndex.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
-import { STAT_FIELDS, STATE_DIR, removeSpawnState, writeSpawnState, type StatSnapshot } from "./spawnState.js";
+import { claimSpare, prepareSpare, sweepSpares } from "./spares.js";
+import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
 export const MARKER_FILE = "autofix-spawn.json";
@@ -45,13 +45,24 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   throwIfAborted(signal);
 
   let checkedOutAtMs = Date.now();
+  let fromSpare = false;
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
-    const { stat, index } = await checkout(store, baseSha, building, signal);
-    checkedOutAtMs = Date.now();
+    const spare = await claimSpare(workRoot, store, baseSha, building);
+    let stat, index: Buffer;
+    if (spare) {
+      ({ stat, index } = spare);
+      checkedOutAtMs = spare.builtAtMs;
+      fromSpare = true;
+    } else {
+      const checkout = await checkoutTree(store, baseSha, building, signal);
+      checkedOutAtMs = Date.now();
+      stat = checkout.stat;
+      index = buildGitIndex(checkout.index);
+    }
     const marker: SpawnMarker = { jobId, baseSha, baseRef, sync: "none", createdAt: new Date().toISOString() };
     await writeGitDir(building, store, baseSha, marker);
-    await writeFile(path.join(building, ".git", "index"), buildGitIndex(index));
+    await writeFile(path.join(building, ".git", "index"), index);
     const gitDir = await fingerprintGitDir(path.join(building, ".git"));
     await replaceDir(building, dir);
     await writeSpawnState(dir, {
@@ -69,77 +80,14 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   } finally {
     store.reader.close();
   }
+  // The next spawn of this commit (this job's baseline spawn, the next issue) is then a rename.
+  prepareSpare(workRoot, store, baseSha);
   // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than
   // the checkout, or a same-size edit could look unchanged to the stat snapshot. The steps after the
   // checkout usually took longer than that already.
   const settleMs = checkedOutAtMs + 15 - Date.now();
   if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
-  return { jobId, dir, baseRef, baseSha };
-}
-
-/** Writes every file of the commit with plain fs, in parallel, and returns their lstat snapshot. */
-async function checkout(
-  store: ObjectStore,
-  baseSha: string,
-  root: string,
-  signal?: AbortSignal,
-): Promise<{ stat: StatSnapshot; index: IndexEntry[] }> {
-  const files = await listCommitFiles(store, baseSha);
-  const paths = Object.keys(files);
-  const dirs = new Set<string>();
-  for (const p of paths) dirs.add(path.posix.dirname(p));
-  await mkdir(root, { recursive: true });
-  // Creating only the leaves is enough (recursive mkdir makes the parents), sorted so parents come first.
-  for (const d of [...dirs].sort()) if (d !== ".") mkdirSync(path.join(root, d), { recursive: true });
-  const stat: StatSnapshot = { paths: [], rows: new Float64Array(paths.length * STAT_FIELDS) };
-  const index: IndexEntry[] = [];
-  // Sync writes in batches: thousands of small files go several times faster than through the
-  // libuv thread pool (measured), and yielding between batches keeps the event loop responsive.
-  for (let i = 0; i < paths.length; i++) {
-    if (i % 256 === 255) {
-      throwIfAborted(signal);
-      await new Promise((r) => setImmediate(r));
-    }
-    const rel = paths[i];
-    const { oid, mode } = files[rel];
-    const abs = path.join(root, rel);
-    if (mode === "160000") {
-      // A submodule is an empty directory in a fresh checkout, as git leaves it.
-      mkdirSync(abs, { recursive: true });
-      index.push({ path: rel, oid, mode });
-      continue;
-    }
-    const content = readBlobSync(store, oid);
-    let info: Stats;
-    if (mode === "120000") {
-      symlinkSync(content.toString("utf8"), abs);
-      info = lstatSync(abs);
-    } else info = writeNewFile(abs, content, mode === "100755" ? 0o755 : 0o644);
-    const at = stat.paths.push(rel) * STAT_FIELDS - STAT_FIELDS;
-    stat.rows[at] = info.size;
-    stat.rows[at + 1] = info.mtimeMs;
-    stat.rows[at + 2] = info.ctimeMs;
-    stat.rows[at + 3] = info.ino;
-    stat.rows[at + 4] = info.mode;
-    index.push({ path: rel, oid, mode, stats: info });
-  }
-  return { stat, index };
-}
-
-/**
- * Creates a file that must not exist yet (O_EXCL: never through a link) and returns its fstat, which saves
- * the path lookups of a separate chmod and lstat (5,000 files: ~90 -> ~75 ms of syscalls).
- */
-function writeNewFile(abs: string, content: Buffer, mode: number): Stats {
-  const fd = openSync(abs, "wx", mode);
-  try {
-    for (let written = 0; written < content.length; ) written += writeSync(fd, content, written);
-    // The umask may have cleared bits of the mode given to open.
-    if (mode !== 0o644) fchmodSync(fd, mode);
-    return fstatSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  return { jobId, dir, baseRef, baseSha, ...(fromSpare ? { fromSpare } : {}) };
 }
 
 async function writeGitDir(root: string, store: ObjectStore, baseSha: string, marker: SpawnMarker): Promise<void> {
@@ -224,7 +172,7 @@ export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>
   const keepDirs = new Set([...keepJobIds].map(spawnDirName));
   const removed: string[] = [];
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  removed.push(...(await sweepAbsorbDirs(root)));
+  removed.push(...(await sweepAbsorbDirs(root)), ...(await sweepSpares(root)));
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name === STATE_DIR) continue;
     const abs = path.join(root, entry.name);

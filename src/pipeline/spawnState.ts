@@ -40,18 +40,9 @@ export function stateFileFor(spawnDir: string): string {
 
 export async function writeSpawnState(spawnDir: string, state: SpawnState): Promise<void> {
   const { stat, ...rest } = state;
-  const header = Buffer.from(JSON.stringify({ ...rest, statCount: stat.paths.length }), "utf8");
-  const rowsStart = align8(8 + header.length);
-  const prefix = Buffer.alloc(rowsStart);
-  prefix.write(MAGIC, 0, "latin1");
-  prefix.writeUInt32LE(header.length, 4);
-  header.copy(prefix, 8);
-  const rows = stat.rows.subarray(0, stat.paths.length * STAT_FIELDS);
-  // Host byte order: the file is read back only on this host, by this engine.
-  const body = Buffer.concat([prefix, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength), Buffer.from(stat.paths.join("\0"), "utf8")]);
   const file = stateFileFor(spawnDir);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeAtomic(file, body);
+  await writeAtomic(file, encodeSnapshotFile(rest, stat));
 }
 
 export async function readSpawnState(spawn: Spawn): Promise<SpawnState> {
@@ -61,22 +52,50 @@ export async function readSpawnState(spawn: Spawn): Promise<SpawnState> {
   } catch {
     throw new SpawnTampered(spawn.dir, "The engine's record of this spawn is missing (was the spawn removed or swept?).");
   }
-  const unreadable = () => new SpawnTampered(spawn.dir, "The engine's record of this spawn is unreadable.");
-  if (raw.length < 8 || raw.toString("latin1", 0, 4) !== MAGIC) throw unreadable();
-  const headerEnd = 8 + raw.readUInt32LE(4);
-  if (headerEnd > raw.length) throw unreadable();
-  const { statCount, ...header } = headerSchema.parse(JSON.parse(raw.toString("utf8", 8, headerEnd)));
+  const decoded = decodeSnapshotFile(raw);
+  const parsed = decoded && headerSchema.safeParse(decoded.header);
+  if (!decoded || !parsed?.success) throw new SpawnTampered(spawn.dir, "The engine's record of this spawn is unreadable.");
+  const { statCount: _count, ...header } = parsed.data;
   if (header.jobId !== spawn.jobId || header.baseSha !== spawn.baseSha) {
     throw new SpawnTampered(spawn.dir, "The engine's record of this spawn belongs to another job or base commit.");
   }
+  return { ...header, stat: decoded.stat };
+}
+
+/** A JSON header (given statCount) followed by the snapshot rows in binary and the NUL-separated paths. */
+export function encodeSnapshotFile(header: object, stat: StatSnapshot): Buffer {
+  const json = Buffer.from(JSON.stringify({ ...header, statCount: stat.paths.length }), "utf8");
+  const rowsStart = align8(8 + json.length);
+  const prefix = Buffer.alloc(rowsStart);
+  prefix.write(MAGIC, 0, "latin1");
+  prefix.writeUInt32LE(json.length, 4);
+  json.copy(prefix, 8);
+  const rows = stat.rows.subarray(0, stat.paths.length * STAT_FIELDS);
+  // Host byte order: the file is read back only on this host, by this engine.
+  return Buffer.concat([prefix, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength), Buffer.from(stat.paths.join("\0"), "utf8")]);
+}
+
+/** The header (still to be validated by the caller) and snapshot, or undefined when the file is not one. */
+export function decodeSnapshotFile(raw: Buffer): { header: unknown; stat: StatSnapshot } | undefined {
+  if (raw.length < 8 || raw.toString("latin1", 0, 4) !== MAGIC) return undefined;
+  const headerEnd = 8 + raw.readUInt32LE(4);
+  if (headerEnd > raw.length) return undefined;
+  let header: { statCount?: unknown };
+  try {
+    header = JSON.parse(raw.toString("utf8", 8, headerEnd));
+  } catch {
+    return undefined;
+  }
+  const statCount = header?.statCount;
+  if (typeof statCount !== "number" || !Number.isInteger(statCount) || statCount < 0) return undefined;
   const rowsStart = align8(headerEnd);
   const pathsStart = rowsStart + statCount * STAT_FIELDS * 8;
-  if (pathsStart > raw.length) throw unreadable();
+  if (pathsStart > raw.length) return undefined;
   const rows = new Float64Array(statCount * STAT_FIELDS);
   new Uint8Array(rows.buffer).set(raw.subarray(rowsStart, pathsStart));
   const paths = statCount === 0 ? [] : raw.toString("utf8", pathsStart).split("\0");
-  if (paths.length !== statCount) throw unreadable();
-  return { ...header, stat: { paths, rows } };
+  if (paths.length !== statCount) return undefined;
+  return { header, stat: { paths, rows } };
 }
 
 /** path → row number, for lookups by path. */

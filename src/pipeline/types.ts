@@ -19,6 +19,8 @@ export interface Spawn {
   baseRef: string;
   /** The commit the spawn was pinned to, resolved once at materialization. */
   baseSha: string;
+  /** Set when the working tree came from a verified spare (see spares.ts) rather than a checkout. */
+  fromSpare?: boolean;
 }
 
 /** Contents of `<spawn>/.git/autofix-spawn.json`; every later step checks it. */

@@ -12,6 +12,8 @@ import { buildRepo, generatedFiles, gitAsync, tempDir, type BuiltRepo } from "..
 import { snapshotTree } from "./engine-helpers.js";
 
 const TOKEN = "ghs_installationTokenCanary1234567890";
+/** The engine's own entries under workRoot, beside the spawns: state records and spares. */
+const ENGINE_DIRS = [".autofix-state", ".spares"];
 
 describe("materialize", () => {
   let server: GitServer;
@@ -97,7 +99,7 @@ describe("materialize", () => {
     const second = await materialize({ jobId: "twice", source, baseRef: first.baseSha, workRoot: work, cacheRoot });
     expect(second.dir).toBe(first.dir);
     expect(snapshotTree(second.dir)).toEqual(nativeCheckout);
-    expect(readdirSync(work).filter((e) => !e.startsWith(".autofix-state"))).toEqual(["twice"]);
+    expect(readdirSync(work).filter((e) => !ENGINE_DIRS.includes(e))).toEqual(["twice"]);
   });
 
   it("after a SIGKILL mid-materialization, materializing again gives one clean spawn", async () => {
@@ -126,7 +128,7 @@ describe("materialize", () => {
     const clone = tempDir("native-big-");
     await gitAsync(clone, "clone", "-q", big.bare, "c");
     expect(snapshotTree(spawn.dir)).toEqual(snapshotTree(path.join(clone, "c")));
-    expect(readdirSync(work).filter((e) => !e.startsWith(".autofix-state"))).toEqual(["killed"]);
+    expect(readdirSync(work).filter((e) => !ENGINE_DIRS.includes(e))).toEqual(["killed"]);
   });
 
   it("never writes the installation token into any file of the spawn, .git included", async () => {

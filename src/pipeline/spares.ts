@@ -1,0 +1,227 @@
+// Spares: checkouts of a commit prepared ahead of need, so that the next spawn of that commit is a rename
+// instead of thousands of file creations. A job materializes its commit twice (its spawn, then a baseline
+// spawn for the gates' baseline run) and the next issue on a repository usually starts from the same head,
+// so a worker builds one spare per repository in the background while the agent works.
+//
+// A spare is never shared: it is built by the engine from the same immutable objects as any checkout, owned
+// by the process that built it, and handed whole to exactly one spawn. Its stat snapshot never leaves that
+// process's memory, and a claim lstat's every entry against it: any write, chmod, link, replacement,
+// added or removed entry changes size, times, inode, mode or link count, and the spare is thrown away for a
+// fresh checkout. Spares live under <workRoot>/.spares/<pid>-<random>, outside every spawn and sandbox.
+import { randomBytes } from "node:crypto";
+import { lstatSync, readdirSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { checkoutTree } from "./checkout.js";
+import { buildGitIndex } from "./gitIndex.js";
+import { storeAt } from "./objectCache.js";
+import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
+
+export const SPARES_DIR = ".spares";
+/** A spare older than this is dropped: an idle repository should not hold a second checkout for long. */
+export const SPARE_TTL_MS = 30 * 60_000;
+/** At most this many spares per process (one per repository and commit), oldest dropped first. */
+const MAX_SPARES = 8;
+
+export interface Spare {
+  sha: string;
+  dir: string;
+  stat: StatSnapshot;
+  /** `.git/index` built from the spare's own stat data. */
+  index: Buffer;
+  gitlinks: string[];
+  builtAtMs: number;
+}
+
+interface StoreRef {
+  gitdir: string;
+  local: boolean;
+}
+
+interface Pool {
+  ready: Map<string, Spare[]>;
+  building: Map<string, { sha: string; dir: string; done: Promise<void>; abort: AbortController }>;
+  enabled: boolean;
+  onDiscard?: (dir: string, reason: string) => void;
+}
+
+const pool: Pool = { ready: new Map(), building: new Map(), enabled: true };
+
+/** Operators can turn spares off (AUTOFIX_SPARE_CHECKOUTS=off) to save disk; materialize then always checks out. */
+export function configureSpares(options: { enabled: boolean; onDiscard?: (dir: string, reason: string) => void }): void {
+  pool.enabled = options.enabled;
+  pool.onDiscard = options.onDiscard;
+}
+
+const keyFor = (workRoot: string, store: StoreRef) => `${path.resolve(workRoot)}\0${store.gitdir}`;
+
+/**
+ * Moves a verified spare of `sha` to `target` (a path that must not exist) and returns it, or returns
+ * undefined when there is none (or it was tampered with), in which case the caller checks out as usual.
+ * A build of that commit already under way is waited for: it started earlier than a checkout would.
+ */
+export async function claimSpare(workRoot: string, store: StoreRef, sha: string, target: string): Promise<Spare | undefined> {
+  if (!pool.enabled) return undefined;
+  const key = keyFor(workRoot, store);
+  const flight = pool.building.get(key);
+  if (flight?.sha === sha) await flight.done;
+  const list = pool.ready.get(key) ?? [];
+  const at = list.findIndex((s) => s.sha === sha);
+  if (at < 0) return undefined;
+  // Taken out of the pool before the first await: no other claim in this process can get it.
+  const [spare] = list.splice(at, 1);
+  if (Date.now() - spare.builtAtMs > SPARE_TTL_MS) {
+    await rm(spare.dir, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    await rename(spare.dir, target);
+  } catch {
+    return undefined;
+  }
+  const problem = findTampering(target, spare.stat, spare.gitlinks);
+  if (problem) {
+    await rm(target, { recursive: true, force: true });
+    pool.onDiscard?.(spare.dir, problem);
+    return undefined;
+  }
+  return { ...spare, dir: target };
+}
+
+/** Starts building a spare of `sha` in the background, unless one is ready or under way for this repository. */
+export function prepareSpare(workRoot: string, store: StoreRef, sha: string): void {
+  if (!pool.enabled) return;
+  const key = keyFor(workRoot, store);
+  if (pool.building.has(key) || pool.ready.get(key)?.some((s) => s.sha === sha)) return;
+  const dir = path.join(path.resolve(workRoot), SPARES_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
+  const abort = new AbortController();
+  const done = buildSpare(key, store, sha, dir, abort.signal)
+    .catch(() => rm(dir, { recursive: true, force: true }).catch(() => undefined))
+    .finally(() => pool.building.delete(key));
+  pool.building.set(key, { sha, dir, done, abort });
+}
+
+async function buildSpare(key: string, storeRef: StoreRef, sha: string, dir: string, signal: AbortSignal): Promise<void> {
+  // Let the spawn that asked for it be handed over first.
+  await new Promise((r) => setImmediate(r));
+  signal.throwIfAborted();
+  await mkdir(path.dirname(dir), { recursive: true });
+  const store = storeAt(storeRef.gitdir, storeRef.local);
+  let spare: Spare;
+  try {
+    const { stat, index, gitlinks } = await checkoutTree(store, sha, dir, signal);
+    spare = { sha, dir, stat, index: buildGitIndex(index), gitlinks, builtAtMs: Date.now() };
+  } finally {
+    store.reader.close();
+  }
+  signal.throwIfAborted();
+  // One spare per repository: the commit of the latest spawn is the one the next job most likely needs.
+  const replaced = pool.ready.get(key) ?? [];
+  pool.ready.set(key, [spare]);
+  await Promise.all(replaced.map((s) => rm(s.dir, { recursive: true, force: true })));
+  await evictBeyondLimit();
+}
+
+async function evictBeyondLimit(): Promise<void> {
+  const all = [...pool.ready.entries()].flatMap(([key, list]) => list.map((spare) => ({ key, spare })));
+  const now = Date.now();
+  const doomed = all
+    .sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs)
+    .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs > SPARE_TTL_MS);
+  for (const { key, spare } of doomed) {
+    const list = pool.ready.get(key) ?? [];
+    pool.ready.set(key, list.filter((s) => s !== spare));
+    await rm(spare.dir, { recursive: true, force: true });
+  }
+}
+
+/** Stops builds under way and removes every spare of this process (a CLI run's end, a worker's shutdown). */
+export async function discardSpares(): Promise<void> {
+  const flights = [...pool.building.values()];
+  for (const flight of flights) flight.abort.abort();
+  await Promise.all(flights.map((f) => f.done));
+  const spares = [...pool.ready.values()].flat();
+  pool.ready.clear();
+  await Promise.all(spares.map((s) => rm(s.dir, { recursive: true, force: true })));
+}
+
+/** Resolves when no spare is being built (tests and the benchmark: "the worker was idle for a while"). */
+export async function sparesSettled(): Promise<void> {
+  while (pool.building.size > 0) await Promise.all([...pool.building.values()].map((f) => f.done));
+}
+
+/**
+ * Removes spares no live process owns: left by a crash or a restart (their snapshot died with the
+ * process, so they can never be claimed). Returns the removed paths.
+ */
+export async function sweepSpares(workRoot: string): Promise<string[]> {
+  const root = path.join(path.resolve(workRoot), SPARES_DIR);
+  const mine = new Set([...pool.ready.values()].flat().map((s) => s.dir));
+  for (const flight of pool.building.values()) mine.add(flight.dir);
+  const removed: string[] = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const abs = path.join(root, name);
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (mine.has(abs) || (pid !== process.pid && isAlive(pid))) continue;
+    await rm(abs, { recursive: true, force: true });
+    removed.push(abs);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Compares every entry under root with the snapshot taken when the spare was built; returns what differs.
+ * ctime cannot be set back by anyone but the kernel, so an edit whose mtime was restored still shows.
+ */
+export function findTampering(root: string, stat: StatSnapshot, gitlinks: string[]): string | undefined {
+  const rowOf = new Map<string, number>();
+  for (let i = 0; i < stat.paths.length; i++) rowOf.set(stat.paths[i], i);
+  const dirs = new Set<string>();
+  for (const file of [...stat.paths, ...gitlinks]) {
+    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) dirs.add(file.slice(0, cut));
+  }
+  for (const link of gitlinks) dirs.add(link);
+  let seen = 0;
+  const pending = [""];
+  while (pending.length > 0) {
+    const dirRel = pending.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dirRel ? path.join(root, dirRel) : root, { withFileTypes: true });
+    } catch (err) {
+      return `${dirRel || "the spare"} could not be read (${(err as NodeJS.ErrnoException).code})`;
+    }
+    for (const entry of entries) {
+      const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!dirs.has(rel)) return `unexpected directory ${rel}`;
+        pending.push(rel);
+        continue;
+      }
+      const row = rowOf.get(rel);
+      if (row === undefined) return `unexpected file ${rel}`;
+      const info = lstatSync(path.join(root, rel));
+      const at = row * STAT_FIELDS;
+      const same =
+        info.size === stat.rows[at] &&
+        info.mtimeMs === stat.rows[at + 1] &&
+        info.ctimeMs === stat.rows[at + 2] &&
+        info.ino === stat.rows[at + 3] &&
+        info.mode === stat.rows[at + 4] &&
+        info.nlink === 1;
+      if (!same) return `${rel} changed after the spare was built`;
+      seen++;
+    }
+  }
+  return seen === stat.paths.length ? undefined : `${stat.paths.length - seen} file(s) missing`;
+}

@@ -1,0 +1,193 @@
+// Spare checkouts through the loopback git server: the second spawn of a commit is a rename of a spare
+// built in the background, byte-identical to a checkout; a spare touched in any way after it was built
+// is discarded for a fresh checkout; one spare goes to one spawn; spares follow the base as it moves.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { recordBaseline } from "../../src/pipeline/baseline.js";
+import { computeDelta } from "../../src/pipeline/delta.js";
+import { configureSpares, discardSpares, SPARES_DIR, sparesSettled } from "../../src/pipeline/spares.js";
+import { materialize, sweepStaleSpawns } from "../../src/pipeline/spawn.js";
+import type { RepoSource } from "../../src/pipeline/types.js";
+import { startGitServer, type GitServer } from "../support/gitServer.js";
+import { buildRepo, generatedFiles, gitAsync, tempDir, type BuiltRepo } from "../support/repoBuilder.js";
+import { snapshotTree } from "./engine-helpers.js";
+
+describe("spare checkouts", () => {
+  let server: GitServer;
+  let repo: BuiltRepo;
+  let source: RepoSource;
+  let nativeCheckout: Record<string, string>;
+  const discarded: { dir: string; reason: string }[] = [];
+
+  beforeAll(async () => {
+    const root = tempDir();
+    repo = buildRepo(root, "app", {
+      ...generatedFiles(300),
+      "README.md": "# app\n",
+      "bin/run.sh": { content: "#!/bin/sh\necho hi\n", executable: true },
+      "docs/link.md": { symlink: "../README.md" },
+      ".gitignore": "dist/\nnode_modules/\n",
+    });
+    server = await startGitServer({ root });
+    source = { cacheKey: "loopback/app", url: server.repoUrl("app") };
+    const clone = tempDir("native-clone-");
+    await gitAsync(clone, "clone", "-q", "--depth", "1", server.repoUrl("app"), "c");
+    nativeCheckout = snapshotTree(path.join(clone, "c"));
+  });
+  afterEach(async () => {
+    await discardSpares();
+    configureSpares({ enabled: true, onDiscard: (dir, reason) => discarded.push({ dir, reason }) });
+    discarded.length = 0;
+  });
+  afterAll(() => server.close());
+
+  /** A worker that spawned this repository once and then sat idle while its spare was built. */
+  async function warmWorker(): Promise<{ work: string; cacheRoot: string; spareDir: string }> {
+    configureSpares({ enabled: true, onDiscard: (dir, reason) => discarded.push({ dir, reason }) });
+    const work = tempDir();
+    const cacheRoot = tempDir();
+    const first = await materialize({ jobId: "first", source, baseRef: "main", workRoot: work, cacheRoot });
+    expect(first.fromSpare).toBeUndefined();
+    await sparesSettled();
+    return { work, cacheRoot, spareDir: onlySpare(work) };
+  }
+
+  const spares = (work: string) => readdirSync(path.join(work, SPARES_DIR)).map((n) => path.join(work, SPARES_DIR, n));
+  function onlySpare(work: string): string {
+    const list = spares(work);
+    expect(list).toHaveLength(1);
+    return list[0];
+  }
+
+  it("gives the next spawn of the commit a verified spare: identical to a checkout, clean to git, its delta exact", async () => {
+    const { work, cacheRoot, spareDir } = await warmWorker();
+    const second = await materialize({ jobId: "second", source, baseRef: "main", workRoot: work, cacheRoot });
+    expect(second.fromSpare).toBe(true);
+    expect(existsSync(spareDir)).toBe(false);
+    expect(snapshotTree(second.dir)).toEqual(nativeCheckout);
+    expect(JSON.parse(readFileSync(path.join(second.dir, ".git", "autofix-spawn.json"), "utf8"))).toMatchObject({ jobId: "second", baseSha: repo.head(), sync: "none" });
+    expect(await gitAsync(second.dir, "status", "--porcelain")).toBe("");
+
+    const baseline = await recordBaseline(second);
+    writeFileSync(path.join(second.dir, "README.md"), "# app, fixed\n");
+    mkdirSync(path.join(second.dir, "dist"));
+    writeFileSync(path.join(second.dir, "dist", "out.js"), "built\n");
+    const delta = await computeDelta(second, baseline);
+    expect(delta.files.map((f) => [f.path, f.kind])).toEqual([["README.md", "modify"]]);
+    expect(await gitAsync(second.dir, "status", "--porcelain")).toBe(" M README.md\n");
+
+    // Refilled for the next job, with the first spawn's files untouched by any of this.
+    await sparesSettled();
+    expect(spares(work)).toHaveLength(1);
+    expect(discarded).toEqual([]);
+  });
+
+  const tamperings: [string, (spare: string) => void, RegExp][] = [
+    [
+      "an edit of the same size with its mtime put back",
+      (spare) => {
+        const file = path.join(spare, "README.md");
+        const { atime, mtime } = statSync(file);
+        writeFileSync(file, "# APP\n");
+        utimesSync(file, atime, mtime);
+      },
+      /README\.md changed/,
+    ],
+    ["a file made executable", (spare) => chmodSync(path.join(spare, "README.md"), 0o755), /README\.md changed/],
+    ["an added file under an ignored path", (spare) => {
+      mkdirSync(path.join(spare, "node_modules", "evil"), { recursive: true });
+      writeFileSync(path.join(spare, "node_modules", "evil", "index.js"), "steal()\n");
+    }, /unexpected directory node_modules/],
+    ["a planted .git directory", (spare) => {
+      mkdirSync(path.join(spare, ".git"));
+      writeFileSync(path.join(spare, ".git", "config"), "[remote \"origin\"]\n\turl = https://evil.example\n");
+    }, /unexpected directory \.git/],
+    ["a file swapped for a symlink out of the tree", (spare) => {
+      unlinkSync(path.join(spare, "README.md"));
+      symlinkSync("/etc/passwd", path.join(spare, "README.md"));
+    }, /README\.md changed/],
+    ["a deleted file", (spare) => unlinkSync(path.join(spare, "bin", "run.sh")), /1 file\(s\) missing/],
+    ["a hard link kept from outside", (spare) => linkSync(path.join(spare, "README.md"), path.join(tempDir(), "handle")), /README\.md changed/],
+  ];
+
+  for (const [what, tamper, reason] of tamperings) {
+    it(`discards a spare after ${what} and checks the spawn out afresh`, async () => {
+      const { work, cacheRoot, spareDir } = await warmWorker();
+      tamper(spareDir);
+      const spawn = await materialize({ jobId: "next", source, baseRef: "main", workRoot: work, cacheRoot });
+      expect(spawn.fromSpare).toBeUndefined();
+      expect(snapshotTree(spawn.dir)).toEqual(nativeCheckout);
+      expect(existsSync(path.join(spawn.dir, "node_modules"))).toBe(false);
+      expect(existsSync(spareDir)).toBe(false);
+      expect(discarded).toHaveLength(1);
+      expect(discarded[0].reason).toMatch(reason);
+    });
+  }
+
+  it("hands one spare to one spawn when two jobs of the same commit start together", async () => {
+    const { work, cacheRoot } = await warmWorker();
+    const both = await Promise.all(
+      ["left", "right"].map((jobId) => materialize({ jobId, source, baseRef: repo.head(), workRoot: work, cacheRoot })),
+    );
+    expect(both.map((s) => s.fromSpare ?? false).sort()).toEqual([false, true]);
+    for (const s of both) expect(snapshotTree(s.dir)).toEqual(nativeCheckout);
+  });
+
+  it("never gives a spare of an older commit once the base moved, and follows the new head", async () => {
+    const { work, cacheRoot, spareDir } = await warmWorker();
+    const before = repo.head();
+    repo.commit({ "README.md": "# app, moved on\n" });
+    try {
+      const moved = await materialize({ jobId: "moved", source, baseRef: "main", workRoot: work, cacheRoot });
+      expect(moved.baseSha).not.toBe(before);
+      expect(moved.fromSpare).toBeUndefined();
+      expect(readFileSync(path.join(moved.dir, "README.md"), "utf8")).toBe("# app, moved on\n");
+      await sparesSettled();
+      expect(existsSync(spareDir)).toBe(false);
+      const next = await materialize({ jobId: "after", source, baseRef: "main", workRoot: work, cacheRoot });
+      expect(next.fromSpare).toBe(true);
+      expect(readFileSync(path.join(next.dir, "README.md"), "utf8")).toBe("# app, moved on\n");
+    } finally {
+      repo.commit({ "README.md": "# app\n" });
+    }
+  });
+
+  it("builds no spare when the operator turned them off", async () => {
+    configureSpares({ enabled: false });
+    const work = tempDir();
+    const cacheRoot = tempDir();
+    await materialize({ jobId: "one", source, baseRef: "main", workRoot: work, cacheRoot });
+    await sparesSettled();
+    const two = await materialize({ jobId: "two", source, baseRef: "main", workRoot: work, cacheRoot });
+    expect(two.fromSpare).toBeUndefined();
+    expect(existsSync(path.join(work, SPARES_DIR))).toBe(false);
+  });
+
+  it("sweeps spares no live process owns, keeps its own, and removes them all at shutdown", async () => {
+    const { work, spareDir } = await warmWorker();
+    const gone = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
+    const orphan = path.join(work, SPARES_DIR, `${gone}-0123456789ab`);
+    mkdirSync(path.join(orphan, "half", "built"), { recursive: true });
+    const removed = await sweepStaleSpawns(work, new Set());
+    expect(removed).toContain(orphan);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(spareDir)).toBe(true);
+    await discardSpares();
+    expect(readdirSync(path.join(work, SPARES_DIR))).toEqual([]);
+  });
+
+  it("stops a build under way at shutdown and leaves nothing behind", async () => {
+    configureSpares({ enabled: true });
+    const work = tempDir();
+    const big = buildRepo(tempDir(), "big", generatedFiles(2000));
+    await materialize({ jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
+    const sparesRoot = path.join(work, SPARES_DIR);
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(sparesRoot) && readdirSync(sparesRoot).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    expect(readdirSync(sparesRoot)).toHaveLength(1);
+    await discardSpares();
+    expect(readdirSync(sparesRoot)).toEqual([]);
+  });
+});
