@@ -9,6 +9,7 @@ import type { IndexEntry } from "./gitIndex.js";
 import { listCommitFiles, readBlobSync } from "./gitObjects.js";
 import type { ObjectStore } from "./objectCache.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
+import type { GitMode } from "./types.js";
 
 export interface CheckoutResult {
   stat: StatSnapshot;
@@ -44,12 +45,7 @@ export async function checkoutTree(store: ObjectStore, baseSha: string, root: st
       gitlinks.push(rel);
       continue;
     }
-    const content = readBlobSync(store, oid);
-    let info: Stats;
-    if (mode === "120000") {
-      symlinkSync(content.toString("utf8"), abs);
-      info = lstatSync(abs);
-    } else info = writeNewFile(abs, content, mode === "100755" ? 0o755 : 0o644);
+    const info = writeEntry(abs, readBlobSync(store, oid), mode);
     const at = stat.paths.push(rel) * STAT_FIELDS - STAT_FIELDS;
     stat.rows[at] = info.size;
     stat.rows[at + 1] = info.mtimeMs;
@@ -59,6 +55,13 @@ export async function checkoutTree(store: ObjectStore, baseSha: string, root: st
     index.push({ path: rel, oid, mode, stats: info });
   }
   return { stat, index, gitlinks };
+}
+
+/** Creates a file or symlink that must not exist yet and returns its lstat. */
+export function writeEntry(abs: string, content: Buffer, mode: GitMode): Stats {
+  if (mode !== "120000") return writeNewFile(abs, content, mode === "100755" ? 0o755 : 0o644);
+  symlinkSync(content.toString("utf8"), abs);
+  return lstatSync(abs);
 }
 
 /**

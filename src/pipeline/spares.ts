@@ -9,12 +9,13 @@
 // added or removed entry changes size, times, inode, mode or link count, and the spare is thrown away for a
 // fresh checkout. Spares live under <workRoot>/.spares/<pid>-<random>, outside every spawn and sandbox.
 import { randomBytes } from "node:crypto";
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./gitIndex.js";
-import { storeAt } from "./objectCache.js";
+import { storeAt, type ObjectStore } from "./objectCache.js";
+import { advanceSpare } from "./spareAdvance.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
 export const SPARES_DIR = ".spares";
@@ -59,14 +60,16 @@ const keyFor = (workRoot: string, store: StoreRef) => `${path.resolve(workRoot)}
  * Moves a verified spare of `sha` to `target` (a path that must not exist) and returns it, or returns
  * undefined when there is none (or it was tampered with), in which case the caller checks out as usual.
  * A build of that commit already under way is waited for: it started earlier than a checkout would.
+ * A spare of an older commit is brought forward when few paths differ (the head moved between jobs).
  */
-export async function claimSpare(workRoot: string, store: StoreRef, sha: string, target: string): Promise<Spare | undefined> {
+export async function claimSpare(workRoot: string, store: ObjectStore, sha: string, target: string): Promise<Spare | undefined> {
   if (!pool.enabled) return undefined;
   const key = keyFor(workRoot, store);
   const flight = pool.building.get(key);
   if (flight?.sha === sha) await flight.done;
   const list = pool.ready.get(key) ?? [];
-  const at = list.findIndex((s) => s.sha === sha);
+  let at = list.findIndex((s) => s.sha === sha);
+  if (at < 0) at = list.length - 1;
   if (at < 0) return undefined;
   // Taken out of the pool before the first await: no other claim in this process can get it.
   const [spare] = list.splice(at, 1);
@@ -79,13 +82,20 @@ export async function claimSpare(workRoot: string, store: StoreRef, sha: string,
   } catch {
     return undefined;
   }
-  const problem = findTampering(target, spare.stat, spare.gitlinks);
+  const stats = new Map<string, Stats>();
+  const problem = findTampering(target, spare.stat, spare.gitlinks, stats);
   if (problem) {
     await rm(target, { recursive: true, force: true });
     pool.onDiscard?.(spare.dir, problem);
     return undefined;
   }
-  return { ...spare, dir: target };
+  if (spare.sha === sha) return { ...spare, dir: target };
+  const advanced = await advanceSpare(store, target, spare.sha, sha, stats).catch(() => undefined);
+  if (!advanced) {
+    await rm(target, { recursive: true, force: true });
+    return undefined;
+  }
+  return { sha, dir: target, ...advanced, builtAtMs: Date.now() };
 }
 
 /** Starts building a spare of `sha` in the background, unless one is ready or under way for this repository. */
@@ -183,7 +193,7 @@ function isAlive(pid: number): boolean {
  * Compares every entry under root with the snapshot taken when the spare was built; returns what differs.
  * ctime cannot be set back by anyone but the kernel, so an edit whose mtime was restored still shows.
  */
-export function findTampering(root: string, stat: StatSnapshot, gitlinks: string[]): string | undefined {
+export function findTampering(root: string, stat: StatSnapshot, gitlinks: string[], statsOut?: Map<string, Stats>): string | undefined {
   const rowOf = new Map<string, number>();
   for (let i = 0; i < stat.paths.length; i++) rowOf.set(stat.paths[i], i);
   const dirs = new Set<string>();
@@ -220,6 +230,7 @@ export function findTampering(root: string, stat: StatSnapshot, gitlinks: string
         info.mode === stat.rows[at + 4] &&
         info.nlink === 1;
       if (!same) return `${rel} changed after the spare was built`;
+      statsOut?.set(rel, info);
       seen++;
     }
   }

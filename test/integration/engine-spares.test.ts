@@ -14,22 +14,25 @@ import { startGitServer, type GitServer } from "../support/gitServer.js";
 import { buildRepo, generatedFiles, gitAsync, tempDir, type BuiltRepo } from "../support/repoBuilder.js";
 import { snapshotTree } from "./engine-helpers.js";
 
+const appFiles = () => ({
+  ...generatedFiles(300),
+  "README.md": "# app\n",
+  "bin/run.sh": { content: "#!/bin/sh\necho hi\n", executable: true },
+  "docs/link.md": { symlink: "../README.md" },
+  ".gitignore": "dist/\nnode_modules/\n",
+});
+
 describe("spare checkouts", () => {
   let server: GitServer;
+  let root: string;
   let repo: BuiltRepo;
   let source: RepoSource;
   let nativeCheckout: Record<string, string>;
   const discarded: { dir: string; reason: string }[] = [];
 
   beforeAll(async () => {
-    const root = tempDir();
-    repo = buildRepo(root, "app", {
-      ...generatedFiles(300),
-      "README.md": "# app\n",
-      "bin/run.sh": { content: "#!/bin/sh\necho hi\n", executable: true },
-      "docs/link.md": { symlink: "../README.md" },
-      ".gitignore": "dist/\nnode_modules/\n",
-    });
+    root = tempDir();
+    repo = buildRepo(root, "app", appFiles());
     server = await startGitServer({ root });
     source = { cacheKey: "loopback/app", url: server.repoUrl("app") };
     const clone = tempDir("native-clone-");
@@ -44,11 +47,11 @@ describe("spare checkouts", () => {
   afterAll(() => server.close());
 
   /** A worker that spawned this repository once and then sat idle while its spare was built. */
-  async function warmWorker(): Promise<{ work: string; cacheRoot: string; spareDir: string }> {
+  async function warmWorker(from = source): Promise<{ work: string; cacheRoot: string; spareDir: string }> {
     configureSpares({ enabled: true, onDiscard: (dir, reason) => discarded.push({ dir, reason }) });
     const work = tempDir();
     const cacheRoot = tempDir();
-    const first = await materialize({ jobId: "first", source, baseRef: "main", workRoot: work, cacheRoot });
+    const first = await materialize({ jobId: "first", source: from, baseRef: "main", workRoot: work, cacheRoot });
     expect(first.fromSpare).toBeUndefined();
     await sparesSettled();
     return { work, cacheRoot, spareDir: onlySpare(work) };
@@ -135,23 +138,70 @@ describe("spare checkouts", () => {
     for (const s of both) expect(snapshotTree(s.dir)).toEqual(nativeCheckout);
   });
 
-  it("never gives a spare of an older commit once the base moved, and follows the new head", async () => {
-    const { work, cacheRoot, spareDir } = await warmWorker();
-    const before = repo.head();
-    repo.commit({ "README.md": "# app, moved on\n" });
-    try {
-      const moved = await materialize({ jobId: "moved", source, baseRef: "main", workRoot: work, cacheRoot });
+  it("brings a spare of an older commit forward when the base moved: only the changed paths are rewritten", async () => {
+    const moving = buildRepo(root, "moving", appFiles());
+    const movingSource: RepoSource = { cacheKey: "loopback/moving", url: server.repoUrl("moving") };
+    const { work, cacheRoot, spareDir } = await warmWorker(movingSource);
+    const before = moving.head();
+    const untouched = "src/d1/e0/file1.ts";
+    const untouchedIno = statSync(path.join(spareDir, untouched)).ino;
+    moving.commit({
+      "README.md": "# app, moved on\n",
+      "bin/run.sh": { content: "#!/bin/sh\necho hi\n", executable: false },
+      "docs/link.md": "now a file\n",
+      "src/d2/e0/file2.ts": null,
+      "new/deep/dir/added.txt": "added upstream\n",
+    });
+    // A directory whose files all went away, and a file that turned into a directory.
+    const emptied = Object.keys(generatedFiles(300)).filter((p) => p.startsWith("src/d3/e3/"));
+    moving.commit({ ...Object.fromEntries(emptied.map((p) => [p, null])), "assets.txt": "x\n" });
+    const withFile = await materialize({ jobId: "with-file", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
+    expect(withFile.fromSpare).toBe(true);
+    expect(readFileSync(path.join(withFile.dir, "assets.txt"), "utf8")).toBe("x\n");
+    // Brought forward, not checked out again: an unchanged file is the spare's very inode.
+    expect(statSync(path.join(withFile.dir, untouched)).ino).toBe(untouchedIno);
+    await sparesSettled();
+    const refilledIno = statSync(path.join(onlySpare(work), untouched)).ino;
+    moving.commit({ "assets.txt": null, "assets.txt/inner.txt": "now a dir\n" });
+    {
+      const moved = await materialize({ jobId: "moved", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
       expect(moved.baseSha).not.toBe(before);
-      expect(moved.fromSpare).toBeUndefined();
-      expect(readFileSync(path.join(moved.dir, "README.md"), "utf8")).toBe("# app, moved on\n");
+      expect(moved.fromSpare).toBe(true);
+      const clone = tempDir("native-moved-");
+      await gitAsync(clone, "clone", "-q", "--depth", "1", server.repoUrl("moving"), "c");
+      expect(snapshotTree(moved.dir)).toEqual(snapshotTree(path.join(clone, "c")));
+      expect(readFileSync(path.join(moved.dir, "assets.txt", "inner.txt"), "utf8")).toBe("now a dir\n");
+      expect(existsSync(path.join(moved.dir, "src/d3/e3"))).toBe(false);
+      expect(statSync(path.join(moved.dir, untouched)).ino).toBe(refilledIno);
+      expect(await gitAsync(moved.dir, "status", "--porcelain")).toBe("");
+      const baseline = await recordBaseline(moved);
+      writeFileSync(path.join(moved.dir, "new/deep/dir/added.txt"), "fixed\n");
+      const delta = await computeDelta(moved, baseline);
+      expect(delta.files.map((f) => [f.path, f.kind])).toEqual([["new/deep/dir/added.txt", "modify"]]);
       await sparesSettled();
-      expect(existsSync(spareDir)).toBe(false);
-      const next = await materialize({ jobId: "after", source, baseRef: "main", workRoot: work, cacheRoot });
+      const next = await materialize({ jobId: "after", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
       expect(next.fromSpare).toBe(true);
-      expect(readFileSync(path.join(next.dir, "README.md"), "utf8")).toBe("# app, moved on\n");
-    } finally {
-      repo.commit({ "README.md": "# app\n" });
+      expect(next.baseSha).toBe(moved.baseSha);
     }
+  });
+
+  it("checks out afresh instead of bringing forward a spare that was touched, or when most of the tree changed", async () => {
+    const moving = buildRepo(root, "rewritten", appFiles());
+    const movingSource: RepoSource = { cacheKey: "loopback/rewritten", url: server.repoUrl("rewritten") };
+    const first = await warmWorker(movingSource);
+    writeFileSync(path.join(first.spareDir, "README.md"), "# tampered\n");
+    moving.commit({ "README.md": "# app, again\n" });
+    const touched = await materialize({ jobId: "touched", source: movingSource, baseRef: "main", workRoot: first.work, cacheRoot: first.cacheRoot });
+    expect(touched.fromSpare).toBeUndefined();
+    expect(readFileSync(path.join(touched.dir, "README.md"), "utf8")).toBe("# app, again\n");
+    expect(discarded.map((d) => d.reason)).toEqual([expect.stringMatching(/README\.md changed/)]);
+
+    const second = await warmWorker(movingSource);
+    moving.commit(Object.fromEntries(Object.keys(generatedFiles(300)).map((p) => [p, `rewritten ${p}\n`])));
+    const rewritten = await materialize({ jobId: "rewritten", source: movingSource, baseRef: "main", workRoot: second.work, cacheRoot: second.cacheRoot });
+    expect(rewritten.fromSpare).toBeUndefined();
+    expect(readFileSync(path.join(rewritten.dir, "src/d1/e0/file1.ts"), "utf8")).toBe("rewritten src/d1/e0/file1.ts\n");
+    expect(existsSync(second.spareDir)).toBe(false);
   });
 
   it("builds no spare when the operator turned them off", async () => {
