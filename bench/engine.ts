@@ -88,7 +88,13 @@ export async function run(): Promise<EngineBenchRow[]> {
   const root = tempDir("autofix-bench-engine-");
   const server = await startGitServer({ root });
   try {
-    buildRepo(root, "small", generatedFiles(SMALL_FILES));
+    const small = buildRepo(root, "small", generatedFiles(SMALL_FILES));
+    // The head as it was when the worker's spare was built, and as it is when the next job starts.
+    small.commit(
+      { "src/d1/e0/file1.ts": "// moved\n", "src/d7/e3/file157.ts": "// moved\n", "src/d42/e19/file992.ts": null, "NEWS.md": "moved\n" },
+      "the head moved",
+      "moved",
+    );
     const url = server.repoUrl("small");
     const source = { cacheKey: "bench/small", url };
     const idle = await engineChild({ kind: "idle" });
@@ -107,11 +113,12 @@ export async function run(): Promise<EngineBenchRow[]> {
     };
     const warmCache = tempDir("autofix-bench-cache-");
     await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache });
+    await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache, baseRef: "moved" });
     // A worker that spawned this repository before and then sat idle while the agent worked: its spare is
     // ready. The same without spares: a checkout from the warm object cache.
-    const warmEngine = (spares: boolean) => {
+    const warmEngine = (spares: boolean, baseRef = "main") => {
       const work = tempDir("autofix-bench-work-");
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, spares }).finally(() =>
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, spares, baseRef }).finally(() =>
         rmSync(work, { recursive: true, force: true }),
       );
     };
@@ -120,11 +127,13 @@ export async function run(): Promise<EngineBenchRow[]> {
     const cold: Sample[] = [];
     const warm: Sample[] = [];
     const warmNoSpare: Sample[] = [];
+    const warmMoved: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
       native.push(await nativeClone());
       cold.push(await coldEngine());
       warm.push(await warmEngine(true));
       warmNoSpare.push(await warmEngine(false));
+      warmMoved.push(await warmEngine(true, "moved"));
     }
     const row = (operation: string, target: string, engine: Sample[], nativeSamples: Sample[]) => {
       const engineMs = median(engine.map((s) => s.ms));
@@ -149,6 +158,7 @@ export async function run(): Promise<EngineBenchRow[]> {
     };
     row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, native);
     row(`warm materialize (spare checkout ready), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
+    row(`warm materialize (spare of the previous head, 4 paths changed since), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmMoved, native);
     row(`warm materialize (object cache only, spares off), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmNoSpare, native);
 
     // Delta on a large working tree: a local repository (no network in either contender).
@@ -227,6 +237,7 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
       await materialize({
         jobId: "warmup",
         source: op.source as { cacheKey: string; url: string },
+        // The spare is built from main; the timed spawn may ask for a later head.
         baseRef: "main",
         // Spares belong to a worker's own work root.
         workRoot: op.spares ? (op.workRoot as string) : path.join(scratch, "work"),
@@ -241,7 +252,7 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
     const spawned = await materialize({
       jobId: "bench",
       source: op.source as { cacheKey: string; url: string },
-      baseRef: "main",
+      baseRef: (op.baseRef as string | undefined) ?? "main",
       workRoot: op.workRoot as string,
       cacheRoot: op.cacheRoot as string,
     });
