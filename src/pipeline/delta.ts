@@ -3,12 +3,12 @@
 // taken at checkout are read and hashed. Text files carry a unified patch; binaries and symlinks never do.
 import { readFile, readlink } from "node:fs/promises";
 import path from "node:path";
-import type { Stats } from "node:fs";
 import { assertSpawn } from "./spawn.js";
 import { blobOid, forEachLimited, readBlob } from "./gitObjects.js";
 import { storeAt, type ObjectStore } from "./objectCache.js";
 import { readSpawnState, statIndex, STAT_FIELDS, writeSpawnFindings } from "./spawnState.js";
 import { toolFileMatcher } from "./toolFiles.js";
+import { ENTRY_FIELDS } from "./statPool.js";
 import { walkTree } from "./treeWalk.js";
 import { isBinary, textPatch } from "./textPatch.js";
 import type { Baseline, Delta, FileChange, GitMode, Spawn } from "./types.js";
@@ -50,7 +50,8 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     }
   }
   const statRows = snapshot.rows;
-  const candidates: { path: string; stats: Stats | undefined }[] = [];
+  /** mode: the file's lstat mode, undefined when it is gone. */
+  const candidates: { path: string; mode: number | undefined }[] = [];
   const hardlinked: string[] = [];
   const seen = new Uint8Array(trackedPaths.length);
   let seenCount = 0;
@@ -60,28 +61,32 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     gitlinkPaths,
     ignoreRules: await baselineIgnoreRules(store, baseline, ignoreFiles),
     isToolFile,
-    onEntry: (p, stats) => {
-      const i = tracked.get(p);
-      if (i !== undefined) {
-        seen[i] = 1;
-        seenCount++;
-        const row = rowOf[i];
-        if (row >= 0 && statUnchanged(statRows, row * STAT_FIELDS, stats)) return;
-      }
-      if (stats.nlink > 1 && stats.isFile()) hardlinked.push(p);
-      candidates.push({ path: p, stats });
-    },
   });
+  const entryStats = walked.stats;
+  for (let j = 0, at = 0; j < walked.files.length; j++, at += ENTRY_FIELDS) {
+    if (entryStats[at] < 0) continue; // gone between listing and lstat: counted as deleted below
+    const p = walked.files[j];
+    const i = tracked.get(p);
+    if (i !== undefined) {
+      seen[i] = 1;
+      seenCount++;
+      const row = rowOf[i];
+      if (row >= 0 && statUnchanged(statRows, row * STAT_FIELDS, entryStats, at)) continue;
+    }
+    const mode = entryStats[at + 4];
+    if (entryStats[at + 5] > 1 && (mode & S_IFMT) === S_IFREG) hardlinked.push(p);
+    candidates.push({ path: p, mode });
+  }
   if (seenCount < trackedPaths.length) {
-    for (let i = 0; i < trackedPaths.length; i++) if (!seen[i]) candidates.push({ path: trackedPaths[i], stats: undefined });
+    for (let i = 0; i < trackedPaths.length; i++) if (!seen[i]) candidates.push({ path: trackedPaths[i], mode: undefined });
   }
   const excluded = [...walked.excluded];
 
   const files: FileChange[] = [];
   let touched = 0;
-  await forEachLimited(candidates, 32, async ({ path: p, stats }) => {
+  await forEachLimited(candidates, 32, async ({ path: p, mode }) => {
     const before = baseline.files[p];
-    const change = stats ? await describeWritten(spawn.dir, p, stats, before, store) : await describeDeleted(p, before!, store);
+    const change = mode !== undefined ? await describeWritten(spawn.dir, p, mode, before, store) : await describeDeleted(p, before!, store);
     if (!change) {
       touched++;
       return;
@@ -113,31 +118,36 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   };
 }
 
-function statUnchanged(rows: Float64Array, at: number, stats: Stats): boolean {
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+
+/** The snapshot row at `at` against the walk's lstat numbers at `entryAt` (size, mtime, ctime, inode, mode). */
+function statUnchanged(rows: Float64Array, at: number, entry: Float64Array, entryAt: number): boolean {
   return (
-    stats.size === rows[at] &&
-    stats.mtimeMs === rows[at + 1] &&
-    stats.ctimeMs === rows[at + 2] &&
-    stats.ino === rows[at + 3] &&
-    stats.mode === rows[at + 4]
+    entry[entryAt] === rows[at] &&
+    entry[entryAt + 1] === rows[at + 1] &&
+    entry[entryAt + 2] === rows[at + 2] &&
+    entry[entryAt + 3] === rows[at + 3] &&
+    entry[entryAt + 4] === rows[at + 4]
   );
 }
 
-function modeOf(stats: Stats): GitMode {
-  if (stats.isSymbolicLink()) return "120000";
-  return stats.mode & 0o111 ? "100755" : "100644";
+function modeOf(mode: number): GitMode {
+  if ((mode & S_IFMT) === S_IFLNK) return "120000";
+  return mode & 0o111 ? "100755" : "100644";
 }
 
 /** A file present on disk: undefined when it is byte- and mode-identical to the baseline. */
 async function describeWritten(
   root: string,
   p: string,
-  stats: Stats,
+  lstatMode: number,
   before: { oid: string; mode: GitMode } | undefined,
   store: ObjectStore,
 ): Promise<FileChange | undefined> {
   const abs = path.join(root, p);
-  const newMode = modeOf(stats);
+  const newMode = modeOf(lstatMode);
   const linkTarget = newMode === "120000" ? await readlink(abs) : undefined;
   const content = linkTarget !== undefined ? Buffer.from(linkTarget, "utf8") : await readFile(abs);
   const newOid = blobOid(content);

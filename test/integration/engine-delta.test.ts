@@ -1,13 +1,14 @@
 // The delta on edge cases a real agent produces: same-size edits right after checkout, ignore rules the
 // agent edits, tracked tool files, a file turned into a directory, renames; and applyDelta's round trip.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordBaseline } from "../../src/pipeline/baseline.js";
 import { computeDelta } from "../../src/pipeline/delta.js";
 import { applyDelta, materialize } from "../../src/pipeline/spawn.js";
+import { readSpawnFindings } from "../../src/pipeline/spawnState.js";
 import type { RepoSource } from "../../src/pipeline/types.js";
-import { buildRepo, tempDir } from "../support/repoBuilder.js";
+import { buildRepo, generatedFiles, tempDir } from "../support/repoBuilder.js";
 
 describe("computeDelta", () => {
   let source: RepoSource;
@@ -94,5 +95,33 @@ describe("computeDelta", () => {
     await expect(applyDelta({ ...delta, files: [{ ...delta.files[0], path: "../escape.txt" }] }, second.spawn.dir)).rejects.toMatchObject({
       code: "DELTA_PATH_INVALID",
     });
+  });
+
+  it("on a tree large enough to split its lstat calls across threads, finds every change in either half and nothing else", async () => {
+    const files = generatedFiles(9000, 64);
+    const big = buildRepo(tempDir(), "big", files);
+    const spawn = await materialize({ jobId: "delta-big", source: { cacheKey: `local:${big.bare}`, url: big.bare }, baseRef: "main", workRoot, cacheRoot });
+    const baseline = await recordBaseline(spawn);
+    const sorted = Object.keys(files).sort();
+    const [first, second, third] = sorted;
+    const [last, beforeLast, secondLast] = sorted.slice(-3).reverse();
+    writeFileSync(path.join(spawn.dir, first), "// edited at the start\n");
+    unlinkSync(path.join(spawn.dir, second));
+    chmodSync(path.join(spawn.dir, third), 0o755);
+    writeFileSync(path.join(spawn.dir, last), "// edited at the end\n");
+    linkSync(path.join(spawn.dir, beforeLast), path.join(tempDir(), "outside"));
+    writeFileSync(path.join(spawn.dir, secondLast.replace(/[^/]+$/, "added.ts")), "export const added = 1;\n");
+    const delta = await computeDelta(spawn, baseline);
+    expect(delta.files.map((f) => [f.path, f.kind, f.newMode ?? ""])).toEqual(
+      [
+        [first, "modify", "100644"],
+        [second, "delete", ""],
+        [third, "modify", "100755"],
+        [last, "modify", "100644"],
+        [secondLast.replace(/[^/]+$/, "added.ts"), "add", "100644"],
+      ].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    );
+    // Unchanged content, but its link count says a file outside the spawn can rewrite it.
+    expect((await readSpawnFindings(spawn)).hardlinked).toEqual([beforeLast]);
   });
 });
