@@ -23,14 +23,9 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   const state = await readSpawnState(spawn);
   const store = storeAt(state.storeGitdir, state.local);
   const isToolFile = toolFileMatcher(opts.toolFiles ?? []);
-  // One map for the walk: baseline path -> its number; the snapshot row of each number sits beside it.
-  const tracked = new Map<string, number>();
   const trackedPaths: string[] = [];
-  const rowOf: number[] = [];
   const gitlinkPaths = new Set<string>();
   const ignoreFiles: string[] = [];
-  const snapshot = state.stat;
-  let byPath: Map<string, number> | undefined;
   // for..in, not Object.entries: 50,000 [key, value] pairs cost more than the lookups they save.
   for (const p in baseline.files) {
     const entry = baseline.files[p];
@@ -39,30 +34,40 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
       continue;
     }
     if (p.endsWith(".gitignore") && entry.mode !== "120000" && path.posix.basename(p) === ".gitignore") ignoreFiles.push(p);
-    const i = trackedPaths.push(p) - 1;
+    trackedPaths.push(p);
+  }
+  const walked = await walkTree({
+    root: spawn.dir,
+    trackedFiles: trackedPaths,
+    gitlinkPaths,
+    ignoreRules: await baselineIgnoreRules(store, baseline, ignoreFiles),
+    isToolFile,
+  });
+
+  // While the helper thread is still lstat'ing: baseline path -> its number, and the snapshot row of each.
+  const snapshot = state.stat;
+  const tracked = new Map<string, number>();
+  const rowOf = new Int32Array(trackedPaths.length);
+  let byPath: Map<string, number> | undefined;
+  for (let i = 0; i < trackedPaths.length; i++) {
+    const p = trackedPaths[i];
     tracked.set(p, i);
     // The snapshot was written in this same order (both list the one commit's tree): matching by position
     // saves a second 50,000-entry map. Any mismatch falls back to lookups by path.
-    if (byPath === undefined && snapshot.paths[i] === p) rowOf.push(i);
+    if (byPath === undefined && snapshot.paths[i] === p) rowOf[i] = i;
     else {
       byPath ??= statIndex(snapshot);
-      rowOf.push(byPath.get(p) ?? -1);
+      rowOf[i] = byPath.get(p) ?? -1;
     }
   }
   const statRows = snapshot.rows;
   /** mode: the file's lstat mode, undefined when it is gone. */
   const candidates: { path: string; mode: number | undefined }[] = [];
   const hardlinked: string[] = [];
+  const walkExcluded = [...walked.excluded];
   const seen = new Uint8Array(trackedPaths.length);
   let seenCount = 0;
-  const walked = await walkTree({
-    root: spawn.dir,
-    trackedFiles: tracked,
-    gitlinkPaths,
-    ignoreRules: await baselineIgnoreRules(store, baseline, ignoreFiles),
-    isToolFile,
-  });
-  const entryStats = walked.stats;
+  const entryStats = await walked.stats();
   for (let j = 0, at = 0; j < walked.files.length; j++, at += ENTRY_FIELDS) {
     if (entryStats[at] < 0) continue; // gone between listing and lstat: counted as deleted below
     const p = walked.files[j];
@@ -72,6 +77,12 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
       seenCount++;
       const row = rowOf[i];
       if (row >= 0 && statUnchanged(statRows, row * STAT_FIELDS, entryStats, at)) continue;
+    } else {
+      const reason = walked.exclusionOf(p);
+      if (reason) {
+        walkExcluded.push({ path: p, reason });
+        continue;
+      }
     }
     const mode = entryStats[at + 4];
     if (entryStats[at + 5] > 1 && (mode & S_IFMT) === S_IFREG) hardlinked.push(p);
@@ -80,7 +91,7 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   if (seenCount < trackedPaths.length) {
     for (let i = 0; i < trackedPaths.length; i++) if (!seen[i]) candidates.push({ path: trackedPaths[i], mode: undefined });
   }
-  const excluded = [...walked.excluded];
+  const excluded = walkExcluded;
 
   const files: FileChange[] = [];
   let touched = 0;

@@ -1,13 +1,11 @@
-// lstat of many paths, split between this thread and one helper thread. On a large tree the lstat calls (the
-// syscall and Node's binding around it) are most of a delta's cost; git's own `status` splits them across
+// lstat of many paths, shared between this thread and one helper thread. On a large tree the lstat calls (the
+// syscall and Node's binding around it) are most of a delta's cost; git's own `status` spreads them over
 // threads the same way (core.preloadIndex). Results are plain numbers, ENTRY_FIELDS per path.
 import { lstatSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 
 /** size, mtimeMs, ctimeMs, ino, mode, nlink; size is -1 for a path that no longer exists. */
 export const ENTRY_FIELDS = 6;
-/** Below this many paths the helper's message round trip costs more than it saves. */
-const MIN_PARALLEL = 4_000;
 
 type FillRows = (lstat: typeof lstatSync, rows: Float64Array, root: string, rels: string[], from: number, to: number, at: number) => void;
 
@@ -49,20 +47,79 @@ interface Helper {
 let helper: Helper | undefined;
 let nextId = 0;
 
-export async function lstatMany(root: string, rels: string[]): Promise<Float64Array> {
-  const rows = new Float64Array(rels.length * ENTRY_FIELDS);
-  if (rels.length < MIN_PARALLEL) {
-    fillRows(lstatSync, rows, root, rels, 0, rels.length, 0);
-    return rows;
-  }
-  const split = rels.length >> 1;
-  const tail = onHelper(root, rels.slice(split)).catch(() => undefined);
-  fillRows(lstatSync, rows, root, rels, 0, split, 0);
-  const helped = await tail;
-  // A helper that failed (or could not start) only costs time: do its half here.
-  if (helped) rows.set(helped, split * ENTRY_FIELDS);
-  else fillRows(lstatSync, rows, root, rels, split, rels.length, split * ENTRY_FIELDS);
-  return rows;
+/** Paths per message to the helper: large enough that a round trip is noise, small enough to share the tail. */
+const BATCH = 2_000;
+/** Batches handed to the helper ahead of time; the rest stay here, for whichever thread is free first. */
+const AHEAD = 2;
+
+export interface LstatStream {
+  /** Queue one path (relative to root); its lstat may start at once on the helper thread. */
+  push(rel: string): void;
+  /** Every pushed path's lstat, ENTRY_FIELDS numbers each in push order: this thread takes what is left. */
+  finish(): Promise<Float64Array>;
+}
+
+/**
+ * lstat while the caller is still listing: full batches go to the helper thread as they fill (two at a time),
+ * and `finish` does the batches the helper has not taken on this thread, then waits for the helper's. So the
+ * helper's lstat overlaps whatever the caller does between its pushes and `finish`.
+ */
+export function lstatStream(root: string): LstatStream {
+  const rels: string[] = [];
+  const queued: number[] = []; // start index of each full batch not yet handed out
+  const answers: Promise<void>[] = [];
+  let rows = new Float64Array(BATCH * 8 * ENTRY_FIELDS);
+  let inFlight = 0;
+  const ensure = (count: number) => {
+    if (rows.length >= count * ENTRY_FIELDS) return;
+    const grown = new Float64Array(Math.max(rows.length * 2, count * ENTRY_FIELDS));
+    grown.set(rows);
+    rows = grown;
+  };
+  const runHere = (from: number, to: number) => {
+    ensure(to);
+    fillRows(lstatSync, rows, root, rels, from, to, from * ENTRY_FIELDS);
+  };
+  const pump = () => {
+    while (inFlight < AHEAD && queued.length > 0) {
+      const from = queued.shift()!;
+      const to = from + BATCH;
+      inFlight++;
+      answers.push(
+        onHelper(root, rels.slice(from, to)).then(
+          (batch) => {
+            ensure(to);
+            rows.set(batch, from * ENTRY_FIELDS);
+          },
+          // A helper that failed (or could not start) only costs time: its batch is done here.
+          () => runHere(from, to),
+        ).finally(() => {
+          inFlight--;
+          pump();
+        }),
+      );
+    }
+  };
+  return {
+    push(rel) {
+      rels.push(rel);
+      if (rels.length % BATCH !== 0) return;
+      queued.push(rels.length - BATCH);
+      // Small trees never start the helper: below two batches its round trips cost more than they save.
+      if (rels.length >= 2 * BATCH) pump();
+    },
+    async finish() {
+      const tailFrom = rels.length - (rels.length % BATCH);
+      runHere(tailFrom, rels.length);
+      // From the back: the helper takes batches from the front.
+      while (queued.length > 0) {
+        const from = queued.pop()!;
+        runHere(from, from + BATCH);
+      }
+      while (answers.length > 0) await Promise.all(answers.splice(0));
+      return rows.subarray(0, rels.length * ENTRY_FIELDS);
+    },
+  };
 }
 
 function onHelper(root: string, rels: string[]): Promise<Float64Array> {

@@ -2,26 +2,28 @@
 // repository ignores (rules from the baseline's .gitignore files, so an agent cannot hide files by editing
 // them). Directories are listed with sync readdir (entry types come with the names, no lstat per entry;
 // sync is several times faster than promises for thousands of calls), yielding between batches; the files
-// found are then lstat'ed in one batch, split across two threads (statPool.ts).
+// found are lstat'ed as they are found, on a helper thread, and the rest when the caller asks (statPool.ts).
 import { readdirSync } from "node:fs";
 import ignore, { type Ignore } from "ignore";
-import { lstatMany } from "./statPool.js";
+import { lstatStream } from "./statPool.js";
 import type { ToolFileMatcher } from "./toolFiles.js";
 
 export interface WalkResult {
   excluded: { path: string; reason: "ignored" | "tool-file" }[];
   /** Directories present where the baseline has a submodule (never descended). */
   gitlinks: Set<string>;
-  /** Every file and symlink the delta must consider (not ignored, not an untracked tool file). */
+  /** Every file and symlink in the directories walked, tracked or not. */
   files: string[];
-  /** Their lstat, ENTRY_FIELDS numbers per file (see statPool.ts). */
-  stats: Float64Array;
+  /** Their lstat, ENTRY_FIELDS numbers per file in the order of `files` (see statPool.ts). */
+  stats(): Promise<Float64Array>;
+  /** Why an untracked file is not part of the change (a tool file, an ignored path), if it is not. */
+  exclusionOf(rel: string): "ignored" | "tool-file" | undefined;
 }
 
 export interface WalkOptions {
   root: string;
-  /** Baseline paths: tracked files are never ignored, and directories holding them are always walked. */
-  trackedFiles: { has(path: string): boolean; keys(): IterableIterator<string> };
+  /** Baseline paths: directories holding them are always walked. */
+  trackedFiles: string[];
   gitlinkPaths: Set<string>;
   /** .gitignore contents by directory ("" for the root, "a/b/" for nested). */
   ignoreRules: Map<string, string>;
@@ -34,7 +36,7 @@ const BUILT_IN_IGNORES = ["node_modules/"];
 export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const { root, trackedFiles, gitlinkPaths, isToolFile } = options;
   const trackedDirs = new Set<string>();
-  for (const file of trackedFiles.keys()) {
+  for (const file of trackedFiles) {
     for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
       const d = file.slice(0, cut);
       if (trackedDirs.has(d)) break;
@@ -56,7 +58,10 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     return false;
   };
 
-  const result: Omit<WalkResult, "stats"> = { excluded: [], gitlinks: new Set(), files: [] };
+  const excluded: WalkResult["excluded"] = [];
+  const gitlinks = new Set<string>();
+  const files: string[] = [];
+  const lstats = lstatStream(root);
   const pending: string[] = [""];
   let sinceYield = 0;
   while (pending.length > 0) {
@@ -74,34 +79,32 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
       const rel = dirRel ? `${dirRel}/${name}` : name;
       if (entry.isDirectory()) {
         if (gitlinkPaths.has(rel)) {
-          result.gitlinks.add(rel);
+          gitlinks.add(rel);
           continue;
         }
         const tracked = trackedDirs.has(rel);
-        if (!tracked && isToolFile(`${rel}/`)) result.excluded.push({ path: `${rel}/`, reason: "tool-file" });
-        else if (!tracked && isIgnored(rel, true)) result.excluded.push({ path: `${rel}/`, reason: "ignored" });
+        if (!tracked && isToolFile(`${rel}/`)) excluded.push({ path: `${rel}/`, reason: "tool-file" });
+        else if (!tracked && isIgnored(rel, true)) excluded.push({ path: `${rel}/`, reason: "ignored" });
         else pending.push(rel);
         continue;
       }
       if (!entry.isFile() && !entry.isSymbolicLink()) continue; // sockets, fifos: not content
-      // A tracked tool file (a committed .vscode/settings.json) is kept for the delta to judge: it is
-      // reported only if the agent changed it, and never becomes part of the change.
-      if (!trackedFiles.has(rel)) {
-        if (isToolFile(rel)) {
-          result.excluded.push({ path: rel, reason: "tool-file" });
-          continue;
-        }
-        if (isIgnored(rel, false)) {
-          result.excluded.push({ path: rel, reason: "ignored" });
-          continue;
-        }
-      }
-      result.files.push(rel);
+      files.push(rel);
+      lstats.push(rel);
     }
-    if (++sinceYield >= 500) {
+    // Often enough for the helper thread's answers to be taken and the next batch handed over.
+    if (++sinceYield >= 50) {
       sinceYield = 0;
       await new Promise((r) => setImmediate(r));
     }
   }
-  return { ...result, stats: await lstatMany(root, result.files) };
+  return {
+    excluded,
+    gitlinks,
+    files,
+    stats: () => lstats.finish(),
+    // A tracked tool file (a committed .vscode/settings.json) is never asked about: the delta judges it,
+    // reporting it only if the agent changed it, and it never becomes part of the change.
+    exclusionOf: (rel) => (isToolFile(rel) ? "tool-file" : isIgnored(rel, false) ? "ignored" : undefined),
+  };
 }
