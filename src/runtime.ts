@@ -13,6 +13,7 @@ import { llmFromSettings } from "./llm/index.js";
 import type { LlmClient, Usage } from "./llm/types.js";
 import { createBaselineCache } from "./pipeline/gates/deterministic.js";
 import { configureSpares, discardSpares } from "./pipeline/spares.js";
+import { metrics } from "./observability/metrics.js";
 import type { PipelineEnv } from "./pipeline/run.js";
 import type { Log } from "./pipeline/status.js";
 import type { RepoSource } from "./pipeline/types.js";
@@ -58,8 +59,11 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
   }
   configureSpares({
     enabled: settings.AUTOFIX_SPARE_CHECKOUTS === "on",
-    onDiscard: (dir, reason) =>
-      log.warn({ dir, reason }, "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)"),
+    onDiscard: (dir, reason) => {
+      metrics.recordSpareDiscard();
+      log.warn({ dir, reason }, "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)");
+    },
+    onMaterialized: (source) => metrics.recordSpawn(source),
   });
   const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX, log });
   const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });

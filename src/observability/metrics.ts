@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GateName, GateStatus } from "../pipeline/gates/types.js";
 import type { JobQueue, JobState, OutcomeKind } from "../jobs/types.js";
+import type { SpawnSource } from "../pipeline/spares.js";
 import { withinMs } from "./healthz.js";
 
 export type LlmRole = "agent" | "judge";
@@ -15,6 +16,8 @@ export interface Metrics {
   observeStep(step: string, seconds: number): void;
   addTokens(role: LlmRole, input: number, output: number): void;
   addCost(role: LlmRole, usd: number): void;
+  recordSpawn(source: SpawnSource): void;
+  recordSpareDiscard(): void;
   /** The queue whose depth and running jobs are read on each scrape. */
   watchQueue(queue: JobQueue): void;
 }
@@ -70,6 +73,17 @@ export function createMetrics(): Metrics {
     labelNames: ["role"] as const,
     registers: [registry],
   });
+  const spawns = new Counter({
+    name: "autofix_spawns_total",
+    help: "Spawns by where their working tree came from: a spare checkout (spare), a spare brought forward to a newer head (advanced-spare), a checkout from the object cache (checkout).",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
+  const spareDiscards = new Counter({
+    name: "autofix_spare_discards_total",
+    help: "Spare checkouts found modified after they were built and discarded: something writes into the data directory.",
+    registers: [registry],
+  });
   new Gauge({
     name: "autofix_queue_depth",
     help: "Jobs waiting for a worker, read from the job store on scrape.",
@@ -102,6 +116,8 @@ export function createMetrics(): Metrics {
       tokens.inc({ role, direction: "output" }, nonNegative(output));
     },
     addCost: (role, usd) => cost.inc({ role }, nonNegative(usd)),
+    recordSpawn: (source) => spawns.inc({ source }),
+    recordSpareDiscard: () => spareDiscards.inc(),
     watchQueue: (queue) => {
       watched = queue;
     },

@@ -24,6 +24,9 @@ export const SPARE_TTL_MS = 30 * 60_000;
 /** At most this many spares per process (one per repository and commit), oldest dropped first. */
 const MAX_SPARES = 8;
 
+/** Where a spawn's working tree came from (for metrics). */
+export type SpawnSource = "spare" | "advanced-spare" | "checkout";
+
 export interface Spare {
   sha: string;
   dir: string;
@@ -32,6 +35,8 @@ export interface Spare {
   index: Buffer;
   gitlinks: string[];
   builtAtMs: number;
+  /** Set when the spare was of an older commit and brought forward to this one. */
+  advanced?: boolean;
 }
 
 interface StoreRef {
@@ -44,14 +49,25 @@ interface Pool {
   building: Map<string, { sha: string; dir: string; done: Promise<void>; abort: AbortController }>;
   enabled: boolean;
   onDiscard?: (dir: string, reason: string) => void;
+  onMaterialized?: (source: SpawnSource) => void;
 }
 
 const pool: Pool = { ready: new Map(), building: new Map(), enabled: true };
 
 /** Operators can turn spares off (AUTOFIX_SPARE_CHECKOUTS=off) to save disk; materialize then always checks out. */
-export function configureSpares(options: { enabled: boolean; onDiscard?: (dir: string, reason: string) => void }): void {
+export function configureSpares(options: {
+  enabled: boolean;
+  onDiscard?: (dir: string, reason: string) => void;
+  onMaterialized?: (source: SpawnSource) => void;
+}): void {
   pool.enabled = options.enabled;
   pool.onDiscard = options.onDiscard;
+  pool.onMaterialized = options.onMaterialized;
+}
+
+/** Called by materialize once a spawn is in place. */
+export function reportMaterialized(source: SpawnSource): void {
+  pool.onMaterialized?.(source);
 }
 
 const keyFor = (workRoot: string, store: StoreRef) => `${path.resolve(workRoot)}\0${store.gitdir}`;
@@ -95,7 +111,7 @@ export async function claimSpare(workRoot: string, store: ObjectStore, sha: stri
     await rm(target, { recursive: true, force: true });
     return undefined;
   }
-  return { sha, dir: target, ...advanced, builtAtMs: Date.now() };
+  return { sha, dir: target, ...advanced, builtAtMs: Date.now(), advanced: true };
 }
 
 /** Starts building a spare of `sha` in the background, unless one is ready or under way for this repository. */

@@ -11,7 +11,7 @@ import { fingerprintGitDir } from "./gitDirFingerprint.js";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./gitIndex.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
-import { claimSpare, prepareSpare, sweepSpares } from "./spares.js";
+import { claimSpare, prepareSpare, reportMaterialized, sweepSpares, type SpawnSource } from "./spares.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
@@ -46,6 +46,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
 
   let checkedOutAtMs = Date.now();
   let fromSpare = false;
+  let treeFrom: SpawnSource = "checkout";
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
     const spare = await claimSpare(workRoot, store, baseSha, building);
@@ -54,6 +55,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
       ({ stat, index } = spare);
       checkedOutAtMs = spare.builtAtMs;
       fromSpare = true;
+      treeFrom = spare.advanced ? "advanced-spare" : "spare";
     } else {
       const checkout = await checkoutTree(store, baseSha, building, signal);
       checkedOutAtMs = Date.now();
@@ -80,6 +82,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   } finally {
     store.reader.close();
   }
+  reportMaterialized(treeFrom);
   // The next spawn of this commit (this job's baseline spawn, the next issue) is then a rename.
   prepareSpare(workRoot, store, baseSha);
   // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than

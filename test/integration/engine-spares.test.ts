@@ -29,6 +29,11 @@ describe("spare checkouts", () => {
   let source: RepoSource;
   let nativeCheckout: Record<string, string>;
   const discarded: { dir: string; reason: string }[] = [];
+  const sources: string[] = [];
+  const hooks = {
+    onDiscard: (dir: string, reason: string) => discarded.push({ dir, reason }),
+    onMaterialized: (source: string) => sources.push(source),
+  };
 
   beforeAll(async () => {
     root = tempDir();
@@ -41,14 +46,15 @@ describe("spare checkouts", () => {
   });
   afterEach(async () => {
     await discardSpares();
-    configureSpares({ enabled: true, onDiscard: (dir, reason) => discarded.push({ dir, reason }) });
+    configureSpares({ enabled: true, ...hooks });
     discarded.length = 0;
+    sources.length = 0;
   });
   afterAll(() => server.close());
 
   /** A worker that spawned this repository once and then sat idle while its spare was built. */
   async function warmWorker(from = source): Promise<{ work: string; cacheRoot: string; spareDir: string }> {
-    configureSpares({ enabled: true, onDiscard: (dir, reason) => discarded.push({ dir, reason }) });
+    configureSpares({ enabled: true, ...hooks });
     const work = tempDir();
     const cacheRoot = tempDir();
     const first = await materialize({ jobId: "first", source: from, baseRef: "main", workRoot: work, cacheRoot });
@@ -85,6 +91,7 @@ describe("spare checkouts", () => {
     await sparesSettled();
     expect(spares(work)).toHaveLength(1);
     expect(discarded).toEqual([]);
+    expect(sources).toEqual(["checkout", "spare"]);
   });
 
   const tamperings: [string, (spare: string) => void, RegExp][] = [
@@ -182,6 +189,7 @@ describe("spare checkouts", () => {
       const next = await materialize({ jobId: "after", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
       expect(next.fromSpare).toBe(true);
       expect(next.baseSha).toBe(moved.baseSha);
+      expect(sources).toEqual(["checkout", "advanced-spare", "advanced-spare", "spare"]);
     }
   });
 

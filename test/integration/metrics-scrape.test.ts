@@ -133,6 +133,19 @@ describe("metrics scraped over HTTP", () => {
     expect(value(samples, "autofix_gate_results_total", { gate: "review", result: "pass" })).toBe(4);
   });
 
+  it("counts spawns by where their tree came from, and discarded spares", async () => {
+    metrics.recordSpawn("checkout");
+    metrics.recordSpawn("spare");
+    metrics.recordSpawn("spare");
+    metrics.recordSpawn("advanced-spare");
+    metrics.recordSpareDiscard();
+    const { samples } = await scrape();
+    expect(value(samples, "autofix_spawns_total", { source: "checkout" })).toBe(1);
+    expect(value(samples, "autofix_spawns_total", { source: "spare" })).toBe(2);
+    expect(value(samples, "autofix_spawns_total", { source: "advanced-spare" })).toBe(1);
+    expect(value(samples, "autofix_spare_discards_total", {})).toBe(1);
+  });
+
   it("keeps one step histogram per step name, attempts folded together", async () => {
     const { samples } = await scrape();
     expect(value(samples, "autofix_step_duration_seconds_count", { step: "agent" })).toBe(4);
