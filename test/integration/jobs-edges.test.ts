@@ -1,6 +1,7 @@
 // Edges of the job queue on both drivers: damaged records, an unreachable store, handlers that ignore their
 // signal, reads of finished jobs, and what step outputs look like to the handler.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AutofixError } from "../../src/errors.js";
@@ -14,11 +15,14 @@ import {
   gate,
   issueSpec,
   openQueue,
+  startWorkerProcess,
   testWorkerOptions,
   waitFor,
   type DriverName,
 } from "../support/jobHarness.js";
+import type { WorkerProcessConfig } from "../support/jobWorkerProcess.js";
 import { startTestRedis } from "../support/redis.js";
+import { readLines } from "../support/syntheticPipeline.js";
 
 const drivers: DriverName[] = ["sqlite", "bullmq"];
 const done = { kind: "no-change" as const, message: "done" };
@@ -168,6 +172,39 @@ describe("BullMQ delivery", () => {
   const fixture = new DriverFixture("bullmq");
   beforeAll(() => fixture.setup());
   afterAll(() => fixture.teardown());
+
+  it("a job whose workers keep dying is given up once past BullMQ's stall limit, reported once, and never run again", async () => {
+    const location = { ...fixture.location(), maxStalledCount: 1 };
+    const queue = await fixture.open(location);
+    const dir = mkdtempSync(path.join(tmpdir(), "autofix-stalls-"));
+    const { job } = await queue.enqueue(issueSpec(60));
+    // "count" logs each start of the job, then works for two minutes: long enough to be killed mid-job.
+    const config: WorkerProcessConfig = { location, handler: "count", dir, concurrency: 1, perInstallation: 1, leaseMs: 1_000, graceMs: 100, stepDelayMs: 120_000 };
+    const starts = () => readLines(path.join(dir, "invocations.log"));
+    const children: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
+    try {
+      for (let death = 1; death <= 2; death++) {
+        const child = await startWorkerProcess(config);
+        children.push(child);
+        await waitFor(() => starts().length === death, `worker ${death} to start the job`, 20_000);
+        child.kill("SIGKILL");
+        await child.exited;
+      }
+      // The next worker finds the job stalled once more than allowed: BullMQ fails it, and so does the record.
+      children.push(await startWorkerProcess(config));
+      const failed = await waitFor(async () => ((await queue.get(job.id))?.state === "failed" ? queue.get(job.id) : undefined), "the give-up", 20_000);
+      expect(failed?.error?.code).toBe("JOB_WORKER_DIED");
+      expect(failed?.outcome?.message).toMatch(/stopped its worker 2 times.*`\/autofix retry`/);
+      const reports = await waitFor(() => (readLines(path.join(dir, "gave-up.log")).length > 0 ? readLines(path.join(dir, "gave-up.log")) : undefined), "the give-up report");
+      expect(reports).toEqual([expect.stringMatching(new RegExp(`^${job.id} \\d+ .*stalled`))]);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(starts()).toHaveLength(2);
+      expect(readLines(path.join(dir, "gave-up.log"))).toHaveLength(1);
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
+      await Promise.all(children.map((c) => c.exited));
+    }
+  });
 
   it("a job recorded but never handed to BullMQ (the enqueuer died in between) is offered again and runs once", async () => {
     const queue = (await fixture.open(fixture.location())) as BullJobQueue;

@@ -17,9 +17,15 @@ export interface QueueLocation {
   dataDir: string;
   redisUrl?: string;
   redisPrefix?: string;
+  /** BullMQ only: stalls (dead workers) tolerated per job before BullMQ fails it. */
+  maxStalledCount?: number;
 }
 
 export async function openQueue(location: QueueLocation, log?: JobLog): Promise<JobQueue> {
+  if (location.driver === "bullmq" && location.maxStalledCount !== undefined) {
+    const { BullJobQueue } = await import("../../src/jobs/bullmq/queue.js");
+    return BullJobQueue.connect(location.redisUrl ?? "", { log, prefix: location.redisPrefix, worker: { maxStalledCount: location.maxStalledCount } });
+  }
   return createJobQueue(
     { AUTOFIX_DATA_DIR: location.dataDir, REDIS_URL: location.driver === "bullmq" ? location.redisUrl : undefined },
     { redisPrefix: location.redisPrefix, log },

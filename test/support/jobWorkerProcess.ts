@@ -54,6 +54,7 @@ const worker = queue.startWorker({
   maxFailures: 3,
   pollIntervalMs: 50,
   retryBackoffMs: { baseMs: 100, maxMs: 400 },
+  onGiveUp: async (job, error) => appendFileSync(`${config.dir}/gave-up.log`, `${job.id} ${process.pid} ${error?.message ?? ""}\n`),
 });
 installSignalHandlers(worker, config.graceMs, log, {
   exit: (code) => void queue.close().finally(() => process.exit(code)),
