@@ -21,7 +21,12 @@ export async function listPrCommits(ctx: GitHubContext, repo: RepoRef, prNumber:
   const commits = await explained(`list the commits of PR #${prNumber}`, () =>
     ctx.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", { ...repo, pull_number: prNumber, per_page: 100 }),
   );
-  return (commits as any[]).map((c) => ({ sha: c.sha, authorLogin: c.author?.login ?? undefined, authorEmail: c.commit?.author?.email ?? undefined }));
+  return (commits as any[]).map((c) => ({
+    sha: c.sha,
+    authorLogin: c.author?.login ?? undefined,
+    authorEmail: c.commit?.author?.email ?? undefined,
+    ...(Array.isArray(c.parents) ? { parentShas: c.parents.map((p: { sha: string }) => p.sha) } : {}),
+  }));
 }
 
 export async function listOpenPrs(ctx: GitHubContext, repo: RepoRef, base: string): Promise<PullRequest[]> {

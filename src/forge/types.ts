@@ -79,6 +79,8 @@ export interface PrFile {
 
 export interface PrCommit {
   sha: string;
+  /** Parent commits (the first commit's first parent is where the PR's change starts). */
+  parentShas?: string[];
   authorLogin?: string;
   authorEmail?: string;
 }

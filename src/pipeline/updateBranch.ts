@@ -8,6 +8,7 @@ import git from "isomorphic-git";
 import { isAutofixError } from "../errors.js";
 import type { JobContext, JobOutcome } from "../jobs/types.js";
 import { absorb } from "./absorb.js";
+import { branchChange } from "./branchChange.js";
 import { recordBaseline } from "./baseline.js";
 import { computeDelta } from "./delta.js";
 import { runDeterministicGate } from "./gates/deterministic.js";
@@ -47,12 +48,19 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
     await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. A human has pushed to \`${pr.headRef}\`, so autofix will not rewrite it: please merge \`${pr.baseRef}\` into the branch yourself, or comment \`/autofix retry\`.`);
     return { kind: "conflict", message: "The base moved; the branch has human commits, so it was left for a human to update." };
   }
-  const recorded = await env.recordedChange?.();
-  if (!recorded) {
-    await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. Its change was revised since it was first made, so autofix cannot re-apply it by itself: comment \`/autofix retry\` for a fresh attempt on the current base.`);
-    return { kind: "conflict", message: "The base moved; no recorded change to re-absorb." };
-  }
   const source = env.source(info);
+  // A revised PR has no single recorded delta: its whole change is read back from the branch itself.
+  const recorded =
+    (await env.recordedChange?.()) ??
+    (commits.length > 0 && commits[0].parentShas?.[0]
+      ? await ctx.step("branch-change", () =>
+          branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: commits[0].parentShas![0], signal: ctx.signal }),
+        )
+      : undefined);
+  if (!recorded) {
+    await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`);
+    return { kind: "conflict", message: "The base moved; the PR's change could not be read back to re-absorb." };
+  }
   const pushed = await ctx.step("reabsorb", async () => {
     try {
       const absorbed = await absorb({

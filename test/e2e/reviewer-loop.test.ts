@@ -180,6 +180,27 @@ describe("the reviewer's loop", () => {
     expect(harness.fake.commentsOn(full, pr.number).some((c: any) => c.body.includes("re-applied its change"))).toBe(true);
   });
 
+  it("a revised PR is re-absorbed as a whole when the base moves: the first fix and the revision, nothing else", async () => {
+    const { harness, pr } = await withOpenPr("pr:\n  updateBranch: always\n");
+    await harness.deliver("issue_comment", commentEvent({ on: pr.number, isPr: true, body: "/autofix revise please add a doc comment" }));
+    const revised = await harness.waitForJob(key, (j) => j.spec.trigger === "revise" && ["succeeded", "failed", "cancelled"].includes(j.state));
+    expect(revised.outcome?.kind).toBe("pr-updated");
+    const moved = harness.repo.commit({ "docs/guide.md": "# Guide\n" }, "docs upstream");
+    await harness.deliver("push", pushEvent(moved));
+    const job = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && ["succeeded", "failed", "cancelled"].includes(j.state));
+    expect(job.outcome?.kind).toBe("pr-updated");
+    expect(job.steps.some((s) => s.name.startsWith("agent-"))).toBe(false);
+    // No single recorded delta holds a revised change: it was read back from the branch.
+    expect(job.steps.some((s) => s.name === "branch-change" && s.status === "done")).toBe(true);
+    expect((await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7~1")).trim()).toBe(moved);
+    const diff = await gitAsync(harness.repo.bare, "diff", "autofix/issue-7~1", "autofix/issue-7");
+    expect(diff.match(/^diff --git/gm)).toHaveLength(1);
+    expect(diff).toContain("+export const add = (a, b) => a + b;");
+    expect(diff).toContain("+/** Adds and multiplies numbers. */");
+    expect(diff).not.toContain("docs/guide.md");
+    expect(harness.fake.commentsOn(full, pr.number).some((c: any) => c.body.includes("re-applied its change"))).toBe(true);
+  });
+
   it("when the base moves into a conflict, the bot says so on the PR and pushes nothing", async () => {
     const { harness, pr } = await withOpenPr();
     const before = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();

@@ -5,6 +5,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { absorb } from "../../src/pipeline/absorb.js";
+import { branchChange } from "../../src/pipeline/branchChange.js";
 import type { MergeConflict } from "../../src/pipeline/engineErrors.js";
 import { recordBaseline } from "../../src/pipeline/baseline.js";
 import { computeDelta } from "../../src/pipeline/delta.js";
@@ -187,5 +188,39 @@ describe("absorb", () => {
     expect(await gitAsync(repo.bare, "show", "autofix/issue-7:other.txt")).toBe("offline fix\n");
     expect((await gitAsync(repo.bare, "rev-parse", "autofix/issue-7^")).trim()).toBe(repo.head());
     await gitAsync(repo.bare, "fsck", "--no-dangling");
+  });
+
+  it("a branch's whole change, read back from git, re-absorbs onto a moved base: edits, modes, links, binaries, deletions", async () => {
+    const { repo, source, name } = newRepo();
+    const fork = repo.head();
+    repo.commit({ "shared.txt": replaceLine(lines(60), 2, "bot edit"), "bin/run.sh": { content: "#!/bin/sh\n", executable: true }, "gone.txt": null }, "bot", "autofix/issue-3");
+    repo.commit({ "logo.bin": Buffer.from([0, 1, 2, 255]), "link": { symlink: "other.txt" } }, "bot revision", "autofix/issue-3");
+    const head = repo.head("autofix/issue-3");
+    const moved = repo.commit({ "shared.txt": replaceLine(lines(60), 50, "upstream edit"), "NEWS.md": "news\n" }, "upstream");
+    const cacheRoot = tempDir();
+    const change = await branchChange({ source, cacheRoot, branch: "autofix/issue-3", headSha: head, forkSha: fork });
+    expect(change?.baseline.baseSha).toBe(fork);
+    expect(change?.delta.files.map((f) => [f.path, f.kind, f.newMode ?? "", f.binary])).toEqual([
+      ["bin/run.sh", "add", "100755", false],
+      ["gone.txt", "delete", "", false],
+      ["link", "add", "120000", false],
+      ["logo.bin", "add", "100644", true],
+      ["shared.txt", "modify", "100644", false],
+    ]);
+    // A branch that moved since its commits were listed is not read: the later event covers it.
+    expect(await branchChange({ source, cacheRoot, branch: "autofix/issue-3", headSha: fork, forkSha: fork })).toBeUndefined();
+
+    const absorbed = await absorb({ ...change!, source, onto: "main", cacheRoot, workRoot: tempDir(), message: "re-absorbed", author });
+    try {
+      await pushBranch({ gitdir: absorbed.gitdir, source, branch: "autofix/issue-3", commitSha: absorbed.commitSha, force: true });
+    } finally {
+      rmSync(absorbed.gitdir, { recursive: true, force: true });
+    }
+    const bare = path.join(root, `${name}.git`);
+    const result = await changedLines(bare, "autofix/issue-3");
+    expect(result.parent).toBe(moved);
+    expect(result.files).toEqual(["bin/run.sh", "gone.txt", "link", "logo.bin", "shared.txt"]);
+    expect((await gitAsync(bare, "show", "autofix/issue-3:shared.txt")).split("\n")[50]).toBe("upstream edit");
+    expect((await gitAsync(bare, "ls-tree", "autofix/issue-3", "bin/run.sh", "link")).split("\n").filter(Boolean).map((l) => l.split(" ")[0])).toEqual(["100755", "120000"]);
   });
 });

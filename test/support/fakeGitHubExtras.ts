@@ -55,12 +55,12 @@ export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: 
   on("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/commits$/, (m) => {
     const p = pr(m[3]);
     if (!p) return { status: 404, body: { message: "Not Found" } };
-    const commits = git("log", "--reverse", "--format=%H%x09%ae", `${p.base.ref}..${p.head.ref}`)
+    const commits = git("log", "--reverse", "--format=%H%x09%ae%x09%P", `${p.base.ref}..${p.head.ref}`)
       .split("\n")
       .filter(Boolean)
       .map((line) => {
-        const [sha, email] = line.split("\t");
-        return { sha, commit: { author: { email } }, author: null };
+        const [sha, email, parents] = line.split("\t");
+        return { sha, commit: { author: { email } }, author: null, parents: parents.split(" ").filter(Boolean).map((parent) => ({ sha: parent })) };
       });
     return { status: 200, body: commits };
   });
