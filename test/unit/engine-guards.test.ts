@@ -92,10 +92,38 @@ describe("three-way text merge", () => {
     expect(result).toEqual({ ok: true, text: edit(edit(base, 25, "head"), 3, "agent") });
   });
 
-  it("reports the overlapping hunk instead of guessing", () => {
+  it("reports changes to adjacent lines as a conflict, naming the agent's hunk, instead of guessing", () => {
     const result = mergeText("f", base, edit(base, 10, "agent"), edit(base, 11, "head"));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.hunks[0]).toMatch(/^@@ -7,7 \+7,7 @@/);
+    if (!result.ok) expect(result.hunks).toEqual([expect.stringMatching(/^@@ -7,7 \+7,7 @@[\s\S]*-l10\n\+agent/)]);
+  });
+
+  it("merges changes one unchanged line apart, as git does", () => {
+    const result = mergeText("f", base, edit(base, 10, "agent"), edit(base, 12, "head"));
+    expect(result).toEqual({ ok: true, text: edit(edit(base, 12, "head"), 10, "agent") });
+  });
+
+  it("takes a change both sides made identically once, and still merges the rest", () => {
+    const both = edit(base, 5, "same fix");
+    const result = mergeText("f", base, edit(both, 20, "agent"), edit(both, 28, "head"));
+    expect(result).toEqual({ ok: true, text: edit(edit(both, 20, "agent"), 28, "head") });
+  });
+
+  it("conflicts on different insertions at the same place, and on an edit of lines the other side deleted", () => {
+    const insertAgent = base.replace("l15\n", "l15\nagent line\n");
+    const insertHead = base.replace("l15\n", "l15\nhead line\n");
+    expect(mergeText("f", base, insertAgent, insertHead).ok).toBe(false);
+    const deleted = base.replace("l14\nl15\nl16\n", "");
+    expect(mergeText("f", base, edit(base, 15, "agent"), deleted).ok).toBe(false);
+  });
+
+  it("merges a deleted block with an insertion far away, and keeps a file's missing final newline", () => {
+    const noFinalNewline = base.slice(0, -1);
+    const agent = noFinalNewline.replace("l3\nl4\nl5\n", "");
+    const head = noFinalNewline.replace("l25\n", "l25\nupstream\n");
+    const result = mergeText("f", noFinalNewline, agent, head);
+    expect(result).toEqual({ ok: true, text: noFinalNewline.replace("l3\nl4\nl5\n", "").replace("l25\n", "l25\nupstream\n") });
+    if (result.ok) expect(result.text.endsWith("l30")).toBe(true);
   });
 });
 
