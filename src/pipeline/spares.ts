@@ -20,7 +20,7 @@ import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
 export const SPARES_DIR = ".spares";
 /** A spare older than this is dropped: an idle repository should not hold a second checkout for long. */
-export const SPARE_TTL_MS = 30 * 60_000;
+const DEFAULT_TTL_MS = 30 * 60_000;
 /** At most this many spares per process (one per repository and commit), oldest dropped first. */
 const MAX_SPARES = 8;
 
@@ -48,19 +48,24 @@ interface Pool {
   ready: Map<string, Spare[]>;
   building: Map<string, { sha: string; dir: string; done: Promise<void>; abort: AbortController }>;
   enabled: boolean;
+  ttlMs: number;
+  expiry?: NodeJS.Timeout;
   onDiscard?: (dir: string, reason: string) => void;
   onMaterialized?: (source: SpawnSource) => void;
 }
 
-const pool: Pool = { ready: new Map(), building: new Map(), enabled: true };
+const pool: Pool = { ready: new Map(), building: new Map(), enabled: true, ttlMs: DEFAULT_TTL_MS };
 
 /** Operators can turn spares off (AUTOFIX_SPARE_CHECKOUTS=off) to save disk; materialize then always checks out. */
 export function configureSpares(options: {
   enabled: boolean;
+  /** How long an unclaimed spare is kept (default 30 minutes). */
+  ttlMs?: number;
   onDiscard?: (dir: string, reason: string) => void;
   onMaterialized?: (source: SpawnSource) => void;
 }): void {
   pool.enabled = options.enabled;
+  pool.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   pool.onDiscard = options.onDiscard;
   pool.onMaterialized = options.onMaterialized;
 }
@@ -89,7 +94,7 @@ export async function claimSpare(workRoot: string, store: ObjectStore, sha: stri
   if (at < 0) return undefined;
   // Taken out of the pool before the first await: no other claim in this process can get it.
   const [spare] = list.splice(at, 1);
-  if (Date.now() - spare.builtAtMs > SPARE_TTL_MS) {
+  if (Date.now() - spare.builtAtMs > pool.ttlMs) {
     await rm(spare.dir, { recursive: true, force: true });
     return undefined;
   }
@@ -146,6 +151,17 @@ async function buildSpare(key: string, storeRef: StoreRef, sha: string, dir: str
   pool.ready.set(key, [spare]);
   await Promise.all(replaced.map((s) => rm(s.dir, { recursive: true, force: true })));
   await evictBeyondLimit();
+  scheduleExpiry();
+}
+
+/** One timer for the oldest spare's expiry, so an idle worker does not keep spares on disk past their time. */
+function scheduleExpiry(): void {
+  clearTimeout(pool.expiry);
+  const oldest = Math.min(...[...pool.ready.values()].flat().map((s) => s.builtAtMs));
+  if (!Number.isFinite(oldest)) return;
+  pool.expiry = setTimeout(() => void evictBeyondLimit().then(scheduleExpiry, () => undefined), Math.max(0, oldest + pool.ttlMs - Date.now()));
+  // Never the reason a process (a CLI run, a test) stays alive.
+  pool.expiry.unref();
 }
 
 async function evictBeyondLimit(): Promise<void> {
@@ -153,7 +169,7 @@ async function evictBeyondLimit(): Promise<void> {
   const now = Date.now();
   const doomed = all
     .sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs)
-    .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs > SPARE_TTL_MS);
+    .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs >= pool.ttlMs);
   for (const { key, spare } of doomed) {
     const list = pool.ready.get(key) ?? [];
     pool.ready.set(key, list.filter((s) => s !== spare));
@@ -163,6 +179,7 @@ async function evictBeyondLimit(): Promise<void> {
 
 /** Stops builds under way and removes every spare of this process (a CLI run's end, a worker's shutdown). */
 export async function discardSpares(): Promise<void> {
+  clearTimeout(pool.expiry);
   const flights = [...pool.building.values()];
   for (const flight of flights) flight.abort.abort();
   await Promise.all(flights.map((f) => f.done));

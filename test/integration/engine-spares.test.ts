@@ -214,6 +214,21 @@ describe("spare checkouts", () => {
     expect(existsSync(second.spareDir)).toBe(false);
   });
 
+  it("drops a spare nobody claimed once its time is up, so an idle worker frees the disk", async () => {
+    configureSpares({ enabled: true, ttlMs: 1_000, ...hooks });
+    const work = tempDir();
+    const cacheRoot = tempDir();
+    await materialize({ jobId: "early", source, baseRef: "main", workRoot: work, cacheRoot });
+    await sparesSettled();
+    expect(spares(work)).toHaveLength(1);
+    const deadline = Date.now() + 8_000;
+    while (spares(work).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(spares(work)).toEqual([]);
+    const late = await materialize({ jobId: "late", source, baseRef: "main", workRoot: work, cacheRoot });
+    expect(late.fromSpare).toBeUndefined();
+    expect(sources).toEqual(["checkout", "checkout"]);
+  });
+
   it("builds no spare when the operator turned them off", async () => {
     configureSpares({ enabled: false });
     const work = tempDir();
