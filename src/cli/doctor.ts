@@ -1,5 +1,5 @@
 // `autofix doctor`: checks each setting an operator must get right and prints what to fix.
-import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Probot } from "probot";
 import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
@@ -27,6 +27,27 @@ async function checkDataDir(settings: Settings): Promise<Check> {
     return { name: "data directory", status: "ok", detail: `${dir} is writable` };
   } catch (err) {
     return { name: "data directory", status: "fail", detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory` };
+  }
+}
+
+/** Below this, a few jobs' spawns (two checkouts each) and the spare checkouts may not fit. */
+const LOW_DISK_BYTES = 2 * 1024 ** 3;
+
+/** Free space under the data directory, judged against what spawns and spare checkouts take. */
+export function diskCheck(dir: string, freeBytes: number, spares: "on" | "off"): Check {
+  const gb = (freeBytes / 1024 ** 3).toFixed(1);
+  if (freeBytes >= LOW_DISK_BYTES) return { name: "disk", status: "ok", detail: `${gb} GB free under ${dir}; spare checkouts are ${spares}` };
+  const next = spares === "on" ? "free some space, or set AUTOFIX_SPARE_CHECKOUTS=off to keep no second checkout per repository" : "free some space or move AUTOFIX_DATA_DIR to a larger disk";
+  return { name: "disk", status: "warn", detail: `only ${gb} GB free under ${dir}: each running job checks its repository out twice, and spare checkouts add one per recent repository; ${next}` };
+}
+
+async function checkDisk(settings: Settings): Promise<Check> {
+  const dir = path.resolve(settings.AUTOFIX_DATA_DIR);
+  try {
+    const info = await statfs(dir);
+    return diskCheck(dir, info.bavail * info.bsize, settings.AUTOFIX_SPARE_CHECKOUTS);
+  } catch (err) {
+    return { name: "disk", status: "warn", detail: `could not read the free space of ${dir} (${(err as Error).message})` };
   }
 }
 
@@ -120,7 +141,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     process.stdout.write(`✖ settings: ${presentError(err).plain}\n`);
     return ExitCode.usage;
   }
-  const checks = [await checkDataDir(settings), await checkQueue(settings), await checkSandbox(settings), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
+  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), await checkSandbox(settings), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;

@@ -209,6 +209,8 @@ describe("autofix doctor", () => {
     const ok = await runCli(["doctor"], { env: { AUTOFIX_DATA_DIR: tempDir() } });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/✔ data directory: .* is writable/);
+    // The real free space of the data directory, read and judged (a warning on a nearly full disk).
+    expect(ok.stdout).toMatch(/(✔ disk: \d+\.\d GB free under .*; spare checkouts are on|! disk: only \d+\.\d GB free under)/);
     expect(ok.stdout).toContain("✔ job store");
     expect(ok.stdout).toMatch(/! GitHub App: APP_ID is not set/);
     expect(ok.stdout).toMatch(/! LLM \(judges\): not configured/);
