@@ -9,11 +9,12 @@
 // added or removed entry changes size, times, inode, mode or link count, and the spare is thrown away for a
 // fresh checkout. Spares live under <workRoot>/.spares/<pid>-<random>, outside every spawn and sandbox.
 import { randomBytes } from "node:crypto";
-import { lstatSync, readdirSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./gitIndex.js";
+import { blobOid } from "./gitObjects.js";
 import { storeAt, type ObjectStore } from "./objectCache.js";
 import { advanceSpare } from "./spareAdvance.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
@@ -23,6 +24,8 @@ export const SPARES_DIR = ".spares";
 const DEFAULT_TTL_MS = 30 * 60_000;
 /** At most this many spares per process (one per repository and commit), oldest dropped first. */
 const MAX_SPARES = 8;
+/** Wider than a file-time tick (a few ms on Linux): files this close to the build's end are "racy". */
+const RACY_MS = 20;
 
 /** Where a spawn's working tree came from (for metrics). */
 export type SpawnSource = "spare" | "advanced-spare" | "checkout";
@@ -35,6 +38,13 @@ export interface Spare {
   index: Buffer;
   gitlinks: string[];
   builtAtMs: number;
+  /**
+   * Files written in the build's last moments. File times tick coarsely, so a same-size rewrite within the
+   * same tick would leave every stat field as it was ("racy git"): these are checked by content instead.
+   * (A process racing every file's creation could do the same to any file, of a spare or of a spawn: only
+   * the sandbox keeps agents and commands away from both.)
+   */
+  racy?: { path: string; oid: string; link: boolean }[];
   /** Set when the spare was of an older commit and brought forward to this one. */
   advanced?: boolean;
 }
@@ -104,7 +114,7 @@ export async function claimSpare(workRoot: string, store: ObjectStore, sha: stri
     return undefined;
   }
   const stats = new Map<string, Stats>();
-  const problem = findTampering(target, spare.stat, spare.gitlinks, stats);
+  const problem = findTampering(target, spare.stat, spare.gitlinks, stats, spare.racy);
   if (problem) {
     await rm(target, { recursive: true, force: true });
     pool.onDiscard?.(spare.dir, problem);
@@ -141,7 +151,11 @@ async function buildSpare(key: string, storeRef: StoreRef, sha: string, dir: str
   let spare: Spare;
   try {
     const { stat, index, gitlinks } = await checkoutTree(store, sha, dir, signal);
-    spare = { sha, dir, stat, index: buildGitIndex(index), gitlinks, builtAtMs: Date.now() };
+    const builtAtMs = Date.now();
+    const racy = index
+      .filter((e) => e.stats && Math.max(e.stats.mtimeMs, e.stats.ctimeMs) >= builtAtMs - RACY_MS)
+      .map((e) => ({ path: e.path, oid: e.oid, link: e.mode === "120000" }));
+    spare = { sha, dir, stat, index: buildGitIndex(index), gitlinks, builtAtMs, racy };
   } finally {
     store.reader.close();
   }
@@ -226,7 +240,13 @@ function isAlive(pid: number): boolean {
  * Compares every entry under root with the snapshot taken when the spare was built; returns what differs.
  * ctime cannot be set back by anyone but the kernel, so an edit whose mtime was restored still shows.
  */
-export function findTampering(root: string, stat: StatSnapshot, gitlinks: string[], statsOut?: Map<string, Stats>): string | undefined {
+export function findTampering(
+  root: string,
+  stat: StatSnapshot,
+  gitlinks: string[],
+  statsOut?: Map<string, Stats>,
+  racy: { path: string; oid: string; link: boolean }[] = [],
+): string | undefined {
   const rowOf = new Map<string, number>();
   for (let i = 0; i < stat.paths.length; i++) rowOf.set(stat.paths[i], i);
   const dirs = new Set<string>();
@@ -267,5 +287,11 @@ export function findTampering(root: string, stat: StatSnapshot, gitlinks: string
       seen++;
     }
   }
-  return seen === stat.paths.length ? undefined : `${stat.paths.length - seen} file(s) missing`;
+  if (seen !== stat.paths.length) return `${stat.paths.length - seen} file(s) missing`;
+  for (const file of racy) {
+    const abs = path.join(root, file.path);
+    const content = file.link ? Buffer.from(readlinkSync(abs), "utf8") : readFileSync(abs);
+    if (blobOid(content) !== file.oid) return `${file.path} changed after the spare was built`;
+  }
+  return undefined;
 }

@@ -7,7 +7,9 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordBaseline } from "../../src/pipeline/baseline.js";
 import { computeDelta } from "../../src/pipeline/delta.js";
-import { configureSpares, discardSpares, SPARES_DIR, sparesSettled } from "../../src/pipeline/spares.js";
+import { blobOid } from "../../src/pipeline/gitObjects.js";
+import { configureSpares, discardSpares, findTampering, SPARES_DIR, sparesSettled } from "../../src/pipeline/spares.js";
+import { STAT_FIELDS } from "../../src/pipeline/spawnState.js";
 import { materialize, sweepStaleSpawns } from "../../src/pipeline/spawn.js";
 import type { RepoSource } from "../../src/pipeline/types.js";
 import { startGitServer, type GitServer } from "../support/gitServer.js";
@@ -135,6 +137,18 @@ describe("spare checkouts", () => {
       expect(discarded[0].reason).toMatch(reason);
     });
   }
+
+  it("checks by content the files written in a build's last moments, where a same-tick rewrite leaves every stat field as it was", () => {
+    const dir = tempDir("racy-");
+    writeFileSync(path.join(dir, "late.txt"), "HELLO\n");
+    // The snapshot as the build would have taken it had the rewrite landed in the same file-time tick.
+    const info = statSync(path.join(dir, "late.txt"));
+    const stat = { paths: ["late.txt"], rows: new Float64Array([info.size, info.mtimeMs, info.ctimeMs, info.ino, info.mode].slice(0, STAT_FIELDS)) };
+    const racy = [{ path: "late.txt", oid: blobOid(Buffer.from("hello\n")), link: false }];
+    expect(findTampering(dir, stat, [])).toBeUndefined(); // stat alone cannot see it
+    expect(findTampering(dir, stat, [], undefined, racy)).toBe("late.txt changed after the spare was built");
+    expect(findTampering(dir, stat, [], undefined, [{ ...racy[0], oid: blobOid(Buffer.from("HELLO\n")) }])).toBeUndefined();
+  });
 
   it("hands one spare to one spawn when two jobs of the same commit start together", async () => {
     const { work, cacheRoot, spareDir } = await warmWorker();
