@@ -4,6 +4,7 @@ import nock from "nock";
 import { gitAsync } from "../support/repoBuilder.js";
 import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
+import { metrics } from "../../src/observability/metrics.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
@@ -45,7 +46,11 @@ async function branchDiff(harness: AppHarness, branch: string): Promise<string> 
 }
 
 describe("label → job → gated PR", () => {
+  const spawnsFrom = async (source: string) =>
+    (await metrics.registry.getSingleMetric("autofix_spawns_total")!.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+
   it("opens one PR whose branch holds exactly the agent's change, with three check runs and a final status comment", async () => {
+    const spareSpawnsBefore = await spawnsFrom("spare");
     const harness = await start();
     const judge = startFakeJudge({ semantic: { verdict: "yes", questions: ["Should add() also accept strings?"] } });
     const res = await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
@@ -74,6 +79,8 @@ describe("label → job → gated PR", () => {
     expect(harness.fake.reactions.some((r) => r.content === "eyes")).toBe(true);
     expect(judge.calls.map((c) => c.gate).sort()).toEqual(["review", "semantic"]);
     expect(harness.fake.unexpected).toEqual([]);
+    // The deterministic gate's baseline spawn was a rename of the spare built while the agent worked.
+    expect(await spawnsFrom("spare")).toBe(spareSpawnsBefore + 1);
   });
 
   it("rejects a webhook with a wrong signature and starts nothing", async () => {
