@@ -29,22 +29,25 @@ function appSlugOf(botLogin: string | undefined): string | undefined {
   return botLogin?.endsWith("[bot]") ? botLogin.slice(0, -"[bot]".length) : undefined;
 }
 
-export async function ensureCheckRun(ctx: GitHubContext, repo: RepoRef, check: CheckRunInput): Promise<{ id: number; htmlUrl: string }> {
-  const { data: listed } = await explained(`look up the check run "${check.name}"`, () =>
-    ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-      ...repo,
-      ref: check.headSha,
-      check_name: check.name,
-      filter: "latest",
-      per_page: 100,
-      ...(ctx.appId ? { app_id: ctx.appId } : {}),
-    }),
-  );
+/**
+ * This app's latest run of the check on the head commit. Another app may publish a run with the same name;
+ * editing it would fail (403) or, worse, lie.
+ */
+async function findOurCheckRun(ctx: GitHubContext, repo: RepoRef, check: CheckRunInput): Promise<{ id: number; html_url: string } | undefined> {
+  const { data } = await ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+    ...repo,
+    ref: check.headSha,
+    check_name: check.name,
+    filter: "latest",
+    per_page: 100,
+    ...(ctx.appId ? { app_id: ctx.appId } : {}),
+  });
   const slug = appSlugOf(ctx.botLogin);
-  // Another app may publish a run with the same name; editing it would fail (403) or, worse, lie.
-  const ours = (listed.check_runs as any[]).find(
-    (run) => run.name === check.name && (ctx.appId ? run.app?.id === ctx.appId : slug ? run.app?.slug === slug : true),
-  );
+  return (data.check_runs as any[]).find((run) => run.name === check.name && (ctx.appId ? run.app?.id === ctx.appId : slug ? run.app?.slug === slug : true));
+}
+
+export async function ensureCheckRun(ctx: GitHubContext, repo: RepoRef, check: CheckRunInput): Promise<{ id: number; htmlUrl: string }> {
+  const ours = await explained(`look up the check run "${check.name}"`, () => findOurCheckRun(ctx, repo, check));
   const fields = {
     name: check.name,
     status: check.status,
@@ -68,16 +71,8 @@ export async function ensureCheckRun(ctx: GitHubContext, repo: RepoRef, check: C
         ctx.octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, head_sha: check.headSha, ...fields, ...noRetry }),
       ).then(({ data }) => ({ id: data.id as number, htmlUrl: data.html_url as string })),
     async () => {
-      const { data: again } = await ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-        ...repo,
-        ref: check.headSha,
-        check_name: check.name,
-        filter: "latest",
-        per_page: 100,
-        ...(ctx.appId ? { app_id: ctx.appId } : {}),
-      });
-      const run = (again.check_runs as any[]).find((r) => r.name === check.name && (ctx.appId ? r.app?.id === ctx.appId : slug ? r.app?.slug === slug : true));
-      return run ? { id: run.id as number, htmlUrl: run.html_url as string } : undefined;
+      const run = await findOurCheckRun(ctx, repo, check);
+      return run ? { id: run.id, htmlUrl: run.html_url } : undefined;
     },
   );
 }

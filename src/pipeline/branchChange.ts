@@ -3,6 +3,7 @@
 // branch that moved. Only the bot's own commits are ever read this way: a human's push hands the PR over.
 import { openObjectStore, fetchBranch, resolveBase } from "./objectCache.js";
 import { listCommitFiles, readBlob } from "./gitObjects.js";
+import { deltaStats } from "./deltaStats.js";
 import { isBinary, textPatch } from "./textPatch.js";
 import type { Delta, FileChange, RepoSource } from "./types.js";
 import type { RecordedChange } from "./updateBranch.js";
@@ -61,14 +62,7 @@ export async function branchChange(input: BranchChangeInput): Promise<RecordedCh
     const delta: Delta = {
       baseSha: fork,
       files,
-      stats: {
-        filesAdded: files.filter((f) => f.kind === "add").length,
-        filesModified: files.filter((f) => f.kind === "modify").length,
-        filesDeleted: files.filter((f) => f.kind === "delete").length,
-        linesAdded: files.reduce((n, f) => n + f.linesAdded, 0),
-        linesDeleted: files.reduce((n, f) => n + f.linesDeleted, 0),
-        bytesWritten: files.reduce((n, f) => n + f.size, 0),
-      },
+      stats: deltaStats(files),
       excluded: [],
       touchedButRestored: false,
     };

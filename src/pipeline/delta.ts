@@ -8,6 +8,7 @@ import { blobOid, forEachLimited, readBlob } from "./gitObjects.js";
 import { storeAt, type ObjectStore } from "./objectCache.js";
 import { readSpawnState, statIndex, STAT_FIELDS, writeSpawnFindings } from "./spawnState.js";
 import { toolFileMatcher } from "./toolFiles.js";
+import { deltaStats } from "./deltaStats.js";
 import { ENTRY_FIELDS } from "./statPool.js";
 import { walkTree } from "./treeWalk.js";
 import { isBinary, textPatch } from "./textPatch.js";
@@ -116,14 +117,7 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
   return {
     baseSha: baseline.baseSha,
     files,
-    stats: {
-      filesAdded: files.filter((f) => f.kind === "add").length,
-      filesModified: files.filter((f) => f.kind === "modify").length,
-      filesDeleted: files.filter((f) => f.kind === "delete").length,
-      linesAdded: files.reduce((n, f) => n + f.linesAdded, 0),
-      linesDeleted: files.reduce((n, f) => n + f.linesDeleted, 0),
-      bytesWritten: files.reduce((n, f) => n + (f.kind === "delete" ? 0 : f.size), 0),
-    },
+    stats: deltaStats(files),
     excluded,
     touchedButRestored: files.length === 0 && touched > 0,
   };

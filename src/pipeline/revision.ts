@@ -6,6 +6,7 @@ import type { PrFile } from "../forge/types.js";
 import { readBlob } from "./gitObjects.js";
 import { storeAt } from "./objectCache.js";
 import { readSpawnState } from "./spawnState.js";
+import { deltaStats } from "./deltaStats.js";
 import { isBinary, textPatch } from "./textPatch.js";
 import type { Baseline, Delta, FileChange, Spawn } from "./types.js";
 
@@ -37,14 +38,7 @@ export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Base
   return {
     baseSha: input.headBaseline.baseSha,
     files,
-    stats: {
-      filesAdded: files.filter((f) => f.kind === "add").length,
-      filesModified: files.filter((f) => f.kind === "modify").length,
-      filesDeleted: files.filter((f) => f.kind === "delete").length,
-      linesAdded: files.reduce((n, f) => n + f.linesAdded, 0),
-      linesDeleted: files.reduce((n, f) => n + f.linesDeleted, 0),
-      bytesWritten: input.revision.stats.bytesWritten,
-    },
+    stats: { ...deltaStats(files), bytesWritten: input.revision.stats.bytesWritten },
     excluded: input.revision.excluded,
     touchedButRestored: false,
   };

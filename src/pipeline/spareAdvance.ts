@@ -8,6 +8,7 @@ import { buildGitIndex, type IndexEntry } from "./gitIndex.js";
 import { listCommitFiles, readBlobSync } from "./gitObjects.js";
 import type { ObjectStore } from "./objectCache.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
+import { ancestorDirs } from "./treePaths.js";
 
 /** Past this many changed paths (or a quarter of the tree) a fresh checkout costs about the same. */
 const MAX_CHANGED_PATHS = 2_000;
@@ -80,21 +81,8 @@ export async function advanceSpare(
 
 /** Removes directories left without any file of the new tree, deepest first. */
 function pruneEmptyDirs(root: string, removed: string[], kept: string[]): void {
-  const keptDirs = new Set<string>();
-  for (const file of kept) {
-    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
-      const dir = file.slice(0, cut);
-      if (keptDirs.has(dir)) break;
-      keptDirs.add(dir);
-    }
-  }
-  const emptied = new Set<string>();
-  for (const file of removed) {
-    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
-      const dir = file.slice(0, cut);
-      if (!keptDirs.has(dir)) emptied.add(dir);
-    }
-  }
-  const deepestFirst = [...emptied].sort((a, b) => b.split("/").length - a.split("/").length);
+  const keptDirs = ancestorDirs(kept);
+  const emptied = [...ancestorDirs(removed)].filter((dir) => !keptDirs.has(dir));
+  const deepestFirst = emptied.sort((a, b) => b.split("/").length - a.split("/").length);
   for (const dir of deepestFirst) rmdirSync(path.join(root, dir));
 }

@@ -17,6 +17,7 @@ import { buildGitIndex } from "./gitIndex.js";
 import { blobOid } from "./gitObjects.js";
 import { storeAt, type ObjectStore } from "./objectCache.js";
 import { advanceSpare } from "./spareAdvance.js";
+import { ancestorDirs } from "./treePaths.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
 export const SPARES_DIR = ".spares";
@@ -249,10 +250,7 @@ export function findTampering(
 ): string | undefined {
   const rowOf = new Map<string, number>();
   for (let i = 0; i < stat.paths.length; i++) rowOf.set(stat.paths[i], i);
-  const dirs = new Set<string>();
-  for (const file of [...stat.paths, ...gitlinks]) {
-    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) dirs.add(file.slice(0, cut));
-  }
+  const dirs = ancestorDirs([...stat.paths, ...gitlinks]);
   for (const link of gitlinks) dirs.add(link);
   let seen = 0;
   const pending = [""];

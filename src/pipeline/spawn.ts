@@ -45,7 +45,6 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   throwIfAborted(signal);
 
   let checkedOutAtMs = Date.now();
-  let fromSpare = false;
   let treeFrom: SpawnSource = "checkout";
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
@@ -54,7 +53,6 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
     if (spare) {
       ({ stat, index } = spare);
       checkedOutAtMs = spare.builtAtMs;
-      fromSpare = true;
       treeFrom = spare.advanced ? "advanced-spare" : "spare";
     } else {
       const checkout = await checkoutTree(store, baseSha, building, signal);
@@ -90,7 +88,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   // checkout usually took longer than that already.
   const settleMs = checkedOutAtMs + 15 - Date.now();
   if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
-  return { jobId, dir, baseRef, baseSha, ...(fromSpare ? { fromSpare } : {}) };
+  return { jobId, dir, baseRef, baseSha, ...(treeFrom !== "checkout" ? { fromSpare: true } : {}) };
 }
 
 async function writeGitDir(root: string, store: ObjectStore, baseSha: string, marker: SpawnMarker): Promise<void> {

@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import ignore, { type Ignore } from "ignore";
 import { lstatStream } from "./statPool.js";
+import { ancestorDirs } from "./treePaths.js";
 import type { ToolFileMatcher } from "./toolFiles.js";
 
 export interface WalkResult {
@@ -35,14 +36,7 @@ const BUILT_IN_IGNORES = ["node_modules/"];
 
 export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const { root, trackedFiles, gitlinkPaths, isToolFile } = options;
-  const trackedDirs = new Set<string>();
-  for (const file of trackedFiles) {
-    for (let cut = file.lastIndexOf("/"); cut > 0; cut = file.lastIndexOf("/", cut - 1)) {
-      const d = file.slice(0, cut);
-      if (trackedDirs.has(d)) break;
-      trackedDirs.add(d);
-    }
-  }
+  const trackedDirs = ancestorDirs(trackedFiles);
   const matchers = new Map<string, Ignore>();
   matchers.set("", ignore().add(BUILT_IN_IGNORES));
   for (const [base, text] of options.ignoreRules) {

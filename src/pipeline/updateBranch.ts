@@ -50,13 +50,9 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
   }
   const source = env.source(info);
   // A revised PR has no single recorded delta: its whole change is read back from the branch itself.
-  const recorded =
-    (await env.recordedChange?.()) ??
-    (commits.length > 0 && commits[0].parentShas?.[0]
-      ? await ctx.step("branch-change", () =>
-          branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: commits[0].parentShas![0], signal: ctx.signal }),
-        )
-      : undefined);
+  const forkSha = commits[0]?.parentShas?.[0];
+  const readBack = () => branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: forkSha!, signal: ctx.signal });
+  const recorded = (await env.recordedChange?.()) ?? (forkSha ? await ctx.step("branch-change", readBack) : undefined);
   if (!recorded) {
     await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`);
     return { kind: "conflict", message: "The base moved; the PR's change could not be read back to re-absorb." };

@@ -5,19 +5,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { gitAsync } from "../support/repoBuilder.js";
 import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
-import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
+import { agentLlm, agentLlmEnv, judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { scriptConversation } from "../fixtures/llm/scripted.js";
 import type { JobRecord } from "../../src/jobs/types.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
-const agentLlm = { origin: "https://agent.llm.test", path: "/v1/chat/completions" };
-const agentLlmEnv = {
-  AUTOFIX_LLM_PROVIDER: "openai",
-  AUTOFIX_LLM_BASE_URL: `${agentLlm.origin}/v1`,
-  AUTOFIX_LLM_API_KEY: "sk-agent-secret-key-9876543210",
-  AUTOFIX_LLM_MODEL: "agent-model-1",
-};
 
 const agentScript = `import fs from "node:fs";
 const [waitMs = "0"] = process.argv.slice(2);

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { installationId, installationToken, labeledPayload, startAppHarness, webhookSecret, type AppHarness } from "../support/appHarness.js";
-import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
+import { agentLlm, agentLlmEnv, judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { scriptConversation } from "../fixtures/llm/scripted.js";
 import { JobTokenSource, jobTokenPermissions, refreshMarginMs } from "../../src/app/tokens.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
@@ -13,13 +13,6 @@ import type { JobRecord } from "../../src/jobs/types.js";
 const full = "octo-org/widget";
 const key = `${full}#7`;
 const jobToken = (n: number) => `ghs_jobScopedToken${n}_abcdefghijklmnopqrstuvwxyz`;
-const agentLlm = { origin: "https://agent.llm.test", path: "/v1/chat/completions" };
-const agentLlmEnv = {
-  AUTOFIX_LLM_PROVIDER: "openai",
-  AUTOFIX_LLM_BASE_URL: `${agentLlm.origin}/v1`,
-  AUTOFIX_LLM_API_KEY: "sk-agent-secret-key-9876543210",
-  AUTOFIX_LLM_MODEL: "agent-model-1",
-};
 
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module" }, null, 2),

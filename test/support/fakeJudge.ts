@@ -10,6 +10,15 @@ export const judgeEnv = {
   AUTOFIX_JUDGE_MODEL: "judge-model-1",
 };
 
+/** The built-in agent's own (fake) LLM endpoint, beside the judges', for tests that run that agent. */
+export const agentLlm = { origin: "https://agent.llm.test", path: "/v1/chat/completions" };
+export const agentLlmEnv = {
+  AUTOFIX_LLM_PROVIDER: "openai",
+  AUTOFIX_LLM_BASE_URL: `${agentLlm.origin}/v1`,
+  AUTOFIX_LLM_API_KEY: "sk-agent-secret-key-9876543210",
+  AUTOFIX_LLM_MODEL: "agent-model-1",
+};
+
 export interface JudgeScript {
   semantic?: { verdict: "yes" | "partly" | "no" | "unsure"; confidence?: number; rationale?: string; unrelatedPaths?: string[]; questions?: string[] };
   review?: { decision: "approve" | "request-changes" | "comment"; summary?: string; findings?: { path: string; line?: number | null; severity: "blocker" | "major" | "minor" | "nit"; text: string }[] };
