@@ -2,7 +2,7 @@
 // Used by `npm start` and by the end-to-end tests, so both run the same wiring.
 import { readFileSync } from "node:fs";
 import { Probot, ProbotOctokit, Server } from "probot";
-import type { Logger } from "pino";
+import pino, { type Logger } from "pino";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import type { JobQueue, Worker } from "../jobs/types.js";
 import { createRuntime, type Runtime } from "../runtime.js";
@@ -53,19 +53,19 @@ export function githubBaseUrl(settings: Settings): string | undefined {
 
 export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const { settings } = options;
-  const octokitLog = options.log ?? { warn: (o: object, m: string) => console.warn(m, o), debug: () => {} };
+  // Probot 14 sets probot.log only after its asynchronous set-up, so the logger is built here and handed in.
+  const log: Logger = options.log ?? pino({ level: settings.LOG_LEVEL ?? "info" });
   const probotOptions = {
     appId: settings.APP_ID,
     privateKey: privateKeyOf(settings),
     secret: settings.WEBHOOK_SECRET,
     baseUrl: githubBaseUrl(settings),
-    log: options.log,
-    Octokit: withRateLimitRetries(options.Octokit ?? ProbotOctokit, octokitLog),
+    log,
+    Octokit: withRateLimitRetries(options.Octokit ?? ProbotOctokit, log),
   };
   if (!settings.WEBHOOK_SECRET)
     throw new AutofixError("WEBHOOK_SECRET_MISSING", { what: "The webhook secret is not set.", why: "Without it anyone could forge webhooks.", next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App." });
   const probot = new Probot(probotOptions);
-  const log = options.log ?? (probot.log as unknown as Logger);
   const queue = options.queue ?? (await createJobQueue(settings, { log }));
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) log.warn(note);
