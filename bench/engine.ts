@@ -229,8 +229,8 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
   };
   if (op.kind === "idle") return report(0);
   if (op.kind === "materialize") {
-    const { materialize } = await import("../src/pipeline/spawn.js");
-    const { configureSpares, discardSpares, sparesSettled } = await import("../src/pipeline/spares.js");
+    const { materialize } = await import("../src/engine/spawn.js");
+    const { configureSpares, discardSpares, sparesSettled } = await import("../src/engine/spares.js");
     configureSpares({ enabled: op.spares === true });
     // A spare exists only after a spawn of the same commit in the same process: always warm up for it.
     if (op.warmup || op.spares) {
@@ -263,8 +263,8 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
     return discardSpares();
   }
   if (op.kind === "delta") {
-    const { recordBaseline } = await import("../src/pipeline/baseline.js");
-    const { computeDelta } = await import("../src/pipeline/delta.js");
+    const { recordBaseline } = await import("../src/engine/baseline.js");
+    const { computeDelta } = await import("../src/engine/delta.js");
     const spawned = op.spawn as { jobId: string; dir: string; baseRef: string; baseSha: string };
     const baseline = await recordBaseline(spawned);
     // A delta is cheap to repeat, and one run leaves V8 (and the helper thread) short of steady state:

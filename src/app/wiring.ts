@@ -11,7 +11,7 @@ import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
 import type { JobOutcome, JobRecord } from "../jobs/types.js";
 import { presentError } from "./present.js";
-import { sweepStaleSpawns } from "../pipeline/spawn.js";
+import { sweepStaleSpawns } from "../engine/spawn.js";
 import { createJobOctokit } from "./tokens.js";
 import { burstCache, serialRunner } from "./burst.js";
 

@@ -4,7 +4,7 @@ import type { Forge } from "../forge/types.js";
 import type { EphemeralContext } from "../jobs/ephemeral.js";
 import type { JobOutcome } from "../jobs/types.js";
 import type { AttemptRecord, SpawnRecord } from "../pipeline/attempt.js";
-import type { GateResult } from "../pipeline/gates/types.js";
+import type { GateResult } from "../gates/types.js";
 import { renderDeltaStats } from "../pipeline/render.js";
 
 export function collectRun(ctx: EphemeralContext) {

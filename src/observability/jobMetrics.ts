@@ -2,7 +2,7 @@
 // attempt. Recording from the record (not as the pipeline goes) counts a resumed job's steps once.
 import type { JobRecord } from "../jobs/types.js";
 import { readJob } from "./dashboard/readJob.js";
-import type { GateName, GateStatus } from "../pipeline/gates/types.js";
+import type { GateName, GateStatus } from "../gates/types.js";
 import type { Metrics } from "./metrics.js";
 
 const gateNames = new Set<string>(["deterministic", "semantic", "review"]);

@@ -5,12 +5,12 @@ import path from "node:path";
 import { buildPrompt, readRepoInstructions } from "../agents/prompt.js";
 import type { AgentRun } from "../agents/types.js";
 import type { JobContext } from "../jobs/types.js";
-import { recordBaseline } from "./baseline.js";
-import { computeDelta } from "./delta.js";
-import { checkGuards, inspectSpawnIntegrity } from "./guards.js";
+import { recordBaseline } from "../engine/baseline.js";
+import { computeDelta } from "../engine/delta.js";
+import { checkGuards, inspectSpawnIntegrity } from "../engine/guards.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
-import { applyDelta, assertSpawn, materialize, removeSpawn } from "./spawn.js";
-import type { Baseline, Delta, RepoSource, Spawn } from "./types.js";
+import { applyDelta, assertSpawn, materialize, removeSpawn } from "../engine/spawn.js";
+import type { Baseline, Delta, RepoSource, Spawn } from "../engine/types.js";
 
 export interface SpawnRecord {
   spawn: Spawn;

@@ -10,8 +10,8 @@ import { runPipeline, type PipelineEnv } from "./run.js";
 import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
-import { removeSpawn, spawnDirName } from "./spawn.js";
-import { absorbDirPrefix } from "./absorb.js";
+import { removeSpawn, spawnDirName } from "../engine/spawn.js";
+import { absorbDirPrefix } from "../engine/absorb.js";
 import type { RecordedChange } from "./updateBranch.js";
 
 export interface ConfigProblemLike {

@@ -3,16 +3,16 @@
 import { rm } from "node:fs/promises";
 import type { JobContext, JobOutcome } from "../jobs/types.js";
 import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
-import { absorb } from "./absorb.js";
+import { absorb } from "../engine/absorb.js";
 import type { Budget, SpendLimitReached } from "./budget.js";
 import { isAutofixError } from "../errors.js";
-import { mapFindingsToDiff } from "./gates/review.js";
-import type { GateName, GateResult } from "./gates/types.js";
-import { pushBranch } from "./push.js";
+import { mapFindingsToDiff } from "../gates/review.js";
+import type { GateName, GateResult } from "../gates/types.js";
+import { pushBranch } from "../engine/push.js";
 import { neutralizeMentions, renderCheckRun, renderPrBody, renderPrTitle } from "./render.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
 import type { StatusReporter } from "./status.js";
-import type { RepoSource } from "./types.js";
+import type { RepoSource } from "../engine/types.js";
 
 export interface PublishInput {
   ctx: JobContext;

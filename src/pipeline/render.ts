@@ -3,8 +3,8 @@
 import type { AgentRun } from "../agents/types.js";
 import type { CheckConclusion, CheckRunInput } from "../forge/types.js";
 import type { SpendRecord } from "./budget.js";
-import type { GateName, GateResult } from "./gates/types.js";
-import type { Delta } from "./types.js";
+import type { GateName, GateResult } from "../gates/types.js";
+import type { Delta } from "../engine/types.js";
 
 const gateTitles: Record<GateName, string> = {
   deterministic: "autofix / deterministic",

@@ -3,12 +3,12 @@
 // hunks on the head's blobs gives the base side, and the spawn gives the revised side.
 import { applyPatch, parsePatch, reversePatch } from "diff";
 import type { PrFile } from "../forge/types.js";
-import { readBlob } from "./gitObjects.js";
-import { storeAt } from "./objectCache.js";
-import { readSpawnState } from "./spawnState.js";
-import { deltaStats } from "./deltaStats.js";
-import { isBinary, textPatch } from "./textPatch.js";
-import type { Baseline, Delta, FileChange, Spawn } from "./types.js";
+import { readBlob } from "../engine/git/gitObjects.js";
+import { storeAt } from "../engine/git/objectCache.js";
+import { readSpawnState } from "../engine/spawnState.js";
+import { deltaStats } from "../engine/deltaStats.js";
+import { isBinary, textPatch } from "../engine/textPatch.js";
+import type { Baseline, Delta, FileChange, Spawn } from "../engine/types.js";
 
 export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Baseline; revision: Delta; prFiles: PrFile[] }): Promise<Delta> {
   const state = await readSpawnState(input.spawn);

@@ -10,14 +10,14 @@ import type { JobContext, JobOutcome } from "../jobs/types.js";
 import type { LlmClient } from "../llm/types.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { Budget } from "./budget.js";
-import type { BaselineResultCache } from "./gates/deterministic.js";
-import type { GateResult } from "./gates/types.js";
-import { decide, renderRepairReport } from "./gates/policy.js";
+import type { BaselineResultCache } from "../gates/deterministic.js";
+import type { GateResult } from "../gates/types.js";
+import { decide, renderRepairReport } from "../gates/policy.js";
 import { runGates } from "./gateRunner.js";
 import { publishAtLimit, publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
 import { StatusReporter, type Log } from "./status.js";
 import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
-import type { Delta, RepoSource } from "./types.js";
+import type { Delta, RepoSource } from "../engine/types.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch, type RecordedChange } from "./updateBranch.js";
 

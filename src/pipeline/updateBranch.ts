@@ -7,21 +7,18 @@ import path from "node:path";
 import git from "isomorphic-git";
 import { isAutofixError } from "../errors.js";
 import type { JobContext, JobOutcome } from "../jobs/types.js";
-import { absorb } from "./absorb.js";
-import { branchChange } from "./branchChange.js";
-import { recordBaseline } from "./baseline.js";
-import { computeDelta } from "./delta.js";
-import { runDeterministicGate } from "./gates/deterministic.js";
-import { pushBranch } from "./push.js";
+import { absorb } from "../engine/absorb.js";
+import { branchChange } from "../engine/branchChange.js";
+import { recordBaseline } from "../engine/baseline.js";
+import { computeDelta } from "../engine/delta.js";
+import { runDeterministicGate } from "../gates/deterministic.js";
+import { pushBranch } from "../engine/push.js";
 import { neutralizeMentions, renderCheckRun, renderPrTitle } from "./render.js";
 import type { PipelineEnv } from "./run.js";
-import { materialize, removeSpawn } from "./spawn.js";
-import type { Baseline, Delta } from "./types.js";
+import { materialize, removeSpawn } from "../engine/spawn.js";
+import type { Baseline, Delta, RecordedChange } from "../engine/types.js";
+export type { RecordedChange };
 
-export interface RecordedChange {
-  delta: Delta;
-  baseline: Baseline;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobQueue } from "../../src/jobs/index.js";
 import type { JobQueue, JobRecord, Worker } from "../../src/jobs/types.js";
 import { createMetrics } from "../../src/observability/metrics.js";
-import type { GateResult } from "../../src/pipeline/gates/types.js";
+import type { GateResult } from "../../src/gates/types.js";
 import { loadSettings } from "../../src/settings.js";
 import { tempDir } from "../support/repoBuilder.js";
 import {

@@ -3,11 +3,11 @@
 import { chmodSync, linkSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recordBaseline } from "../../src/pipeline/baseline.js";
-import { computeDelta } from "../../src/pipeline/delta.js";
-import { applyDelta, materialize } from "../../src/pipeline/spawn.js";
-import { readSpawnFindings } from "../../src/pipeline/spawnState.js";
-import type { RepoSource } from "../../src/pipeline/types.js";
+import { recordBaseline } from "../../src/engine/baseline.js";
+import { computeDelta } from "../../src/engine/delta.js";
+import { applyDelta, materialize } from "../../src/engine/spawn.js";
+import { readSpawnFindings } from "../../src/engine/spawnState.js";
+import type { RepoSource } from "../../src/engine/types.js";
 import { buildRepo, generatedFiles, tempDir } from "../support/repoBuilder.js";
 
 describe("computeDelta", () => {

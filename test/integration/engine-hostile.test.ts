@@ -3,11 +3,11 @@
 import { linkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordBaseline } from "../../src/pipeline/baseline.js";
-import { computeDelta } from "../../src/pipeline/delta.js";
-import { checkGuards, DEFAULT_GUARD_LIMITS, GuardRefused, inspectSpawnIntegrity } from "../../src/pipeline/guards.js";
-import { materialize } from "../../src/pipeline/spawn.js";
-import type { RepoSource } from "../../src/pipeline/types.js";
+import { recordBaseline } from "../../src/engine/baseline.js";
+import { computeDelta } from "../../src/engine/delta.js";
+import { checkGuards, DEFAULT_GUARD_LIMITS, GuardRefused, inspectSpawnIntegrity } from "../../src/engine/guards.js";
+import { materialize } from "../../src/engine/spawn.js";
+import type { RepoSource } from "../../src/engine/types.js";
 import { startGitServer, type GitServer } from "../support/gitServer.js";
 import { buildRepo, generatedFiles, tempDir } from "../support/repoBuilder.js";
 import { runScriptedAgent, scriptedAgents, type ScriptedAgent } from "../support/scriptedAgents.js";

@@ -4,8 +4,8 @@ import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Issue } from "../../src/forge/types.js";
 import { createLlmClient } from "../../src/llm/index.js";
-import { mapFindingsToDiff, runReviewGate } from "../../src/pipeline/gates/review.js";
-import { runSemanticGate } from "../../src/pipeline/gates/semantic.js";
+import { mapFindingsToDiff, runReviewGate } from "../../src/gates/review.js";
+import { runSemanticGate } from "../../src/gates/semantic.js";
 import { buildDelta } from "../fixtures/cheats/buildDelta.js";
 import { gateConfig } from "../fixtures/cheats/gateConfig.js";
 

@@ -11,7 +11,7 @@ import {
   createMemoryBaselineCache,
   runDeterministicGate,
   type BaselineResultCache,
-} from "../../src/pipeline/gates/deterministic.js";
+} from "../../src/gates/deterministic.js";
 import { createSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { buildDelta } from "../fixtures/cheats/buildDelta.js";

@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import { findOnPath, locateCli } from "../../src/agents/presets/installedCli.js";
 import { claudeCodeTestedVersion } from "../../src/agents/presets/claudeCode.js";
 import { codexTestedVersion } from "../../src/agents/presets/codex.js";
-import { materialize } from "../../src/pipeline/spawn.js";
-import { recordBaseline } from "../../src/pipeline/baseline.js";
-import { computeDelta } from "../../src/pipeline/delta.js";
-import type { Delta } from "../../src/pipeline/types.js";
+import { materialize } from "../../src/engine/spawn.js";
+import { recordBaseline } from "../../src/engine/baseline.js";
+import { computeDelta } from "../../src/engine/delta.js";
+import type { Delta } from "../../src/engine/types.js";
 import { buildRepo, tempDir } from "./repoBuilder.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -12,7 +12,7 @@ import type { AgentRun } from "../../src/agents/types.js";
 import type { JobHandler, JobOutcome, JobQueue, JobSpec } from "../../src/jobs/types.js";
 import { operatorRoutes, type OperatorRoutes } from "../../src/observability/index.js";
 import type { Metrics } from "../../src/observability/metrics.js";
-import type { GateResult, GateStatus } from "../../src/pipeline/gates/types.js";
+import type { GateResult, GateStatus } from "../../src/gates/types.js";
 import type { Settings } from "../../src/settings.js";
 
 export const chromiumPath = "/usr/bin/chromium";

@@ -1,10 +1,10 @@
 // Guards and merge rules judged on plain records: what a maintainer reads for each refusal, and how the
 // agent's hunks land on a moved head.
 import { describe, expect, it } from "vitest";
-import { checkGuards, DEFAULT_GUARD_LIMITS, linkEscapes } from "../../src/pipeline/guards.js";
-import { mergeText } from "../../src/pipeline/merge3.js";
-import { toolFileMatcher } from "../../src/pipeline/toolFiles.js";
-import type { Baseline, Delta, FileChange } from "../../src/pipeline/types.js";
+import { checkGuards, DEFAULT_GUARD_LIMITS, linkEscapes } from "../../src/engine/guards.js";
+import { mergeText } from "../../src/engine/merge3.js";
+import { toolFileMatcher } from "../../src/engine/toolFiles.js";
+import type { Baseline, Delta, FileChange } from "../../src/engine/types.js";
 
 const baseline: Baseline = {
   baseSha: "b".repeat(40),

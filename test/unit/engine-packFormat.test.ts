@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ObjectReader } from "../../src/pipeline/objectReader.js";
-import { applyGitDelta, indexPack, writePackIndex } from "../../src/pipeline/packFormat.js";
+import { ObjectReader } from "../../src/engine/git/objectReader.js";
+import { applyGitDelta, indexPack, writePackIndex } from "../../src/engine/git/packFormat.js";
 import { buildRepo, generatedFiles, git, tempDir } from "../support/repoBuilder.js";
 
 describe("pack format", () => {

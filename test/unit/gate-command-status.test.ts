@@ -1,7 +1,7 @@
 // Regression semantics of one command: its result after the agent judged against the base commit's.
 import { describe, expect, it } from "vitest";
-import type { CommandOutcome } from "../../src/pipeline/gates/baselineCache.js";
-import { commandBlocks, judgeCommand } from "../../src/pipeline/gates/commandStatus.js";
+import type { CommandOutcome } from "../../src/gates/baselineCache.js";
+import { commandBlocks, judgeCommand } from "../../src/gates/commandStatus.js";
 
 const spec = { name: "npm test", run: "npm test", timeoutMs: 60_000 };
 const outcome = (exitCode: number | null, tests?: CommandOutcome["tests"], timedOut = false): CommandOutcome => ({

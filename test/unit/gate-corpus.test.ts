@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gateConfig } from "../fixtures/cheats/gateConfig.js";
-import { createMemoryBaselineCache, noChecksNote, runDeterministicGate } from "../../src/pipeline/gates/deterministic.js";
+import { createMemoryBaselineCache, noChecksNote, runDeterministicGate } from "../../src/gates/deterministic.js";
 import { createSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { buildDelta, type DeltaCase } from "../fixtures/cheats/buildDelta.js";

@@ -1,7 +1,7 @@
 // Detecting the repository's test command from its manifests, one fixture repository per kind.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { detectCommands } from "../../src/pipeline/gates/detect.js";
+import { detectCommands } from "../../src/gates/detect.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/detect/${name}`, import.meta.url));
 

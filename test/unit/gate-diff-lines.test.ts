@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { baselineCacheKey, createBaselineCache } from "../../src/pipeline/gates/baselineCache.js";
-import { renderDiffForJudge } from "../../src/pipeline/gates/judgeDiff.js";
-import { readPatch } from "../../src/pipeline/gates/patchLines.js";
-import { mapFindingsToDiff } from "../../src/pipeline/gates/review.js";
+import { baselineCacheKey, createBaselineCache } from "../../src/gates/baselineCache.js";
+import { renderDiffForJudge } from "../../src/gates/judgeDiff.js";
+import { readPatch } from "../../src/gates/patchLines.js";
+import { mapFindingsToDiff } from "../../src/gates/review.js";
 import { buildDelta } from "../fixtures/cheats/buildDelta.js";
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`).join("\n") + "\n";

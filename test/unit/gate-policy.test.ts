@@ -1,7 +1,7 @@
 // Gate policy: how verdicts become a PR decision, and what the agent is told on its next attempt.
 import { describe, expect, it } from "vitest";
-import { decide, renderRepairReport } from "../../src/pipeline/gates/policy.js";
-import type { GateName, GateResult, GateStatus } from "../../src/pipeline/gates/types.js";
+import { decide, renderRepairReport } from "../../src/gates/policy.js";
+import type { GateName, GateResult, GateStatus } from "../../src/gates/types.js";
 import { gateConfig } from "../fixtures/cheats/gateConfig.js";
 
 const result = (gate: GateName, status: GateStatus, extra: Partial<GateResult> = {}): GateResult => ({

@@ -9,7 +9,7 @@ import {
   parseNodeSpec,
   parseTap,
   parseTestOutput,
-} from "../../src/pipeline/gates/testresults/index.js";
+} from "../../src/gates/testresults/index.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/testresults/${name}`, import.meta.url), "utf8");
 

@@ -3,7 +3,7 @@
 import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENTRY_FIELDS, lstatStream } from "../../src/pipeline/statPool.js";
+import { ENTRY_FIELDS, lstatStream } from "../../src/engine/git/statPool.js";
 import { tempDir } from "../support/repoBuilder.js";
 
 function tree(count: number): { root: string; rels: string[] } {

@@ -4,7 +4,7 @@
 // Format: https://git-scm.com/docs/index-format
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import type { GitMode } from "./types.js";
+import type { GitMode } from "../types.js";
 
 export interface IndexEntry {
   path: string;

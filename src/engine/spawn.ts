@@ -6,11 +6,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { z } from "zod";
 import { throwIfAborted } from "../errors.js";
-import { SpawnTampered } from "./engineErrors.js";
-import { fingerprintGitDir } from "./gitDirFingerprint.js";
+import { SpawnTampered } from "./errors.js";
+import { fingerprintGitDir } from "./git/gitDirFingerprint.js";
 import { checkoutTree } from "./checkout.js";
-import { buildGitIndex } from "./gitIndex.js";
-import { openObjectStore, resolveBase, type ObjectStore } from "./objectCache.js";
+import { buildGitIndex } from "./git/gitIndex.js";
+import { openObjectStore, resolveBase, type ObjectStore } from "./git/objectCache.js";
 import { claimSpare, prepareSpare, reportMaterialized, sweepSpares, type SpawnSource } from "./spares.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";

@@ -4,7 +4,7 @@
 import path from "node:path";
 import picomatch from "picomatch";
 import { AutofixError, type Explanation } from "../errors.js";
-import { diffFingerprints, fingerprintGitDir } from "./gitDirFingerprint.js";
+import { diffFingerprints, fingerprintGitDir } from "./git/gitDirFingerprint.js";
 import { readMarker } from "./spawn.js";
 import { readSpawnFindings, readSpawnState } from "./spawnState.js";
 import type { Baseline, Delta, GuardLimits, Spawn } from "./types.js";

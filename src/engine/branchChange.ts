@@ -1,12 +1,12 @@
 // A PR's whole change read back from git: the tree of its head against the tree its first commit was made
 // on. Used to re-absorb a PR whose change was revised (so no single recorded delta holds it) onto a base
 // branch that moved. Only the bot's own commits are ever read this way: a human's push hands the PR over.
-import { openObjectStore, fetchBranch, resolveBase } from "./objectCache.js";
-import { listCommitFiles, readBlob } from "./gitObjects.js";
+import { openObjectStore, fetchBranch, resolveBase } from "./git/objectCache.js";
+import { listCommitFiles, readBlob } from "./git/gitObjects.js";
 import { deltaStats } from "./deltaStats.js";
 import { isBinary, textPatch } from "./textPatch.js";
 import type { Delta, FileChange, RepoSource } from "./types.js";
-import type { RecordedChange } from "./updateBranch.js";
+import type { RecordedChange } from "./types.js";
 
 export interface BranchChangeInput {
   source: RepoSource;

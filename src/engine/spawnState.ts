@@ -6,8 +6,8 @@
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { SpawnTampered } from "./engineErrors.js";
-import { writeAtomic } from "./objectCache.js";
+import { SpawnTampered } from "./errors.js";
+import { writeAtomic } from "./git/objectCache.js";
 import type { Spawn } from "./types.js";
 import { mkdir } from "node:fs/promises";
 

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import ignore, { type Ignore } from "ignore";
 import { lstatStream } from "./statPool.js";
 import { ancestorDirs } from "./treePaths.js";
-import type { ToolFileMatcher } from "./toolFiles.js";
+import type { ToolFileMatcher } from "../toolFiles.js";
 
 export interface WalkResult {
   excluded: { path: string; reason: "ignored" | "tool-file" }[];

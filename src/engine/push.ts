@@ -7,8 +7,8 @@ import path from "node:path";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { AutofixError, throwIfAborted } from "../errors.js";
-import { GitTransportFailed, redactUrl } from "./engineErrors.js";
-import { isLocalSource, writeAtomic } from "./objectCache.js";
+import { GitTransportFailed, redactUrl } from "./errors.js";
+import { isLocalSource, writeAtomic } from "./git/objectCache.js";
 import type { RepoSource } from "./types.js";
 
 export interface PushOptions {

@@ -4,13 +4,13 @@
 import { readFile, readlink } from "node:fs/promises";
 import path from "node:path";
 import { assertSpawn } from "./spawn.js";
-import { blobOid, forEachLimited, readBlob } from "./gitObjects.js";
-import { storeAt, type ObjectStore } from "./objectCache.js";
+import { blobOid, forEachLimited, readBlob } from "./git/gitObjects.js";
+import { storeAt, type ObjectStore } from "./git/objectCache.js";
 import { readSpawnState, statIndex, STAT_FIELDS, writeSpawnFindings } from "./spawnState.js";
 import { toolFileMatcher } from "./toolFiles.js";
 import { deltaStats } from "./deltaStats.js";
-import { ENTRY_FIELDS } from "./statPool.js";
-import { walkTree } from "./treeWalk.js";
+import { ENTRY_FIELDS } from "./git/statPool.js";
+import { walkTree } from "./git/treeWalk.js";
 import { isBinary, textPatch } from "./textPatch.js";
 import type { Baseline, Delta, FileChange, GitMode, Spawn } from "./types.js";
 

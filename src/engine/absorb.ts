@@ -8,10 +8,10 @@ import { link, mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import git from "isomorphic-git";
 import { throwIfAborted } from "../errors.js";
-import { MergeConflict } from "./engineErrors.js";
-import { listCommitFiles, readBlob, readTreeEntries } from "./gitObjects.js";
+import { MergeConflict } from "./errors.js";
+import { listCommitFiles, readBlob, readTreeEntries } from "./git/gitObjects.js";
 import { mergeText } from "./merge3.js";
-import { fetchBranch, initBare, openObjectStore, type ObjectStore } from "./objectCache.js";
+import { fetchBranch, initBare, openObjectStore, type ObjectStore } from "./git/objectCache.js";
 import { isBinary } from "./textPatch.js";
 import type { Baseline, BaselineEntry, Delta, FileChange, GitMode, RepoSource } from "./types.js";
 

@@ -97,3 +97,9 @@ export interface GuardLimits {
   maxTotalBytes: number;
   denyPaths: string[];
 }
+
+/** A change recorded on a job (its delta and the baseline it was taken against), re-absorbable later. */
+export interface RecordedChange {
+  delta: Delta;
+  baseline: Baseline;
+}

@@ -2,7 +2,7 @@
 // blob hash computed with node:crypto so the delta never needs to write an object to compare.
 import { createHash } from "node:crypto";
 import type { ObjectStore } from "./objectCache.js";
-import type { BaselineEntry, GitMode } from "./types.js";
+import type { BaselineEntry, GitMode } from "../types.js";
 
 export function blobOid(content: Uint8Array): string {
   return createHash("sha1").update(`blob ${content.byteLength}\0`).update(content).digest("hex");

@@ -13,11 +13,11 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { checkoutTree } from "./checkout.js";
-import { buildGitIndex } from "./gitIndex.js";
-import { blobOid } from "./gitObjects.js";
-import { storeAt, type ObjectStore } from "./objectCache.js";
+import { buildGitIndex } from "./git/gitIndex.js";
+import { blobOid } from "./git/gitObjects.js";
+import { storeAt, type ObjectStore } from "./git/objectCache.js";
 import { advanceSpare } from "./spareAdvance.js";
-import { ancestorDirs } from "./treePaths.js";
+import { ancestorDirs } from "./git/treePaths.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
 export const SPARES_DIR = ".spares";

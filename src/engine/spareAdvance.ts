@@ -4,11 +4,11 @@
 import { mkdirSync, rmdirSync, unlinkSync, type Stats } from "node:fs";
 import path from "node:path";
 import { writeEntry } from "./checkout.js";
-import { buildGitIndex, type IndexEntry } from "./gitIndex.js";
-import { listCommitFiles, readBlobSync } from "./gitObjects.js";
-import type { ObjectStore } from "./objectCache.js";
+import { buildGitIndex, type IndexEntry } from "./git/gitIndex.js";
+import { listCommitFiles, readBlobSync } from "./git/gitObjects.js";
+import type { ObjectStore } from "./git/objectCache.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
-import { ancestorDirs } from "./treePaths.js";
+import { ancestorDirs } from "./git/treePaths.js";
 
 /** Past this many changed paths (or a quarter of the tree) a fresh checkout costs about the same. */
 const MAX_CHANGED_PATHS = 2_000;

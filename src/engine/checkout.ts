@@ -5,9 +5,9 @@ import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, symli
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { throwIfAborted } from "../errors.js";
-import type { IndexEntry } from "./gitIndex.js";
-import { listCommitFiles, readBlobSync } from "./gitObjects.js";
-import type { ObjectStore } from "./objectCache.js";
+import type { IndexEntry } from "./git/gitIndex.js";
+import { listCommitFiles, readBlobSync } from "./git/gitObjects.js";
+import type { ObjectStore } from "./git/objectCache.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 import type { GitMode } from "./types.js";
 

@@ -8,13 +8,13 @@ import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile }
 import path from "node:path";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
-import { throwIfAborted } from "../errors.js";
-import type { RepoSource } from "./types.js";
+import { throwIfAborted } from "../../errors.js";
+import type { RepoSource } from "../types.js";
 import { withCacheLock } from "./cacheLock.js";
 import { ObjectReader } from "./objectReader.js";
 import { capturePacks, storePack } from "./packFetch.js";
 import type { GitObject } from "./packFormat.js";
-import { BaseNotFound, GitTransportFailed } from "./engineErrors.js";
+import { BaseNotFound, GitTransportFailed } from "../errors.js";
 
 export interface ObjectStore {
   /** A gitdir holding (at least) every object the engine reads for this source. */

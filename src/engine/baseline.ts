@@ -1,7 +1,7 @@
 // The baseline: the pinned commit's tree (path → blob id, mode), read from git objects, never from the
 // disk, so nothing written into the spawn can change what the agent's change is measured against.
-import { listCommitFiles } from "./gitObjects.js";
-import { storeAt } from "./objectCache.js";
+import { listCommitFiles } from "./git/gitObjects.js";
+import { storeAt } from "./git/objectCache.js";
 import { assertSpawn } from "./spawn.js";
 import { readSpawnState } from "./spawnState.js";
 import type { Baseline, Spawn } from "./types.js";

@@ -1,8 +1,8 @@
 // A lock file per object cache, so two jobs never fetch into one cache at once. Stale locks (dead
 // holder, or not refreshed for staleMs) are broken so a crashed worker never blocks the cache forever.
 import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
-import { throwIfAborted } from "../errors.js";
-import { CacheBusy } from "./engineErrors.js";
+import { throwIfAborted } from "../../errors.js";
+import { CacheBusy } from "../errors.js";
 
 export interface LockOptions {
   staleMs?: number;
