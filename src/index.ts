@@ -1,10 +1,10 @@
 // The Probot app: maps events to handlers and mounts the operator routes. Nothing else lives here.
 import type { ApplicationFunction } from "probot";
-import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./app/handlers.js";
-import { onConfigPullRequest } from "./app/configCheck.js";
-import { onIssueComment } from "./app/commands.js";
-import { onPush } from "./app/baseMoved.js";
-import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./app/prEvents.js";
+import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./app/index.js";
+import { onConfigPullRequest } from "./app/index.js";
+import { onIssueComment } from "./app/index.js";
+import { onPush } from "./app/index.js";
+import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./app/index.js";
 
 export interface AppOptions {
   deps: AppDeps;

@@ -2,23 +2,23 @@
 // everything a pipeline run needs. No domain logic here, only wiring.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { createBuiltinAgent, sandboxRunCommand } from "./agents/builtin/index.js";
-import { createCommandAgent } from "./agents/command.js";
-import { presets } from "./agents/presets/index.js";
-import type { Agent } from "./agents/types.js";
-import type { AutofixConfig } from "./config/schema.js";
+import { createBuiltinAgent, sandboxRunCommand } from "./agents/index.js";
+import { createCommandAgent } from "./agents/index.js";
+import { presets } from "./agents/index.js";
+import type { Agent } from "./agents/index.js";
+import type { AutofixConfig } from "./config/index.js";
 import { AutofixError } from "./errors.js";
-import type { Forge, RepoInfo } from "./forge/types.js";
+import type { Forge, RepoInfo } from "./forge/index.js";
 import { llmFromSettings } from "./llm/index.js";
-import type { LlmClient, Usage } from "./llm/types.js";
-import { createBaselineCache } from "./gates/deterministic.js";
-import { configureSpares, discardSpares } from "./engine/spares.js";
-import { metrics } from "./observability/metrics.js";
-import type { PipelineEnv } from "./pipeline/run.js";
-import type { Log } from "./pipeline/status.js";
-import type { RepoSource } from "./engine/types.js";
+import type { LlmClient, Usage } from "./llm/index.js";
+import { createBaselineCache } from "./gates/index.js";
+import { configureSpares, discardSpares } from "./engine/index.js";
+import { metrics } from "./observability/index.js";
+import type { PipelineEnv } from "./pipeline/index.js";
+import type { Log } from "./pipeline/index.js";
+import type { RepoSource } from "./engine/index.js";
 import { createSandbox } from "./sandbox/index.js";
-import type { Sandbox } from "./sandbox/types.js";
+import type { Sandbox } from "./sandbox/index.js";
 import type { Settings } from "./settings.js";
 
 export interface Runtime {

@@ -1,9 +1,9 @@
 // `npm start`: the webhook server with an embedded worker (set AUTOFIX_WORKER=off when a fleet of
 // `autofix worker` processes runs the jobs). Without APP_ID, Probot serves its manifest flow.
 import { run } from "probot";
-import { bootAutofix } from "./app/boot.js";
+import { bootAutofix } from "./app/index.js";
 import { loadSettings } from "./settings.js";
-import { presentError } from "./app/present.js";
+import { presentError } from "./app/index.js";
 
 async function main(): Promise<void> {
   if (!process.env.APP_ID) {

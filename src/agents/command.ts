@@ -3,7 +3,7 @@
 import { access, constants, mkdir, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AutofixError, JobCancelled, throwIfAborted } from "../errors.js";
-import type { Sandbox } from "../sandbox/types.js";
+import type { Sandbox } from "../sandbox/index.js";
 import type { Agent, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
 import { buildAgentEnv, isForbiddenAgentVariable } from "./env.js";
 

@@ -4,3 +4,5 @@ export { buildAgentEnv, isForbiddenAgentVariable, fixedPath, type AgentEnv, type
 export { presets, findPreset } from "./presets/index.js";
 export { AgentCommandMissing } from "./presets/command.js";
 export type { Agent, AgentRun, AgentRunRequest, AgentPreset } from "./types.js";
+export { buildPrompt, readRepoInstructions } from "./prompt.js";
+export { createBuiltinAgent, sandboxRunCommand } from "./builtin/index.js";

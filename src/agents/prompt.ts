@@ -3,7 +3,7 @@
 // cuts are marked in place and listed, never silent.
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Issue, RepoRef } from "../forge/types.js";
+import type { Issue, RepoRef } from "../forge/index.js";
 
 export interface PromptInput {
   repo: RepoRef;

@@ -1,6 +1,6 @@
 // What edits the spawn. The pipeline never trusts an agent's account of what it changed: the delta
 // is computed from the spawn. AgentRun is only for reports.
-import type { Usage } from "../llm/types.js";
+import type { Usage } from "../llm/index.js";
 
 export interface AgentRunRequest {
   spawnDir: string;

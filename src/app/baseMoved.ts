@@ -2,7 +2,7 @@
 // head (pr.updateBranch). The handler only finds those PRs and enqueues; the worker decides.
 import type { Context } from "probot";
 import { z } from "zod";
-import { jobKey } from "../jobs/types.js";
+import { jobKey } from "../jobs/index.js";
 import type { AppDeps } from "./handlers.js";
 import { repoOf } from "./handlers.js";
 import { isBotSender } from "./trigger.js";

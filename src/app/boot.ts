@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Probot, ProbotOctokit, Server } from "probot";
 import pino, { type Logger } from "pino";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
-import type { JobQueue, Worker } from "../jobs/types.js";
+import type { JobQueue, Worker } from "../jobs/index.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";

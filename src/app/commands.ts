@@ -2,8 +2,8 @@
 // The bot reacts before any work starts, and explains to anyone it will not obey.
 import type { Context } from "probot";
 import { z } from "zod";
-import type { Forge, RepoRef } from "../forge/types.js";
-import { jobKey, type JobRecord, type JobSpec } from "../jobs/types.js";
+import type { Forge, RepoRef } from "../forge/index.js";
+import { jobKey, type JobRecord, type JobSpec } from "../jobs/index.js";
 import type { AppDeps } from "./handlers.js";
 import { repoOf } from "./handlers.js";
 import { mayTrigger } from "./trigger.js";

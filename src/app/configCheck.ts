@@ -2,8 +2,8 @@
 // the new file, so a broken config is caught in review rather than on the next trigger.
 import type { Context } from "probot";
 import { z } from "zod";
-import { parseConfig } from "../config/parse.js";
-import { renderConfigProblems } from "../config/errors.js";
+import { parseConfig } from "../config/index.js";
+import { renderConfigProblems } from "../config/index.js";
 import type { AppDeps } from "./handlers.js";
 import { repoOf } from "./handlers.js";
 

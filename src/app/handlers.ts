@@ -2,9 +2,9 @@
 // 10 seconds (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks).
 import type { Context } from "probot";
 import { z } from "zod";
-import type { AutofixConfig, PermissionLevel } from "../config/schema.js";
-import type { Forge, RepoRef } from "../forge/types.js";
-import { jobKey, type JobQueue, type JobSpec } from "../jobs/types.js";
+import type { AutofixConfig, PermissionLevel } from "../config/index.js";
+import type { Forge, RepoRef } from "../forge/index.js";
+import { jobKey, type JobQueue, type JobSpec } from "../jobs/index.js";
 import { mayTrigger, type Sender } from "./trigger.js";
 import { isPaused } from "./inert.js";
 import type { BurstCache } from "./burst.js";

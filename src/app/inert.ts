@@ -1,6 +1,6 @@
 // A PR closed without merging means "don't retry automatically". The pause is a visible label on
 // the issue, so it survives restarts, is shared by every worker, and a maintainer can see or remove it.
-import type { Forge, RepoRef } from "../forge/types.js";
+import type { Forge, RepoRef } from "../forge/index.js";
 
 export const pausedLabel = "autofix: paused";
 

@@ -2,9 +2,9 @@
 // push means hands off, a closed PR pauses the issue, a merged one ends its story.
 import type { Context } from "probot";
 import { z } from "zod";
-import type { AutofixConfig } from "../config/schema.js";
-import type { Forge, RepoRef } from "../forge/types.js";
-import { jobKey } from "../jobs/types.js";
+import type { AutofixConfig } from "../config/index.js";
+import type { Forge, RepoRef } from "../forge/index.js";
+import { jobKey } from "../jobs/index.js";
 import type { AppDeps } from "./handlers.js";
 import { repoOf } from "./handlers.js";
 import { pause } from "./inert.js";

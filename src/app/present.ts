@@ -2,7 +2,7 @@
 // Markdown block for issue comments and check-run summaries, or one plain line for the CLI and logs.
 // Unknown errors never show their message or stack (they can hold paths, tokens, payloads).
 import { isAutofixError, type AutofixError } from "../errors.js";
-import { ConfigInvalid, renderConfigProblems } from "../config/errors.js";
+import { ConfigInvalid, renderConfigProblems } from "../config/index.js";
 
 export interface PresentOptions {
   /** The job's id, so a maintainer can quote it to the operator. */

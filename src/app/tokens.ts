@@ -2,8 +2,8 @@
 // re-minted before they expire, never logged. The job's GitHub client retries rate limits and 5xx.
 import type { Probot } from "probot";
 import { AutofixError } from "../errors.js";
-import { explainRequestError, statusOf, type OctokitLike } from "../forge/octokitLike.js";
-import type { JobSpec } from "../jobs/types.js";
+import { explainRequestError, statusOf, type OctokitLike } from "../forge/index.js";
+import type { JobSpec } from "../jobs/index.js";
 
 /** What a job writes: its branch (contents), its PR, its status comment (issues), its check runs. */
 export const jobTokenPermissions = {

@@ -1,17 +1,17 @@
 // GitHub-side wiring shared by the webhook server and `autofix worker`: forges from Probot's
 // installation clients, config loading, and the job handler that runs the pipeline.
 import type { Context, Probot } from "probot";
-import { loadConfigViaApi, loadRepoConfig } from "../config/load.js";
-import { renderConfigProblems } from "../config/errors.js";
+import { loadConfigViaApi, loadRepoConfig } from "../config/index.js";
+import { renderConfigProblems } from "../config/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
-import type { Forge } from "../forge/types.js";
-import type { JobQueue, JobSpec } from "../jobs/types.js";
-import { cleanupJobDirs, createJobHandler } from "../pipeline/jobHandler.js";
+import type { Forge } from "../forge/index.js";
+import type { JobQueue, JobSpec } from "../jobs/index.js";
+import { cleanupJobDirs, createJobHandler } from "../pipeline/index.js";
 import type { Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
-import type { JobOutcome, JobRecord } from "../jobs/types.js";
+import type { JobOutcome, JobRecord } from "../jobs/index.js";
 import { presentError } from "./present.js";
-import { sweepStaleSpawns } from "../engine/spawn.js";
+import { sweepStaleSpawns } from "../engine/index.js";
 import { createJobOctokit } from "./tokens.js";
 import { burstCache, serialRunner } from "./burst.js";
 

@@ -1,7 +1,7 @@
 // Claims an issue for one poller with a marker comment, checked after setting it: the oldest live
 // claim wins, so two pollers racing on the same issue agree on one owner without a lock server.
 import type { Octokit } from "@octokit/rest";
-import type { RepoRef } from "../forge/types.js";
+import type { RepoRef } from "../forge/index.js";
 
 const claimPrefix = "<!-- autofix:claim:";
 /** A claim older than this is from a poller that died; anyone may take over. */

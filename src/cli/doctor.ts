@@ -2,11 +2,11 @@
 import { access, constants, mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Probot } from "probot";
-import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
-import { presentError } from "../app/present.js";
+import { githubBaseUrl, privateKeyOf } from "../app/index.js";
+import { presentError } from "../app/index.js";
 import { createJobQueue } from "../jobs/index.js";
 import { llmFromSettings } from "../llm/index.js";
-import { presets } from "../agents/presets/index.js";
+import { presets } from "../agents/index.js";
 import { createSandbox } from "../sandbox/index.js";
 import { loadSettings, type Settings } from "../settings.js";
 import { ExitCode } from "./errors.js";

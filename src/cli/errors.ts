@@ -1,7 +1,7 @@
 // CLI outcomes as documented exit codes (docs/cli.md): 0 PR opened or dry run passed, 1 gates
 // failed, 2 usage or config error, 3 infrastructure error.
 import { AutofixError } from "../errors.js";
-import type { OutcomeKind } from "../jobs/types.js";
+import type { OutcomeKind } from "../jobs/index.js";
 
 export const ExitCode = { ok: 0, gatesFailed: 1, usage: 2, infrastructure: 3 } as const;
 

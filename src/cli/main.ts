@@ -1,5 +1,5 @@
 // `autofix <command>`: run | worker | poll | validate-config | doctor | help.
-import { presentError } from "../app/present.js";
+import { presentError } from "../app/index.js";
 import { exitCodeForError, UsageError } from "./errors.js";
 
 const usage = `autofix: turn an issue into a gated pull request

@@ -4,12 +4,12 @@
 import { parseArgs } from "node:util";
 import { randomUUID } from "node:crypto";
 import pino from "pino";
-import { loadConfigViaApi } from "../config/load.js";
+import { loadConfigViaApi } from "../config/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
-import { ephemeralContext } from "../jobs/ephemeral.js";
-import type { JobOutcome } from "../jobs/types.js";
-import { runPipeline } from "../pipeline/run.js";
-import { cleanupJobDirs } from "../pipeline/jobHandler.js";
+import { ephemeralContext } from "../jobs/index.js";
+import type { JobOutcome } from "../jobs/index.js";
+import { runPipeline } from "../pipeline/index.js";
+import { cleanupJobDirs } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
 import { exitCodeFor, UsageError } from "./errors.js";

@@ -1,11 +1,11 @@
 // What a CLI run prints at the end: the spawn, the delta, each gate's report and the result, as
 // text for people or as one JSON document with --json.
-import type { Forge } from "../forge/types.js";
-import type { EphemeralContext } from "../jobs/ephemeral.js";
-import type { JobOutcome } from "../jobs/types.js";
-import type { AttemptRecord, SpawnRecord } from "../pipeline/attempt.js";
-import type { GateResult } from "../gates/types.js";
-import { renderDeltaStats } from "../pipeline/render.js";
+import type { Forge } from "../forge/index.js";
+import type { EphemeralContext } from "../jobs/index.js";
+import type { JobOutcome } from "../jobs/index.js";
+import type { AttemptRecord, SpawnRecord } from "../pipeline/index.js";
+import type { GateResult } from "../gates/index.js";
+import { renderDeltaStats } from "../pipeline/index.js";
 
 export function collectRun(ctx: EphemeralContext) {
   const spawn = ctx.outputs.get("spawn") as SpawnRecord | undefined;

@@ -7,23 +7,23 @@ import { Octokit } from "@octokit/rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import pino from "pino";
-import { loadConfigViaApi } from "../config/load.js";
-import { parseConfig } from "../config/parse.js";
-import { renderConfigProblemsText } from "../config/errors.js";
-import type { AutofixConfig } from "../config/schema.js";
+import { loadConfigViaApi } from "../config/index.js";
+import { parseConfig } from "../config/index.js";
+import { renderConfigProblemsText } from "../config/index.js";
+import type { AutofixConfig } from "../config/index.js";
 import { AutofixError } from "../errors.js";
 import { createLocalForge, createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
-import type { Forge } from "../forge/types.js";
-import { ephemeralContext } from "../jobs/ephemeral.js";
-import type { JobOutcome, JobSpec } from "../jobs/types.js";
-import { runPipeline } from "../pipeline/run.js";
+import type { Forge } from "../forge/index.js";
+import { ephemeralContext } from "../jobs/index.js";
+import type { JobOutcome, JobSpec } from "../jobs/index.js";
+import { runPipeline } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
 import { exitCodeFor, UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 import { parseTarget } from "./target.js";
 import { printReport } from "./report.js";
-import { cleanupJobDirs } from "../pipeline/jobHandler.js";
+import { cleanupJobDirs } from "../pipeline/index.js";
 
 const options = {
   local: { type: "string" },

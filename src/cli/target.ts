@@ -1,5 +1,5 @@
 // Parses the issue a CLI run is about: `owner/repo#12` or an issue URL (github.com or GHES).
-import type { RepoRef } from "../forge/types.js";
+import type { RepoRef } from "../forge/index.js";
 import { UsageError } from "./errors.js";
 
 export function parseTarget(text: string): { repo: RepoRef; issueNumber: number } {

@@ -1,7 +1,7 @@
 // `autofix validate-config [file]`: the same messages the app posts on an issue, for a local file.
 import { readFile } from "node:fs/promises";
-import { parseConfig } from "../config/parse.js";
-import { renderConfigProblemsText } from "../config/errors.js";
+import { parseConfig } from "../config/index.js";
+import { renderConfigProblemsText } from "../config/index.js";
 import { AutofixError } from "../errors.js";
 import { ExitCode, UsageError } from "./errors.js";
 

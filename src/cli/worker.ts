@@ -1,9 +1,9 @@
 // `autofix worker`: runs jobs from the shared queue (Redis when REDIS_URL is set) until SIGTERM.
 import { Probot, ProbotOctokit } from "probot";
-import { withRateLimitRetries } from "../app/tokens.js";
+import { withRateLimitRetries } from "../app/index.js";
 import pino from "pino";
-import { botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "../app/wiring.js";
-import { githubBaseUrl, privateKeyOf } from "../app/boot.js";
+import { botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "../app/index.js";
+import { githubBaseUrl, privateKeyOf } from "../app/index.js";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";

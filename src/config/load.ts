@@ -2,9 +2,9 @@
 // organisation's `.github` repository), or straight from the REST API for the CLI and for checking a
 // PR's changed config at its head sha, resolving `_extends` the way Probot does.
 import { parseDocument } from "yaml";
-import type { OctokitLike } from "../forge/octokitLike.js";
-import { explainRequestError, statusOf } from "../forge/octokitLike.js";
-import type { RepoRef } from "../forge/types.js";
+import type { OctokitLike } from "../forge/index.js";
+import { explainRequestError, statusOf } from "../forge/index.js";
+import type { RepoRef } from "../forge/index.js";
 import { extendsKey, parseConfig, validateConfigObject, type ConfigResult } from "./parse.js";
 import type { ConfigProblem } from "./problems.js";
 

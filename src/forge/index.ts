@@ -5,3 +5,4 @@ export { createLocalForge, renderLocalReport, type LocalForge, type LocalReport,
 export { installationGitCredentials } from "./gitCredentials.js";
 export { truncateForGitHub, checkOutputMaxChars } from "./githubChecks.js";
 export { explainRequestError, type OctokitLike, type ForgeLogger } from "./octokitLike.js";
+export { statusOf } from "./octokitLike.js";

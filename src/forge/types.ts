@@ -1,6 +1,6 @@
 // The port to the code host. The pipeline talks only to this interface; an Octokit implementation
 // serves the app and the CLI, a local one serves offline runs. Verbs named ensure* are idempotent.
-import type { PermissionLevel } from "../config/schema.js";
+import type { PermissionLevel } from "../config/index.js";
 
 export interface RepoRef {
   owner: string;

@@ -1,8 +1,8 @@
 // The deterministic gate's always-on checks: engine guards, conflict markers, large binaries,
 // protected paths, lockfile churn, and the tamper checks on tests and their configuration.
 import picomatch from "picomatch";
-import type { AutofixConfig } from "../config/schema.js";
-import type { Delta, FileChange } from "../engine/types.js";
+import type { AutofixConfig } from "../config/index.js";
+import type { Delta, FileChange } from "../engine/index.js";
 import { changeLines } from "./patchLines.js";
 import { checkTestTampering, type Violation } from "./tamper.js";
 import { checkTestConfig } from "./testConfig.js";

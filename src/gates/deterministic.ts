@@ -2,10 +2,10 @@
 // agent and on the baseline, so only what the agent turned red blocks the change.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { AutofixConfig } from "../config/schema.js";
+import type { AutofixConfig } from "../config/index.js";
 import { isAutofixError } from "../errors.js";
-import type { Sandbox } from "../sandbox/types.js";
-import type { Baseline, Delta } from "../engine/types.js";
+import type { Sandbox } from "../sandbox/index.js";
+import type { Baseline, Delta } from "../engine/index.js";
 import { baselineCacheKey, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
 import { commandBlocks, judgeCommand } from "./commandStatus.js";

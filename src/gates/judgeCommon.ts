@@ -1,8 +1,8 @@
 // What the semantic and review gates share: the issue rendered as untrusted data, the LLM-less and
 // LLM-error outcomes, and the same-model note. Neither judge ever sees the agent's own summary.
-import type { AutofixConfig } from "../config/schema.js";
+import type { AutofixConfig } from "../config/index.js";
 import { isAutofixError } from "../errors.js";
-import type { Issue } from "../forge/types.js";
+import type { Issue } from "../forge/index.js";
 import type { GateName, GateResult } from "./types.js";
 
 export const untrustedNotice = [

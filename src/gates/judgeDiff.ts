@@ -1,6 +1,6 @@
 // The delta as the judges see it: every file with its stats, patches within a character budget, and a
 // visible marker wherever something was cut, so a judge never mistakes a summary for the whole change.
-import type { Delta, FileChange } from "../engine/types.js";
+import type { Delta, FileChange } from "../engine/index.js";
 
 function fileLine(change: FileChange): string {
   const kind = change.kind === "add" ? "added" : change.kind === "delete" ? "deleted" : "modified";

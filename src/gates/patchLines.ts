@@ -1,6 +1,6 @@
 // Reads a FileChange's unified patch line by line: what the agent added, what it removed, and which
 // new-side lines a hunk covers. Tolerant of any header style (git, jsdiff with or without `====`).
-import type { FileChange } from "../engine/types.js";
+import type { FileChange } from "../engine/index.js";
 
 export interface PatchLines {
   added: string[];

@@ -1,6 +1,6 @@
 // Gate policy: how three verdicts become one decision, and the plain-text report an agent gets back
 // on its next attempt.
-import type { AutofixConfig } from "../config/schema.js";
+import type { AutofixConfig } from "../config/index.js";
 import type { GateName, GateResult } from "./types.js";
 
 export interface Decision {

@@ -1,7 +1,7 @@
 // The review gate: an LLM code review of the delta with findings by severity; findings at or above
 // gates.review.blockAt fail the gate. Findings are placed on diff lines a PR review can hold.
 import { z } from "zod";
-import type { Delta } from "../engine/types.js";
+import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
 import { llmFailure, renderDiffBlock, renderIssue, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
 import { readPatch } from "./patchLines.js";

@@ -3,9 +3,9 @@
 import { realpathSync } from "node:fs";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { buildAgentEnv } from "../agents/env.js";
+import { buildAgentEnv } from "../agents/index.js";
 import { throwIfAborted } from "../errors.js";
-import type { Sandbox } from "../sandbox/types.js";
+import type { Sandbox } from "../sandbox/index.js";
 import type { CommandOutcome } from "./baselineCache.js";
 import type { CommandSpec } from "./detect.js";
 import { parseJunitXml, parseTestOutput } from "./testresults/index.js";

@@ -1,10 +1,10 @@
 // The semantic gate: an LLM judge answers one question, does this diff address this issue and nothing
 // else, from the issue and the delta alone (never the agent's own account of its work).
 import { z } from "zod";
-import type { AutofixConfig } from "../config/schema.js";
-import type { Issue } from "../forge/types.js";
-import type { LlmClient } from "../llm/types.js";
-import type { Delta } from "../engine/types.js";
+import type { AutofixConfig } from "../config/index.js";
+import type { Issue } from "../forge/index.js";
+import type { LlmClient } from "../llm/index.js";
+import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
 import { llmFailure, renderDiffBlock, renderIssue, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
 import type { GateResult } from "./types.js";

@@ -1,6 +1,6 @@
 // Tamper checks: the cheap ways to green an agent can take with the tests themselves (deleting them,
 // skipping or focusing them, dropping assertions), judged from the delta alone, before any command runs.
-import type { Delta, FileChange } from "../engine/types.js";
+import type { Delta, FileChange } from "../engine/index.js";
 import { changeLines, countMatching, isTestPath } from "./patchLines.js";
 
 export interface Violation {

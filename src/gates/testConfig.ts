@@ -1,6 +1,6 @@
 // Test-config tamper checks: coverage thresholds lowered, strictness flags dropped, failure swallowed,
 // the test script rewritten. Line-based on the patch, limited to files that configure test runs.
-import type { Delta } from "../engine/types.js";
+import type { Delta } from "../engine/index.js";
 import { changeLines, isCommentLine } from "./patchLines.js";
 import type { Violation } from "./tamper.js";
 

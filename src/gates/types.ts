@@ -1,5 +1,5 @@
 // Typed verdicts. Gates produce these records; rendering (check runs, PR body, CLI) lives elsewhere.
-import type { Usage } from "../llm/types.js";
+import type { Usage } from "../llm/index.js";
 
 export type GateName = "deterministic" | "semantic" | "review";
 export type GateStatus = "pass" | "fail" | "error" | "skipped";

@@ -25,3 +25,5 @@ export async function createJobQueue(
   }
   return SqliteJobQueue.open(settings.AUTOFIX_DATA_DIR, log);
 }
+export { ephemeralContext } from "./ephemeral.js";
+export type { EphemeralContext } from "./ephemeral.js";

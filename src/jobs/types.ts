@@ -1,7 +1,7 @@
 // The job store's contract, implemented by the embedded SQLite driver and the BullMQ/Redis driver.
 // A job is keyed by repository and issue; each step's outcome is saved so a resumed job picks up
 // at the step that was under way and never repeats a finished side effect.
-import type { RepoRef } from "../forge/types.js";
+import type { RepoRef } from "../forge/index.js";
 
 export type JobTrigger = "label" | "retry" | "revise" | "review" | "update-branch" | "cli" | "poll";
 

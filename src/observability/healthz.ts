@@ -1,7 +1,7 @@
 // `GET /autofix/healthz` for load balancers: 200 only when the job store answers a ping in time.
 // Unauthenticated, so the reason it gives is stripped of anything that looks like a credential.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { JobQueue } from "../jobs/types.js";
+import type { JobQueue } from "../jobs/index.js";
 
 export const healthPath = "/autofix/healthz";
 const pingTimeoutMs = 3_000;

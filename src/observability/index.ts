@@ -1,6 +1,6 @@
 // The operators' view, wired into Probot 14's server: `addHandler` takes plain Node handlers
 // (Probot 14 dropped `getRouter` and Express), so each mount adds one handler.
-import { jobKey, type JobOutcome, type JobRecord, type JobSpec } from "../jobs/types.js";
+import { jobKey, type JobOutcome, type JobRecord, type JobSpec } from "../jobs/index.js";
 import type { Settings } from "../settings.js";
 import { accessConfigured, accessHint } from "./auth.js";
 import { createDashboardHandler, type DashboardDeps, type NodeHandler } from "./dashboard/handler.js";

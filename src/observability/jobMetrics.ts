@@ -1,8 +1,8 @@
 // Metrics read off a finished job's record: step durations, gate verdicts, tokens and cost of every
 // attempt. Recording from the record (not as the pipeline goes) counts a resumed job's steps once.
-import type { JobRecord } from "../jobs/types.js";
+import type { JobRecord } from "../jobs/index.js";
 import { readJob } from "./dashboard/readJob.js";
-import type { GateName, GateStatus } from "../gates/types.js";
+import type { GateName, GateStatus } from "../gates/index.js";
 import type { Metrics } from "./metrics.js";
 
 const gateNames = new Set<string>(["deterministic", "semantic", "review"]);

@@ -1,9 +1,9 @@
 // Prometheus metrics of autofix on a registry of its own (never prom-client's global one, so an
 // embedding process's metrics and ours cannot collide), and the small API the pipeline calls.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { GateName, GateStatus } from "../gates/types.js";
-import type { JobQueue, JobState, OutcomeKind } from "../jobs/types.js";
-import type { SpawnSource } from "../engine/spares.js";
+import type { GateName, GateStatus } from "../gates/index.js";
+import type { JobQueue, JobState, OutcomeKind } from "../jobs/index.js";
+import type { SpawnSource } from "../engine/index.js";
 import { withinMs } from "./healthz.js";
 
 export type LlmRole = "agent" | "judge";

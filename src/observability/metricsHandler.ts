@@ -1,7 +1,7 @@
 // `GET /metrics` in Prometheus text format, behind the dashboard's credentials unless the operator
 // declares it public (AUTOFIX_METRICS_PUBLIC=true, for a port bound privately).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { JobQueue } from "../jobs/types.js";
+import type { JobQueue } from "../jobs/index.js";
 import type { Settings } from "../settings.js";
 import { accessHint, basicConfigured, checkAccess } from "./auth.js";
 import type { NodeHandler, ObservabilityLog } from "./dashboard/handler.js";

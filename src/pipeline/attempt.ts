@@ -2,15 +2,15 @@
 // after a crash the spawn is re-materialized at the pinned commit and the last delta re-applied.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { buildPrompt, readRepoInstructions } from "../agents/prompt.js";
-import type { AgentRun } from "../agents/types.js";
-import type { JobContext } from "../jobs/types.js";
-import { recordBaseline } from "../engine/baseline.js";
-import { computeDelta } from "../engine/delta.js";
-import { checkGuards, inspectSpawnIntegrity } from "../engine/guards.js";
+import { buildPrompt, readRepoInstructions } from "../agents/index.js";
+import type { AgentRun } from "../agents/index.js";
+import type { JobContext } from "../jobs/index.js";
+import { recordBaseline } from "../engine/index.js";
+import { computeDelta } from "../engine/index.js";
+import { checkGuards, inspectSpawnIntegrity } from "../engine/index.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
-import { applyDelta, assertSpawn, materialize, removeSpawn } from "../engine/spawn.js";
-import type { Baseline, Delta, RepoSource, Spawn } from "../engine/types.js";
+import { applyDelta, assertSpawn, materialize, removeSpawn } from "../engine/index.js";
+import type { Baseline, Delta, RepoSource, Spawn } from "../engine/index.js";
 
 export interface SpawnRecord {
   spawn: Spawn;

@@ -1,7 +1,7 @@
 // Spend of one job (agent and gates together), checked against the config's caps after every step.
 import { AutofixError } from "../errors.js";
-import type { LimitsConfig } from "../config/schema.js";
-import type { Usage } from "../llm/types.js";
+import type { LimitsConfig } from "../config/index.js";
+import type { Usage } from "../llm/index.js";
 
 export interface SpendRecord {
   inputTokens: number;

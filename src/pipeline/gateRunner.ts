@@ -2,12 +2,12 @@
 // paying an LLM to judge a delta that is already refused is spend without a decision.
 import path from "node:path";
 import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
-import { runDeterministicGate } from "../gates/deterministic.js";
-import { runReviewGate } from "../gates/review.js";
-import { runSemanticGate } from "../gates/semantic.js";
-import type { GateName, GateResult } from "../gates/types.js";
+import { runDeterministicGate } from "../gates/index.js";
+import { runReviewGate } from "../gates/index.js";
+import { runSemanticGate } from "../gates/index.js";
+import type { GateName, GateResult } from "../gates/index.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
-import type { Delta } from "../engine/types.js";
+import type { Delta } from "../engine/index.js";
 
 export async function runGates(input: {
   env: PipelineEnv;

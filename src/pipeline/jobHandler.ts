@@ -2,16 +2,16 @@
 // end of every story: cancelled, failed or done, the status comment says so and the spawn is gone.
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { AutofixConfig } from "../config/schema.js";
+import type { AutofixConfig } from "../config/index.js";
 import { AutofixError, JobCancelled, isAutofixError } from "../errors.js";
-import type { Forge } from "../forge/types.js";
-import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/types.js";
+import type { Forge } from "../forge/index.js";
+import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/index.js";
 import { runPipeline, type PipelineEnv } from "./run.js";
 import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
-import { removeSpawn, spawnDirName } from "../engine/spawn.js";
-import { absorbDirPrefix } from "../engine/absorb.js";
+import { removeSpawn, spawnDirName } from "../engine/index.js";
+import { absorbDirPrefix } from "../engine/index.js";
 import type { RecordedChange } from "./updateBranch.js";
 
 export interface ConfigProblemLike {

@@ -1,18 +1,18 @@
 // The only step holding a credential that writes to the repository: absorb the delta onto the base
 // branch's current head, push `autofix/issue-N`, then open or update the one PR and its check runs.
 import { rm } from "node:fs/promises";
-import type { JobContext, JobOutcome } from "../jobs/types.js";
+import type { JobContext, JobOutcome } from "../jobs/index.js";
 import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
-import { absorb } from "../engine/absorb.js";
+import { absorb } from "../engine/index.js";
 import type { Budget, SpendLimitReached } from "./budget.js";
 import { isAutofixError } from "../errors.js";
-import { mapFindingsToDiff } from "../gates/review.js";
-import type { GateName, GateResult } from "../gates/types.js";
-import { pushBranch } from "../engine/push.js";
+import { mapFindingsToDiff } from "../gates/index.js";
+import type { GateName, GateResult } from "../gates/index.js";
+import { pushBranch } from "../engine/index.js";
 import { neutralizeMentions, renderCheckRun, renderPrBody, renderPrTitle } from "./render.js";
 import type { PipelineEnv, ResolvedTarget } from "./run.js";
 import type { StatusReporter } from "./status.js";
-import type { RepoSource } from "../engine/types.js";
+import type { RepoSource } from "../engine/index.js";
 
 export interface PublishInput {
   ctx: JobContext;

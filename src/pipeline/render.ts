@@ -1,10 +1,10 @@
 // Turns the pipeline's typed records into what people read: the PR body, check runs, the status
 // comment and the failure comment. Gates never render; this is the one place that does.
-import type { AgentRun } from "../agents/types.js";
-import type { CheckConclusion, CheckRunInput } from "../forge/types.js";
+import type { AgentRun } from "../agents/index.js";
+import type { CheckConclusion, CheckRunInput } from "../forge/index.js";
 import type { SpendRecord } from "./budget.js";
-import type { GateName, GateResult } from "../gates/types.js";
-import type { Delta } from "../engine/types.js";
+import type { GateName, GateResult } from "../gates/index.js";
+import type { Delta } from "../engine/index.js";
 
 const gateTitles: Record<GateName, string> = {
   deterministic: "autofix / deterministic",

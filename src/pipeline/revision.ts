@@ -2,13 +2,13 @@
 // its base. GitHub reports that change per file (hunks against the merge base); reversing those
 // hunks on the head's blobs gives the base side, and the spawn gives the revised side.
 import { applyPatch, parsePatch, reversePatch } from "diff";
-import type { PrFile } from "../forge/types.js";
-import { readBlob } from "../engine/git/gitObjects.js";
-import { storeAt } from "../engine/git/objectCache.js";
-import { readSpawnState } from "../engine/spawnState.js";
-import { deltaStats } from "../engine/deltaStats.js";
-import { isBinary, textPatch } from "../engine/textPatch.js";
-import type { Baseline, Delta, FileChange, Spawn } from "../engine/types.js";
+import type { PrFile } from "../forge/index.js";
+import { readBlob } from "../engine/index.js";
+import { storeAt } from "../engine/index.js";
+import { readSpawnState } from "../engine/index.js";
+import { deltaStats } from "../engine/index.js";
+import { isBinary, textPatch } from "../engine/index.js";
+import type { Baseline, Delta, FileChange, Spawn } from "../engine/index.js";
 
 export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Baseline; revision: Delta; prFiles: PrFile[] }): Promise<Delta> {
   const state = await readSpawnState(input.spawn);

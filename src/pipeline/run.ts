@@ -2,22 +2,22 @@
 // Every step's output is saved on the job (ctx.step), so a crash resumes at the step under way and
 // a finished side effect (a push, a PR) is never redone.
 import path from "node:path";
-import type { Agent, AgentRun } from "../agents/types.js";
-import type { AutofixConfig } from "../config/schema.js";
+import type { Agent, AgentRun } from "../agents/index.js";
+import type { AutofixConfig } from "../config/index.js";
 import { AutofixError, throwIfAborted } from "../errors.js";
-import type { Forge, Issue, RepoInfo } from "../forge/types.js";
-import type { JobContext, JobOutcome } from "../jobs/types.js";
-import type { LlmClient } from "../llm/types.js";
-import type { Sandbox } from "../sandbox/types.js";
+import type { Forge, Issue, RepoInfo } from "../forge/index.js";
+import type { JobContext, JobOutcome } from "../jobs/index.js";
+import type { LlmClient } from "../llm/index.js";
+import type { Sandbox } from "../sandbox/index.js";
 import { Budget } from "./budget.js";
-import type { BaselineResultCache } from "../gates/deterministic.js";
-import type { GateResult } from "../gates/types.js";
-import { decide, renderRepairReport } from "../gates/policy.js";
+import type { BaselineResultCache } from "../gates/index.js";
+import type { GateResult } from "../gates/index.js";
+import { decide, renderRepairReport } from "../gates/index.js";
 import { runGates } from "./gateRunner.js";
 import { publishAtLimit, publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
 import { StatusReporter, type Log } from "./status.js";
 import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
-import type { Delta, RepoSource } from "../engine/types.js";
+import type { Delta, RepoSource } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch, type RecordedChange } from "./updateBranch.js";
 

@@ -1,6 +1,6 @@
 // The one status comment per issue, edited in place at every step. Failures to edit it never fail
 // the job: the comment is a courtesy, the check runs and the PR are the record.
-import type { Forge, RepoRef } from "../forge/types.js";
+import type { Forge, RepoRef } from "../forge/index.js";
 import { renderStatusFinal, renderStatusInProgress, type StatusPhase } from "./render.js";
 
 export interface Log {

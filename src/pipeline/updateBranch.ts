@@ -6,17 +6,17 @@ import fs from "node:fs";
 import path from "node:path";
 import git from "isomorphic-git";
 import { isAutofixError } from "../errors.js";
-import type { JobContext, JobOutcome } from "../jobs/types.js";
-import { absorb } from "../engine/absorb.js";
-import { branchChange } from "../engine/branchChange.js";
-import { recordBaseline } from "../engine/baseline.js";
-import { computeDelta } from "../engine/delta.js";
-import { runDeterministicGate } from "../gates/deterministic.js";
-import { pushBranch } from "../engine/push.js";
+import type { JobContext, JobOutcome } from "../jobs/index.js";
+import { absorb } from "../engine/index.js";
+import { branchChange } from "../engine/index.js";
+import { recordBaseline } from "../engine/index.js";
+import { computeDelta } from "../engine/index.js";
+import { runDeterministicGate } from "../gates/index.js";
+import { pushBranch } from "../engine/index.js";
 import { neutralizeMentions, renderCheckRun, renderPrTitle } from "./render.js";
 import type { PipelineEnv } from "./run.js";
-import { materialize, removeSpawn } from "../engine/spawn.js";
-import type { Baseline, Delta, RecordedChange } from "../engine/types.js";
+import { materialize, removeSpawn } from "../engine/index.js";
+import type { Baseline, Delta, RecordedChange } from "../engine/index.js";
 export type { RecordedChange };
 
 

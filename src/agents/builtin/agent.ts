@@ -3,8 +3,8 @@
 import { realpath } from "node:fs/promises";
 import picomatch from "picomatch";
 import { throwIfAborted } from "../../errors.js";
-import type { ChatMessage, LlmClient, Usage } from "../../llm/types.js";
-import { addUsage } from "../../llm/usage.js";
+import type { ChatMessage, LlmClient, Usage } from "../../llm/index.js";
+import { addUsage } from "../../llm/index.js";
 import { describeTimeout } from "../command.js";
 import type { Agent, AgentRun, AgentRunRequest } from "../types.js";
 import { compactHistory } from "./history.js";

@@ -1,6 +1,6 @@
 // Keeps a long agent conversation within the model's context: the oldest tool outputs are elided
 // (visibly, with a marker the model understands) before the request would overflow.
-import type { ChatMessage } from "../../llm/types.js";
+import type { ChatMessage } from "../../llm/index.js";
 
 /** Messages at the end that are never elided: the model is acting on them. */
 const keepRecentMessages = 6;

@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Sandbox } from "../../sandbox/types.js";
+import type { Sandbox } from "../../sandbox/index.js";
 import { buildAgentEnv } from "../env.js";
 import type { RunCommand } from "./tools.js";
 

@@ -1,7 +1,7 @@
 // The built-in agent's tool table: each tool's spec (JSON Schema from its zod schema, one source of
 // truth) and its handler. Bad arguments and refused paths come back to the model as tool errors.
 import { z } from "zod";
-import type { ToolCall, ToolSpec } from "../../llm/types.js";
+import type { ToolCall, ToolSpec } from "../../llm/index.js";
 import {
   editFile,
   editFileArgs,

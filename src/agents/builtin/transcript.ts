@@ -1,6 +1,6 @@
 // A readable log of the built-in agent's turns for reports: what the model said, which tool it called,
 // what came back (abridged). Only the tail is kept, like a process's output.
-import type { ToolCall } from "../../llm/types.js";
+import type { ToolCall } from "../../llm/index.js";
 
 const maxLineChars = 400;
 

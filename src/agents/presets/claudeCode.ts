@@ -2,7 +2,7 @@
 // with a throw-away HOME, no telemetry or update checks, and its JSON result read for what exit 0 hides.
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
-import type { Usage } from "../../llm/types.js";
+import type { Usage } from "../../llm/index.js";
 import { agentSearchPath, endpointSetting, isTrue, requireCli } from "./installedCli.js";
 
 export const claudeCodeTestedVersion = "2.1.328";

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
-import type { Usage } from "../../llm/types.js";
+import type { Usage } from "../../llm/index.js";
 import { agentSearchPath, endpointSetting, isTrue, isWithin, requireCli } from "./installedCli.js";
 
 export const codexTestedVersion = "0.169.0";

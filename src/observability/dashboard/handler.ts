@@ -1,7 +1,7 @@
 // The dashboard's routes as one Node request handler, the shape Probot 14's `addHandler` takes:
 // it answers under /autofix and returns false for every other path so Probot's own handlers run.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { JobQueue, JobRecord } from "../../jobs/types.js";
+import type { JobQueue, JobRecord } from "../../jobs/index.js";
 import type { Settings } from "../../settings.js";
 import {
   accessConfigured,

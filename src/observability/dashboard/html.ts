@@ -1,7 +1,7 @@
 // HTML building blocks of the dashboard: escaping (everything from a job is hostile text), the page
 // frame with its inline stylesheet, and small formatters. No templates, no client-side script.
 import type { Settings } from "../../settings.js";
-import type { RepoRef } from "../../forge/types.js";
+import type { RepoRef } from "../../forge/index.js";
 
 /** Escapes for element content and quoted attribute values alike. */
 export function escapeHtml(value: unknown): string {

@@ -1,6 +1,6 @@
 // One job's page: its step timeline, each attempt's agent output tail and gate reports (summary,
 // reasons, commands, findings), and how it ended.
-import type { JobRecord } from "../../jobs/types.js";
+import type { JobRecord } from "../../jobs/index.js";
 import { Html, formatCost, formatDuration, formatTime, html, page } from "./html.js";
 import { issueLink, prLink, stateBadge } from "./listPage.js";
 import { readJob, type AttemptAgent, type AttemptGates, type GateView } from "./readJob.js";

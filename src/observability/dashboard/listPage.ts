@@ -1,5 +1,5 @@
 // The dashboard's front page: queued, running and recent jobs, one row each (cards on a phone).
-import type { JobRecord } from "../../jobs/types.js";
+import type { JobRecord } from "../../jobs/index.js";
 import { Html, formatCost, formatDuration, formatTime, html, page, repoUrl } from "./html.js";
 import { latestGates, readJob, type JobView } from "./readJob.js";
 

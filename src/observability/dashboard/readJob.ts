@@ -1,7 +1,7 @@
 // Reads what the pipeline saved on a job (gate results, agent run, publish) through zod, so a step
 // output of an unexpected shape becomes "unavailable" on the page instead of an exception.
 import { z } from "zod";
-import type { JobRecord, StepRecord } from "../../jobs/types.js";
+import type { JobRecord, StepRecord } from "../../jobs/index.js";
 
 const usageSchema = z.object({
   inputTokens: z.number(),

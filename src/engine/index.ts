@@ -1,0 +1,16 @@
+// The engine room's door: what code outside src/engine/ may use.
+export { applyDelta, assertSpawn, materialize, removeSpawn, spawnDirName, sweepStaleSpawns } from "./spawn.js";
+export type { Baseline, Delta, FileChange, RecordedChange, RepoSource, Spawn } from "./types.js";
+export { configureSpares, discardSpares } from "./spares.js";
+export type { SpawnSource } from "./spares.js";
+export { recordBaseline } from "./baseline.js";
+export { computeDelta } from "./delta.js";
+export { checkGuards, inspectSpawnIntegrity } from "./guards.js";
+export { absorb, absorbDirPrefix } from "./absorb.js";
+export { pushBranch } from "./push.js";
+export { readBlob } from "./git/gitObjects.js";
+export { storeAt } from "./git/objectCache.js";
+export { readSpawnState } from "./spawnState.js";
+export { deltaStats } from "./deltaStats.js";
+export { isBinary, textPatch } from "./textPatch.js";
+export { branchChange } from "./branchChange.js";

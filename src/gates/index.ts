@@ -1,0 +1,7 @@
+// The gates room's door: what code outside src/gates/ may use.
+export type { GateName, GateResult, GateStatus } from "./types.js";
+export { createBaselineCache, runDeterministicGate } from "./deterministic.js";
+export type { BaselineResultCache } from "./deterministic.js";
+export { mapFindingsToDiff, runReviewGate } from "./review.js";
+export { runSemanticGate } from "./semantic.js";
+export { decide, renderRepairReport } from "./policy.js";
