@@ -1,12 +1,12 @@
 // Runs the three gates on one attempt. The judges run only when the deterministic gate passed:
 // paying an LLM to judge a delta that is already refused is spend without a decision.
 import path from "node:path";
-import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
+import type { SpawnKeeper } from "./spawnKeeper.js";
 import { runDeterministicGate } from "../gates/index.js";
 import { runReviewGate } from "../gates/index.js";
 import { runSemanticGate } from "../gates/index.js";
 import type { GateName, GateResult } from "../gates/index.js";
-import type { PipelineEnv, ResolvedTarget } from "./run.js";
+import type { AttemptRecord, PipelineEnv, ResolvedTarget } from "./context.js";
 import type { Delta } from "../engine/index.js";
 
 export async function runGates(input: {

@@ -1,7 +1,6 @@
 // The pipeline room's door: what code outside src/pipeline/ may use.
 export { cleanupJobDirs, createJobHandler } from "./jobHandler.js";
 export { runPipeline } from "./run.js";
-export type { PipelineEnv } from "./run.js";
-export type { AttemptRecord, SpawnRecord } from "./attempt.js";
+export type { AttemptRecord, PipelineEnv, SpawnRecord } from "./context.js";
 export { renderDeltaStats } from "./render.js";
 export type { Log } from "./status.js";

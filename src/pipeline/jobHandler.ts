@@ -6,13 +6,14 @@ import type { AutofixConfig } from "../config/index.js";
 import { AutofixError, JobCancelled, isAutofixError } from "../errors.js";
 import type { Forge } from "../forge/index.js";
 import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/index.js";
-import { runPipeline, type PipelineEnv } from "./run.js";
+import { runPipeline } from "./run.js";
+import type { PipelineEnv } from "./context.js";
 import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
 import { removeSpawn, spawnDirName } from "../engine/index.js";
 import { absorbDirPrefix } from "../engine/index.js";
-import type { RecordedChange } from "./updateBranch.js";
+import type { RecordedChange } from "../engine/index.js";
 
 export interface ConfigProblemLike {
   path: string;

@@ -1,16 +1,16 @@
 // The only step holding a credential that writes to the repository: absorb the delta onto the base
 // branch's current head, push `autofix/issue-N`, then open or update the one PR and its check runs.
 import { rm } from "node:fs/promises";
-import type { JobContext, JobOutcome } from "../jobs/index.js";
-import type { AttemptRecord, SpawnKeeper } from "./attempt.js";
+import type { JobContext } from "../jobs/index.js";
+import type { SpawnKeeper } from "./spawnKeeper.js";
 import { absorb } from "../engine/index.js";
-import type { Budget, SpendLimitReached } from "./budget.js";
+import type { Budget,SpendLimitReached } from "./budget.js";
 import { isAutofixError } from "../errors.js";
 import { mapFindingsToDiff } from "../gates/index.js";
-import type { GateName, GateResult } from "../gates/index.js";
+import type { GateName,GateResult } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
-import { neutralizeMentions, renderCheckRun, renderPrBody, renderPrTitle } from "./render.js";
-import type { PipelineEnv, ResolvedTarget } from "./run.js";
+import { neutralizeMentions,renderCheckRun,renderPrBody,renderPrTitle } from "./render.js";
+import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget } from "./context.js";
 import type { StatusReporter } from "./status.js";
 import type { RepoSource } from "../engine/index.js";
 
@@ -25,9 +25,6 @@ export interface PublishInput {
   budget: Budget;
 }
 
-export interface PublishResult {
-  outcome: JobOutcome;
-}
 
 interface PushRecord {
   commitSha: string;

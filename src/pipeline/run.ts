@@ -2,62 +2,23 @@
 // Every step's output is saved on the job (ctx.step), so a crash resumes at the step under way and
 // a finished side effect (a push, a PR) is never redone.
 import path from "node:path";
-import type { Agent, AgentRun } from "../agents/index.js";
-import type { AutofixConfig } from "../config/index.js";
-import { AutofixError, throwIfAborted } from "../errors.js";
-import type { Forge, Issue, RepoInfo } from "../forge/index.js";
-import type { JobContext, JobOutcome } from "../jobs/index.js";
-import type { LlmClient } from "../llm/index.js";
-import type { Sandbox } from "../sandbox/index.js";
+import type { AgentRun } from "../agents/index.js";
+import { AutofixError,throwIfAborted } from "../errors.js";
+import type { JobContext,JobOutcome } from "../jobs/index.js";
 import { Budget } from "./budget.js";
-import type { BaselineResultCache } from "../gates/index.js";
 import type { GateResult } from "../gates/index.js";
-import { decide, renderRepairReport } from "../gates/index.js";
+import { decide,renderRepairReport } from "../gates/index.js";
 import { runGates } from "./gateRunner.js";
-import { publishAtLimit, publishFailure, publishPullRequest, type PublishResult } from "./publish.js";
-import { StatusReporter, type Log } from "./status.js";
-import { prepareAttempt, type AttemptRecord, type SpawnRecord, SpawnKeeper } from "./attempt.js";
-import type { Delta, RepoSource } from "../engine/index.js";
+import { publishAtLimit,publishFailure,publishPullRequest } from "./publish.js";
+import { StatusReporter } from "./status.js";
+import { prepareAttempt } from "./attempt.js";
+import { SpawnKeeper } from "./spawnKeeper.js";
+import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget,SpawnRecord } from "./context.js";
+import type { Delta } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
-import { runUpdateBranch, type RecordedChange } from "./updateBranch.js";
+import { runUpdateBranch } from "./updateBranch.js";
 
-export interface PipelineEnv {
-  forge: Forge;
-  config: AutofixConfig;
-  sandbox: Sandbox;
-  createAgent(config: AutofixConfig): Agent;
-  /** The LLM the judges use; undefined when the operator configured none. */
-  judge?: LlmClient;
-  /** The agent's model, so reports can say when the judges use the same one. */
-  agentModel?: string;
-  source(repo: RepoInfo): RepoSource;
-  paths: { workRoot: string; cacheRoot: string; scratchRoot: string };
-  baselineCache: BaselineResultCache;
-  log: Log;
-  /** No writes to the code host: stop after the gates and report. */
-  dryRun?: boolean;
-  author: { name: string; email: string };
-  /** Extra instructions (CLI override, `/autofix revise`). */
-  instructions?: string;
-  onGate?(result: GateResult): void;
-  /** The change the bot last published for this issue (spawn baseline + delta), for branch updates. */
-  recordedChange?(): Promise<RecordedChange | undefined>;
-}
 
-export interface ResolvedTarget {
-  repo: RepoInfo;
-  issue: Issue;
-  baseBranch: string;
-  branch: string;
-  /**
-   * fresh: spawn from the base branch, force-push the bot's branch. revision: spawn from the open
-   * PR's head, add a commit on top (never a force push), judge the PR's whole change again.
-   */
-  mode: "fresh" | "revision";
-  pr?: { number: number; htmlUrl: string };
-  /** Why this run is a revision (a command, a review, or a human's commits on the branch). */
-  revisionReason?: string;
-}
 
 const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 

@@ -1,23 +1,22 @@
 // Keeping the bot's branch current: when the base branch moves (and, by default, only when the PR no
 // longer merges), re-absorb the recorded delta onto the new head with no agent run, push, and re-run
 // the deterministic gate. A conflict is said on the PR; nothing is pushed then.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir,rm,writeFile } from "node:fs/promises";
 import fs from "node:fs";
 import path from "node:path";
 import git from "isomorphic-git";
 import { isAutofixError } from "../errors.js";
-import type { JobContext, JobOutcome } from "../jobs/index.js";
+import type { JobContext,JobOutcome } from "../jobs/index.js";
 import { absorb } from "../engine/index.js";
 import { branchChange } from "../engine/index.js";
 import { recordBaseline } from "../engine/index.js";
 import { computeDelta } from "../engine/index.js";
 import { runDeterministicGate } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
-import { neutralizeMentions, renderCheckRun, renderPrTitle } from "./render.js";
-import type { PipelineEnv } from "./run.js";
-import { materialize, removeSpawn } from "../engine/index.js";
-import type { Baseline, Delta, RecordedChange } from "../engine/index.js";
-export type { RecordedChange };
+import { neutralizeMentions,renderCheckRun,renderPrTitle } from "./render.js";
+import type { PipelineEnv } from "./context.js";
+import { materialize,removeSpawn } from "../engine/index.js";
+import type { Delta } from "../engine/index.js";
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

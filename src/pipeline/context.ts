@@ -1,0 +1,71 @@
+// Types the job's steps share, so no step imports another step's module for a type (no circles).
+import type { Agent, AgentRun } from "../agents/index.js";
+import type { AutofixConfig } from "../config/index.js";
+import type { Baseline, Delta, RecordedChange, RepoSource, Spawn } from "../engine/index.js";
+import type { Forge, Issue, RepoInfo } from "../forge/index.js";
+import type { BaselineResultCache, GateResult } from "../gates/index.js";
+import type { JobOutcome } from "../jobs/index.js";
+import type { LlmClient } from "../llm/index.js";
+import type { Sandbox } from "../sandbox/index.js";
+import type { Log } from "./status.js";
+
+export interface PipelineEnv {
+  forge: Forge;
+  config: AutofixConfig;
+  sandbox: Sandbox;
+  createAgent(config: AutofixConfig): Agent;
+  /** The LLM the judges use; undefined when the operator configured none. */
+  judge?: LlmClient;
+  /** The agent's model, so reports can say when the judges use the same one. */
+  agentModel?: string;
+  source(repo: RepoInfo): RepoSource;
+  paths: { workRoot: string; cacheRoot: string; scratchRoot: string };
+  baselineCache: BaselineResultCache;
+  log: Log;
+  /** No writes to the code host: stop after the gates and report. */
+  dryRun?: boolean;
+  author: { name: string; email: string };
+  /** Extra instructions (CLI override, `/autofix revise`). */
+  instructions?: string;
+  onGate?(result: GateResult): void;
+  /** The change the bot last published for this issue (spawn baseline + delta), for branch updates. */
+  recordedChange?(): Promise<RecordedChange | undefined>;
+}
+
+export interface ResolvedTarget {
+  repo: RepoInfo;
+  issue: Issue;
+  baseBranch: string;
+  branch: string;
+  /**
+   * fresh: spawn from the base branch, force-push the bot's branch. revision: spawn from the open
+   * PR's head, add a commit on top (never a force push), judge the PR's whole change again.
+   */
+  mode: "fresh" | "revision";
+  pr?: { number: number; htmlUrl: string };
+  /** Why this run is a revision (a command, a review, or a human's commits on the branch). */
+  revisionReason?: string;
+}
+
+export interface SpawnRecord {
+  spawn: Spawn;
+  baseline: Baseline;
+}
+
+export interface ViolationRecord {
+  code: string;
+  message: string;
+  paths?: string[];
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  agent: AgentRun;
+  delta: Delta;
+  violations: ViolationRecord[];
+  prompt: { trimmed: string[] };
+}
+
+export interface PublishResult {
+  outcome: JobOutcome;
+}
