@@ -1,28 +1,3 @@
-// The Probot app: maps events to handlers and mounts the operator routes. Nothing else lives here.
-import type { ApplicationFunction } from "probot";
-import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./app/index.js";
-import { onConfigPullRequest } from "./app/index.js";
-import { onIssueComment } from "./app/index.js";
-import { onPush } from "./app/index.js";
-import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./app/index.js";
-
-export interface AppOptions {
-  deps: AppDeps;
-  /** Operator routes (dashboard, metrics, health) as plain node handlers. */
-  routes?: Parameters<Parameters<ApplicationFunction>[1]["addHandler"]>[0][];
-}
-
-export function createApp(options: AppOptions): ApplicationFunction {
-  const { deps } = options;
-  return (app, { addHandler }) => {
-    app.on("issues.labeled", (context) => onIssueLabeled(deps, context));
-    app.on(["issues.unlabeled", "issues.closed"], (context) => onIssueCancelled(deps, context));
-    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], (context) => onConfigPullRequest(deps, context));
-    app.on("issue_comment.created", (context) => onIssueComment(deps, context));
-    app.on("pull_request.closed", (context) => onPullRequestClosed(deps, context));
-    app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
-    app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
-    app.on("push", (context) => onPush(deps, context));
-    for (const route of options.routes ?? []) addHandler(route);
-  };
-}
+// The package's entry: the Probot app function, for hosts that load it themselves (`probot run`,
+// serverless adapters). `npm start` goes through src/server.ts instead.
+export { createApp, type AppOptions } from "./app/index.js";

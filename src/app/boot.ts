@@ -8,7 +8,7 @@ import type { JobQueue, Worker } from "../jobs/index.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";
-import { createApp } from "../index.js";
+import { createApp } from "./probotApp.js";
 import { operatorRoutes } from "../observability/index.js";
 import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";

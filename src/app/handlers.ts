@@ -2,7 +2,8 @@
 // 10 seconds (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks).
 import type { Context } from "probot";
 import { z } from "zod";
-import type { AutofixConfig, PermissionLevel } from "../config/index.js";
+import type { AutofixConfig } from "../config/index.js";
+import type { PermissionLevel } from "../forge/index.js";
 import type { Forge, RepoRef } from "../forge/index.js";
 import { jobKey, type JobQueue, type JobSpec } from "../jobs/index.js";
 import { mayTrigger, type Sender } from "./trigger.js";

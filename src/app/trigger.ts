@@ -1,7 +1,7 @@
 // Who may pull the trigger. Permission comes from the API, never from the payload; the app's own
 // events and other bots' are ignored (unless allow-listed) so two bots can never trigger each other.
-import type { AutofixConfig, PermissionLevel } from "../config/index.js";
-import { permissionLevels } from "../config/index.js";
+import type { AutofixConfig } from "../config/index.js";
+import { permissionLevels, type PermissionLevel } from "../forge/index.js";
 import type { Forge, RepoRef } from "../forge/index.js";
 
 export interface Sender {

@@ -1,7 +1,7 @@
 // GitHub-side wiring shared by the webhook server and `autofix worker`: forges from Probot's
 // installation clients, config loading, and the job handler that runs the pipeline.
 import type { Context, Probot } from "probot";
-import { loadConfigViaApi, loadRepoConfig } from "../config/index.js";
+import { loadConfigViaApi, loadRepoConfig } from "./configLoad.js";
 import { renderConfigProblems } from "../config/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import type { Forge } from "../forge/index.js";

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { randomUUID } from "node:crypto";
 import pino from "pino";
-import { loadConfigViaApi } from "../config/index.js";
+import { loadConfigViaApi } from "../app/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import { ephemeralContext } from "../jobs/index.js";
 import type { JobOutcome } from "../jobs/index.js";

@@ -7,7 +7,7 @@ import { Octokit } from "@octokit/rest";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import pino from "pino";
-import { loadConfigViaApi } from "../config/index.js";
+import { loadConfigViaApi } from "../app/index.js";
 import { parseConfig } from "../config/index.js";
 import { renderConfigProblemsText } from "../config/index.js";
 import type { AutofixConfig } from "../config/index.js";

@@ -2,6 +2,7 @@
 // messages, autofix.schema.json and docs/configuration.md all come from this declaration.
 import { z } from "zod";
 import { secretSettingNames } from "../settings.js";
+import { permissionLevels } from "../forge/index.js";
 
 const globList = (what: string, defaults: string[]) =>
   z.array(z.string().min(1)).default(defaults).describe(what);
@@ -18,8 +19,6 @@ const modelName = (what: string) =>
 
 const ownSecrets = new Set<string>(secretSettingNames);
 
-export const permissionLevels = ["read", "triage", "write", "maintain", "admin"] as const;
-export type PermissionLevel = (typeof permissionLevels)[number];
 
 export const agentSchema = z
   .object({

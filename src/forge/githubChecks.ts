@@ -1,7 +1,7 @@
 // Check runs on the GitHub forge: one run per name and head sha, updated in place, with output cut to
 // GitHub's limits (65535 characters for summary and text) behind a visible marker.
 import type { CheckRunInput, RepoRef } from "./types.js";
-import type { GitHubContext } from "./githubIssues.js";
+import type { GitHubContext } from "./octokitLike.js";
 import { createOnce, explained } from "./octokitLike.js";
 
 /**

@@ -1,7 +1,7 @@
 // What the reviewer's loop reads about an existing PR: its whole change, its commits (to notice a
 // human's push) and the open PRs into a branch (to keep the bot's branches current).
 import type { PrCommit, PrFile, PullRequest, RepoRef } from "./types.js";
-import type { GitHubContext } from "./githubIssues.js";
+import type { GitHubContext } from "./octokitLike.js";
 import { toPullRequest } from "./githubPulls.js";
 import { explained } from "./octokitLike.js";
 

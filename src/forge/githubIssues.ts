@@ -1,22 +1,13 @@
 // Issues side of the GitHub forge: reading an issue with its human comments, the status comment kept
 // in place by its hidden marker, plain comments, reactions and labels.
 import type { Issue, IssueComment, RepoRef } from "./types.js";
-import { createOnce, explained, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
+import { createOnce, explained, tolerating, type GitHubContext } from "./octokitLike.js";
+export type { GitHubContext };
 import { truncateForGitHub } from "./githubChecks.js";
 
 /** GitHub refuses issue comments, PR bodies and review bodies longer than this (HTTP 422 "body is too long"). */
 export const bodyMaxChars = 65_536;
 
-export interface GitHubContext {
-  octokit: OctokitLike;
-  /** The bot's own login (e.g. `autofix[bot]`); its comments are never read as human input. */
-  botLogin?: string;
-  /** Check runs are matched to this app only, so another app's run of the same name is never edited. */
-  appId?: number;
-  log: ForgeLogger;
-  /** Status comments this forge already found or wrote (key: repo#issue marker), so an update is one request. */
-  statusComments?: Map<string, { id: number; body: string }>;
-}
 
 const perPage = 100;
 

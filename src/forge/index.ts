@@ -6,3 +6,4 @@ export { installationGitCredentials } from "./gitCredentials.js";
 export { truncateForGitHub, checkOutputMaxChars } from "./githubChecks.js";
 export { explainRequestError, type OctokitLike, type ForgeLogger } from "./octokitLike.js";
 export { statusOf } from "./octokitLike.js";
+export { permissionLevels } from "./types.js";

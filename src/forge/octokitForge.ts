@@ -1,6 +1,6 @@
 // The GitHub forge: the Forge port implemented over any Octokit (Probot's context.octokit or
 // @octokit/rest), with no hard-coded host so GitHub Enterprise Server works through the Octokit's baseUrl.
-import { permissionLevels, type PermissionLevel } from "../config/index.js";
+import { permissionLevels, type PermissionLevel } from "./types.js";
 import type { Forge, GitCredentials, RepoInfo, RepoRef } from "./types.js";
 import { explained, silentLogger, tolerating, type ForgeLogger, type OctokitLike } from "./octokitLike.js";
 import * as issues from "./githubIssues.js";

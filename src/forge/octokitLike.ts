@@ -110,3 +110,15 @@ export async function createOnce<T>(create: (noRetry: { request: { retries: numb
     return create(noRetry);
   }
 }
+
+/** What the GitHub side of the forge needs for every call. */
+export interface GitHubContext {
+  octokit: OctokitLike;
+  /** The bot's own login (e.g. `autofix[bot]`); its comments are never read as human input. */
+  botLogin?: string;
+  /** Check runs are matched to this app only, so another app's run of the same name is never edited. */
+  appId?: number;
+  log: ForgeLogger;
+  /** Status comments this forge already found or wrote (key: repo#issue marker), so an update is one request. */
+  statusComments?: Map<string, { id: number; body: string }>;
+}

@@ -1,6 +1,9 @@
 // The port to the code host. The pipeline talks only to this interface; an Octokit implementation
+
+/** A person's permission on a repository, lowest first (GitHub's collaborator permission levels). */
+export const permissionLevels = ["read", "triage", "write", "maintain", "admin"] as const;
+export type PermissionLevel = (typeof permissionLevels)[number];
 // serves the app and the CLI, a local one serves offline runs. Verbs named ensure* are idempotent.
-import type { PermissionLevel } from "../config/index.js";
 
 export interface RepoRef {
   owner: string;

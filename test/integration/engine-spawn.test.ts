@@ -110,7 +110,7 @@ describe("materialize", () => {
     const runner = path.join(tempDir(), "materialize.mts");
     writeFileSync(
       runner,
-      `import { materialize } from ${JSON.stringify(path.resolve("src/pipeline/spawn.ts"))};\n` +
+      `import { materialize } from ${JSON.stringify(path.resolve("src/engine/spawn.ts"))};\n` +
         `await materialize({ jobId: "killed", source: { cacheKey: "loopback/big", url: ${JSON.stringify(bigSource.url)}, auth: async () => ({ username: "x", password: ${JSON.stringify(TOKEN)} }) }, baseRef: "main", workRoot: ${JSON.stringify(work)}, cacheRoot: ${JSON.stringify(cacheRoot)} });\n`,
     );
     const child = spawnProcess(process.execPath, ["--import", "tsx", runner], { cwd: process.cwd(), stdio: "ignore" });

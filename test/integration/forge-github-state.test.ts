@@ -7,7 +7,7 @@ import { installationGitCredentials } from "../../src/forge/gitCredentials.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
 import { FakeGitHub, mockInstallationToken, mockIssue, mockPermission, mockRepo, testPrivateKey } from "../support/githubApi.js";
 import nock from "nock";
-import { loadConfigViaApi, loadRepoConfig } from "../../src/config/load.js";
+import { loadConfigViaApi, loadRepoConfig } from "../../src/app/configLoad.js";
 import { Context } from "probot";
 
 const privateKey = testPrivateKey();

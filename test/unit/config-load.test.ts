@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { Context, ProbotOctokit } from "probot";
 import { Octokit } from "@octokit/rest";
-import { loadConfigViaApi, loadRepoConfig, mergeLikeProbot, parseExtends } from "../../src/config/load.js";
+import { loadConfigViaApi, loadRepoConfig, mergeLikeProbot, parseExtends } from "../../src/app/configLoad.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
 

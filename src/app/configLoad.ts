@@ -5,8 +5,7 @@ import { parseDocument } from "yaml";
 import type { OctokitLike } from "../forge/index.js";
 import { explainRequestError, statusOf } from "../forge/index.js";
 import type { RepoRef } from "../forge/index.js";
-import { extendsKey, parseConfig, validateConfigObject, type ConfigResult } from "./parse.js";
-import type { ConfigProblem } from "./problems.js";
+import { extendsKey, parseConfig, validateConfigObject, type ConfigProblem, type ConfigResult } from "../config/index.js";
 
 export const configFileName = "autofix.yml";
 export const configPath = `.github/${configFileName}`;

@@ -1,0 +1,28 @@
+// The Probot app: maps events to handlers and mounts the operator routes. Nothing else lives here.
+import type { ApplicationFunction } from "probot";
+import { onIssueCancelled, onIssueLabeled, type AppDeps } from "./handlers.js";
+import { onConfigPullRequest } from "./configCheck.js";
+import { onIssueComment } from "./commands.js";
+import { onPush } from "./baseMoved.js";
+import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./prEvents.js";
+
+export interface AppOptions {
+  deps: AppDeps;
+  /** Operator routes (dashboard, metrics, health) as plain node handlers. */
+  routes?: Parameters<Parameters<ApplicationFunction>[1]["addHandler"]>[0][];
+}
+
+export function createApp(options: AppOptions): ApplicationFunction {
+  const { deps } = options;
+  return (app, { addHandler }) => {
+    app.on("issues.labeled", (context) => onIssueLabeled(deps, context));
+    app.on(["issues.unlabeled", "issues.closed"], (context) => onIssueCancelled(deps, context));
+    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], (context) => onConfigPullRequest(deps, context));
+    app.on("issue_comment.created", (context) => onIssueComment(deps, context));
+    app.on("pull_request.closed", (context) => onPullRequestClosed(deps, context));
+    app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
+    app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
+    app.on("push", (context) => onPush(deps, context));
+    for (const route of options.routes ?? []) addHandler(route);
+  };
+}
