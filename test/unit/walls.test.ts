@@ -79,3 +79,15 @@ describe("the walls between rooms", () => {
     expect(result.output).toContain("no-own-door-inside");
   });
 });
+
+describe("docs/architecture.md", () => {
+  it("lists the same levels, in the same order, as the walls the checker enforces", async () => {
+    const { createRequire } = await import("node:module");
+    const levels = createRequire(import.meta.url)(config).levels as string[][];
+    const { readFile } = await import("node:fs/promises");
+    const doc = await readFile(path.join(repoRoot, "docs", "architecture.md"), "utf8");
+    const table = doc.slice(doc.indexOf("<!-- levels:start"), doc.indexOf("<!-- levels:end"));
+    const documented = [...table.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((m) => [...m[2].matchAll(/`([^`]+)`/g)].map((r) => r[1]));
+    expect(documented).toEqual(levels);
+  });
+});
