@@ -13,7 +13,7 @@ import { llmFromSettings } from "./llm/index.js";
 import type { LlmClient, Usage } from "./llm/index.js";
 import { createBaselineCache } from "./gates/index.js";
 import { configureSpares, discardSpares } from "./engine/index.js";
-import { metrics } from "./observability/index.js";
+import { createMetrics, type Metrics } from "./observability/index.js";
 import type { PipelineEnv } from "./pipeline/index.js";
 import type { Log } from "./pipeline/index.js";
 import type { RepoSource } from "./engine/index.js";
@@ -29,6 +29,8 @@ export interface Runtime {
   paths: PipelineEnv["paths"];
   /** Build what runPipeline needs (minus forge, config and log) for one job. */
   envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string }): Omit<PipelineEnv, "forge" | "config" | "log">;
+  /** The process's metrics: the pipeline records here, `/metrics` serves this registry. */
+  metrics: Metrics;
   /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
   startupNotes: string[];
   /** Stops background work (spare checkouts) and removes what it left; call once jobs have stopped. */
@@ -57,6 +59,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
       );
     }
   }
+  const metrics = createMetrics();
   configureSpares({
     enabled: settings.AUTOFIX_SPARE_CHECKOUTS === "on",
     onDiscard: (dir, reason) => {
@@ -121,6 +124,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
 
   return {
     settings,
+    metrics,
     sandbox,
     agentLlm,
     judgeLlm,

@@ -70,7 +70,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) log.warn(note);
   const bot = botIdentity(probot, Number(settings.APP_ID));
-  const routes = operatorRoutes({ queue, settings, log });
+  const routes = operatorRoutes({ queue, settings, log, metrics: runtime.metrics });
   if (routes.startupMessage) log.info(routes.startupMessage);
 
   const server = new Server({

@@ -6,14 +6,14 @@ import { accessConfigured, accessHint } from "./auth.js";
 import { createDashboardHandler, type DashboardDeps, type NodeHandler } from "./dashboard/handler.js";
 import { healthPath } from "./healthz.js";
 import { recordJobSteps } from "./jobMetrics.js";
-import { metrics as processMetrics, type Metrics } from "./metrics.js";
+import type { Metrics } from "./metrics.js";
 import { createMetricsHandler, metricsPath, type MetricsDeps } from "./metricsHandler.js";
 
 export type AddHandler = (handler: NodeHandler) => void;
 
 export { createDashboardHandler, createMetricsHandler };
 export type { DashboardDeps, MetricsDeps, NodeHandler };
-export { metrics, createMetrics, type Metrics, type LlmRole } from "./metrics.js";
+export { createMetrics, type Metrics, type LlmRole } from "./metrics.js";
 export { recordJobSteps } from "./jobMetrics.js";
 
 /** Serves /autofix (jobs), /autofix/jobs/:id, /autofix/login, /autofix/logout and /autofix/healthz. */
@@ -46,7 +46,8 @@ export function dashboardStartupMessage(settings: Settings): string {
 }
 
 export interface OperatorRoutesDeps extends DashboardDeps {
-  metrics?: Metrics;
+  /** The process's metrics, created by the runtime (tests bring their own). */
+  metrics: Metrics;
   /**
    * Read step durations, gate verdicts, tokens and cost off the job record when it finishes (default).
    * Turn off if the pipeline calls observeStep/recordGate/addTokens/addCost itself: both would count twice.
@@ -66,7 +67,7 @@ export interface OperatorRoutes {
 
 /** Everything the app mounts for operators, in one call (src/app/boot.ts). */
 export function operatorRoutes(deps: OperatorRoutesDeps): OperatorRoutes {
-  const jobMetrics = deps.metrics ?? processMetrics;
+  const jobMetrics = deps.metrics;
   const derive = deps.deriveJobMetrics ?? true;
   return {
     handlers: [createDashboardHandler(deps), createMetricsHandler({ ...deps, metrics: jobMetrics })],

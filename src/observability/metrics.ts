@@ -123,6 +123,3 @@ export function createMetrics(): Metrics {
     },
   };
 }
-
-/** The process's metrics: the pipeline records here, `/metrics` serves this registry. */
-export const metrics: Metrics = createMetrics();

@@ -5,7 +5,7 @@ import type { JobQueue } from "../jobs/index.js";
 import type { Settings } from "../settings.js";
 import { accessHint, basicConfigured, checkAccess } from "./auth.js";
 import type { NodeHandler, ObservabilityLog } from "./dashboard/handler.js";
-import { metrics as processMetrics, type Metrics } from "./metrics.js";
+import type { Metrics } from "./metrics.js";
 
 export const metricsPath = "/metrics";
 
@@ -13,8 +13,8 @@ export interface MetricsDeps {
   queue: JobQueue;
   settings: Settings;
   log: ObservabilityLog;
-  /** The process's metrics unless a test brings its own. */
-  metrics?: Metrics;
+  /** The process's metrics, created by the runtime (tests bring their own). */
+  metrics: Metrics;
 }
 
 function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -26,7 +26,7 @@ function sendText(res: ServerResponse, status: number, body: string, headers: Re
 }
 
 export function createMetricsHandler(deps: MetricsDeps): NodeHandler {
-  const metrics = deps.metrics ?? processMetrics;
+  const { metrics } = deps;
   metrics.watchQueue(deps.queue);
   const challenge = basicConfigured(deps.settings) ? 'Basic realm="autofix metrics"' : 'Bearer realm="autofix metrics"';
 

@@ -4,7 +4,6 @@ import nock from "nock";
 import { gitAsync } from "../support/repoBuilder.js";
 import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
-import { metrics } from "../../src/observability/metrics.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
@@ -46,11 +45,11 @@ async function branchDiff(harness: AppHarness, branch: string): Promise<string> 
 }
 
 describe("label → job → gated PR", () => {
-  const spawnsFrom = async (source: string) =>
-    (await metrics.registry.getSingleMetric("autofix_spawns_total")!.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+  // Each booted app owns its metrics (the runtime creates them), so a fresh harness counts from zero.
+  const spawnsFrom = async (harness: AppHarness, source: string) =>
+    (await harness.booted.runtime.metrics.registry.getSingleMetric("autofix_spawns_total")!.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
 
   it("opens one PR whose branch holds exactly the agent's change, with three check runs and a final status comment", async () => {
-    const spareSpawnsBefore = await spawnsFrom("spare");
     const harness = await start();
     const judge = startFakeJudge({ semantic: { verdict: "yes", questions: ["Should add() also accept strings?"] } });
     const res = await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
@@ -80,7 +79,7 @@ describe("label → job → gated PR", () => {
     expect(judge.calls.map((c) => c.gate).sort()).toEqual(["review", "semantic"]);
     expect(harness.fake.unexpected).toEqual([]);
     // The deterministic gate's baseline spawn was a rename of the spare built while the agent worked.
-    expect(await spawnsFrom("spare")).toBe(spareSpawnsBefore + 1);
+    expect(await spawnsFrom(harness, "spare")).toBe(1);
   });
 
   it("rejects a webhook with a wrong signature and starts nothing", async () => {

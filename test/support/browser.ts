@@ -11,7 +11,7 @@ import { Probot, Server } from "probot";
 import type { AgentRun } from "../../src/agents/types.js";
 import type { JobHandler, JobOutcome, JobQueue, JobSpec } from "../../src/jobs/types.js";
 import { operatorRoutes, type OperatorRoutes } from "../../src/observability/index.js";
-import type { Metrics } from "../../src/observability/metrics.js";
+import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
 import type { GateResult, GateStatus } from "../../src/gates/types.js";
 import type { Settings } from "../../src/settings.js";
 
@@ -105,7 +105,7 @@ export async function startDashboardServer(options: {
     queue: options.queue,
     settings: options.settings,
     log,
-    metrics: options.metrics,
+    metrics: options.metrics ?? createMetrics(),
     refreshSeconds: options.refreshSeconds,
   });
   await server.load((_app, { addHandler }) => {
