@@ -4,6 +4,7 @@ import picomatch from "picomatch";
 import type { AutofixConfig } from "../config/index.js";
 import type { Delta, FileChange } from "../engine/index.js";
 import { changeLines } from "./patchLines.js";
+import { checkRuleFamilies, judgedChanges } from "./rules/index.js";
 import { checkTestTampering, type Violation } from "./tamper.js";
 import { checkTestConfig } from "./testConfig.js";
 
@@ -87,11 +88,12 @@ export function runBuiltinChecks(
   if (protectedEdits.length > 0) {
     violations.push({
       code: "PROTECTED_PATH",
-      message: `Protected paths were edited: ${protectedEdits.join(", ")} (gates.deterministic.protectedPaths: CI, lint and test configuration are the maintainers' to change).`,
+      message: `Protected paths were edited: ${protectedEdits.join(", ")} (gates.deterministic.protectedPaths: CI that runs with privileges is the maintainers' to change; ask them to make this part of the fix).`,
       paths: protectedEdits,
     });
   }
 
-  violations.push(...lockfileChurn(delta), ...checkTestTampering(delta), ...checkTestConfig(delta));
+  const changes = judgedChanges(delta);
+  violations.push(...lockfileChurn(delta), ...checkTestTampering(changes), ...checkRuleFamilies(changes), ...checkTestConfig(delta));
   return violations;
 }

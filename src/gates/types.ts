@@ -24,6 +24,13 @@ export interface ReviewFinding {
   text: string;
 }
 
+/** A "tests weakened" signal: not a block, but something the judges must answer and the reviewer check. */
+export interface TestFlag {
+  code: "EXPECTED_VALUES_ONLY" | "ASSERTION_LOOSENED" | "OWN_CODE_MOCKED" | "HELPER_LOOSENED" | "ASSERTIONS_FELL";
+  path: string;
+  message: string;
+}
+
 export interface GateResult {
   gate: GateName;
   status: GateStatus;
@@ -42,6 +49,10 @@ export interface GateResult {
   verdict?: "yes" | "partly" | "no" | "unsure";
   confidence?: number;
   unrelatedPaths?: string[];
+  /** Deterministic gate: "tests weakened" signals the judges must address, shown to reviewers as checkboxes. */
+  testFlags?: TestFlag[];
+  /** Judges: their answer to each flag, in the flags' order. */
+  flagAnswers?: { code: TestFlag["code"]; path: string; answer: string; concern: boolean }[];
   /** Notes that qualify the result (sandbox fallback, no checks detected, same model as the agent...). */
   notes?: string[];
 }

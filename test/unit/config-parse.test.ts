@@ -33,7 +33,8 @@ describe("defaults", () => {
     const config = defaultConfig();
     expect(config.agent).toMatchObject({ preset: "builtin", timeoutMinutes: 20, maxSteps: 60 });
     expect(config.gates.semantic).toMatchObject({ enabled: true, minConfidence: 0.7 });
-    expect(config.gates.deterministic.protectedPaths).toContain(".github/**");
+    expect(config.gates.deterministic.protectedPaths).toContain(".github/workflows/**");
+    expect(config.gates.deterministic.protectedPaths).not.toContain(".github/**");
     expect(config.limits.attempts).toBe(2);
     expect(config.pr).toMatchObject({ branchPrefix: "autofix/", onGateFailure: "none" });
   });
