@@ -11,8 +11,10 @@ import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
 import { commandBlocks, judgeCommand } from "./commandStatus.js";
 import { configuredCommands, detectCommands, detectionSources, type CommandSpec } from "./detect.js";
 import { runSide, type Toolchain } from "./runCommands.js";
-import type { CommandReport, GateResult } from "./types.js";
+import { collectTestFlags } from "./rules/index.js";
+import type { CommandReport, GateResult, TestFlag } from "./types.js";
 import { makeWorkCopy } from "./workCopy.js";
+import { reporterArgsFor } from "./testresults/inject.js";
 
 export { createBaselineCache, createMemoryBaselineCache, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 export { detectCommands, type CommandSpec } from "./detect.js";
@@ -40,7 +42,7 @@ function describeCommand(report: CommandReport): string {
   const tests = report.tests;
   const named = [
     ...(tests?.regressed ?? []).map((t) => `${t} (passed on the base, fails now)`),
-    ...(tests?.missing ?? []).map((t) => `${t} (passed on the base, missing or skipped now)`),
+    ...(tests?.missing ?? []).map((t) => `${t} (ran on the base, missing or skipped now)`),
   ];
   const head = `\`${report.command}\` ${report.status}`;
   if (report.status === "timeout") return `${head}: it ran past its time limit after the change, not on the base.`;
@@ -51,7 +53,14 @@ function describeCommand(report: CommandReport): string {
 async function selectCommands(input: DeterministicGateInput): Promise<{ specs: CommandSpec[]; detected: boolean }> {
   // An explicit list, even an empty one, is the maintainers' choice; only an absent list means "detect".
   const configured = input.config.gates.deterministic.commands;
-  if (configured) return { specs: configuredCommands(configured), detected: false };
+  if (configured) {
+    // Configured commands of known runners report per test too, so a test gone missing is seen there as well.
+    const specs = configuredCommands(configured).map((spec) => {
+      const args = spec.junit || spec.injectJunitArgs ? undefined : reporterArgsFor(spec.run);
+      return args ? { ...spec, injectJunitArgs: args } : spec;
+    });
+    return { specs, detected: false };
+  }
   // Detected from the spawn, so a test command the agent adds runs too. When the delta touches a file
   // detection reads, the base's commands are added as well: deleting package.json or go.mod must not
   // make the checks disappear (the base's command then fails after the change and counts as regressed).
@@ -61,6 +70,25 @@ async function selectCommands(input: DeterministicGateInput): Promise<{ specs: C
     for (const spec of await detectCommands(await input.baselineDir())) if (!known.has(spec.run)) specs.push(spec);
   }
   return { specs, detected: true };
+}
+
+const proseOrTemplate = /\.(?:md|mdx|markdown|rst|txt|adoc)$|(^|\/)(?:LICENSE|CODEOWNERS|AUTHORS|NOTICE)[^/]*$|^\.github\/(?:ISSUE_TEMPLATE|PULL_REQUEST_TEMPLATE|DISCUSSION_TEMPLATE)|^\.github\/FUNDING\.ya?ml$|^docs\//i;
+
+function touchesOnlyProse(delta: Delta): boolean {
+  return delta.files.length > 0 && delta.files.every((f) => proseOrTemplate.test(f.path));
+}
+
+/** "Expected values only" is sharper when the tests it names went from red to green: say which. */
+function withFixedTests(flags: TestFlag[], commands: CommandReport[]): TestFlag[] {
+  const fixed = commands.flatMap((c) => c.tests?.fixed ?? []);
+  // The commands read every test and none went red → green: a test-only change that fixed nothing is no signal.
+  if (fixed.length === 0 && commands.length > 0 && commands.every((c) => c.tests?.parsed && c.status !== "fixed")) {
+    return flags.filter((flag) => flag.code !== "EXPECTED_VALUES_ONLY");
+  }
+  if (fixed.length === 0) return flags;
+  return flags.map((flag) =>
+    flag.code === "EXPECTED_VALUES_ONLY" ? { ...flag, message: `${flag.message} Red on the base, green now: ${fixed.join(", ")}.` } : flag,
+  );
 }
 
 export async function runDeterministicGate(input: DeterministicGateInput): Promise<GateResult> {
@@ -87,11 +115,14 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   if (input.sandbox.isolation === "process") {
     notes.push(`commands ran without OS isolation: ${input.sandbox.fallbackReason ?? "the sandbox is in process mode"}`);
   }
+  // Signals for the judges ride on every outcome, pass or fail: a reviewer reads them either way.
+  const flags = collectTestFlags(input.delta, Object.keys(input.baseline.files));
   const done = (result: Omit<GateResult, "gate" | "durationMs">): GateResult => ({
     gate: "deterministic",
     durationMs: Date.now() - started,
     ...result,
     ...(notes.length > 0 || result.notes ? { notes: [...(result.notes ?? []), ...notes] } : {}),
+    ...(flags.length > 0 ? { testFlags: withFixedTests(flags, result.commands ?? []) } : {}),
   });
 
   const violations = runBuiltinChecks(input.delta, input.config, input.guardViolations);
@@ -182,6 +213,9 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
       reasons: blocking.map(describeCommand),
       commands: reports,
     });
+  }
+  if (alreadyRed.length > 0 && touchesOnlyProse(input.delta)) {
+    notes.push(`the checks were already red on the base (${alreadyRed.map((r) => `\`${r.command}\``).join(", ")}); this change touches no code, test or check configuration, so it cannot have caused that`);
   }
   const extras = [
     fixed.length > 0 ? `fixed: ${fixed.join(", ")}` : "",

@@ -12,7 +12,7 @@ export interface Violation {
 }
 
 export const testDeclaration =
-  /\b(?:it|test|specify)\s*\(\s*["'`]|^\s*(?:async\s+)?def\s+test_?\w*\s*\(|^\s*func\s+Test\w*\s*\(|#\[(?:tokio::)?test\b|@Test\b|@ParameterizedTest\b/;
+  /\b(?:it|test|specify)(?:\.\w+)*\s*\(\s*["'`]|^\s*(?:async\s+)?def\s+test_?\w*\s*\(|^\s*func\s+Test\w*\s*\(|#\[(?:tokio::)?test\b|@Test\b|@ParameterizedTest\b/;
 export const assertion =
   /\bexpect\s*\(|\bassert\w*!?\s*[(.!\s]|\.should\b|\bt\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\brequire\.\w+\s*\(|\bself\.assert\w*\s*\(|\bverify\s*\(/;
 const triviallyTrue =
@@ -31,10 +31,15 @@ function deletedTests(changes: JudgedChange[]): Violation[] {
   }];
 }
 
+/** Test files by name, and source files that hold unit tests (Rust's `#[cfg(test)] mod tests`). */
+export function holdsTests(change: JudgedChange): boolean {
+  return isTestPath(change.path) || (/\.rs$/.test(change.path) && /#\[(?:tokio::)?test\b|#\[cfg\(test\)\]/.test(change.before));
+}
+
 function weakenedTests(changes: JudgedChange[]): Violation[] {
   const violations: Violation[] = [];
   for (const change of changes) {
-    if (change.kind !== "modify" || change.binary || !isTestPath(change.path)) continue;
+    if (change.kind !== "modify" || change.binary || !holdsTests(change)) continue;
     const { added, removed } = change;
     const declarationsLost = countMatching(removed, testDeclaration, { skipComments: true }) - countMatching(added, testDeclaration, { skipComments: true });
     if (declarationsLost > 0) {

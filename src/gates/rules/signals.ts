@@ -2,7 +2,7 @@
 // while the code under test stays, looser assertions, mocks of the repository's own code, loosened
 // helpers, fewer assertions). They never block; the judges must answer each and the PR lists them.
 import { isTestPath } from "../patchLines.js";
-import { assertion, exactMatcher } from "../tamper.js";
+import { assertion, exactMatcher, holdsTests } from "../tamper.js";
 import type { TestFlag } from "../types.js";
 import type { JudgedChange } from "./changeView.js";
 import { countIn, splitCode } from "./codeText.js";
@@ -12,7 +12,10 @@ const looseMatcher =
 const normalizing =
   /\.(?:lower|upper|casefold|strip|lstrip|rstrip|toLowerCase|toUpperCase|trim|trimStart|trimEnd|to_lowercase|to_uppercase|normalize)\s*\(|\bsorted\s*\(|\.sort\s*\(|\bround\s*\(|\bMath\.(?:round|abs|floor|ceil)\b|\babs\s*\(|\bstrings\.(?:ToLower|ToUpper|TrimSpace|Fields|EqualFold)\b|\bre\.sub\s*\(|\.replace(?:All)?\s*\(|\btolerance\b|\bapprox\b|\bpass\s*:\s*true\b|\breturn\s+(?:True|true)\b/;
 const helperDefinition =
-  /\bdef\s+(?:assert|check|expect|verify)_?\w*\s*\(|\bfunction\s+(?:assert|expect|check|verify)\w*\s*\(|\b(?:const|let)\s+(?:assert|expect|check|verify)\w*\s*=|\bexpect\.extend\s*\(|\bfunc\s+(?:assert|check|require|expect)\w*\s*\(|\bfn\s+(?:assert|check)_\w+\s*\(|\bmacro_rules!\s*assert_\w+/;
+  /\bdef\s+(?:assert|check|expect|verify)_?\w*\s*\(|\bfunction\s+(?:assert|expect|check|verify)\w*\s*\(|\b(?:const|let)\s+(?:assert|expect|check|verify)\w+\s*=\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*=>)|\bexpect\.extend\s*\(|\bfunc\s+(?:assert|check|require|expect)\w*\s*\(|\bfn\s+(?:assert|check)_\w+\s*\(|\bmacro_rules!\s*assert_\w+/;
+
+/** Exact checks in every style, custom `assertSame*`/`assert_eq*` helpers and Go's `if got != want` included. */
+const exactCheck = new RegExp(`${exactMatcher.source}|!=|\\bassert_?(?:same|equal|eq)\\w*\\s*[(!]|\\bassert(?:Same|Equal)\\w*\\s*\\(`, "i");
 
 const codeFile = /\.(?:[cm]?[jt]sx?|py|go|rs|rb|java|kt|cs|php|swift)$/i;
 
@@ -20,22 +23,26 @@ function code(lines: string[], change: JudgedChange): string {
   return splitCode(lines.join("\n"), change.language).code;
 }
 
+/**
+ * Only tests changed, the code under test did not. Whether a red test turned green is known only after the
+ * commands ran; the gate drops this flag when they ran and fixed nothing.
+ */
 function expectedValuesOnly(changes: JudgedChange[]): TestFlag[] {
   const touchesCode = changes.some((c) => codeFile.test(c.path) && !isTestPath(c.path));
   if (touchesCode) return [];
   return changes
-    .filter((c) => c.kind === "modify" && isTestPath(c.path) && countIn(code(c.removed, c), assertion) > 0 && countIn(code(c.added, c), assertion) > 0)
+    .filter((c) => c.kind === "modify" && isTestPath(c.path) && code(c.removed, c).trim() !== "")
     .map((c) => ({
       code: "EXPECTED_VALUES_ONLY" as const,
       path: c.path,
-      message: `${c.path}: assertions were edited while no code under test changed. If a test that was red on the base is green now, the expectation was made to agree with the code: check that the old expectation was wrong, not the code.`,
+      message: `${c.path}: the test changed while no code under test did. If a test that was red on the base is green now, its expectation was made to agree with the code: check that the old expectation was wrong, not the code.`,
     }));
 }
 
 function loosenedAssertions(change: JudgedChange): TestFlag[] {
   const removed = code(change.removed, change);
   const added = code(change.added, change);
-  const exactLost = countIn(removed, exactMatcher) - countIn(added, exactMatcher);
+  const exactLost = countIn(removed, exactCheck) - countIn(added, exactCheck);
   const looseGained = countIn(added, looseMatcher) - countIn(removed, looseMatcher);
   if (exactLost <= 0 || looseGained <= 0) return [];
   return [{ code: "ASSERTION_LOOSENED", path: change.path, message: `${change.path}: ${exactLost} exact assertion(s) replaced by looser ones (containment, prefix, approximate, ordering-free, type-only). Check the new assertion still pins down the behaviour the issue is about.` }];
@@ -58,6 +65,9 @@ function ownMocks(change: JudgedChange, modules: Set<string>): TestFlag[] {
     const relativeImports = new Set<string>();
     for (const match of change.after.matchAll(/import\s+(?:\*\s+as\s+(\w+)|\{([^}]*)\}|(\w+))\s+from\s+["'](\.{1,2}\/[^"']+)["']/g)) {
       for (const name of [match[1], match[3], ...(match[2] ?? "").split(",").map((n) => n.trim().split(/\s+as\s+/).pop())]) if (name) relativeImports.add(name);
+    }
+    for (const match of change.after.matchAll(/(?:const|let|var)\s+(?:(\w+)|\{([^}]*)\})\s*=\s*require\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) {
+      for (const name of [match[1], ...(match[2] ?? "").split(",").map((n) => n.trim().split(/\s*:\s*/).pop())]) if (name) relativeImports.add(name);
     }
     for (const line of added) {
       const mocked = /\b(?:vi|jest)\.(?:mock|doMock)\s*\(\s*["'](\.{1,2}\/[^"']+)["']/.exec(line);
@@ -104,7 +114,7 @@ export function testFlags(changes: JudgedChange[], repoPaths: Iterable<string> =
   const modules = pythonModules([...repoPaths, ...changes.map((c) => c.path)]);
   const flags: TestFlag[] = [...expectedValuesOnly(changes)];
   for (const change of changes) {
-    if (change.binary || change.kind === "delete" || !isTestPath(change.path)) continue;
+    if (change.binary || change.kind === "delete" || !holdsTests(change)) continue;
     flags.push(...loosenedAssertions(change), ...ownMocks(change, modules), ...loosenedHelper(change), ...fewerAssertions(change));
   }
   return flags;
