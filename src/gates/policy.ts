@@ -46,6 +46,8 @@ function renderGate(result: GateResult): string[] {
   for (const finding of result.findings ?? []) {
     lines.push(`- [${finding.severity}] ${finding.path}${finding.line ? `:${finding.line}` : ""}: ${finding.text}`);
   }
+  for (const flag of result.testFlags ?? []) lines.push(`- tests weakened [${flag.code}]: ${flag.message}`);
+  for (const answer of result.flagAnswers ?? []) if (answer.concern) lines.push(`- the judge's concern about ${answer.path} (${answer.code}): ${answer.answer}`);
   if (result.unrelatedPaths?.length) lines.push(`- changes unrelated to the issue: ${result.unrelatedPaths.join(", ")}`);
   return lines;
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import { llmFailure, renderDiffBlock, renderIssue, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
+import { flagAnswersField, judgeFlagAnswers, llmFailure, renderDiffBlock, renderIssue, renderTestFlags, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
 import { readPatch } from "./patchLines.js";
 import type { JudgeInput } from "./semantic.js";
 import type { GateResult, ReviewFinding } from "./types.js";
@@ -24,6 +24,7 @@ export const reviewSchema = z.object({
       }),
     )
     .default([]),
+  flagAnswers: flagAnswersField,
 });
 
 const system = [
@@ -64,7 +65,8 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
   const model = settings.model ?? input.llm.defaultModel;
   // The reviewer reads the same budgeted diff as the semantic judge.
   const diff = renderDiffForJudge(input.delta, input.config.gates.semantic.maxDiffChars);
-  const prompt = [renderIssue(input.issue), "", "The change to review:", renderDiffBlock(diff.text)].join("\n");
+  const flagsText = renderTestFlags(input.testFlags);
+  const prompt = [renderIssue(input.issue), "", "The change to review:", renderDiffBlock(diff.text), ...(flagsText ? ["", flagsText] : [])].join("\n");
   let answer: { value: z.infer<typeof reviewSchema>; usage: GateResult["usage"]; model: string };
   try {
     answer = await input.llm.structured(reviewSchema, { system, prompt, model, signal: input.signal });
@@ -79,22 +81,30 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
     text: f.text,
   }));
   const blocking = findings.filter((f) => rank(f.severity) >= rank(settings.blockAt));
+  // A flag the reviewer left unanswered, or answered with a concern, blocks like a finding at the bar.
+  const flags = judgeFlagAnswers(input.testFlags, answer.value.flagAnswers);
   const notes = [...sameModelNotes(answer.model, input.agentModel)];
   if (diff.truncated) notes.push("the reviewer saw a summarized diff (every file listed, some patches cut)");
   const counts = severities.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   const countText = counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(", ") : "no findings";
   return {
     gate: "review",
-    status: blocking.length > 0 ? "fail" : "pass",
+    status: blocking.length > 0 || flags.reasons.length > 0 ? "fail" : "pass",
     summary:
-      blocking.length > 0
+      flags.reasons.length > 0 && blocking.length === 0
+        ? `The reviewer (${answer.model}) did not clear the "tests weakened" flags: ${flags.reasons.length} open.`
+        : blocking.length > 0
         ? `The reviewer (${answer.model}) found ${blocking.length} problem(s) at or above ${settings.blockAt}: ${countText}.`
         : `The reviewer (${answer.model}) found nothing at or above ${settings.blockAt} (${countText}).`,
-    reasons: blocking.length > 0 ? blocking.map((f) => `[${f.severity}] ${f.path}${f.line ? `:${f.line}` : ""}: ${f.text}`) : [answer.value.summary],
+    reasons:
+      blocking.length > 0 || flags.reasons.length > 0
+        ? [...blocking.map((f) => `[${f.severity}] ${f.path}${f.line ? `:${f.line}` : ""}: ${f.text}`), ...flags.reasons]
+        : [answer.value.summary],
     durationMs: elapsed(),
     model: answer.model,
     ...(answer.usage ? { usage: answer.usage } : {}),
     findings,
+    ...(flags.flagAnswers.length > 0 ? { flagAnswers: flags.flagAnswers } : {}),
     ...(notes.length > 0 ? { notes } : {}),
   };
 }

@@ -6,8 +6,8 @@ import type { Issue } from "../forge/index.js";
 import type { LlmClient } from "../llm/index.js";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import { llmFailure, renderDiffBlock, renderIssue, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
-import type { GateResult } from "./types.js";
+import { flagAnswersField, judgeFlagAnswers, llmFailure, renderDiffBlock, renderIssue, renderTestFlags, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
+import type { GateResult, TestFlag } from "./types.js";
 
 export const semanticVerdictSchema = z.object({
   verdict: z.enum(["yes", "partly", "no", "unsure"]).describe("Does the diff resolve what the issue asks?"),
@@ -15,6 +15,7 @@ export const semanticVerdictSchema = z.object({
   rationale: z.string().min(1).describe("Two to five sentences a maintainer can check against the diff."),
   unrelatedPaths: z.array(z.string()).default([]).describe("Changed paths that have nothing to do with the issue."),
   questions: z.array(z.string()).default([]).describe("Open yes/no questions the human reviewer should answer before merging."),
+  flagAnswers: flagAnswersField,
 });
 export type SemanticVerdict = z.infer<typeof semanticVerdictSchema>;
 
@@ -25,6 +26,8 @@ export interface JudgeInput {
   config: AutofixConfig;
   agentModel?: string;
   signal?: AbortSignal;
+  /** "Tests weakened" flags from the deterministic gate; each must be answered by the judge. */
+  testFlags?: TestFlag[];
 }
 
 const system = [
@@ -47,7 +50,8 @@ export async function runSemanticGate(input: JudgeInput): Promise<GateResult> {
 
   const model = settings.model ?? input.llm.defaultModel;
   const diff = renderDiffForJudge(input.delta, settings.maxDiffChars);
-  const prompt = [renderIssue(input.issue), "", "The proposed change:", renderDiffBlock(diff.text)].join("\n");
+  const flagsText = renderTestFlags(input.testFlags);
+  const prompt = [renderIssue(input.issue), "", "The proposed change:", renderDiffBlock(diff.text), ...(flagsText ? ["", flagsText] : [])].join("\n");
   let answer: { value: SemanticVerdict; usage: GateResult["usage"]; model: string };
   try {
     answer = await input.llm.structured(semanticVerdictSchema, { system, prompt, model, signal: input.signal });
@@ -68,6 +72,8 @@ export async function runSemanticGate(input: JudgeInput): Promise<GateResult> {
     reasons.push(`The judge's confidence ${verdict.confidence.toFixed(2)} is below the required ${settings.minConfidence} (gates.semantic.minConfidence).`);
   }
   if (unrelatedPaths.length > 0) reasons.push(`Changes unrelated to the issue: ${unrelatedPaths.join(", ")}.`);
+  const flags = judgeFlagAnswers(input.testFlags, verdict.flagAnswers);
+  reasons.push(...flags.reasons);
   const passed = reasons.length === 0;
   return {
     gate: "semantic",
@@ -83,6 +89,7 @@ export async function runSemanticGate(input: JudgeInput): Promise<GateResult> {
     confidence: verdict.confidence,
     unrelatedPaths,
     questions: verdict.questions,
+    ...(flags.flagAnswers.length > 0 ? { flagAnswers: flags.flagAnswers } : {}),
     ...(notes.length > 0 ? { notes } : {}),
   };
 }

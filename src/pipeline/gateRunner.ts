@@ -47,7 +47,7 @@ export async function runGates(input: {
     return [deterministic, skipped("semantic"), skipped("review")];
   }
   await input.onPhase?.("semantic");
-  const judgeInput = { issue: target.issue, delta: input.judgeDelta ?? attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal };
+  const judgeInput = { issue: target.issue, delta: input.judgeDelta ?? attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal, ...(deterministic.testFlags?.length ? { testFlags: deterministic.testFlags } : {}) };
   const [semantic, review] = await Promise.all([runSemanticGate(judgeInput), runReviewGate(judgeInput)]);
   env.onGate?.(semantic);
   env.onGate?.(review);

@@ -63,6 +63,10 @@ export function renderGateDetails(result: GateResult): string {
       if (c.status !== "pass" && c.outputTail) lines.push("", `<details><summary>${c.name} output (tail)</summary>\n\n${fence(c.outputTail, 3_000)}\n</details>`);
     }
   }
+  if (result.testFlags?.length) {
+    lines.push("", "Tests weakened (flags for the judges and the reviewer):", ...result.testFlags.map((f) => `- \`${f.code}\` ${neutralizeMentions(f.message)}`));
+  }
+  for (const a of result.flagAnswers ?? []) lines.push(`- ${a.concern ? "⚠️ concern" : "answered"} on \`${a.code}\` (${a.path}): ${neutralizeMentions(a.answer)}`);
   if (result.findings?.length) {
     lines.push("", "| severity | where | finding |", "| --- | --- | --- |");
     for (const f of result.findings)
@@ -134,6 +138,15 @@ export function renderPrBody(input: PrBodyInput): string {
     "| --- | --- | --- |",
     ...gateRows,
   ];
+  const testFlags = input.results.flatMap((r) => r.testFlags ?? []);
+  if (testFlags.length) {
+    parts.push(
+      "",
+      "### Tests weakened: check before merging",
+      "The deterministic gate flagged these changes to tests; the judges answered each in their reports. Tick each once you have checked it:",
+      ...testFlags.map((f) => `- [ ] \`${f.code}\` ${neutralizeMentions(f.message)}`),
+    );
+  }
   if (questions.length) {
     parts.push("", "### Questions for the reviewer", "The judge could not settle these from the issue:", ...questions.map((q) => `- [ ] ${neutralizeMentions(q)}`));
   }
