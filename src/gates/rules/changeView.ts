@@ -27,15 +27,18 @@ function newText(change: FileChange): string {
 }
 
 function oldText(change: FileChange, after: string): string {
-  if (change.kind === "add" || !change.patch) return "";
+  if (change.kind === "add") return "";
+  // No patch (a file too large to diff) or one that does not reverse: judge nothing in it rather than
+  // mistake every line of it for new.
+  if (!change.patch) return change.kind === "modify" ? after : "";
   if (change.kind === "delete") return readPatch(change.patch).removed.join("\n") + (change.patch.includes("\\ No newline") ? "" : "\n");
   try {
     const [parsed] = parsePatch(change.patch);
-    if (!parsed) return "";
+    if (!parsed) return after;
     const restored = applyPatch(after, reversePatch(parsed));
-    return typeof restored === "string" ? restored : "";
+    return typeof restored === "string" ? restored : after;
   } catch {
-    return "";
+    return after;
   }
 }
 

@@ -12,7 +12,8 @@ export type Direction =
   | "itemAdded"
   | "numberUp"
   | "numberDown"
-  | "changed";
+  | "changed"
+  | "changedOrRemoved";
 
 export interface ConfigRule {
   label: string;
@@ -71,6 +72,8 @@ function judgeKey(rule: ConfigRule, key: string, before: string[] | undefined, a
       const worse = rule.direction === "numberUp" ? now > was : now < was;
       return worse ? `${key}: ${was} → ${now}` : undefined;
     }
+    case "changedOrRemoved":
+      return before !== undefined && JSON.stringify(before) !== JSON.stringify(after ?? null) ? `${key}: ${describe(before)} → ${describe(after)}` : undefined;
     case "changed":
       return JSON.stringify(before ?? null) !== JSON.stringify(after ?? null) ? `${key}: ${describe(before)} → ${describe(after)}` : undefined;
   }

@@ -31,9 +31,9 @@ export const lintRules: ConfigRule[] = [
   { label: "ESLint shared config dropped", files: eslint, key: /(^|\.)extends$/, direction: "itemRemoved" },
   { label: "ESLint ignores widened", files: eslint, key: /(^|\.)(ignorePatterns|ignores)$/, direction: "itemAdded" },
   { label: "ESLint inline-config guard turned off", files: eslint, key: /(^|\.)(noInlineConfig|reportUnusedDisableDirectives)$/, direction: "trueToFalse" },
-  // Prettier: formatting is the maintainers' choice; any option changed or removed.
-  { label: "Prettier options changed", files: prettier, key: /./, direction: "changed" },
-  { label: "Prettier options changed", files: packageJson, key: /^prettier(\.|$)/, direction: "changed" },
+  // Prettier: formatting is the maintainers' choice; an option they set may not be changed or removed.
+  { label: "Prettier options changed", files: prettier, key: /./, direction: "changedOrRemoved" },
+  { label: "Prettier options changed", files: packageJson, key: /^prettier(\.|$)/, direction: "changedOrRemoved" },
   // TypeScript / jsconfig strictness.
   {
     label: "TypeScript strictness flag turned off",

@@ -1,6 +1,7 @@
 // Inline suppressions that silence a whole file or every rule at once: `eslint-disable` file-wide or
 // without rules, bare `# noqa`, `# type: ignore`, `@ts-ignore`, `//nolint` without a linter, crate-level
 // allows of lint groups... A suppression naming one rule on one line is a reviewed decision and passes.
+import { isTestPath } from "../patchLines.js";
 import type { Violation } from "../tamper.js";
 import type { JudgedChange } from "./changeView.js";
 import type { Language } from "./codeText.js";
@@ -13,6 +14,8 @@ interface Suppression {
   view: "comments" | "code";
   /** Removing it is the weakening (`// @ts-check`). */
   removal?: boolean;
+  outsideTests?: boolean;
+  testsOnly?: boolean;
 }
 
 const rustLintGroups = [
@@ -40,7 +43,9 @@ export const suppressions: Suppression[] = [
   { label: "eslint-disable-line/next-line without a rule", languages: ["js"], pattern: /\beslint-disable-(?:next-)?line\b[ \t]*(?:\*\/|--|$)/m, view: "comments" },
   { label: "@ts-nocheck", languages: ["js"], pattern: /@ts-nocheck\b/, view: "comments" },
   { label: "@ts-ignore", languages: ["js"], pattern: /@ts-ignore\b/, view: "comments" },
-  { label: "@ts-expect-error", languages: ["js"], pattern: /@ts-expect-error\b/, view: "comments" },
+  // In a test, expecting a type error with a stated reason tests the types; anywhere else it hides one.
+  { label: "@ts-expect-error", languages: ["js"], pattern: /@ts-expect-error\b/, view: "comments", outsideTests: true },
+  { label: "@ts-expect-error without a reason", languages: ["js"], pattern: /@ts-expect-error[ \t]*(?:\*\/|$)/m, view: "comments", testsOnly: true },
   { label: "// @ts-check removed", languages: ["js"], pattern: /@ts-check\b/, view: "comments", removal: true },
   { label: "bare # noqa", languages: ["python"], pattern: /#\s*noqa\b(?!\s*:)/i, view: "comments" },
   { label: "file-wide # ruff: noqa / # flake8: noqa", languages: ["python"], pattern: /#\s*(?:ruff|flake8)\s*:\s*noqa\b(?!\s*:)/i, view: "comments" },
@@ -63,7 +68,8 @@ export function checkSuppressions(changes: JudgedChange[]): Violation[] {
   const violations: Violation[] = [];
   for (const change of changes) {
     if (change.binary) continue;
-    const relevant = suppressions.filter((s) => s.languages.includes(change.language));
+    const inTests = isTestPath(change.path);
+    const relevant = suppressions.filter((s) => s.languages.includes(change.language) && !(s.outsideTests && inTests) && !(s.testsOnly && !inTests));
     if (relevant.length === 0) continue;
     const views = change.views();
     for (const suppression of relevant) {
