@@ -5,11 +5,9 @@ import type { JudgedChange } from "./rules/changeView.js";
 import { checkInvertedExpectations } from "./rules/inverted.js";
 import { checkSkips } from "./rules/skips.js";
 
-export interface Violation {
-  code: string;
-  message: string;
-  paths?: string[];
-}
+import type { Violation } from "./rules/types.js";
+
+export type { Violation } from "./rules/types.js";
 
 export const testDeclaration =
   /\b(?:it|test|specify)(?:\.\w+)*\s*\(\s*["'`]|^\s*(?:async\s+)?def\s+test_?\w*\s*\(|^\s*func\s+Test\w*\s*\(|#\[(?:tokio::)?test\b|@Test\b|@ParameterizedTest\b/;

@@ -50,10 +50,11 @@ describe("a command judged against the base", () => {
     expect(report.status).toBe("regressed");
   });
 
-  it("counts every passing test as missing when the change leaves no results to read", () => {
+  it("counts every test of the base as missing when the change leaves no results to read", () => {
     const report = judgeCommand(spec, outcome(1, { a: "pass", b: "fail" }), outcome(1));
     expect(report.status).toBe("regressed");
-    expect(report.tests).toMatchObject({ missing: ["a"], parsed: true });
+    // b failed on the base: it had to end passed, and gone is not passed.
+    expect(report.tests).toMatchObject({ missing: ["a", "b"], parsed: true });
     expect(report.tests?.note).toContain("name no tests");
   });
 

@@ -1,6 +1,6 @@
 // Compares two versions of a configuration file against a table of keys whose direction matters: a level
 // that may only go up, a strict flag that may only stay on, a list that may only grow or only shrink.
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import { flattenConfig, type FlatConfig } from "./configFlatten.js";
 

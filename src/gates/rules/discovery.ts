@@ -1,7 +1,7 @@
 // Test discovery: any change that narrows what the runner collects. Config keys (pytest testpaths and
 // python_files, jest/vitest include and exclude, Cargo test targets), filters added to addopts, conftest
 // hooks that drop tests, and test commands in Makefiles and scripts losing packages or gaining filters.
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import { countIn } from "./codeText.js";
 import { flattenConfig } from "./configFlatten.js";

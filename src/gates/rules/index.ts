@@ -1,7 +1,7 @@
 // The rule families the deterministic gate applies to a delta, read through one view of the change
 // (renames paired, code split from strings and comments). Blocks are Violations; signals are TestFlags.
 import type { Delta } from "../../engine/index.js";
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { TestFlag } from "../types.js";
 import { judgedChanges, type JudgedChange } from "./changeView.js";
 import { checkTestDiscovery } from "./discovery.js";

@@ -1,7 +1,7 @@
 // Inverted expectations: a test that existed on the base now expected to fail (`#[should_panic]`,
 // `@unittest.expectedFailure`, `pytest.mark.xfail`, `test.fails`, `it.failing`), so its failure reads as a
 // pass. A new test written to expect a panic is ordinary; only markers put on an existing test block.
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import { matchesIn } from "./codeText.js";
 

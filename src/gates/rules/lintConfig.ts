@@ -1,6 +1,6 @@
 // Lint, format and type-check configuration, per ecosystem: a level lowered or a rule deleted, a strict
 // flag turned off, an exclude widened, a limit raised. Tightening, or adding a rule, passes.
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import { checkConfigTable, lintLevels, pyrightModes, type ConfigRule } from "./configRules.js";
 

@@ -3,7 +3,7 @@
 // decorators and attributes, conditional skips, and build constraints that drop a Go test file.
 // Counted in code only (strings and comments blanked), net of what the file held before.
 import { isTestPath } from "../patchLines.js";
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import { countIn } from "./codeText.js";
 

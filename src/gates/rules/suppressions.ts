@@ -2,7 +2,7 @@
 // without rules, bare `# noqa`, `# type: ignore`, `@ts-ignore`, `//nolint` without a linter, crate-level
 // allows of lint groups... A suppression naming one rule on one line is a reviewed decision and passes.
 import { isTestPath } from "../patchLines.js";
-import type { Violation } from "../tamper.js";
+import type { Violation } from "./types.js";
 import type { JudgedChange } from "./changeView.js";
 import type { Language } from "./codeText.js";
 import { countIn } from "./codeText.js";
