@@ -22,7 +22,6 @@ interface Marker {
 
 const js = /\.(?:[cm]?[jt]sx?|coffee|vue|svelte)$/i;
 const py = /\.py$/i;
-const any = /./;
 
 export const skipMarkers: Marker[] = [
   { label: "it/test/describe .skip/.only/.todo/.skipIf", pattern: /\b(?:it|test|describe|context|suite|specify|bench)(?:\.(?:concurrent|sequential|each\s*\([^)]*\)))?\.(?:skip|only|todo|fixme|skipIf|runIf)\b/, files: js },
