@@ -258,6 +258,24 @@ describe("pytest, detected from pytest.ini, with an injected --junitxml", () => 
   });
 });
 
+describe("configured commands of known runners report per test too", () => {
+  it("go test without -json gets it, so a failing test renamed away is missing, not fixed", async () => {
+    const test = await readFile(path.join(fixtures, "go/calc_test.go"), "utf8");
+    const run = await scenario("go", { "calc_test.go": test.replace("func TestSub(t *testing.T) {\n\tif Sub(3, 1) != 2 {", "func TestSubtraction(t *testing.T) {\n\tif Sub(0, 0) != 0 {") });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: ["go test ./..."] } })));
+    expect(result.status).toBe("fail");
+    expect(result.commands?.[0]).toMatchObject({ command: "go test ./...", status: "regressed", tests: { parsed: true, missing: ["example.com/calc > TestSub"] } });
+    expect(result.reasons.join("\n")).toContain("example.com/calc > TestSub (ran on the base, missing or skipped now)");
+  });
+
+  it("pytest gets --junitxml, and a fix shows the red test turned green", async () => {
+    const run = await scenario("pytest", { "calc.py": (await calcPy()).replace("def sub(a, b):\n    return a + b", "def sub(a, b):\n    return a - b") });
+    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: [{ name: "unit", run: "python3 -m pytest -q -p no:cacheprovider" }] } })));
+    expect(result.status).toBe("pass");
+    expect(result.commands?.[0]).toMatchObject({ status: "fixed", tests: { parsed: true, note: "per-test results read from JUnit XML", fixed: ["test_calc > test_sub"] } });
+  });
+});
+
 describe("whole-command fallback and failures of the run itself", () => {
   it("falls back to exit codes when the output names no tests, and says so", async () => {
     const run = await scenario("node", { "src/math.mjs": (await mathJs()).replace("return a * b;", "return a * b + 1;") });
