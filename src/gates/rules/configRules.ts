@@ -9,6 +9,7 @@ export type Direction =
   | "trueToFalse"
   | "falseToTrue"
   | "itemRemoved"
+  | "itemRemovedKeyKept"
   | "itemAdded"
   | "numberUp"
   | "numberDown"
@@ -53,8 +54,11 @@ function judgeKey(rule: ConfigRule, key: string, before: string[] | undefined, a
       return before?.includes("true") && !after?.includes("true") ? `${key}: true → ${describe(after)}` : undefined;
     case "falseToTrue":
       return after?.some((v) => v.toLowerCase() === "true") && !before?.some((v) => v.toLowerCase() === "true") ? `${key}: ${describe(before)} → true` : undefined;
-    case "itemRemoved": {
+    case "itemRemoved":
+    case "itemRemovedKeyKept": {
       if (!before || before.length === 0) return undefined;
+      // Some keys fall back to a broad default when deleted (jest's testMatch, pytest's testpaths).
+      if (rule.direction === "itemRemovedKeyKept" && after === undefined) return undefined;
       const gone = before.filter((item) => !(after ?? []).includes(item));
       return gone.length > 0 ? `${key}: no longer lists ${gone.join(", ")}` : undefined;
     }

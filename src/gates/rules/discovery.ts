@@ -14,13 +14,14 @@ const packageJson = /(^|\/)package\.json$/;
 const cargo = /(^|\/)Cargo\.toml$/;
 
 export const discoveryRules: ConfigRule[] = [
-  { label: "pytest collects fewer paths or file names", files: pytestFiles, key: new RegExp(`${pytestSection}(testpaths|python_files|python_classes|python_functions)$`), direction: "itemRemoved" },
+  { label: "pytest collects fewer paths", files: pytestFiles, key: new RegExp(`${pytestSection}testpaths$`), direction: "itemRemovedKeyKept" },
+  { label: "pytest collects fewer file, class or function names", files: pytestFiles, key: new RegExp(`${pytestSection}(python_files|python_classes|python_functions)$`), direction: "itemRemoved" },
   { label: "pytest skips more directories", files: pytestFiles, key: new RegExp(`${pytestSection}norecursedirs$`), direction: "itemAdded" },
   { label: "pytest no longer treats an unexpected pass of xfail as a failure", files: pytestFiles, key: new RegExp(`${pytestSection}xfail_strict$`), direction: "trueToFalse" },
-  { label: "test runner collects fewer files", files: jsRunnerConfig, key: /^(include|testMatch|testRegex|roots|projects|dir)$/, direction: "itemRemoved" },
+  { label: "test runner collects fewer files", files: jsRunnerConfig, key: /^(include|testMatch|testRegex|roots|projects|dir)$/, direction: "itemRemovedKeyKept" },
   { label: "test runner excludes more files", files: jsRunnerConfig, key: /^(exclude|testPathIgnorePatterns|modulePathIgnorePatterns)$/, direction: "itemAdded" },
   { label: "test runner lets focused or missing tests pass", files: jsRunnerConfig, key: /^(allowOnly|passWithNoTests|onlyChanged|onlyFailures)$/, direction: "falseToTrue" },
-  { label: "jest collects fewer files", files: packageJson, key: /^jest\.(testMatch|testRegex|roots|projects)$/, direction: "itemRemoved" },
+  { label: "jest collects fewer files", files: packageJson, key: /^jest\.(testMatch|testRegex|roots|projects)$/, direction: "itemRemovedKeyKept" },
   { label: "jest excludes more files", files: packageJson, key: /^jest\.(testPathIgnorePatterns|modulePathIgnorePatterns)$/, direction: "itemAdded" },
   { label: "Cargo test target removed", files: cargo, key: /^(test|bench)\[\]$/, direction: "itemRemoved" },
 ];
@@ -64,10 +65,21 @@ const runners: { name: string; line: RegExp; filters: RegExp }[] = [
 ];
 const scriptFiles = /(^|\/)(Makefile|makefile|GNUmakefile|justfile|Taskfile\.ya?ml|package\.json|tox\.ini|noxfile\.py|[\w.-]+\.sh|\.github\/autofix\.ya?ml)$/;
 
+/** In package.json only the scripts are commands; a dependency named jest or vitest is not one. */
+function commandText(file: string, text: string): string {
+  if (!packageJson.test(file)) return text;
+  try {
+    const scripts = (JSON.parse(text) as { scripts?: Record<string, unknown> }).scripts ?? {};
+    return Object.values(scripts).filter((v): v is string => typeof v === "string").join("\n");
+  } catch {
+    return "";
+  }
+}
+
 function commandNarrowing(change: JudgedChange): string[] {
   const findings: string[] = [];
   for (const runner of runners) {
-    const commands = (text: string) => [...text.matchAll(runner.line)].map((m) => m[0].trim());
+    const commands = (text: string) => [...commandText(change.path, text).matchAll(runner.line)].map((m) => m[0].trim());
     const before = commands(change.before);
     const after = commands(change.after);
     if (before.length === 0) continue;
