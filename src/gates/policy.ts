@@ -59,7 +59,7 @@ export function renderRepairReport(results: GateResult[]): string {
   const sections = problems.map((r) => renderGate(r).join("\n"));
   return [
     "Your previous attempt was not accepted. Fix the problems below and keep the rest of your change.",
-    "Do not delete, skip or weaken tests, and do not edit CI, lint or test configuration: those changes are refused.",
+    "Do not delete, skip, narrow or weaken tests, do not loosen lint, type-check or test configuration, and do not edit CI: those changes are refused.",
     "",
     sections.join("\n\n"),
   ].join("\n");
