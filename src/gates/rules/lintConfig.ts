@@ -43,6 +43,7 @@ export const lintRules: ConfigRule[] = [
   },
   { label: "TypeScript check loosened", files: tsconfig, key: /(^|\.)compilerOptions\.(skipLibCheck|skipDefaultLibCheck|noCheck|suppressImplicitAnyIndexErrors|suppressExcessPropertyErrors|allowUnreachableCode|allowUnusedLabels)$/, direction: "falseToTrue" },
   { label: "TypeScript project narrowed", files: tsconfig, key: /^(include|files)$/, direction: "itemRemoved" },
+  { label: "TypeScript base config dropped", files: tsconfig, key: /^extends$/, direction: "itemRemoved" },
   { label: "TypeScript project narrowed", files: tsconfig, key: /^exclude$/, direction: "itemAdded" },
   // golangci-lint (v1 and v2 layouts).
   { label: "golangci-lint linter no longer enabled", files: golangci, key: /(^|\.)linters\.enable$/, direction: "itemRemoved" },
