@@ -35,19 +35,42 @@ export function isAutofixError(err: unknown): err is AutofixError {
   return err instanceof AutofixError;
 }
 
-/** Thrown when a job is cancelled (label removed, issue closed, `/autofix stop`, superseded). */
+/**
+ * Why a job's signal was aborted, as a kind rather than text: a shutdown (the job goes back to the queue),
+ * a lost lease (another worker has it), a cancel asked by a person or a trigger, or a time limit.
+ */
+export type CancelKind = "shutdown" | "lease-lost" | "cancel" | "timeout";
+
+/** Thrown when a job is cancelled (label removed, issue closed, `/autofix stop`, superseded) or timed out. */
 export class JobCancelled extends AutofixError {
-  constructor(reason: string) {
+  readonly kind: "cancel" | "timeout";
+
+  constructor(reason: string, kind: "cancel" | "timeout" = "cancel") {
     super(
       "JOB_CANCELLED",
       {
-        what: "The job was cancelled.",
+        what: kind === "timeout" ? "The job ran out of time." : "The job was cancelled.",
         why: reason,
         next: "Add the label again or comment `/autofix retry` to start a new attempt.",
       },
-      { data: { reason } },
+      { data: { reason, kind } },
     );
+    this.kind = kind;
   }
+}
+
+/** The kind of an abort reason; undefined when the signal was not aborted. A plain string counts as a cancel. */
+export function cancelKindOf(signal: AbortSignal): CancelKind | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  if (reason instanceof JobCancelled) return reason.kind;
+  if (reason instanceof AutofixError) {
+    // Stable codes of the job drivers' reasons (src/jobs/records.ts), never their message text.
+    if (reason.code === "JOB_RELEASED") return "shutdown";
+    if (reason.code === "JOB_LEASE_LOST") return "lease-lost";
+  }
+  if (reason instanceof Error && reason.name === "TimeoutError") return "timeout";
+  return "cancel";
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

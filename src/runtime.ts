@@ -10,7 +10,7 @@ import type { AutofixConfig } from "./config/index.js";
 import { AutofixError } from "./errors.js";
 import type { Forge, RepoInfo } from "./forge/index.js";
 import { llmFromSettings } from "./llm/index.js";
-import type { LlmClient, Usage } from "./llm/index.js";
+import type { LlmClient, SpendMeter, Usage } from "./llm/index.js";
 import { createBaselineCache } from "./gates/index.js";
 import { configureSpares, discardSpares } from "./engine/index.js";
 import { createMetrics, type Metrics } from "./observability/index.js";
@@ -79,7 +79,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
   if (agentLlm && judgeLlm && agentLlm.defaultModel === judgeLlm.defaultModel)
     startupNotes.push(`the built-in agent and the judges use the same model (${judgeLlm.defaultModel}); set AUTOFIX_JUDGE_MODEL for independent judges`);
 
-  function agentFor(config: AutofixConfig): Agent {
+  function agentFor(config: AutofixConfig, meter?: SpendMeter): Agent {
     const preset = config.agent.preset;
     if (preset === "builtin") {
       if (!agentLlm)
@@ -92,6 +92,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
         llm: agentLlm,
         model: config.agent.model,
         maxSteps: config.agent.maxSteps,
+        meter,
         maxTokens: config.limits.maxTokens,
         maxCostUsd: config.limits.maxCostUsd,
         allowCommands: config.agent.allowCommands,
@@ -134,7 +135,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     envFor(forge, config, overrides = {}) {
       return {
         sandbox,
-        createAgent: (c: AutofixConfig) => overrides.agent ?? agentFor(c),
+        createAgent: (c: AutofixConfig, meter?: SpendMeter) => overrides.agent ?? agentFor(c, meter),
         judge: judgeLlm,
         agentModel: config.agent.preset === "builtin" ? (config.agent.model ?? agentLlm?.defaultModel) : config.agent.model,
         source: (repo: RepoInfo): RepoSource => sourceFor(forge, repo),

@@ -4,7 +4,7 @@ import { access, constants, mkdir, realpath, writeFile } from "node:fs/promises"
 import path from "node:path";
 import { AutofixError, JobCancelled, throwIfAborted } from "../errors.js";
 import type { Sandbox } from "../sandbox/index.js";
-import type { Agent, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
+import type { Agent, AgentFailure, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
 import { buildAgentEnv, isForbiddenAgentVariable } from "./env.js";
 
 export class AgentNotInstalled extends AutofixError {
@@ -87,6 +87,25 @@ export function describeTimeout(timeoutMs: number): string {
   const minutes = timeoutMs / 60_000;
   const shown = minutes >= 1 ? String(Math.round(minutes * 10) / 10) : String(Math.round(minutes * 1000) / 1000);
   return `the agent ran longer than ${shown} minute${shown === "1" ? "" : "s"} and was stopped`;
+}
+
+const authSigns = /\b(401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid (x-)?api[- _]?key|incorrect api key|api key (is )?(missing|invalid|not valid)|permission_error|not logged in|please run .*login/i;
+const providerSigns = /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|overloaded|high demand|rate limit|\b429\b|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|connection (refused|reset|error)|stream (error|disconnected)/i;
+
+/**
+ * Whether the CLI could not work at all, judged from its exit, its stop reason and the end of its output.
+ * Exit 0 is never a failure here (an agent that worked and changed nothing is judged by its delta).
+ */
+export function classifyAgentExit(run: { exitCode: number | null; timedOut: boolean; stopReason?: string; outputTail: string }): AgentFailure | undefined {
+  const lastWords = run.outputTail.trim().split("\n").slice(-3).join("\n").slice(-600);
+  if (run.timedOut) return { kind: "timeout", message: run.stopReason ?? "the agent ran out of time" };
+  if (run.exitCode === null || run.exitCode === 0) return undefined;
+  const said = [run.stopReason, lastWords].filter(Boolean).join("\n");
+  // 127 is the shell's "command not found"; 126 "found but not executable".
+  if (run.exitCode === 127 || run.exitCode === 126) return { kind: "not-installed", message: lastWords || `exit code ${run.exitCode}` };
+  if (authSigns.test(said)) return { kind: "auth", message: run.stopReason ?? lastWords };
+  if (providerSigns.test(said)) return { kind: "provider", message: run.stopReason ?? lastWords };
+  return { kind: "crashed", message: run.stopReason ?? (lastWords || `exit code ${run.exitCode}`) };
 }
 
 export function createCommandAgent(opts: CommandAgentOptions): Agent {
@@ -173,6 +192,8 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         outputTail: result.outputTail,
         stdout: result.stdoutTail,
       });
+      const stopReason = result.timedOut ? describeTimeout(request.timeoutMs) : interpreted.stopReason;
+      const failure = classifyAgentExit({ exitCode: result.exitCode, timedOut: result.timedOut, stopReason, outputTail: result.outputTail });
       return {
         agent: preset.name,
         exitCode: result.exitCode,
@@ -181,7 +202,8 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         outputTail: result.outputTail,
         isolation: result.isolation,
         ...interpreted,
-        ...(result.timedOut ? { stopReason: describeTimeout(request.timeoutMs) } : {}),
+        ...(stopReason ? { stopReason } : {}),
+        ...(failure ? { failure } : {}),
       };
     },
   };

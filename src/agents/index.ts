@@ -3,6 +3,6 @@ export { createCommandAgent, AgentNotInstalled, AgentScratchInsideSpawn, describ
 export { buildAgentEnv, isForbiddenAgentVariable, fixedPath, type AgentEnv, type BuildAgentEnvOptions } from "./env.js";
 export { presets, findPreset } from "./presets/index.js";
 export { AgentCommandMissing } from "./presets/command.js";
-export type { Agent, AgentRun, AgentRunRequest, AgentPreset } from "./types.js";
+export type { Agent, AgentRun, AgentRunRequest, AgentPreset, AgentFailure, AgentFailureKind } from "./types.js";
 export { buildPrompt, readRepoInstructions } from "./prompt.js";
 export { createBuiltinAgent, sandboxRunCommand } from "./builtin/index.js";

@@ -24,7 +24,25 @@ export interface AgentRun {
   permissionDenials?: string[];
   /** Why the agent stopped when it was not a normal finish (bound hit, not installed, ...). */
   stopReason?: string;
+  /** Set when the agent could not do its work (as opposed to working and producing a poor change). */
+  failure?: AgentFailure;
+  /** True when `usage` was already recorded on the job's spend meter by the LLM layer (built-in agent). */
+  usageMetered?: boolean;
   isolation: "bubblewrap" | "process" | "in-process";
+}
+
+/**
+ * Why an agent could not work. None of these is repaired by another attempt with a gate report:
+ * auth (its endpoint refused the credentials), provider (the endpoint failed or was unreachable),
+ * not-installed (its program is missing: exit 127), timeout (it ran out of time), crashed (it exited
+ * with an error of its own), spend (the job's token or cost cap was used up).
+ */
+export type AgentFailureKind = "auth" | "provider" | "not-installed" | "timeout" | "crashed" | "spend";
+
+export interface AgentFailure {
+  kind: AgentFailureKind;
+  /** What the agent or its provider said, verbatim (trimmed), for the reviewer and the operator. */
+  message: string;
 }
 
 export interface Agent {

@@ -20,7 +20,7 @@ import { runPipeline } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
 import { exitCodeFor, UsageError } from "./errors.js";
-import { createProgress } from "./progress.js";
+import { createProgress, humanLogDestination } from "./progress.js";
 import { parseTarget } from "./target.js";
 import { printReport } from "./report.js";
 import { cleanupJobDirs } from "../pipeline/index.js";
@@ -45,12 +45,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const settings = loadSettings();
-  const log = pino({ level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
-  const progress = createProgress(values.json ? "json" : process.stderr.isTTY ? "tty" : "plain");
+  const log = pino({ level: process.env.LOG_LEVEL ?? "warn" }, values.json ? pino.destination(2) : humanLogDestination());
+  const progressMode = values.json ? "json" : process.stderr.isTTY ? "tty" : "plain";
 
   let forge: Forge;
   let spec: JobSpec;
   let config: AutofixConfig;
+  let localMode = true;
   if (values.local) {
     if (positionals.length) throw new UsageError(`Unexpected argument \`${positionals[0]}\` with --local.`);
     if (!values["issue-file"]) throw new UsageError("--local needs --issue-file <issue.md> describing the problem.");
@@ -65,6 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     spec = { repo: { owner: "local", repo: path.basename(repoPath) }, issueNumber: 1, trigger: "cli", requestedBy: process.env.USER ?? "local" };
     config = await configFor(values.config, path.join(repoPath, ".github", "autofix.yml"));
   } else {
+    localMode = false;
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new UsageError("`autofix run` needs exactly one issue: owner/repo#12 or an issue URL (or --local).");
     const ref = parseTarget(target);
@@ -81,6 +83,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   }
   config = overrideAgent(config, values.agent, values["agent-command"]);
+  const progress = createProgress(progressMode, process.stderr, localMode ? { branch: `${config.pr.branchPrefix}issue-${spec.issueNumber}` } : undefined);
 
   const runtime = await createRuntime(settings, log);
   for (const note of runtime.startupNotes) progress.line(`note: ${note}`);

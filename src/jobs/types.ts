@@ -72,7 +72,14 @@ export interface JobRecord {
   error?: { code: string; message: string };
   cancelReason?: string;
   /** Free-form progress for the dashboard: current step, attempt, tokens, cost. */
-  progress: { step?: string; attempt?: number; tokens?: number; costUsd?: number };
+  progress: {
+    step?: string;
+    attempt?: number;
+    tokens?: number;
+    costUsd?: number;
+    /** The job's spend meter as last recorded, so a resumed job counts what it already spent. */
+    spend?: { inputTokens: number; outputTokens: number; costUsd: number; costIncomplete: boolean; calls: number };
+  };
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;

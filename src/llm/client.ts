@@ -82,11 +82,22 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     }
   }
 
+  /** Token counts a body we could not use still reported, in either wire's field names, priced like an answer. */
+  function reportedUsage(json: unknown, model: string): Usage | undefined {
+    const u = (json as { usage?: Record<string, unknown> } | null)?.usage;
+    if (!u || typeof u !== "object") return undefined;
+    const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+    const inputTokens = num(u.prompt_tokens) + num(u.input_tokens);
+    const outputTokens = num(u.completion_tokens) + num(u.output_tokens);
+    if (inputTokens + outputTokens === 0) return undefined;
+    return priceUsage({ inputTokens, outputTokens }, [model], options.prices);
+  }
+
   async function complete(request: CompletionRequest): Promise<Completion> {
     const model = request.model ?? options.model;
     const json = await post(request, model);
     const result = wire.parse(json, model);
-    if (typeof result === "string") throw new LlmResponseInvalid(wire.provider, model, result);
+    if (typeof result === "string") throw new LlmResponseInvalid(wire.provider, model, result, reportedUsage(json, model));
     const usage = priceUsage(result, [result.model, model], options.prices, wire.cacheMultipliers);
     options.onUsage?.(usage, result.model);
     return {

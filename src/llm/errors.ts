@@ -72,7 +72,8 @@ export class LlmRequestRejected extends AutofixError {
 
 /** A 200 whose body is not the provider's response shape (a proxy's HTML page, a truncated body). */
 export class LlmResponseInvalid extends AutofixError {
-  constructor(provider: Provider, model: string, detail: string) {
+  /** usage: what the body reported, when it reported any (the provider bills the call all the same). */
+  constructor(provider: Provider, model: string, detail: string, usage?: { inputTokens: number; outputTokens: number; costUsd?: number }) {
     super(
       "LLM_RESPONSE_INVALID",
       {
@@ -80,7 +81,7 @@ export class LlmResponseInvalid extends AutofixError {
         why: detail,
         next: "Check that the base URL points at an endpoint speaking this provider's API (AUTOFIX_LLM_PROVIDER / AUTOFIX_LLM_BASE_URL).",
       },
-      { retryable: true, data: { provider, model, detail } },
+      { retryable: true, data: { provider, model, detail, ...(usage ? { usage } : {}) } },
     );
   }
 }

@@ -13,5 +13,6 @@ export {
   LlmUnavailable,
 } from "./errors.js";
 export { addUsage, priceUsage, type PriceTable } from "./usage.js";
+export { SpendMeter, SpendCapReached, meteredClient, type SpendTotals, type SpendCaps } from "./meter.js";
 export { extractJson } from "./structured.js";
 export type * from "./types.js";

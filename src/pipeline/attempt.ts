@@ -4,6 +4,7 @@ import { mkdir,rm } from "node:fs/promises";
 import path from "node:path";
 import { buildPrompt,readRepoInstructions } from "../agents/index.js";
 import type { JobContext } from "../jobs/index.js";
+import type { SpendMeter } from "../llm/index.js";
 import { computeDelta } from "../engine/index.js";
 import { checkGuards,inspectSpawnIntegrity } from "../engine/index.js";
 import type { AttemptRecord,PipelineEnv,ResolvedTarget } from "./context.js";
@@ -21,6 +22,8 @@ export async function prepareAttempt(input: {
   attempt: number;
   repairReports: string[];
   previous?: AttemptRecord;
+  /** The job's spend meter: the agent's usage is recorded there once, when the attempt really runs. */
+  meter?: SpendMeter;
 }): Promise<AttemptRecord> {
   const { ctx, env, keeper, target, attempt } = input;
   const { config } = env;
@@ -44,9 +47,11 @@ export async function prepareAttempt(input: {
     repairReports: input.repairReports,
   });
 
-  const agent = env.createAgent(config);
+  const agent = env.createAgent(config, input.meter);
   const timeoutMs = config.agent.timeoutMinutes * 60_000;
   const run = await agent.run({ spawnDir: spawn.dir, prompt, scratchDir, timeoutMs, signal: ctx.signal });
+  // What a command agent's CLI printed (or an agent without a meter) counts too.
+  if (!run.usageMetered) input.meter?.record(run.usage);
 
   const delta = await computeDelta(spawn, baseline, { toolFiles: config.agent.toolFiles });
   const limits = { ...config.limits, denyPaths: config.denyPaths };

@@ -1,7 +1,8 @@
-// Spend of one job (agent and gates together), checked against the config's caps after every step.
+// Spend of one job (agent and gates together), checked against the config's caps after every step. The
+// tokens and cost live on the job's SpendMeter (the LLM layer records every call there); this adds wall time.
 import { AutofixError } from "../errors.js";
 import type { LimitsConfig } from "../config/index.js";
-import type { Usage } from "../llm/index.js";
+import { SpendMeter, type Usage } from "../llm/index.js";
 
 export interface SpendRecord {
   inputTokens: number;
@@ -26,33 +27,30 @@ export class SpendLimitReached extends AutofixError {
 }
 
 export class Budget {
-  private spend: SpendRecord = { inputTokens: 0, outputTokens: 0, costUsd: 0, costIncomplete: false };
   private readonly startedAtMs: number;
+  readonly meter: SpendMeter;
 
   constructor(
     private readonly limits: Pick<LimitsConfig, "maxTokens" | "maxCostUsd" | "maxWallMinutes">,
     startedAt: Date = new Date(),
-    initial?: SpendRecord,
+    meter?: SpendMeter,
   ) {
     this.startedAtMs = startedAt.getTime();
-    if (initial) this.spend = { ...initial };
+    this.meter = meter ?? new SpendMeter({ maxTokens: limits.maxTokens, maxCostUsd: limits.maxCostUsd });
   }
 
+  /** Usage no metered client saw (what a command agent's CLI printed). */
   add(usage: Usage | undefined): void {
-    if (!usage) return;
-    this.spend.inputTokens += usage.inputTokens;
-    this.spend.outputTokens += usage.outputTokens;
-    if (usage.costUsd === undefined) {
-      if (usage.inputTokens + usage.outputTokens > 0) this.spend.costIncomplete = true;
-    } else this.spend.costUsd += usage.costUsd;
+    this.meter.record(usage);
   }
 
   get total(): SpendRecord {
-    return { ...this.spend };
+    const { inputTokens, outputTokens, costUsd, costIncomplete } = this.meter.total;
+    return { inputTokens, outputTokens, costUsd, costIncomplete };
   }
 
   get tokens(): number {
-    return this.spend.inputTokens + this.spend.outputTokens;
+    return this.meter.tokens;
   }
 
   /** Remaining wall time, for bounding the next step. */
@@ -68,10 +66,12 @@ export class Budget {
 
   /** The first cap exceeded, as the error that explains it; undefined while within every cap. */
   exceeded(now = Date.now()): SpendLimitReached | undefined {
-    if (this.tokens > this.limits.maxTokens)
+    const spend = this.total;
+    // Reached, not only passed: a used-up cap refuses every further model call anyway.
+    if (this.tokens >= this.limits.maxTokens)
       return new SpendLimitReached("tokens", this.tokens.toLocaleString("en-US"), this.limits.maxTokens.toLocaleString("en-US"), "maxTokens");
-    if (this.spend.costUsd > this.limits.maxCostUsd)
-      return new SpendLimitReached("cost", `$${this.spend.costUsd.toFixed(2)}`, `$${this.limits.maxCostUsd}`, "maxCostUsd");
+    if (spend.costUsd >= this.limits.maxCostUsd)
+      return new SpendLimitReached("cost", `$${spend.costUsd.toFixed(2)}`, `$${this.limits.maxCostUsd}`, "maxCostUsd");
     if (this.remainingMs(now) <= 0) {
       const usedMin = ((now - this.startedAtMs) / 60_000).toFixed(1);
       return new SpendLimitReached("wall time", `${usedMin} min`, `${this.limits.maxWallMinutes} min`, "maxWallMinutes");

@@ -5,7 +5,7 @@ import type { Baseline, Delta, RecordedChange, RepoSource, Spawn } from "../engi
 import type { Forge, Issue, RepoInfo } from "../forge/index.js";
 import type { BaselineResultCache, GateResult } from "../gates/index.js";
 import type { JobOutcome } from "../jobs/index.js";
-import type { LlmClient } from "../llm/index.js";
+import type { LlmClient, SpendMeter } from "../llm/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import type { Log } from "./status.js";
 
@@ -13,7 +13,8 @@ export interface PipelineEnv {
   forge: Forge;
   config: AutofixConfig;
   sandbox: Sandbox;
-  createAgent(config: AutofixConfig): Agent;
+  /** The agent for one attempt; `meter` is the job's spend meter (a built-in agent records every call there). */
+  createAgent(config: AutofixConfig, meter?: SpendMeter): Agent;
   /** The LLM the judges use; undefined when the operator configured none. */
   judge?: LlmClient;
   /** The agent's model, so reports can say when the judges use the same one. */

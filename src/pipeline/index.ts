@@ -3,4 +3,5 @@ export { cleanupJobDirs, createJobHandler } from "./jobHandler.js";
 export { runPipeline } from "./run.js";
 export type { AttemptRecord, PipelineEnv, SpawnRecord } from "./context.js";
 export { renderDeltaStats } from "./render.js";
+export { agentOutcomeLines, gatesSentence, isPartialChange } from "./agentReport.js";
 export type { Log } from "./status.js";

@@ -3,7 +3,7 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AutofixConfig } from "../config/index.js";
-import { AutofixError, JobCancelled, isAutofixError } from "../errors.js";
+import { AutofixError, JobCancelled, cancelKindOf, isAutofixError } from "../errors.js";
 import type { Forge } from "../forge/index.js";
 import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/index.js";
 import { runPipeline } from "./run.js";
@@ -56,15 +56,18 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
       deps.onOutcome?.(spec, outcome);
       return outcome;
     } catch (err) {
-      if (err instanceof JobCancelled || ctx.signal.aborted) {
-        const reason = err instanceof JobCancelled ? String(err.data.reason) : String(ctx.signal.reason ?? "the job was stopped");
+      const kind = cancelKindOf(ctx.signal) ?? (err instanceof JobCancelled ? err.kind : undefined);
+      if (kind) {
         if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
-        // A shutdown releases the job for another worker: no story ends here.
-        if (!/shut/i.test(reason)) {
-          await writeFinal(forge, ctx, "🛑 **autofix stopped working on this issue.**", [`The job was cancelled: ${reason}.`, "", "Add the label again or comment `/autofix retry` to start over."]);
-          deps.onOutcome?.(spec, { kind: "cancelled", message: reason });
-        }
-        throw err instanceof JobCancelled ? err : new JobCancelled(reason);
+        // A shutdown or a lost lease hands the job to another worker: no story ends here.
+        if (kind === "shutdown" || kind === "lease-lost") throw err;
+        const cancelled = ctx.signal.reason instanceof JobCancelled ? ctx.signal.reason : err instanceof JobCancelled ? err : undefined;
+        const reason = cancelled ? String(cancelled.data.reason) : typeof ctx.signal.reason === "string" ? ctx.signal.reason : "the job was stopped";
+        const headline = kind === "timeout" ? "⏱️ **autofix stopped working on this issue: the job ran out of time.**" : "🛑 **autofix stopped working on this issue.**";
+        const said = kind === "timeout" ? `The job timed out: ${reason}.` : `The job was cancelled: ${reason}.`;
+        await writeFinal(forge, ctx, headline, [said, "", "Add the label again or comment `/autofix retry` to start over."]);
+        deps.onOutcome?.(spec, { kind: "cancelled", message: reason });
+        throw cancelled ?? new JobCancelled(reason, kind);
       }
       if (err instanceof SpendLimitReached) {
         if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);

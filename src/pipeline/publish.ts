@@ -10,6 +10,7 @@ import { mapFindingsToDiff } from "../gates/index.js";
 import type { GateName,GateResult } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
 import { neutralizeMentions,renderCheckRun,renderPrBody,renderPrTitle } from "./render.js";
+import { agentOutcomeLines, gatesSentence, isPartialChange } from "./agentReport.js";
 import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget } from "./context.js";
 import type { StatusReporter } from "./status.js";
 import type { RepoSource } from "../engine/index.js";
@@ -146,8 +147,11 @@ export async function publishPullRequest(input: PublishInput & { draft: boolean;
   const headline = input.failing.length
     ? `📝 **autofix ${verb} a draft pull request: ${pr.htmlUrl}** — the ${input.failing.join(", ")} gate(s) did not pass; see the check runs.`
     : `✅ **autofix ${verb} a pull request: ${pr.htmlUrl}**`;
+  const partial = isPartialChange(last.attempt);
   await input.status.final(headline, [
-    `All gates: ${last.results.map((r) => `${r.gate} ${r.status}`).join(", ")}.`,
+    ...(partial ? [`⏱️ **Partial change:** the agent ran out of time and was stopped; the PR holds what it had written by then.`, ""] : []),
+    `Gates: ${gatesSentence(last.results)}`,
+    ...agentOutcomeLines(last.attempt.agent).map((l) => `- ${neutralizeMentions(l)}`),
     "",
     "Review it like a colleague's: comment `/autofix revise <instructions>` for changes, `/autofix retry` for a fresh attempt.",
   ]);
@@ -186,9 +190,11 @@ export async function publishFailure(input: PublishInput & { keepBranch: boolean
   }
   const reasons = failed.flatMap((r) => [`**${r.gate}**: ${neutralizeMentions(r.summary)}`, ...r.reasons.map((x) => `  - ${neutralizeMentions(x)}`)]);
   const guardLines = last.attempt.violations.map((v) => `- ${neutralizeMentions(v.message)}`);
+  const said = agentOutcomeLines(last.attempt.agent);
   const details = [
     `After ${last.attempt.attempt} attempt(s), the ${names} gate(s) did not pass, so no pull request was opened.`,
     "",
+    ...(said.length ? ["What the agent reported:", ...said.map((l) => `- ${neutralizeMentions(l)}`), ""] : []),
     ...(guardLines.length ? ["Guards:", ...guardLines, ""] : []),
     ...reasons.map((r) => (r.startsWith("  ") ? r : `- ${r}`)),
     "",

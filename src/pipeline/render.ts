@@ -5,6 +5,7 @@ import type { CheckConclusion, CheckRunInput } from "../forge/index.js";
 import type { SpendRecord } from "./budget.js";
 import type { GateName, GateResult } from "../gates/index.js";
 import type { Delta } from "../engine/index.js";
+import { agentOutcomeLines, gatesSentence } from "./agentReport.js";
 
 const gateTitles: Record<GateName, string> = {
   deterministic: "autofix / deterministic",
@@ -121,12 +122,21 @@ export function renderPrBody(input: PrBodyInput): string {
     return `| ${link} | ${statusIcon[r.status]} ${r.status} | ${neutralizeMentions(r.summary).replace(/\|/g, "\\|")} |`;
   });
   const questions = input.results.flatMap((r) => r.questions ?? []);
+  const run = input.agentRun;
+  const partial = run.timedOut && delta.files.length > 0;
+  const said = agentOutcomeLines(run);
   const parts = [
+    ...(partial
+      ? [
+          `> ⏱️ **Partial change: the agent ran out of time (${(run.durationMs / 1000).toFixed(0)} s) and was stopped before it finished.** This PR holds what it had written by then; check that the change is complete before merging.`,
+          "",
+        ]
+      : []),
     `Fixes #${input.issueNumber}`,
     "",
     input.failing.length
       ? `> **Draft: the ${input.failing.join(", ")} gate${input.failing.length > 1 ? "s" : ""} did not pass.** Review the reports below before relying on this change.`
-      : "All three gates passed. This PR holds only the agent's change for this issue.",
+      : `${gatesSentence(input.results)} This PR holds only the agent's change for this issue.`,
     "",
     "### Change",
     renderDeltaStats(delta),
@@ -157,6 +167,7 @@ export function renderPrBody(input: PrBodyInput): string {
     `- Spend: ${renderSpend(input.spend)}`,
     `- Agent: ${input.agentRun.agent} (${(input.agentRun.durationMs / 1000).toFixed(1)} s, isolation: ${input.agentRun.isolation})`,
     ...(input.agentRun.isolation === "process" ? ["- ⚠️ The agent ran without bubblewrap isolation on this worker (see the operator's start-up log and docs/security.md)."] : []),
+    ...(said.length ? ["", "### What the agent reported", ...said.map((l) => `- ${neutralizeMentions(l).replace(/\n/g, " ")}`)] : []),
     "",
     "Comment `/autofix revise <instructions>` to ask for changes, `/autofix retry` for a fresh attempt, `/autofix stop` to cancel.",
     "",

@@ -5,6 +5,8 @@ import path from "node:path";
 import type { AgentRun } from "../agents/index.js";
 import { AutofixError,throwIfAborted } from "../errors.js";
 import type { JobContext,JobOutcome } from "../jobs/index.js";
+import { meteredClient, SpendMeter, type SpendTotals } from "../llm/index.js";
+import type { AgentFailure } from "../agents/index.js";
 import { Budget } from "./budget.js";
 import type { GateResult } from "../gates/index.js";
 import { decide,renderRepairReport } from "../gates/index.js";
@@ -17,6 +19,8 @@ import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget,SpawnRecord
 import type { Delta } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch } from "./updateBranch.js";
+import { agentCouldNotWork, agentOutcomeLines, describeAgentFailure } from "./agentReport.js";
+import { fence, neutralizeMentions } from "./render.js";
 
 
 
@@ -27,7 +31,11 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   if (spec.trigger === "update-branch") return runUpdateBranch(ctx, env);
   const { config, log } = env;
   const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
-  const budget = new Budget(config.limits, new Date(ctx.job.createdAt));
+  const meter = new SpendMeter({ maxTokens: config.limits.maxTokens, maxCostUsd: config.limits.maxCostUsd }, spentBefore(ctx));
+  // Saved with the job at every call, so a crash mid-attempt does not forget what the attempt spent.
+  meter.onRecord((t) => void ctx.progress({ tokens: t.inputTokens + t.outputTokens, costUsd: t.costUsd, spend: t }).catch(() => {}));
+  const budget = new Budget(config.limits, new Date(ctx.job.createdAt), meter);
+  const judged: PipelineEnv = { ...env, judge: env.judge && meteredClient(env.judge, meter) };
 
   const target = await ctx.step("resolve", async (): Promise<ResolvedTarget> => {
     const repo = await env.forge.getRepo(spec.repo);
@@ -64,26 +72,32 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     await ctx.progress({ step: `agent-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
     await status.phase({ phase: "agent", attempt: k, of: attempts });
     const attempt = await ctx.step(`agent-${k}`, () =>
-      prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt }),
+      prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt, meter }),
     );
-    budget.add(attempt.agent.usage);
     const spentByAgent = await stopAtLimit({ attempt, results: [] });
     if (spentByAgent) return spentByAgent;
     status.note(`Attempt ${k}: agent finished in ${(attempt.agent.durationMs / 1000).toFixed(0)} s; ${attempt.delta.files.length} file(s) changed.`);
+    for (const line of agentOutcomeLines(attempt.agent)) status.note(`Attempt ${k}: ${neutralizeMentions(line)}`);
+    const blocked = agentCouldNotWork(attempt);
+    if (blocked) return reportAgentFailure(env, status, attempt, blocked);
 
     await ctx.progress({ step: `gates-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
     const gates = await ctx.step(`gates-${k}`, async () => {
       await keeper.ensure(attempt.delta, ctx.signal);
       const judgeDelta = await judgedChange(env, target, keeper, attempt);
-      return { results: await runGates({ env, target, keeper, attempt, judgeDelta, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
+      return { results: await runGates({ env: judged, target, keeper, attempt, judgeDelta, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
     });
-    for (const r of gates.results) budget.add(r.usage);
     last = { attempt, results: gates.results };
     const decision = decide(gates.results, config);
     status.note(`Attempt ${k}: ${gates.results.map((r) => `${r.gate} ${r.status}`).join(", ")}.`);
     if (decision.verdict === "pass") break;
     const spentByGates = await stopAtLimit(last);
     if (spentByGates) return spentByGates;
+    // Judges that could not run (no answer, no credentials) are not something the agent can repair.
+    if (decision.failing.every((g) => gates.results.find((r) => r.gate === g)?.status === "error")) {
+      status.note(`Attempt ${k}: the ${decision.failing.join(", ")} gate(s) could not run; another attempt would not change that.`);
+      break;
+    }
     repairReports = [renderRepairReport(gates.results)];
   }
   if (!last) throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
@@ -91,8 +105,14 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   const decision = decide(last.results, config);
   const noChange = last.attempt.violations.find((v) => noChangeCodes.has(v.code));
   if (noChange) {
-    const message = `${noChange.message}`;
-    await status.final("🤷 **autofix found nothing to propose.**", [message, "", "No pull request was opened. Clarify the issue and comment `/autofix retry` to try again."]);
+    const said = agentOutcomeLines(last.attempt.agent);
+    const message = [noChange.message, ...said].join(" ");
+    await status.final("🤷 **autofix found nothing to propose.**", [
+      noChange.message,
+      ...(said.length ? ["", "What the agent reported:", ...said.map((l) => `- ${neutralizeMentions(l)}`)] : []),
+      "",
+      "No pull request was opened. Clarify the issue and comment `/autofix retry` to try again.",
+    ]);
     return { kind: "no-change", message };
   }
   if (env.dryRun) {
@@ -110,6 +130,30 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft, failing: decision.failing });
   }
   return result.outcome;
+}
+
+/** The job's spend saved before a crash (or by an earlier claim), so the meter resumes from it. */
+function spentBefore(ctx: JobContext): Partial<SpendTotals> | undefined {
+  const p = ctx.job.progress;
+  if (p.spend) return p.spend;
+  if (p.tokens === undefined && p.costUsd === undefined) return undefined;
+  // An older record: only the total survives, which is what the caps compare against.
+  return { inputTokens: p.tokens ?? 0, outputTokens: 0, costUsd: p.costUsd ?? 0 };
+}
+
+/** The agent could not work (credentials, provider, missing program, timeout): say so, and who can fix it. */
+async function reportAgentFailure(env: PipelineEnv, status: StatusReporter, attempt: AttemptRecord, failure: AgentFailure): Promise<JobOutcome> {
+  const story = describeAgentFailure(failure, attempt.agent.agent, env.config.agent.timeoutMinutes);
+  const said = agentOutcomeLines(attempt.agent);
+  await status.final(`⚠️ **${story.headline}**`, [
+    story.what,
+    "",
+    ...(said.length ? ["What the agent reported:", ...said.map((l) => `- ${neutralizeMentions(l)}`), ""] : []),
+    `What next: ${story.next}`,
+    "",
+    `<details><summary>Agent output (tail)</summary>\n\n${fence(attempt.agent.outputTail, 3_000)}\n</details>`,
+  ]);
+  return { kind: "error", message: [story.headline, story.what, `The agent said: ${failure.message}`, `What next: ${story.next}`].join(" ") };
 }
 
 /** A revision is judged as the PR's whole change against the base branch, not as the last commit alone. */

@@ -2,11 +2,11 @@
 // tokens, cost and wall time. It never commits; the pipeline reads its change from the working tree.
 import { realpath } from "node:fs/promises";
 import picomatch from "picomatch";
-import { throwIfAborted } from "../../errors.js";
-import type { ChatMessage, LlmClient, Usage } from "../../llm/index.js";
-import { addUsage } from "../../llm/index.js";
+import { isAutofixError, JobCancelled, throwIfAborted } from "../../errors.js";
+import type { ChatMessage, LlmClient, SpendMeter, Usage } from "../../llm/index.js";
+import { addUsage, meteredClient } from "../../llm/index.js";
 import { describeTimeout } from "../command.js";
-import type { Agent, AgentRun, AgentRunRequest } from "../types.js";
+import type { Agent, AgentFailure, AgentRun, AgentRunRequest } from "../types.js";
 import { compactHistory } from "./history.js";
 import { createToolset, type RunCommand } from "./tools.js";
 import { Transcript } from "./transcript.js";
@@ -17,7 +17,12 @@ export interface BuiltinAgentOptions {
   model?: string;
   /** Most tool calls in one attempt. */
   maxSteps: number;
-  /** Input plus output tokens for the attempt. */
+  /**
+   * The job's spend meter: every model call is recorded there and the agent stops when the job (all
+   * attempts and judges together) has nothing left. Without one, maxTokens/maxCostUsd bound this run alone.
+   */
+  meter?: SpendMeter;
+  /** Input plus output tokens for the attempt (only without a meter). */
   maxTokens?: number;
   maxCostUsd?: number;
   /** Programs run_command may start (exact names); run_command is offered only with runCommand. */
@@ -41,6 +46,16 @@ When a tool answers with "Error:", read the message and adjust; do not repeat th
 /** Model turns without a tool call (truncated answers) allowed before giving up. */
 const maxIdleTurns = 3;
 
+/** LLM failures no further turn can get past: the run ends and says which kind it was. */
+const failureKinds: Record<string, AgentFailure["kind"]> = {
+  LLM_AUTH_FAILED: "auth",
+  LLM_UNAVAILABLE: "provider",
+  LLM_TIMEOUT: "provider",
+  LLM_RESPONSE_INVALID: "provider",
+  LLM_REQUEST_REJECTED: "provider",
+  SPEND_CAP_REACHED: "spend",
+};
+
 export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
   return {
     name: "builtin",
@@ -48,6 +63,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       throwIfAborted(request.signal);
       const startedAt = Date.now();
       const root = await realpath(request.spawnDir);
+      const llm = options.meter ? meteredClient(options.llm, options.meter) : options.llm;
       const isProtected = options.protectedPaths?.length ? picomatch(options.protectedPaths, { dot: true }) : undefined;
       const deadline = AbortSignal.timeout(request.timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
@@ -62,7 +78,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       let steps = 0;
       let idleTurns = 0;
 
-      const finish = (fields: { exitCode: number | null; stopReason?: string; summary?: string; timedOut?: boolean }): AgentRun => ({
+      const finish = (fields: { exitCode: number | null; stopReason?: string; summary?: string; timedOut?: boolean; failure?: AgentFailure }): AgentRun => ({
         agent: "builtin",
         exitCode: fields.exitCode,
         timedOut: fields.timedOut ?? false,
@@ -71,9 +87,14 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
         summary: fields.summary,
         usage,
         stopReason: fields.stopReason,
+        ...(fields.failure ? { failure: fields.failure } : {}),
+        ...(options.meter ? { usageMetered: true } : {}),
         isolation: "in-process",
       });
       const budgetStop = (): string | undefined => {
+        const over = options.meter?.exhausted();
+        if (over) return `the job's ${String(over.data.cap)} cap is used up (${String(over.data.used)} used, limit ${String(over.data.limit)}, all attempts and judges together)`;
+        if (options.meter) return undefined;
         const tokens = usage.inputTokens + usage.outputTokens;
         if (options.maxTokens !== undefined && tokens >= options.maxTokens) {
           return `token budget of ${options.maxTokens.toLocaleString("en-US")} tokens used up (${tokens.toLocaleString("en-US")} used)`;
@@ -90,7 +111,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
           if (overBudget) return transcript.stop(overBudget), finish({ exitCode: 1, stopReason: overBudget });
           const elided = compactHistory(messages, options.maxHistoryChars ?? 400_000);
           if (elided > 0) transcript.note(`elided ${elided} earlier tool output(s) to stay within the context budget`);
-          const completion = await options.llm.complete({
+          const completion = await llm.complete({
             system,
             messages,
             tools: tools.specs,
@@ -142,7 +163,14 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
         if (deadline.aborted) {
           const reason = describeTimeout(request.timeoutMs);
           transcript.stop(reason);
-          return finish({ exitCode: null, stopReason: reason, timedOut: true });
+          return finish({ exitCode: null, stopReason: reason, timedOut: true, failure: { kind: "timeout", message: reason } });
+        }
+        const kind = isAutofixError(err) && !(err instanceof JobCancelled) ? failureKinds[err.code] : undefined;
+        if (kind && isAutofixError(err)) {
+          // The provider's own words (status and message) are in `why`; the key never is (redacted upstream).
+          const message = `${err.explanation.what} ${err.explanation.why}`;
+          transcript.stop(message);
+          return finish({ exitCode: 1, stopReason: message, failure: { kind, message } });
         }
         throw err;
       }
