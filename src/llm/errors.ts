@@ -21,15 +21,16 @@ export class LlmUnavailable extends AutofixError {
 
 /** 401/403: the key is missing, wrong or lacks access. Names the setting, never its value. */
 export class LlmAuthFailed extends AutofixError {
-  constructor(provider: Provider, status: number, keySettingName: string) {
+  /** detail: the provider's own message (already redacted), kept for the operator. */
+  constructor(provider: Provider, status: number, keySettingName: string, detail?: string) {
     super(
       "LLM_AUTH_FAILED",
       {
-        what: `The ${provider} endpoint refused autofix's credentials (HTTP ${status}).`,
+        what: `The ${provider} endpoint refused autofix's credentials (HTTP ${status}${detail ? `: ${detail}` : ""}).`,
         why: `The API key in ${keySettingName} is missing, wrong, expired, or has no access to this model.`,
         next: `Set a valid key in ${keySettingName} (and check the base URL points at the provider the key belongs to), then restart autofix.`,
       },
-      { retryable: false, data: { provider, status, keySettingName } },
+      { retryable: false, data: { provider, status, keySettingName, ...(detail ? { detail } : {}) } },
     );
   }
 }

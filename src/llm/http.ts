@@ -96,7 +96,7 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
     }
 
     if (status >= 200 && status < 300) return parseBody(bodyText, provider, model, request.apiKey);
-    if (status === 401 || status === 403) throw new LlmAuthFailed(provider, status, request.keySettingName);
+    if (status === 401 || status === 403) throw new LlmAuthFailed(provider, status, request.keySettingName, errorDetail(bodyText, request.apiKey) || undefined);
     if (status !== 0 && !isRetryableStatus(status)) {
       throw new LlmRequestRejected(provider, model, status, errorDetail(bodyText, request.apiKey));
     }

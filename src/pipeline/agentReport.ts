@@ -75,10 +75,10 @@ export function isPartialChange(attempt: AttemptRecord): boolean {
 /** Plain lines about the agent's own outcome (no markup), empty when it finished normally and said nothing. */
 export function agentOutcomeLines(run: AgentRun): string[] {
   const lines: string[] = [];
+  const providerError = run.failure && (run.failure.kind === "auth" || run.failure.kind === "provider") ? run.failure.message : undefined;
   if (run.timedOut) lines.push(`Timed out: ${run.stopReason ?? "the agent ran out of time and was stopped"}.`);
-  else if (run.stopReason) lines.push(`Stopped: ${run.stopReason}`);
-  if (run.failure && (run.failure.kind === "auth" || run.failure.kind === "provider") && run.failure.message !== run.stopReason)
-    lines.push(`Provider error: ${run.failure.message}`);
+  else if (run.stopReason && run.stopReason !== providerError) lines.push(`Stopped: ${run.stopReason}`);
+  if (providerError) lines.push(`Provider error: ${providerError}`);
   for (const denial of run.permissionDenials ?? []) lines.push(`Refused: ${denial}`);
   if (run.summary) lines.push(`Final message: ${oneParagraph(run.summary)}`);
   return lines;
