@@ -1,0 +1,83 @@
+// Promises the docs make about a job, checked as a maintainer would meet them: a cancel always ends the
+// story whatever its reason says, and every judge call counts against the job's one spend cap.
+import { afterEach, describe, expect, it } from "vitest";
+import nock from "nock";
+import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { judgeBaseUrl, judgeEnv } from "../support/fakeJudge.js";
+import type { JobRecord } from "../../src/jobs/types.js";
+
+const full = "octo-org/widget";
+const key = `${full}#7`;
+const files = {
+  "package.json": JSON.stringify({ name: "widget", type: "module" }, null, 2),
+  "src/math.js": "export const add = (a, b) => a - b;\n",
+  "tools/agent.mjs": `import fs from "node:fs";\nconst f = "src/math.js";\nfs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("a - b", "a + b"));\n`,
+  "README.md": "# widget\n",
+};
+
+let h: AppHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  nock.cleanAll();
+});
+
+async function start(config: string) {
+  h = await startAppHarness({ files, config, env: { ...judgeEnv } });
+  h.fake.addIssue(full, { number: 7, title: "add() subtracts", body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter" });
+  h.fake.setPermission(full, "maintainer", "write");
+  return h;
+}
+
+function statusOf(harness: AppHarness): string {
+  const found = harness.fake.commentsOn(full, 7).filter((c) => c.body.includes("<!-- autofix:status:"));
+  expect(found).toHaveLength(1);
+  return found[0].body;
+}
+
+const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+
+describe("typed cancellation", () => {
+  it("a cancel whose reason mentions shutting something down still ends with its status comment and outcome", async () => {
+    const harness = await start(`agent:\n  preset: command\n  command: node -e "setInterval(() => {}, 1000)"\n  timeoutMinutes: 1\n`);
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    await harness.waitForJob(key, (j) => j.state === "running" && j.progress.step === "agent-1");
+    const reason = "the maintainer is shutting down autofix for this repository";
+    await harness.booted.queue.cancel(key, reason);
+    const job = await harness.waitForJob(key, finished, 30_000);
+
+    expect(job.state).toBe("cancelled");
+    expect(job.outcome?.kind).toBe("cancelled");
+    const status = statusOf(harness);
+    expect(status).toContain("🛑 **autofix stopped working on this issue.**");
+    expect(status).toContain(`The job was cancelled: ${reason}.`);
+  });
+});
+
+describe("one spend meter per job", () => {
+  it("judge answers that failed validation count against the cap, so the job stops instead of attempting again", async () => {
+    const harness = await start(`agent:\n  preset: command\n  command: node tools/agent.mjs\nlimits:\n  attempts: 2\n  maxTokens: 2500\n`);
+    const usage = { prompt_tokens: 900, completion_tokens: 120, total_tokens: 1020 };
+    const answer = (content: string) => ({ id: "c", object: "chat.completion", model: "judge-model-1", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage });
+    const calls: string[] = [];
+    nock(new URL(judgeBaseUrl).origin)
+      .persist()
+      .post("/v1/chat/completions")
+      .reply(async (req: Request) => {
+        const body = (await req.json()) as { messages: { role: string; content: string }[] };
+        const semantic = /semantic gate/i.test(body.messages.find((m) => m.role === "system")?.content ?? "");
+        calls.push(semantic ? "semantic" : "review");
+        // The semantic judge never produces the structured answer; the reviewer approves.
+        return [200, answer(semantic ? "I think it is fine." : JSON.stringify({ decision: "approve", summary: "Fine.", findings: [] }))] as never;
+      });
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const job = await harness.waitForJob(key, finished);
+
+    expect(calls.sort()).toEqual(["review", "semantic", "semantic"]);
+    expect(job.outcome?.kind).toBe("limit-reached");
+    expect(job.steps.map((s) => s.name)).not.toContain("agent-2");
+    expect(statusOf(harness)).toContain("3,060 used, limit 2,500");
+    // Saved with the job, so a resumed job starts from it.
+    expect(job.progress.spend).toMatchObject({ inputTokens: 2_700, outputTokens: 360, calls: 3 });
+  });
+});
