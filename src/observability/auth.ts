@@ -33,17 +33,33 @@ export function safeEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+function sessionKey(settings: AccessSettings): string {
+  return [settings.AUTOFIX_DASHBOARD_TOKEN ?? "", settings.AUTOFIX_DASHBOARD_USER ?? "", settings.AUTOFIX_DASHBOARD_PASSWORD ?? ""].join("\u0000");
+}
+
+function sessionMac(settings: AccessSettings, issuedAt: string): string {
+  return createHmac("sha256", sessionKey(settings)).update(`autofix-dashboard-session-v2:${issuedAt}`).digest("base64url");
+}
+
 /**
- * The cookie value: an HMAC keyed by the configured secrets, so changing the token or password
+ * The cookie value: when it was issued and an HMAC of that time keyed by the configured secrets. The
+ * server checks the age itself (the browser's Max-Age is only a hint), changing the token or password
  * logs every browser out, and a stolen cookie does not reveal the token.
  */
-export function sessionValue(settings: AccessSettings): string {
-  const key = [
-    settings.AUTOFIX_DASHBOARD_TOKEN ?? "",
-    settings.AUTOFIX_DASHBOARD_USER ?? "",
-    settings.AUTOFIX_DASHBOARD_PASSWORD ?? "",
-  ].join("\u0000");
-  return createHmac("sha256", key).update("autofix-dashboard-session-v1").digest("base64url");
+export function sessionValue(settings: AccessSettings, issuedAtMs: number = Date.now()): string {
+  const issuedAt = Math.floor(issuedAtMs / 1000).toString(36);
+  return `${issuedAt}.${sessionMac(settings, issuedAt)}`;
+}
+
+/** A session is valid when its HMAC matches and it is younger than sessionMaxAgeSeconds (a minute of clock skew allowed). */
+export function sessionValid(settings: AccessSettings, value: string, nowMs: number = Date.now()): boolean {
+  const dot = value.indexOf(".");
+  if (dot <= 0) return false;
+  const issuedAt = value.slice(0, dot);
+  if (!/^[0-9a-z]{1,12}$/.test(issuedAt)) return false;
+  const macOk = safeEqual(value.slice(dot + 1), sessionMac(settings, issuedAt));
+  const ageSeconds = nowMs / 1000 - parseInt(issuedAt, 36);
+  return macOk && ageSeconds >= -60 && ageSeconds <= sessionMaxAgeSeconds;
 }
 
 export function checkCredentials(
@@ -89,7 +105,7 @@ export function checkAccess(req: IncomingMessage, settings: AccessSettings): Acc
     return checkCredentials(settings, { user, password }) ? "granted" : "denied";
   }
   const cookie = readCookie(req, sessionCookieName);
-  if (cookie) return safeEqual(cookie, sessionValue(settings)) ? "granted" : "denied";
+  if (cookie) return sessionValid(settings, cookie) ? "granted" : "denied";
   return "denied";
 }
 
