@@ -112,6 +112,7 @@ export function rowToRecord(row: JobRow): JobRecord {
 export function openSchema(db: Database.Database, busyTimeoutMs: number): void {
   db.pragma("journal_mode = WAL");
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  db.pragma("synchronous = NORMAL");
+  // FULL: an enqueue answered with 2xx is on disk, power loss included (NORMAL could lose the last commits).
+  db.pragma("synchronous = FULL");
   db.exec(SCHEMA_SQL);
 }
