@@ -5,7 +5,7 @@ import { mkdir,rm,writeFile } from "node:fs/promises";
 import fs from "node:fs";
 import path from "node:path";
 import git from "isomorphic-git";
-import { isAutofixError } from "../errors.js";
+import { isAutofixError, throwIfAborted } from "../errors.js";
 import type { JobContext,JobOutcome } from "../jobs/index.js";
 import { absorb } from "../engine/index.js";
 import { branchChange } from "../engine/index.js";
@@ -19,7 +19,20 @@ import { materialize,removeSpawn } from "../engine/index.js";
 import type { Delta } from "../engine/index.js";
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A wait that ends at once when the job is cancelled (and then throws its cancellation). */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+  throwIfAborted(signal);
+}
 
 export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
   const { spec } = ctx.job;
@@ -30,18 +43,22 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
   let pr = await forge.getPr(repo, spec.prNumber);
   if (pr.state !== "open") return { kind: "no-change", message: `PR #${pr.number} is closed; nothing to update.` };
   if (config.pr.updateBranch === "never") return { kind: "no-change", message: "pr.updateBranch is `never`." };
-  if (config.pr.updateBranch === "on-conflict") {
+  // Recorded, so a resumed job acts on the decision it already made (GitHub's answer may differ by now).
+  const stillMerges = await ctx.step("update-check", async () => {
+    if (config.pr.updateBranch !== "on-conflict") return false;
     // GitHub computes mergeability in the background: ask a few times before deciding.
     for (let i = 0; i < 5 && (pr.mergeable === null || pr.mergeable === undefined); i++) {
-      await sleep(1_000);
-      pr = await forge.getPr(repo, spec.prNumber);
+      await sleep(1_000, ctx.signal);
+      pr = await forge.getPr(repo, spec.prNumber!);
     }
-    if (pr.mergeable !== false) return { kind: "no-change", message: `PR #${pr.number} still merges cleanly into ${pr.baseRef}; nothing to do.` };
-  }
-  const say = (body: string) => forge.comment(repo, pr.number, body);
+    return pr.mergeable !== false;
+  });
+  if (stillMerges) return { kind: "no-change", message: `PR #${pr.number} still merges cleanly into ${pr.baseRef}; nothing to do.` };
+  // Every comment is a recorded step: a resumed job never posts the same words twice.
+  const say = (step: string, body: string) => ctx.step(step, async () => (await forge.comment(repo, pr.number, body), {}));
   const commits = forge.listPrCommits ? await forge.listPrCommits(repo, pr.number) : [];
   if (commits.some((c) => c.authorEmail !== env.author.email)) {
-    await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. A human has pushed to \`${pr.headRef}\`, so autofix will not rewrite it: please merge \`${pr.baseRef}\` into the branch yourself, or comment \`/autofix retry\`.`);
+    await say("comment-human-commits", `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. A human has pushed to \`${pr.headRef}\`, so autofix will not rewrite it: please merge \`${pr.baseRef}\` into the branch yourself, or comment \`/autofix retry\`.`);
     return { kind: "conflict", message: "The base moved; the branch has human commits, so it was left for a human to update." };
   }
   const source = env.source(info);
@@ -50,7 +67,7 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
   const readBack = () => branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: forkSha!, signal: ctx.signal });
   const recorded = (await env.recordedChange?.()) ?? (forkSha ? await ctx.step("branch-change", readBack) : undefined);
   if (!recorded) {
-    await say(`The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`);
+    await say("comment-unreadable", `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`);
     return { kind: "conflict", message: "The base moved; the PR's change could not be read back to re-absorb." };
   }
   const pushed = await ctx.step("reabsorb", async () => {
@@ -78,12 +95,12 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
     }
   });
   if (!pushed.ok) {
-    await say(`⚠️ The base branch \`${pr.baseRef}\` moved and autofix's change no longer applies to it:\n\n${neutralizeMentions(pushed.why)}\n\nNothing was pushed. Resolve the conflict on the branch, or comment \`/autofix retry\` for a fresh attempt on the current base.`);
+    await say("comment-conflict", `⚠️ The base branch \`${pr.baseRef}\` moved and autofix's change no longer applies to it:\n\n${neutralizeMentions(pushed.why)}\n\nNothing was pushed. Resolve the conflict on the branch, or comment \`/autofix retry\` for a fresh attempt on the current base.`);
     return { kind: "conflict", message: `The change conflicts with the moved ${pr.baseRef}; nothing was pushed.`, prNumber: pr.number, prUrl: pr.htmlUrl };
   }
   const gate = await ctx.step("deterministic", async () => rerunDeterministic(ctx, env, source, pushed.parentSha, pushed.files));
   await ctx.step("check", async () => forge.ensureCheckRun(repo, renderCheckRun(gate, pushed.commitSha)));
-  await say(`🔄 The base branch \`${pr.baseRef}\` moved, so autofix re-applied its change onto \`${pushed.parentSha.slice(0, 12)}\` (no agent run) and re-ran the deterministic gate: **${gate.status}**.`);
+  await say("comment-updated", `🔄 The base branch \`${pr.baseRef}\` moved, so autofix re-applied its change onto \`${pushed.parentSha.slice(0, 12)}\` (no agent run) and re-ran the deterministic gate: **${gate.status}**.`);
   return { kind: "pr-updated", message: `Branch ${pr.headRef} re-absorbed onto ${pr.baseRef}; deterministic gate ${gate.status}.`, prNumber: pr.number, prUrl: pr.htmlUrl, branch: pr.headRef };
 }
 
