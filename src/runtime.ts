@@ -28,7 +28,7 @@ export interface Runtime {
   judgeLlm?: LlmClient;
   paths: PipelineEnv["paths"];
   /** Build what runPipeline needs (minus forge, config and log) for one job. */
-  envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string }): Omit<PipelineEnv, "forge" | "config" | "log">;
+  envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string; author?: { name: string; email: string } }): Omit<PipelineEnv, "forge" | "config" | "log">;
   /** The process's metrics: the pipeline records here, `/metrics` serves this registry. */
   metrics: Metrics;
   /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
@@ -143,7 +143,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
         baselineCache,
         dryRun: overrides.dryRun,
         instructions: overrides.instructions,
-        author: { name: "autofix[bot]", email: "autofix[bot]@users.noreply.github.com" },
+        author: overrides.author ?? botAuthor(undefined),
       };
     },
   };
@@ -156,4 +156,10 @@ export function sourceFor(forge: Forge, repo: RepoInfo): RepoSource {
     url: repo.cloneUrl,
     auth: local ? undefined : () => forge.gitCredentials({ owner: repo.owner, repo: repo.repo }),
   };
+}
+
+/** The commit author of a GitHub App's commits: its bot account `<slug>[bot]` (autofix[bot] until the slug is known). */
+export function botAuthor(login: string | undefined): { name: string; email: string } {
+  const name = login && /^[A-Za-z0-9-]+\[bot\]$/.test(login) ? login : "autofix[bot]";
+  return { name, email: `${name}@users.noreply.github.com` };
 }

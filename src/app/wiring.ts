@@ -7,7 +7,7 @@ import { createOctokitForge, installationGitCredentials, type OctokitLike } from
 import type { Forge } from "../forge/index.js";
 import type { JobQueue, JobSpec } from "../jobs/index.js";
 import { cleanupJobDirs, createJobHandler } from "../pipeline/index.js";
-import type { Runtime } from "../runtime.js";
+import { botAuthor, type Runtime } from "../runtime.js";
 import type { AppDeps } from "./handlers.js";
 import type { JobOutcome, JobRecord } from "../jobs/index.js";
 import { presentError } from "./present.js";
@@ -96,7 +96,8 @@ export function githubJobHandler(input: {
     forgeForJob: async (spec) => forgeFromOctokit(await octokitFor(spec), await bot.login(), bot.appId),
     loadConfig: async (_forge, spec) => loadConfigViaApi(await octokitFor(spec), spec.repo),
     renderProblems: renderConfigProblems,
-    envFor: async (forge, config) => runtime.envFor(forge, config),
+    // Commits are authored by the app's own bot account, whatever its slug.
+    envFor: async (forge, config) => runtime.envFor(forge, config, { author: botAuthor(await bot.login()) }),
     onOutcome: input.onOutcome,
   });
 }

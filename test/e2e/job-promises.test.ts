@@ -5,6 +5,8 @@ import nock from "nock";
 import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeBaseUrl, judgeEnv } from "../support/fakeJudge.js";
 import type { JobRecord } from "../../src/jobs/types.js";
+import { startFakeJudge } from "../support/fakeJudge.js";
+import { gitAsync } from "../support/repoBuilder.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
@@ -22,8 +24,8 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
-async function start(config: string) {
-  h = await startAppHarness({ files, config, env: { ...judgeEnv } });
+async function start(config: string, appSlug?: string) {
+  h = await startAppHarness({ files, config, env: { ...judgeEnv }, appSlug });
   h.fake.addIssue(full, { number: 7, title: "add() subtracts", body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter" });
   h.fake.setPermission(full, "maintainer", "write");
   return h;
@@ -79,5 +81,17 @@ describe("one spend meter per job", () => {
     expect(statusOf(harness)).toContain("3,060 used, limit 2,500");
     // Saved with the job, so a resumed job starts from it.
     expect(job.progress.spend).toMatchObject({ inputTokens: 2_700, outputTokens: 360, calls: 3 });
+  });
+});
+
+describe("commit author", () => {
+  it("follows the app's slug: an app installed as acme-fixer commits as acme-fixer[bot]", async () => {
+    const harness = await start(`agent:\n  preset: command\n  command: node tools/agent.mjs\n`, "acme-fixer");
+    startFakeJudge({});
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const job = await harness.waitForJob(key, finished);
+    expect(job.outcome?.kind).toBe("pr-opened");
+    const author = (await gitAsync(harness.repo.bare, "log", "-1", "--format=%an <%ae>", "autofix/issue-7")).trim();
+    expect(author).toBe("acme-fixer[bot] <acme-fixer[bot]@users.noreply.github.com>");
   });
 });

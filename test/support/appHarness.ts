@@ -73,13 +73,15 @@ export async function startAppHarness(opts: {
   Octokit?: typeof ProbotOctokit;
   /** More passwords the git server accepts besides installationToken (tests minting other tokens). */
   gitPasswords?: string[];
+  /** The app's slug GET /app answers (default autofix). */
+  appSlug?: string;
 }): Promise<AppHarness> {
   const owner = opts.owner ?? "octo-org";
   const name = opts.name ?? "widget";
   const gitRoot = tempDir("autofix-e2e-git-");
   const repo = buildRepo(gitRoot, name, opts.files);
   const git = await startGitServer({ root: gitRoot, passwords: [installationToken, ...(opts.gitPasswords ?? [])] });
-  const fake = new FakeGitHub({ token: installationToken, appId: 1, appSlug: "autofix" });
+  const fake = new FakeGitHub({ token: installationToken, appId: 1, appSlug: opts.appSlug ?? "autofix" });
   fake.addRepo(owner, name, { cloneUrl: git.repoUrl(name) });
   fake.setBranch(`${owner}/${name}`, "main", repo.head());
   extendFakeGitHub(fake, { owner, name, bare: repo.bare, config: () => opts.config });
