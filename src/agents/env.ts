@@ -35,6 +35,10 @@ export function isForbiddenAgentVariable(name: string): boolean {
     upper === "GITHUB_ENTERPRISE_TOKEN" ||
     upper.startsWith("PRIVATE_KEY") ||
     upper === "WEBHOOK_SECRET" ||
+    // Written to .env by Probot's manifest flow besides APP_ID, PRIVATE_KEY and WEBHOOK_SECRET.
+    upper === "GITHUB_CLIENT_ID" ||
+    upper === "GITHUB_CLIENT_SECRET" ||
+    upper === "WEBHOOK_PROXY_URL" ||
     upper.startsWith("AUTOFIX_") ||
     upper === "APP_ID" ||
     upper === "REDIS_URL"
