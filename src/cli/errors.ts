@@ -2,6 +2,7 @@
 // failed, 2 usage or config error, 3 infrastructure error.
 import { AutofixError } from "../errors.js";
 import type { OutcomeKind } from "../jobs/index.js";
+import type { AgentFailureKind } from "../agents/index.js";
 
 export const ExitCode = { ok: 0, gatesFailed: 1, usage: 2, infrastructure: 3 } as const;
 
@@ -26,7 +27,34 @@ export function exitCodeFor(kind: OutcomeKind): number {
   }
 }
 
-const usageCodes = new Set(["CLI_USAGE", "CONFIG_INVALID", "NOT_A_GIT_REPOSITORY", "FILE_UNREADABLE", "SETTINGS_INVALID", "AGENT_LLM_MISSING", "AGENT_NOT_INSTALLED", "AGENT_COMMAND_MISSING", "SANDBOX_UNAVAILABLE"]);
+// Set-up problems (what the person running autofix must fix before anything can work): exit 2 everywhere.
+const usageCodes = new Set([
+  "CLI_USAGE",
+  "CONFIG_INVALID",
+  "NOT_A_GIT_REPOSITORY",
+  "FILE_UNREADABLE",
+  "SETTINGS_INVALID",
+  "LLM_SETTINGS_INVALID",
+  "DATA_DIR_UNWRITABLE",
+  "AGENT_LLM_MISSING",
+  "AGENT_NOT_INSTALLED",
+  "AGENT_COMMAND_MISSING",
+  "AGENT_PRESET_UNAVAILABLE",
+  "SANDBOX_UNAVAILABLE",
+]);
+
+/**
+ * The exit code of a finished run, the agent's failure included: a missing agent program or refused
+ * credentials is the same set-up error (2) whether autofix found it before starting the agent or after;
+ * a provider failure is infrastructure (3); an agent that timed out with nothing written changed nothing (1).
+ */
+export function exitCodeForRun(kind: OutcomeKind, agentFailure?: AgentFailureKind): number {
+  if (kind === "error" && agentFailure) {
+    if (agentFailure === "auth" || agentFailure === "not-installed") return ExitCode.usage;
+    if (agentFailure === "timeout" || agentFailure === "spend") return ExitCode.gatesFailed;
+  }
+  return exitCodeFor(kind);
+}
 
 export function exitCodeForError(err: unknown): number {
   if (err instanceof AutofixError && usageCodes.has(err.code)) return ExitCode.usage;

@@ -8,7 +8,7 @@ Usage:
   autofix run owner/repo#12 [--dry-run] [--agent <preset>] [--agent-command <cmd>] [--config <file>] [--json]
   autofix run https://github.com/owner/repo/issues/12 [...]
   autofix run --local <path-to-repo> --issue-file <issue.md> [--agent-command <cmd>] [--out <dir>] [--json]
-  autofix poll --label autofix owner/repo [--once]
+  autofix poll --label autofix owner/repo [--max-issues 10]
   autofix worker
   autofix validate-config [file]
   autofix doctor

@@ -12,9 +12,11 @@ import { runPipeline } from "../pipeline/index.js";
 import { cleanupJobDirs } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
-import { exitCodeFor, UsageError } from "./errors.js";
+import { exitCodeForError, exitCodeForRun, UsageError } from "./errors.js";
+import { collectRun } from "./report.js";
+import { presentError } from "../app/index.js";
 import { githubClient } from "./run.js";
-import { createProgress } from "./progress.js";
+import { createProgress, humanLogDestination } from "./progress.js";
 import { claimIssue, type Claim } from "./claim.js";
 
 export async function pollCommand(argv: string[]): Promise<number> {
@@ -32,7 +34,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
   const repo = { owner: m[1], repo: m[2] };
   const settings = loadSettings();
   if (!settings.GITHUB_TOKEN) throw new UsageError("GITHUB_TOKEN is not set.", "Export a token that can write issues, contents and pull requests of the repository.");
-  const log = pino({ level: settings.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  const log = pino({ level: settings.LOG_LEVEL ?? "warn" }, humanLogDestination());
   const octokit = githubClient(settings.GITHUB_TOKEN, settings.GHE_HOST ? `${settings.GHE_PROTOCOL ?? "https"}://${settings.GHE_HOST}/api/v3` : undefined);
   const login = ((await octokit.request("GET /user")).data as { login: string }).login;
   const forge = createOctokitForge(octokit as unknown as OctokitLike, { botLogin: login, gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)() });
@@ -65,10 +67,14 @@ export async function pollCommand(argv: string[]): Promise<number> {
     const spec = { repo, issueNumber: issue.number, trigger: "poll" as const, requestedBy: issue.user.login };
     const ctx = ephemeralContext(spec, controller.signal, (name, phase, ms) => progress.step(name, phase, ms));
     let outcome: JobOutcome;
+    let code: number;
     try {
       outcome = await runPipeline(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
+      code = exitCodeForRun(outcome.kind, collectRun(ctx).attempts.at(-1)?.attempt.agent.failure?.kind);
     } catch (err) {
-      outcome = { kind: "error", message: (err as Error).message };
+      outcome = { kind: "error", message: presentError(err).plain };
+      // The same set-up error gives the same exit code as `autofix run` (2), not a generic 3.
+      code = exitCodeForError(err);
     } finally {
       process.off("SIGINT", release);
       process.off("SIGTERM", release);
@@ -78,7 +84,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
     // A label is one request: consume it when the run ended, so the next poll does not redo the work.
     if (!controller.signal.aborted && outcome.kind !== "error") await forge.removeLabel(repo, issue.number, parsed.values.label);
     progress.line(`#${issue.number}: ${outcome.message}`);
-    worst = Math.max(worst, exitCodeFor(outcome.kind));
+    worst = Math.max(worst, code);
     if (controller.signal.aborted) break;
   }
   await runtime.close();

@@ -19,10 +19,10 @@ import type { JobOutcome, JobSpec } from "../jobs/index.js";
 import { runPipeline } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
-import { exitCodeFor, UsageError } from "./errors.js";
+import { exitCodeForRun, UsageError } from "./errors.js";
 import { createProgress, humanLogDestination } from "./progress.js";
 import { parseTarget } from "./target.js";
-import { printReport } from "./report.js";
+import { collectRun, printReport } from "./report.js";
 import { cleanupJobDirs } from "../pipeline/index.js";
 
 const options = {
@@ -107,7 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   progress.stop();
   printReport({ ctx, outcome, forge, json: values.json, dryRun: values["dry-run"] });
-  return exitCodeFor(outcome.kind);
+  return exitCodeForRun(outcome.kind, collectRun(ctx).attempts.at(-1)?.attempt.agent.failure?.kind);
 }
 
 function overrideAgent(config: AutofixConfig, preset: string | undefined, command: string | undefined): AutofixConfig {
@@ -135,7 +135,7 @@ async function configFor(file: string | undefined, fallback?: string): Promise<A
 }
 
 function configInvalid(problems: { path: string; line?: number; message: string }[], file: string): AutofixError {
-  return new AutofixError("CONFIG_INVALID", { what: `${file} is invalid.`, why: `\n${renderConfigProblemsText(problems)}`, next: "Fix the listed problems (`autofix validate-config` checks the file)." });
+  return new AutofixError("CONFIG_INVALID", { what: `${file} is invalid.`, why: `\n${renderConfigProblemsText(problems, file)}`, next: "Fix the listed problems (`autofix validate-config` checks the file)." });
 }
 
 async function readText(file: string, what: string): Promise<string> {

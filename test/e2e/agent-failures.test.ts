@@ -205,7 +205,7 @@ describe("the same failures in the CLI's text output (autofix run --local)", () 
 
   it("auth refused", async () => {
     const r = await cli(["--agent", "builtin"], await failingLlm(401, "Incorrect API key provided: sk-cli-***6789."));
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain("  Provider error: The openai endpoint refused autofix's credentials (HTTP 401: Incorrect API key provided: sk-cli-***6789.).");
     expect(r.stdout).toContain("Result: autofix could not run the agent: its model endpoint refused the agent's credentials.");
     expect(r.stdout).toContain("What next: Operator: set a valid key in AUTOFIX_LLM_API_KEY");
@@ -222,14 +222,14 @@ describe("the same failures in the CLI's text output (autofix run --local)", () 
 
   it("CLI missing", async () => {
     const r = await cli(["--agent-command", "autofix-agent-not-installed --fix"]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain("autofix-agent-not-installed: not found");
     expect(r.stdout).toContain("Result: autofix could not start the agent: its program was not found.");
   });
 
   it("timeout with nothing written", async () => {
     const r = await cli(["--agent-command", `node -e "setInterval(() => {}, 1000)"`], {}, slowConfig(0.02));
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain("  Timed out: the agent ran longer than 0.02 minutes and was stopped.");
     expect(r.stdout).toContain("Result: autofix stopped the agent: it ran out of time before it changed anything.");
   });
