@@ -104,7 +104,8 @@ describe("dashboard in a browser", () => {
     await page.getByRole("heading", { name: "Running (0)" }).waitFor({ timeout: waitMs });
     const done = page.locator("tr", { hasText: "private-widgets" });
     const row = await done.first().innerText();
-    expect(row).toContain("succeeded");
+    // The badge follows the outcome (a finished job is not simply "succeeded").
+    expect(row).toContain("PR opened");
     expect(row).toContain("pr-opened");
     expect(row).toContain("deterministic: pass");
     expect(row).toContain("9000 / $0.0800");

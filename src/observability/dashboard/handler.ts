@@ -17,7 +17,7 @@ import {
 import { answerHealth, isHealthRequest, withinMs } from "../healthz.js";
 import { githubBaseUrl } from "./html.js";
 import { renderJobPage } from "./jobPage.js";
-import { renderListPage } from "./listPage.js";
+import { outcomeKinds, renderListPage } from "./listPage.js";
 import { renderLoginPage, renderMessagePage, safeNext } from "./loginPage.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -155,7 +155,9 @@ export function createDashboardHandler(deps: DashboardDeps): NodeHandler {
         running: running.sort(byCreated(1)),
         recent: finished.sort(byCreated(-1)),
       };
-      return sendHtml(res, 200, renderListPage(lists, { githubBase, refreshSeconds, listLimit: inFlightLimit }));
+      const asked = new URL(req.url ?? "/", "http://dashboard").searchParams.get("outcome") ?? undefined;
+      const outcome = outcomeKinds.find((k) => k === asked);
+      return sendHtml(res, 200, renderListPage(lists, { githubBase, refreshSeconds, listLimit: inFlightLimit, outcome }));
     }
     const jobMatch = /^\/autofix\/jobs\/([^/]+)$/.exec(pathname);
     if (jobMatch) {

@@ -1,5 +1,5 @@
 // The dashboard's front page: queued, running and recent jobs, one row each (cards on a phone).
-import type { JobRecord } from "../../jobs/index.js";
+import type { JobRecord, OutcomeKind } from "../../jobs/index.js";
 import { Html, formatCost, formatDuration, formatTime, html, page, repoUrl } from "./html.js";
 import { latestGates, readJob, type JobView } from "./readJob.js";
 
@@ -28,8 +28,30 @@ export function prLink(base: string, job: JobRecord, view: JobView): Html | stri
   return html`<a href="${url}">PR${view.prNumber ? ` #${view.prNumber}` : ""}</a>`;
 }
 
+/**
+ * What each outcome looks like: a job the queue calls "succeeded" only ran to its end; whether it did
+ * what was asked is its outcome (a conflict, a refusal or failed gates is not a green badge).
+ */
+const outcomeBadges: Record<OutcomeKind, { label: string; tone: "succeeded" | "failed" | "skipped" }> = {
+  "pr-opened": { label: "PR opened", tone: "succeeded" },
+  "pr-updated": { label: "PR updated", tone: "succeeded" },
+  "dry-run-passed": { label: "dry run passed", tone: "succeeded" },
+  "gates-failed": { label: "gates failed", tone: "failed" },
+  "guard-refused": { label: "refused", tone: "failed" },
+  conflict: { label: "conflict", tone: "failed" },
+  "limit-reached": { label: "limit reached", tone: "failed" },
+  "config-invalid": { label: "config invalid", tone: "failed" },
+  error: { label: "failed", tone: "failed" },
+  "no-change": { label: "no change", tone: "skipped" },
+  cancelled: { label: "cancelled", tone: "skipped" },
+};
+
+export const outcomeKinds = Object.keys(outcomeBadges) as OutcomeKind[];
+
 export function stateBadge(job: JobRecord): Html {
-  return html`<span class="badge ${job.state}">${job.state}</span>`;
+  const badge = job.outcome ? outcomeBadges[job.outcome.kind] : undefined;
+  if (!badge) return html`<span class="badge ${job.state}">${job.state}</span>`;
+  return html`<span class="badge ${badge.tone}" title="job ${job.state}">${badge.label}</span>`;
 }
 
 export function gateBadges(view: JobView): Html {
@@ -74,16 +96,26 @@ function section(title: string, id: string, jobs: JobRecord[], base: string, now
 <tbody>${jobs.map((job) => row(base, job, now))}</tbody></table>`;
 }
 
+/** Links that filter the recent jobs by outcome (`?outcome=conflict`), the current one marked. */
+function outcomeFilter(current: OutcomeKind | undefined): Html {
+  const link = (kind: OutcomeKind | undefined, label: string) =>
+    kind === current ? html`<strong>${label}</strong>` : html`<a href="${kind ? `/autofix?outcome=${kind}` : "/autofix"}">${label}</a>`;
+  return html`<p class="muted">Outcome: ${link(undefined, "all")} ${outcomeKinds.map((k) => html`· ${link(k, outcomeBadges[k].label)} `)}</p>`;
+}
+
 export function renderListPage(
   lists: JobLists,
-  options: { githubBase: string; refreshSeconds: number; listLimit?: number },
+  options: { githubBase: string; refreshSeconds: number; listLimit?: number; outcome?: OutcomeKind },
 ): string {
   const capped = (jobs: JobRecord[]) => options.listLimit !== undefined && jobs.length >= options.listLimit;
   const now = new Date();
+  const recent = options.outcome ? lists.recent.filter((j) => j.outcome?.kind === options.outcome) : lists.recent;
+  const recentTitle = options.outcome ? `Recent: ${outcomeBadges[options.outcome].label}` : "Recent";
   const body = html`<h1>Jobs</h1>
 <p class="muted">Updated ${formatTime(now.toISOString())}; this page reloads every ${options.refreshSeconds} s.</p>
 ${section("Running", "running", lists.running, options.githubBase, now, capped(lists.running))}
 ${section("Queued", "queued", lists.queued, options.githubBase, now, capped(lists.queued))}
-${section("Recent", "recent", lists.recent, options.githubBase, now)}`;
+${outcomeFilter(options.outcome)}
+${section(recentTitle, "recent", recent, options.githubBase, now)}`;
   return page({ title: "autofix jobs", body, refreshSeconds: options.refreshSeconds, signedIn: true });
 }
