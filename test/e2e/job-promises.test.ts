@@ -5,7 +5,8 @@ import nock from "nock";
 import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeBaseUrl, judgeEnv } from "../support/fakeJudge.js";
 import type { JobRecord } from "../../src/jobs/types.js";
-import { startFakeJudge } from "../support/fakeJudge.js";
+import { agentLlm, agentLlmEnv, startFakeJudge } from "../support/fakeJudge.js";
+import { scriptConversation } from "../fixtures/llm/scripted.js";
 import { gitAsync } from "../support/repoBuilder.js";
 
 const full = "octo-org/widget";
@@ -93,5 +94,36 @@ describe("commit author", () => {
     expect(job.outcome?.kind).toBe("pr-opened");
     const author = (await gitAsync(harness.repo.bare, "log", "-1", "--format=%an <%ae>", "autofix/issue-7")).trim();
     expect(author).toBe("acme-fixer[bot] <acme-fixer[bot]@users.noreply.github.com>");
+  });
+});
+
+describe("one spend meter per job, across attempts", () => {
+  it("a built-in agent's second attempt gets only what the first attempt and the judges left, not a fresh cap", async () => {
+    h = await startAppHarness({ files, config: "limits:\n  attempts: 2\n  maxTokens: 6000\n", env: { ...judgeEnv, ...agentLlmEnv } });
+    const harness = h;
+    harness.fake.addIssue(full, { number: 7, title: "add() subtracts", body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter" });
+    harness.fake.setPermission(full, "maintainer", "write");
+    // The semantic judge rejects attempt 1 (2 judge calls of 1,020 tokens), so a second attempt starts.
+    startFakeJudge({ semantic: { verdict: "no", confidence: 0.9, rationale: "Not what the issue asks." } });
+    const turn = (calls: { name: string; arguments: Record<string, unknown> }[]) => ({ calls, inputTokens: 1_000, outputTokens: 50 });
+    const { scope, bodies } = scriptConversation(
+      "openai",
+      [
+        turn([{ name: "edit_file", arguments: { path: "src/math.js", old_text: "a - b", new_text: "a + b" } }]),
+        turn([{ name: "finish", arguments: { summary: "Fixed add()." } }]),
+        // Attempt 2: two calls bring the job to 6,240 tokens; a third would be past the cap.
+        turn([{ name: "read_file", arguments: { path: "src/math.js" } }]),
+        turn([{ name: "read_file", arguments: { path: "README.md" } }]),
+        turn([{ name: "finish", arguments: { summary: "should never be asked" } }]),
+      ],
+      agentLlm,
+    );
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const job = await harness.waitForJob(key, finished);
+
+    expect(bodies).toHaveLength(4);
+    expect(scope.pendingMocks()).toHaveLength(1);
+    expect(job.outcome?.kind).toBe("limit-reached");
+    expect(statusOf(harness)).toContain("6,240 used, limit 6,000");
   });
 });
