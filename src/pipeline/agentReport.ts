@@ -4,7 +4,9 @@
 // PR body, the failure comment and the CLI.
 import type { AgentFailure, AgentRun } from "../agents/index.js";
 import type { GateResult } from "../gates/index.js";
-import type { AttemptRecord } from "./context.js";
+
+/** What these helpers read of an attempt (structural, so render.ts can use them without a circle through context.ts). */
+type AttemptRecord = { agent: AgentRun; delta: { files: readonly unknown[] } };
 
 /** Failures another attempt with a gate report cannot repair: the run stops instead of spending one. */
 const cannotWork = new Set<AgentFailure["kind"]>(["auth", "provider", "not-installed", "timeout", "spend"]);
