@@ -94,7 +94,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const spentByGates = await stopAtLimit(last);
     if (spentByGates) return spentByGates;
     // Judges that could not run (no answer, no credentials) are not something the agent can repair.
-    if (decision.failing.every((g) => gates.results.find((r) => r.gate === g)?.status === "error")) {
+    // (A deterministic error may come from the change itself, e.g. a broken manifest, so it still gets its repair.)
+    if (decision.failing.every((g) => g !== "deterministic" && gates.results.find((r) => r.gate === g)?.status === "error")) {
       status.note(`Attempt ${k}: the ${decision.failing.join(", ")} gate(s) could not run; another attempt would not change that.`);
       break;
     }

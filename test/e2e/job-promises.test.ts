@@ -127,3 +127,17 @@ describe("one spend meter per job, across attempts", () => {
     expect(statusOf(harness)).toContain("6,240 used, limit 6,000");
   });
 });
+
+describe("repair attempts", () => {
+  it("judges that cannot run (their endpoint refuses the key) do not spend a second attempt", async () => {
+    const harness = await start(`agent:\n  preset: command\n  command: node tools/agent.mjs\nlimits:\n  attempts: 2\n`);
+    nock(new URL(judgeBaseUrl).origin).persist().post("/v1/chat/completions").reply(401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error" } });
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    const job = await harness.waitForJob(key, finished);
+
+    expect(job.steps.map((s) => s.name)).not.toContain("agent-2");
+    expect(job.outcome?.kind).toBe("gates-failed");
+    const status = statusOf(harness);
+    expect(status).toContain("After 1 attempt(s), the semantic, review gate(s) did not pass");
+  });
+});
