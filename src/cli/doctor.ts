@@ -9,13 +9,19 @@ import { llmFromSettings } from "../llm/index.js";
 import { presets } from "../agents/index.js";
 import { createSandbox } from "../sandbox/index.js";
 import { loadSettings, type Settings } from "../settings.js";
-import { ExitCode } from "./errors.js";
+import { ExitCode, exitCodeForError } from "./errors.js";
+import { isAutofixError } from "../errors.js";
 
 interface Check {
   name: string;
   status: "ok" | "warn" | "fail";
   detail: string;
+  /** A failure the operator fixes in the set-up (exit 2, as `run` gives for it), not an outage (exit 3). */
+  setup?: boolean;
 }
+
+/** Whether a thrown error is a set-up problem, by the same codes `autofix run` exits 2 for. */
+const isSetupError = (err: unknown) => exitCodeForError(err) === ExitCode.usage || (isAutofixError(err) && err.code === "LLM_AUTH_FAILED");
 
 async function checkDataDir(settings: Settings): Promise<Check> {
   const dir = path.resolve(settings.AUTOFIX_DATA_DIR);
@@ -26,7 +32,7 @@ async function checkDataDir(settings: Settings): Promise<Check> {
     await rm(probe);
     return { name: "data directory", status: "ok", detail: `${dir} is writable` };
   } catch (err) {
-    return { name: "data directory", status: "fail", detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory` };
+    return { name: "data directory", status: "fail", setup: true, detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory` };
   }
 }
 
@@ -57,7 +63,7 @@ async function checkApp(settings: Settings): Promise<Check> {
     const probot = new Probot({ appId: settings.APP_ID, privateKey: privateKeyOf(settings), baseUrl: githubBaseUrl(settings) });
     const octokit = await probot.auth();
     const { data } = await octokit.request("GET /app");
-    if (!settings.WEBHOOK_SECRET) return { name: "GitHub App", status: "fail", detail: `app ${data?.slug} authenticates, but WEBHOOK_SECRET is not set: set it to the app's webhook secret` };
+    if (!settings.WEBHOOK_SECRET) return { name: "GitHub App", status: "fail", setup: true, detail: `app ${data?.slug} authenticates, but WEBHOOK_SECRET is not set: set it to the app's webhook secret` };
     return { name: "GitHub App", status: "ok", detail: `authenticated as ${data?.slug}` };
   } catch (err) {
     return { name: "GitHub App", status: "fail", detail: `${presentError(err).plain} Check APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH.` };
@@ -70,14 +76,14 @@ async function checkLlm(settings: Settings, role: "agent" | "judge"): Promise<Ch
   try {
     llm = llmFromSettings(settings, role);
   } catch (err) {
-    return { name, status: "fail", detail: presentError(err).plain };
+    return { name, status: "fail", setup: true, detail: presentError(err).plain };
   }
   if (!llm) return { name, status: "warn", detail: role === "agent" ? "not configured: set AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL, or use a CLI agent preset" : "not configured: the semantic and review gates will report error unless a repository allows skipping" };
   try {
     await llm.complete({ system: "Reply with OK.", messages: [{ role: "user", content: "OK?" }], maxOutputTokens: 5, signal: AbortSignal.timeout(20_000) });
     return { name, status: "ok", detail: `${llm.provider} model ${llm.defaultModel} answered` };
   } catch (err) {
-    return { name, status: "fail", detail: presentError(err).plain };
+    return { name, status: "fail", setup: isSetupError(err), detail: presentError(err).plain };
   }
 }
 
@@ -129,7 +135,7 @@ async function checkSandbox(settings: Settings): Promise<Check> {
     if (sandbox.isolation === "bubblewrap") return { name: "sandbox", status: "ok", detail: "bubblewrap isolates agents and repository commands" };
     return { name: "sandbox", status: "warn", detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces` };
   } catch (err) {
-    return { name: "sandbox", status: "fail", detail: presentError(err).plain };
+    return { name: "sandbox", status: "fail", setup: isSetupError(err), detail: presentError(err).plain };
   }
 }
 
@@ -146,5 +152,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;
   process.stdout.write(failed ? `\n${failed} check(s) failed: fix them and run \`autofix doctor\` again.\n` : "\nNothing blocks autofix from running.\n");
+  // The same codes as everywhere else: a set-up problem is 2, an outage 3.
+  if (checks.some((c) => c.status === "fail" && c.setup)) return ExitCode.usage;
   return failed ? ExitCode.infrastructure : ExitCode.ok;
 }

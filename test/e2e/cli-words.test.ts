@@ -1,10 +1,10 @@
 // What the CLI says about itself: validate-config names the file it read, warns about passEnv names
 // the agent will never get, and `autofix help` and docs/cli.md show the same commands and flags.
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot, runCli } from "../support/cliRunner.js";
-import { tempDir } from "../support/repoBuilder.js";
+import { git, tempDir } from "../support/repoBuilder.js";
 
 describe("autofix validate-config FILE", () => {
   it("names FILE (not .github/autofix.yml) in every problem line", async () => {
@@ -41,5 +41,23 @@ describe("autofix help and docs/cli.md", () => {
       // `autofix validate-config [file]` and `autofix doctor` appear as headings; the rest in code blocks.
       expect(docs.includes(line) || docs.includes(`## \`${line}\``), `${command}: "${line}" in docs/cli.md`).toBe(true);
     }
+  });
+});
+
+describe("one exit code per kind of set-up error", () => {
+  it("an unwritable data directory exits 2 from `run` and from `doctor`", async () => {
+    const file = path.join(tempDir("autofix-exit-"), "not-a-directory");
+    writeFileSync(file, "x");
+    const env = { AUTOFIX_DATA_DIR: path.join(file, "data") };
+    const repo = path.join(tempDir("autofix-exit-repo-"), "r");
+    cpSync(path.join(repoRoot, "examples", "demo-repo"), repo, { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "first");
+    const run = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md")], { env });
+    const doctor = await runCli(["doctor"], { env });
+    expect(run.stderr).toContain("DATA_DIR_UNWRITABLE");
+    expect(run.code).toBe(2);
+    expect(doctor.code).toBe(2);
   });
 });

@@ -205,7 +205,7 @@ describe("autofix run --local without bubblewrap", () => {
 });
 
 describe("autofix doctor", () => {
-  it("checks each setting and says what to fix, exiting 3 when something blocks autofix", async () => {
+  it("checks each setting and says what to fix, exiting 2 when the set-up blocks autofix (as `run` does)", async () => {
     const ok = await runCli(["doctor"], { env: { AUTOFIX_DATA_DIR: tempDir() } });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/✔ data directory: .* is writable/);
@@ -218,7 +218,7 @@ describe("autofix doctor", () => {
     const file = path.join(tempDir(), "not-a-directory");
     writeFileSync(file, "x");
     const blocked = await runCli(["doctor"], { env: { AUTOFIX_DATA_DIR: path.join(file, "data") } });
-    expect(blocked.code).toBe(3);
+    expect(blocked.code).toBe(2);
     expect(blocked.stdout).toMatch(/✖ data directory: .* is not writable/);
     expect(blocked.stdout).toContain("set AUTOFIX_DATA_DIR");
   });
