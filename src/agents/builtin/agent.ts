@@ -65,7 +65,10 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       const root = await realpath(request.spawnDir);
       const llm = options.meter ? meteredClient(options.llm, options.meter) : options.llm;
       const isProtected = options.protectedPaths?.length ? picomatch(options.protectedPaths, { dot: true }) : undefined;
-      const deadline = AbortSignal.timeout(request.timeoutMs);
+      // A typed reason (kind "timeout"), so whatever the abort reaches (a tool, a model call) can tell it from a cancel.
+      const deadlineController = new AbortController();
+      const deadlineTimer = setTimeout(() => deadlineController.abort(new JobCancelled(describeTimeout(request.timeoutMs), "timeout")), request.timeoutMs);
+      const deadline = deadlineController.signal;
       const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
       const tools = createToolset({
         allowCommands: options.allowCommands ?? [],
@@ -173,6 +176,8 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
           return finish({ exitCode: 1, stopReason: message, failure: { kind, message } });
         }
         throw err;
+      } finally {
+        clearTimeout(deadlineTimer);
       }
     },
   };
