@@ -83,22 +83,28 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
   const blocking = findings.filter((f) => rank(f.severity) >= rank(settings.blockAt));
   // A flag the reviewer left unanswered, or answered with a concern, blocks like a finding at the bar.
   const flags = judgeFlagAnswers(input.testFlags, answer.value.flagAnswers);
+  // The model's decision counts as much as its severities: a reviewer who asks for changes has not passed it.
+  const requestsChanges = answer.value.decision === "request-changes";
   const notes = [...sameModelNotes(answer.model, input.agentModel)];
   if (diff.truncated) notes.push("the reviewer saw a summarized diff (every file listed, some patches cut)");
   const counts = severities.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   const countText = counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(", ") : "no findings";
   return {
     gate: "review",
-    status: blocking.length > 0 || flags.reasons.length > 0 ? "fail" : "pass",
+    status: blocking.length > 0 || flags.reasons.length > 0 || requestsChanges ? "fail" : "pass",
     summary:
       flags.reasons.length > 0 && blocking.length === 0
         ? `The reviewer (${answer.model}) did not clear the "tests weakened" flags: ${flags.reasons.length} open.`
         : blocking.length > 0
         ? `The reviewer (${answer.model}) found ${blocking.length} problem(s) at or above ${settings.blockAt}: ${countText}.`
+        : requestsChanges
+        ? `The reviewer (${answer.model}) requested changes (findings: ${countText}; none at or above ${settings.blockAt}).`
         : `The reviewer (${answer.model}) found nothing at or above ${settings.blockAt} (${countText}).`,
     reasons:
       blocking.length > 0 || flags.reasons.length > 0
         ? [...blocking.map((f) => `[${f.severity}] ${f.path}${f.line ? `:${f.line}` : ""}: ${f.text}`), ...flags.reasons]
+        : requestsChanges
+        ? [`The reviewer asked for changes: ${answer.value.summary}`]
         : [answer.value.summary],
     durationMs: elapsed(),
     model: answer.model,
