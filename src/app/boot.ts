@@ -12,6 +12,7 @@ import { createApp } from "./probotApp.js";
 import { operatorRoutes } from "../observability/index.js";
 import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
+import { homeHandler } from "./home.js";
 
 export interface BootOptions {
   settings: Settings;
@@ -79,7 +80,8 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     log,
     Probot: Probot.defaults(probotOptions),
   });
-  await server.load(createApp({ deps: appDeps(queue, bot), routes: routes.handlers }));
+  const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
+  await server.load(createApp({ deps: appDeps(queue, bot), routes: [...routes.handlers, home] }));
   await server.start();
 
   let worker: Worker | undefined;
