@@ -37,7 +37,7 @@ describe("npm start with App credentials (a real server process)", () => {
   beforeAll(async () => {
     gh = await startLoopbackGitHub({ files, config });
     dataDir = tempDir("autofix-process-server-");
-    env = { ...gh.appEnv, AUTOFIX_DATA_DIR: dataDir, AUTOFIX_LEASE_MS: "4000", AUTOFIX_CONCURRENCY: "1" };
+    env = { ...gh.appEnv, AUTOFIX_DATA_DIR: dataDir, AUTOFIX_LEASE_MS: "4000", AUTOFIX_CONCURRENCY: "1", AUTOFIX_GITHUB_THROTTLE: "off" };
     server = await startServer(env);
     queue = await createJobQueue({ AUTOFIX_DATA_DIR: dataDir });
   });
