@@ -2,6 +2,7 @@
 // `npm run demo`), each in its own process group so a test can SIGKILL the whole thing (npm, its shell and
 // node) the way a crash or an OOM kill would.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { cleanEnv, repoRoot } from "./cliRunner.js";
 import { freeLoopbackPort, waitUntil } from "./browser.js";
@@ -21,8 +22,15 @@ export interface ProductProcess {
 }
 
 /** `command args…` from the checkout, with only the environment the test passes (see cleanEnv). */
-export function startProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string } = {}): ProductProcess {
-  const child = spawn(command, args, { cwd: opts.cwd ?? repoRoot, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+/** `opts.envFile`: the test put a .env in `cwd` on purpose. */
+export function startProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string; envFile?: boolean } = {}): ProductProcess {
+  const cwd = opts.cwd ?? repoRoot;
+  if (!opts.envFile && existsSync(path.join(cwd, ".env")))
+    throw new Error(
+      `${cwd}/.env exists, and \`npm start\` reads it (Probot's manifest flow writes the App's credentials there): the process tests ` +
+        "would not run with the settings they choose. Move it out of the checkout while the tests run (and export its variables instead).",
+    );
+  const child = spawn(command, args, { cwd, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   let stdout = "";
   let stderr = "";
@@ -63,7 +71,7 @@ export function startProduct(command: string, args: string[], env: Record<string
 }
 
 /** Runs an entry point to its end; kills its group after `timeoutMs`. */
-export async function runProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string; timeoutMs?: number } = {}) {
+export async function runProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string; envFile?: boolean; timeoutMs?: number } = {}) {
   const p = startProduct(command, args, env, opts);
   const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 90_000);
   const code = await p.exited;
