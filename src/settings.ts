@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
   GITHUB_TOKEN: z.string().optional(),
   LOG_LEVEL: z.string().optional(),
+  /** Development only: a smee.io channel whose deliveries `npm start` forwards to its webhook path. */
+  WEBHOOK_PROXY_URL: z.string().url("must be the https://smee.io/… URL of your channel").optional(),
   /** Where `npm start` listens. */
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: z.coerce

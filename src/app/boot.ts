@@ -90,6 +90,8 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const server = new Server({
     host: options.host ?? "localhost",
     port: options.port ?? 3000,
+    // Development: Probot relays a smee.io channel to the webhook path (README, "Webhooks on a development machine").
+    webhookProxy: settings.WEBHOOK_PROXY_URL,
     log,
     Probot: Probot.defaults(probotOptions),
   });
