@@ -26,7 +26,7 @@ export function exitCodeFor(kind: OutcomeKind): number {
   }
 }
 
-const usageCodes = new Set(["CLI_USAGE", "CONFIG_INVALID", "NOT_A_GIT_REPOSITORY", "FILE_UNREADABLE", "SETTINGS_INVALID", "AGENT_LLM_MISSING", "AGENT_NOT_INSTALLED", "AGENT_COMMAND_MISSING", "SANDBOX_UNAVAILABLE"]);
+const usageCodes = new Set(["CLI_USAGE", "CONFIG_INVALID", "NOT_A_GIT_REPOSITORY", "FILE_UNREADABLE", "SETTINGS_INVALID", "AGENT_LLM_MISSING", "AGENT_NOT_INSTALLED", "AGENT_COMMAND_MISSING", "SANDBOX_UNAVAILABLE", "PRIVATE_KEY_MISSING", "PRIVATE_KEY_UNREADABLE", "PRIVATE_KEY_INVALID"]);
 
 export function exitCodeForError(err: unknown): number {
   if (err instanceof AutofixError && usageCodes.has(err.code)) return ExitCode.usage;

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../support/browser.js";
 import { testPrivateKey } from "../support/githubApi.js";
 import { repoRoot } from "../support/cliRunner.js";
-import { runProduct } from "../support/productProcess.js";
+import { autofixBin, runProduct } from "../support/productProcess.js";
 import { tempDir } from "../support/repoBuilder.js";
 
 const dir = tempDir("autofix-startup-");
@@ -73,6 +73,12 @@ describe("npm start with a wrong setting stops at once and says which and what t
     expect(unreachable.said).toContain(`redis://***@127.0.0.1:${nobody} did not answer`);
     expect(unreachable.said).toContain("Check that REDIS_URL points at a running Redis server");
     expect(unreachable.output).not.toContain("hunter2-redis");
+  });
+
+  it("autofix worker with a private key that cannot be read says so the same way (exit 2)", async () => {
+    const r = await runProduct(process.execPath, [autofixBin, "worker"], { ...good, PRIVATE_KEY_PATH: path.join(dir, "nowhere.pem") }, { timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`[PRIVATE_KEY_UNREADABLE] The app's private key file ${path.join(dir, "nowhere.pem")} (PRIVATE_KEY_PATH) cannot be read.`);
   });
 
   it("reads the App's settings from .env in the working directory (where the manifest flow writes them); the environment wins", async () => {
