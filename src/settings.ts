@@ -18,9 +18,24 @@ export const settingsSchema = z.object({
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
   GITHUB_TOKEN: z.string().optional(),
   LOG_LEVEL: z.string().optional(),
+  /** Development only: a smee.io channel whose deliveries `npm start` forwards to its webhook path. */
+  WEBHOOK_PROXY_URL: z.string().url("must be the https://smee.io/… URL of your channel").optional(),
+  /** Where `npm start` listens. */
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: z.coerce
+    .number({ error: "must be a TCP port number from 1 to 65535" })
+    .int("must be a TCP port number from 1 to 65535")
+    .min(1, "must be a TCP port number from 1 to 65535")
+    .max(65535, "must be a TCP port number from 1 to 65535")
+    .default(3000),
+  /** `off` on a webhook server whose jobs are run by `autofix worker` processes. */
+  AUTOFIX_WORKER: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
 
   AUTOFIX_DATA_DIR: z.string().default("./data"),
-  REDIS_URL: z.string().url().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s/]+/, "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (unset it to use the embedded SQLite store)")
+    .optional(),
   AUTOFIX_CONCURRENCY: int(2),
   AUTOFIX_PER_INSTALLATION: int(1),
   AUTOFIX_LEASE_MS: int(60_000),
@@ -60,12 +75,19 @@ export type Settings = z.infer<typeof settingsSchema>;
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = settingsSchema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  // Each problem names the variable, what it holds now (unless it is a secret) and what is allowed.
+  const problems = parsed.error.issues.map((i) => {
+    const name = i.path.join(".");
+    const value = env[name];
+    const safe = value?.replace(/\/\/[^/\s@]*@/g, "//***@").slice(0, 80);
+    const shown = safe === undefined || (secretSettingNames as readonly string[]).includes(name) ? "" : ` (it is ${JSON.stringify(safe)})`;
+    return `${name}${shown} ${i.message}`;
+  });
   throw new AutofixError(
     "SETTINGS_INVALID",
     {
       what: "autofix cannot start because an environment setting is wrong.",
-      why: problems.join("; "),
+      why: `${problems.join("; ")}.`,
       next: "Fix the named variables (see .env.example) and start again.",
     },
     { data: { problems } },

@@ -1,5 +1,6 @@
 // Starts the webhook server (Probot's Server on host:port) and, unless disabled, an embedded worker.
 // Used by `npm start` and by the end-to-end tests, so both run the same wiring.
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Probot, ProbotOctokit, Server } from "probot";
 import pino, { type Logger } from "pino";
@@ -12,6 +13,7 @@ import { createApp } from "./probotApp.js";
 import { operatorRoutes } from "../observability/index.js";
 import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
+import { homeHandler } from "./home.js";
 
 export interface BootOptions {
   settings: Settings;
@@ -36,15 +38,27 @@ export interface Booted {
 }
 
 export function privateKeyOf(settings: Settings): string {
-  if (settings.PRIVATE_KEY) return settings.PRIVATE_KEY.replace(/\\n/g, "\n");
+  if (settings.PRIVATE_KEY) return checkedPrivateKey(settings.PRIVATE_KEY.replace(/\\n/g, "\n"), "PRIVATE_KEY");
   if (settings.PRIVATE_KEY_PATH) {
+    let pem: string;
     try {
-      return readFileSync(settings.PRIVATE_KEY_PATH, "utf8");
+      pem = readFileSync(settings.PRIVATE_KEY_PATH, "utf8");
     } catch (cause) {
-      throw new AutofixError("PRIVATE_KEY_UNREADABLE", { what: `The app's private key file ${settings.PRIVATE_KEY_PATH} cannot be read.`, why: String((cause as Error).message), next: "Fix PRIVATE_KEY_PATH or set PRIVATE_KEY." }, { cause });
+      throw new AutofixError("PRIVATE_KEY_UNREADABLE", { what: `The app's private key file ${settings.PRIVATE_KEY_PATH} (PRIVATE_KEY_PATH) cannot be read.`, why: `${(cause as Error).message}.`, next: "Point PRIVATE_KEY_PATH at the .pem file GitHub gave you for the App (readable by this user), or set PRIVATE_KEY instead." }, { cause });
     }
+    return checkedPrivateKey(pem, `PRIVATE_KEY_PATH (${settings.PRIVATE_KEY_PATH})`);
   }
   throw new AutofixError("PRIVATE_KEY_MISSING", { what: "The GitHub App's private key is not set.", why: "Neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set.", next: "Set one of them (see .env.example), or run `npm start` without APP_ID to register the app." });
+}
+
+/** A key that does not parse would only fail at the first GitHub call; say so at start-up instead. */
+function checkedPrivateKey(pem: string, source: string): string {
+  try {
+    createPrivateKey(pem);
+    return pem;
+  } catch (cause) {
+    throw new AutofixError("PRIVATE_KEY_INVALID", { what: `The app's private key in ${source} is not a PEM private key.`, why: `It could not be parsed (${(cause as Error).message}).`, next: "Use the .pem file downloaded from the GitHub App's settings page (Private keys → Generate), unchanged." }, { cause });
+  }
 }
 
 export function githubBaseUrl(settings: Settings): string | undefined {
@@ -55,6 +69,8 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const { settings } = options;
   // Probot 14 sets probot.log only after its asynchronous set-up, so the logger is built here and handed in.
   const log: Logger = options.log ?? pino({ level: settings.LOG_LEVEL ?? "info" });
+  if (!settings.WEBHOOK_SECRET)
+    throw new AutofixError("WEBHOOK_SECRET_MISSING", { what: "The webhook secret (WEBHOOK_SECRET) is not set.", why: "Without it anyone could forge webhooks, so autofix refuses to start.", next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App (its settings page, Webhook secret)." });
   const probotOptions = {
     appId: settings.APP_ID,
     privateKey: privateKeyOf(settings),
@@ -63,8 +79,6 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     log,
     Octokit: withRateLimitRetries(options.Octokit ?? ProbotOctokit, log),
   };
-  if (!settings.WEBHOOK_SECRET)
-    throw new AutofixError("WEBHOOK_SECRET_MISSING", { what: "The webhook secret is not set.", why: "Without it anyone could forge webhooks.", next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App." });
   const probot = new Probot(probotOptions);
   const queue = options.queue ?? (await createJobQueue(settings, { log }));
   const runtime = await createRuntime(settings, log);
@@ -76,11 +90,16 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const server = new Server({
     host: options.host ?? "localhost",
     port: options.port ?? 3000,
+    // Development: Probot relays a smee.io channel to the webhook path (README, "Webhooks on a development machine").
+    webhookProxy: settings.WEBHOOK_PROXY_URL,
     log,
     Probot: Probot.defaults(probotOptions),
   });
-  await server.load(createApp({ deps: appDeps(queue, bot), routes: routes.handlers }));
-  await server.start();
+  const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
+  await server.load(createApp({ deps: appDeps(queue, bot), routes: [...routes.handlers, home] }));
+  await server.start().catch((cause: NodeJS.ErrnoException) => {
+    throw listenError(cause, options.host ?? "localhost", options.port ?? 3000);
+  });
 
   let worker: Worker | undefined;
   if (options.startWorker !== false) {
@@ -110,4 +129,15 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
       if (!options.queue) await queue.close();
     },
   };
+}
+
+/** Probot's own message for a taken port is right but reaches the operator as "unexpected": name the settings. */
+function listenError(cause: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (cause?.code === "EADDRINUSE")
+    return new AutofixError("PORT_IN_USE", { what: `autofix cannot listen on ${host}:${port}: the port is already in use.`, why: "Another process (perhaps another autofix) listens on PORT there.", next: "Stop that process, or set PORT (and HOST) to a free address." }, { cause });
+  if (cause?.code === "EACCES")
+    return new AutofixError("PORT_NOT_ALLOWED", { what: `autofix may not listen on ${host}:${port}.`, why: "Ports below 1024 need extra privileges.", next: "Set PORT to 1024 or above (put a reverse proxy in front for port 80/443)." }, { cause });
+  if (cause?.code === "EADDRNOTAVAIL" || cause?.code === "ENOTFOUND")
+    return new AutofixError("HOST_INVALID", { what: `autofix cannot listen on ${host}:${port}.`, why: `HOST ${host} is not an address of this machine (${cause.code}).`, next: "Set HOST to 0.0.0.0 (all interfaces), 127.0.0.1, or an address of this machine." }, { cause });
+  return cause;
 }

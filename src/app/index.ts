@@ -1,6 +1,6 @@
 // The app room's door: what code outside src/app/ may use.
 export { bootAutofix, githubBaseUrl, privateKeyOf } from "./boot.js";
-export { presentError } from "./present.js";
+export { presentError, redactSecrets } from "./present.js";
 export { withRateLimitRetries } from "./tokens.js";
 export { botIdentity, githubJobHandler, giveUpReporter, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 export { configFileName, configPath, loadConfigViaApi, loadRepoConfig } from "./configLoad.js";

@@ -159,5 +159,7 @@ export async function createJobOctokit(probot: Probot, spec: JobSpec, options: J
  * limit at once, which would drop a webhook's trigger (GitHub does not redeliver by itself).
  */
 export function withRateLimitRetries<T extends { defaults(fn: (o: any) => any): T }>(Octokit: T, log: TokenLog): T {
-  return Octokit.defaults((o: any) => ({ ...o, throttle: { ...o?.throttle, ...jobThrottleHandlers(log) } }));
+  // AUTOFIX_GITHUB_THROTTLE=off (as for the CLI): GHES with rate limiting disabled needs no pacing of writes.
+  const pacing = process.env.AUTOFIX_GITHUB_THROTTLE === "off" ? { enabled: false } : {};
+  return Octokit.defaults((o: any) => ({ ...o, throttle: { ...o?.throttle, ...jobThrottleHandlers(log), ...pacing } }));
 }

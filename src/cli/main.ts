@@ -1,5 +1,5 @@
 // `autofix <command>`: run | worker | poll | validate-config | doctor | help.
-import { presentError } from "../app/index.js";
+// Only what `--help` needs loads up front: the app's door pulls in Probot and the whole pipeline (~1 s).
 import { exitCodeForError, UsageError } from "./errors.js";
 
 const usage = `autofix: turn an issue into a gated pull request
@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err) => {
+  async (err) => {
+    const { presentError } = await import("../app/index.js");
     process.stderr.write(`autofix: ${presentError(err).plain}\n`);
     process.exit(exitCodeForError(err));
   },

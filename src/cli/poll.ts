@@ -78,11 +78,15 @@ export async function pollCommand(argv: string[]): Promise<number> {
     } finally {
       process.off("SIGINT", release);
       process.off("SIGTERM", release);
+    }
+    try {
+      // A label is one request: consume it when the run ended, so the next poll does not redo the work. Before
+      // the claim goes: released first, another poller could claim the still-labelled issue and run it again.
+      if (!controller.signal.aborted && outcome.kind !== "error") await forge.removeLabel(repo, issue.number, parsed.values.label);
+    } finally {
       await claim.release();
       await cleanupJobDirs(ctx.job.id, runtime.paths.workRoot, runtime.paths.scratchRoot);
     }
-    // A label is one request: consume it when the run ended, so the next poll does not redo the work.
-    if (!controller.signal.aborted && outcome.kind !== "error") await forge.removeLabel(repo, issue.number, parsed.values.label);
     progress.line(`#${issue.number}: ${outcome.message}`);
     worst = Math.max(worst, code);
     if (controller.signal.aborted) break;

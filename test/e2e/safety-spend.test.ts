@@ -27,6 +27,11 @@ const files = {
 };
 
 const commandAgent = (args = "") => `agent:\n  preset: command\n  command: node tools/agent.mjs ${args}\n  timeoutMinutes: 1\n`;
+// The cap is counted from the job's creation and checked before the agent too, so it must outlast any set-up
+// (config, spawn) a loaded machine takes, while the agent alone, sleeping past it from its own start, always
+// outlasts it. A cap of 0.01 min was reached before the agent under load: no work, no branch to keep.
+const wallCapMinutes = 0.1;
+const wallCapped = `${commandAgent(String(wallCapMinutes * 60_000 + 500))}limits:\n  maxWallMinutes: ${wallCapMinutes}\n`;
 
 let h: AppHarness | undefined;
 afterEach(async () => {
@@ -102,7 +107,7 @@ describe("spend caps", () => {
   });
 
   it("a run outlasting limits.maxWallMinutes stops after the agent, with the work kept and no PR", async () => {
-    const harness = await start(`${commandAgent("1500")}limits:\n  maxWallMinutes: 0.01\n`);
+    const harness = await start(wallCapped);
     const judge = startFakeJudge({});
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
     const job = await harness.waitForJob(key, finished);
@@ -112,7 +117,7 @@ describe("spend caps", () => {
     expect(judge.calls).toEqual([]);
     const status = statusOf(harness);
     expect(status).toContain("reached its wall time cap");
-    expect(status).toContain("limit 0.01 min");
+    expect(status).toContain(`limit ${wallCapMinutes} min`);
     expect(status).toContain("`limits.maxWallMinutes`");
     expect(await keptChange(harness)).toContain("+export const add = (a, b) => a + b;");
   });
@@ -130,7 +135,7 @@ describe("spend caps", () => {
     const prHead = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();
 
     // The maintainer lowers the wall-time cap; the next run outlasts it.
-    opts.config = `${commandAgent("1500")}limits:\n  maxWallMinutes: 0.01\n`;
+    opts.config = wallCapped;
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
     const second = await harness.waitForJob(key, (j) => j.id !== first.id && finished(j));
     expect(second.outcome?.kind).toBe("limit-reached");

@@ -94,10 +94,11 @@ describe("the aider preset (run against a stand-in `aider`, since Aider cannot b
 
   it("says how to install aider when it is not on PATH", async () => {
     const { spawnDir, scratchDir } = freshJob("missing");
-    const agent = createCommandAgent({ preset: aider, sandbox, env: { passEnv: [], operatorAllowed: [] }, network: "none" });
+    // A name no machine has: an aider installed globally sits in a system directory the agent's PATH holds.
+    const agent = createCommandAgent({ preset: { ...aider, program: "aider-absent-for-this-test" }, sandbox, env: { passEnv: [], operatorAllowed: [] }, network: "none" });
     const error = await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentNotInstalled);
-    expect((error as Error).message).toMatch(/^aider not found on PATH: install it with .*aider-install/);
+    expect((error as Error).message).toMatch(/^aider-absent-for-this-test not found on PATH: install it with .*aider-install/);
   });
 });
 

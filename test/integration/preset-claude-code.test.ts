@@ -43,12 +43,12 @@ afterAll(async () => {
   process.env = savedEnv;
 });
 
-async function runClaude(behaviour: AnthropicBehaviour, opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[] } = {}) {
+async function runClaude(behaviour: AnthropicBehaviour, opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[]; program?: string } = {}) {
   const fake = await startFakeAnthropic(behaviour);
   const spawn = await makeSpawn({ "src/greet.ts": original, "README.md": "# greet\n" });
   process.env.AUTOFIX_CLAUDE_BASE_URL = fake.baseUrl;
   const agent = createCommandAgent({
-    preset: claudeCodePreset,
+    preset: opts.program ? { ...claudeCodePreset, program: opts.program } : claudeCodePreset,
     sandbox,
     env: {
       passEnv: ["ANTHROPIC_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
@@ -233,8 +233,9 @@ describe("claude-code preset with the real Claude Code CLI", () => {
   });
 
   it("says how to install claude when it is not on the agent's PATH", async () => {
-    const started = await runClaude({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
-    await expect(started.run).rejects.toThrow(/claude not found on PATH.*npm i -g @anthropic-ai\/claude-code@2\.1\.328/s);
+    // A name no machine has: `npm i -g` puts the real claude in a system directory the agent's PATH always holds.
+    const started = await runClaude({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [], program: "claude-absent-for-this-test" });
+    await expect(started.run).rejects.toThrow(/claude-absent-for-this-test not found on PATH.*npm i -g @anthropic-ai\/claude-code@2\.1\.328/s);
     expect(started.fake.requests).toEqual([]);
     await started.fake.close();
     await started.spawn.remove();

@@ -46,13 +46,13 @@ afterAll(async () => {
 
 async function runCodex(
   behaviour: ResponsesBehaviour,
-  opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[]; model?: string; sandbox?: Sandbox } = {},
+  opts: { timeoutMs?: number; prompt?: string; extraPathDirs?: string[]; model?: string; sandbox?: Sandbox; program?: string } = {},
 ) {
   const fake = await startFakeOpenAIResponses(behaviour);
   const spawn = await makeSpawn({ "src/greet.ts": original, "README.md": "# greet\n" });
   process.env.AUTOFIX_CODEX_BASE_URL = `${fake.baseUrl}/v1`;
   const agent = createCommandAgent({
-    preset: codexPreset,
+    preset: opts.program ? { ...codexPreset, program: opts.program } : codexPreset,
     sandbox: opts.sandbox ?? sandbox,
     env: {
       passEnv: ["OPENAI_API_KEY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"],
@@ -211,8 +211,9 @@ describe("codex preset with the real Codex CLI", () => {
   });
 
   it("says how to install codex when it is not on the agent's PATH", async () => {
-    const started = await runCodex({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [] });
-    await expect(started.run).rejects.toThrow(/codex not found on PATH.*npm i -g @openai\/codex@0\.169\.0/s);
+    // A name no machine has: `npm i -g` puts the real codex in a system directory the agent's PATH always holds.
+    const started = await runCodex({ kind: "text-only", finalText: "unused" }, { extraPathDirs: [], program: "codex-absent-for-this-test" });
+    await expect(started.run).rejects.toThrow(/codex-absent-for-this-test not found on PATH.*npm i -g @openai\/codex@0\.169\.0/s);
     expect(started.fake.requests).toEqual([]);
     await started.fake.close();
     await started.spawn.remove();

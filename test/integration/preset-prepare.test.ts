@@ -120,7 +120,8 @@ describe("claude-code prepare", () => {
   });
 
   it("says how to install claude when it is not on the PATH", async () => {
-    const err = await rejection(claudeCodePreset.prepare(context({ searchPath: "/usr/bin:/bin" })));
+    // An empty directory, not /usr/bin: a global install (`npm i -g`) may have put claude there.
+    const err = await rejection(claudeCodePreset.prepare(context({ searchPath: tempDir("autofix-empty-path-") })));
     expect(err.code).toBe("AGENT_CLI_MISSING");
     expect(err.message).toContain("claude not found on PATH");
     expect(err.message).toContain("npm i -g @anthropic-ai/claude-code@2.1.328");

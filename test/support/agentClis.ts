@@ -1,6 +1,6 @@
 // Finds the pinned agent CLIs for tests: .ci/run installs them into .tools/ (npm i --prefix .tools).
 // A missing or wrong-version CLI fails the test with the command that installs it; never a silent skip.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,7 +45,9 @@ export async function requirePinnedCli(program: keyof typeof pinned): Promise<Pi
   if (cli.version !== version) {
     throw new Error(`${program} at ${cli.binPath} is ${cli.version ?? "of unknown version"}, the presets are tested with ${version}. Run \`${installCommand()}\`.`);
   }
-  return { binDir: path.dirname(cli.binPath), binPath: cli.binPath, version };
+  // Resolved: a checkout whose .tools is a symlink (a git worktree) must hand the sandbox a path it mounts.
+  const binDir = realpathSync(path.dirname(cli.binPath));
+  return { binDir, binPath: path.join(binDir, path.basename(cli.binPath)), version };
 }
 
 /** Secrets of the bot, set in the test process so a test can prove none reaches an agent or its endpoint. */

@@ -14,6 +14,8 @@ export interface FrontRequest {
 
 export interface Hold {
   beforeMs?: number;
+  /** Held before forwarding until this settles (the test bounds it), e.g. until another process has acted. */
+  until?: Promise<unknown>;
   afterMs?: number;
 }
 
@@ -33,6 +35,7 @@ export async function startDelayFront(targetUrl: string, holdFor: (req: FrontReq
     const request: FrontRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks) };
     const hold = holdFor(request) ?? {};
     if (hold.beforeMs) await sleep(hold.beforeMs);
+    if (hold.until) await hold.until.catch(() => undefined);
     const headers = { ...req.headers, host: target.host, "content-length": String(request.body.length) };
     delete headers["transfer-encoding"];
     delete headers.connection;

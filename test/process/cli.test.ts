@@ -1,4 +1,5 @@
-// The CLI as a user drives it: a subprocess, its output and its documented exit codes.
+// The CLI as a user drives it (`node bin/autofix.js`, as `npx autofix` runs it): a subprocess against the
+// loopback fake GitHub and git server, its output and its documented exit codes.
 import { cpSync, existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import nock from "nock";
@@ -163,6 +164,10 @@ describe("autofix run against GitHub (nock-mocked API, loopback git)", () => {
     expect(first.code).toBe(0);
     expect(fake.pullsOf("octo/greeter")).toHaveLength(1);
     expect(fake.pullsOf("octo/greeter")[0].body).toContain("Fixes #12");
+    // The PR's branch holds the agent's change and nothing else.
+    const diff = await gitAsync(repo.bare, "diff", "main...autofix/issue-12");
+    expect(diff.match(/^diff --git/gm)).toHaveLength(1);
+    expect(diff).toContain('+  return "Hello, " + trimmed + "!";');
     const second = await runCli(["run", "octo/greeter#12"], { env });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("updated");
