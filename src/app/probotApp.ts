@@ -5,6 +5,7 @@ import { onConfigPullRequest } from "./configCheck.js";
 import { onIssueComment } from "./commands.js";
 import { onPush } from "./baseMoved.js";
 import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./prEvents.js";
+import { onCiEvent } from "./ciEvents.js";
 
 export interface AppOptions {
   deps: AppDeps;
@@ -23,6 +24,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
     app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
     app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
     app.on("push", (context) => onPush(deps, context));
+    app.on(["check_suite.completed", "check_run.completed", "status"], (context) => onCiEvent(deps, context));
     for (const route of options.routes ?? []) addHandler(route);
   };
 }

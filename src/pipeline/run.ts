@@ -17,6 +17,7 @@ import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget,SpawnRecord
 import type { Delta } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch } from "./updateBranch.js";
+import { ciWaitWanted, followCi, resumeCiWait } from "./ciWait.js";
 
 
 
@@ -25,6 +26,8 @@ const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
   const { spec } = ctx.job;
   if (spec.trigger === "update-branch") return runUpdateBranch(ctx, env);
+  const waiting = await resumeCiWait(ctx, env, runPipeline);
+  if (waiting) return waiting;
   const { config, log } = env;
   const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
   const budget = new Budget(config.limits, new Date(ctx.job.createdAt));
@@ -35,7 +38,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const baseBranch = config.baseBranch ?? repo.defaultBranch;
     const branch = `${config.pr.branchPrefix}issue-${spec.issueNumber}`;
     const open = await env.forge.findOpenPrByHead(spec.repo, branch);
-    const revisionReason = open ? await revisionReasonFor(env, spec.trigger, spec.repo, open.number) : undefined;
+    const revisionReason = open ? (env.revisionReason ?? (await revisionReasonFor(env, spec.trigger, spec.repo, open.number))) : undefined;
     const pr = open ? { number: open.number, htmlUrl: open.htmlUrl } : undefined;
     return { repo, issue, baseBranch, branch, pr, mode: revisionReason ? "revision" : "fresh", revisionReason } as ResolvedTarget;
   });
@@ -107,8 +110,9 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   if (decision.action === "no-pr" || guardRefused) {
     result = await publishFailure({ ctx, env, target, source, keeper, last, status, budget, keepBranch: !guardRefused });
   } else {
-    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft, failing: decision.failing });
+    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || config.gates.ci.wait, failing: decision.failing });
   }
+  if (ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target, result.outcome, runPipeline);
   return result.outcome;
 }
 
