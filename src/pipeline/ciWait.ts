@@ -79,13 +79,14 @@ function watchedText(env: PipelineEnv): string {
 
 async function readChecks(env: PipelineEnv, repo: RepoRef, sha: string, withSuites: boolean): Promise<CiCheck[]> {
   const f = env.forge;
-  const wantWorkflows = withSuites && env.config.gates.ci.checks !== "all";
-  const [runs, suites, statuses, workflowRuns] = await Promise.all([
+  const [runs, suites, statuses] = await Promise.all([
     f.listCheckRuns?.(repo, sha) ?? [],
     withSuites ? (f.listCheckSuites?.(repo, sha) ?? []) : [],
     f.listCommitStatuses?.(repo, sha) ?? [],
-    wantWorkflows ? (f.listWorkflowRuns?.(repo, sha) ?? []) : [],
   ]);
+  // Workflow names: to match watched names, and to name a suite that never started a run.
+  const wantWorkflows = withSuites && (env.config.gates.ci.checks !== "all" || suites.some((s) => (s.runCount ?? 0) === 0));
+  const workflowRuns = wantWorkflows ? ((await f.listWorkflowRuns?.(repo, sha)) ?? []) : [];
   const checks: CommitChecks = { runs, suites, statuses, workflowRuns };
   return classifyChecks(checks);
 }
@@ -157,6 +158,11 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
   const allowance = repairAllowance(ctx, env);
   const ci = env.config.gates.ci;
   if (ci.onFailure === "repair" && allowance.ok) {
+    await ctx.step(`ci-${round.round}-red`, async () => {
+      const summary = [`CI failed on this commit:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), ...excused, "", "autofix hands the failure to the agent for a repair commit."].join("\n");
+      await env.forge.ensureCheckRun(repo, { name: ciCheckName, headSha: round.headSha, status: "completed", conclusion: "failure", title: `CI failed (${failingNames}); repairing`, summary });
+      return {};
+    });
     const repaired = await repairAfterCi(ctx, env, round, verdict, rerun);
     if (repaired.kind === "round") return startRound(ctx, env, round.round + 1, round.target, repaired.outcome);
     const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), "", `The repair attempt ended without a new commit: ${neutralizeMentions(repaired.outcome.message)}`, "", "The PR stays a draft."];
