@@ -4,3 +4,4 @@ export { runPipeline } from "./run.js";
 export type { AttemptRecord, PipelineEnv, SpawnRecord } from "./context.js";
 export { renderDeltaStats } from "./render.js";
 export type { Log } from "./status.js";
+export { spentSoFar } from "./ciRepair.js";

@@ -155,3 +155,58 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
     runsOf: (sha) => runs.filter((r) => r.head_sha === sha),
   };
 }
+
+export interface FakeIssues {
+  /** Issues the bot opened through the API, in order. */
+  readonly created: number[];
+  /** Deletes an issue as an admin would: it answers 410 Gone afterwards. */
+  remove(number: number): void;
+  bodyOf(number: number): string;
+  /** A person edits the issue's body (returns the previous body, for the webhook's `changes`). */
+  edit(number: number, body: string): string;
+}
+
+/** The issues endpoints the dashboard issue uses: list all (with bodies), open, edit, and a deleted issue's 410. */
+export function installFakeIssues(fake: FakeGitHub, full: string): FakeIssues {
+  const on = (fake as unknown as { on(method: string, pattern: RegExp, handler: Route): void }).on.bind(fake);
+  const created: number[] = [];
+  const deleted = new Set<number>();
+  const key = (n: number | string) => `${full}#${n}`;
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/issues$/, (_m, _b, url) => {
+    const label = url.searchParams.get("labels");
+    const state = url.searchParams.get("state") ?? "open";
+    const all = [...fake.issues.entries()].filter(([k]) => k.startsWith(`${full}#`)).map(([, i]) => i);
+    const list = all.filter((i) => (state === "all" || i.state === state) && (!label || i.labels.some((l) => l.name === label))).sort((a, b) => b.number - a.number);
+    return { status: 200, body: list };
+  });
+  on("POST", /^\/repos\/([^/]+)\/([^/]+)\/issues$/, (_m, body) => {
+    const numbers = [...fake.issues.keys()].filter((k) => k.startsWith(`${full}#`)).map((k) => Number(k.split("#")[1]));
+    const number = Math.max(0, ...numbers, ...fake.pullsOf(full).map((p) => p.number), ...deleted) + 1;
+    fake.addIssue(full, { number, title: body.title, body: body.body, author: fake.botLogin });
+    const issue = fake.issues.get(key(number))!;
+    (issue as any).user = { login: fake.botLogin, id: 1, type: "Bot" };
+    created.push(number);
+    return { status: 201, body: issue };
+  });
+  on("PATCH", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/, (m, body) => {
+    if (deleted.has(Number(m[3]))) return { status: 410, body: { message: "This issue was deleted" } };
+    const issue = fake.issues.get(key(m[3])) as any;
+    if (!issue) return { status: 404, body: { message: "Not Found" } };
+    for (const f of ["title", "body", "state"]) if (body[f] !== undefined) issue[f] = body[f];
+    return { status: 200, body: issue };
+  });
+  return {
+    created,
+    remove(n) {
+      deleted.add(n);
+      fake.issues.delete(key(n));
+    },
+    bodyOf: (n) => (fake.issues.get(key(n)) as any)?.body ?? "",
+    edit(n, body) {
+      const issue = fake.issues.get(key(n)) as any;
+      const before = issue.body;
+      issue.body = body;
+      return before;
+    },
+  };
+}
