@@ -12,13 +12,15 @@ import { repairAfterCi, repairAllowance, type CiRound, type Rerun } from "./ciRe
 export const ciCheckName = "autofix / ci";
 
 
+/** The PR opens (and, through a CI repair, stays) a draft when its CI is followed; never offline, where no CI runs. */
+export function ciWaitDrafts(env: PipelineEnv): boolean {
+  return env.config.gates.ci.wait && !env.dryRun && env.forge.kind === "github" && typeof env.forge.listCheckRuns === "function";
+}
+
 export function ciWaitWanted(env: PipelineEnv, outcome: JobOutcome): boolean {
   return (
-    env.config.gates.ci.wait &&
+    ciWaitDrafts(env) &&
     env.ciFollow !== false &&
-    !env.dryRun &&
-    env.forge.kind === "github" &&
-    typeof env.forge.listCheckRuns === "function" &&
     (outcome.kind === "pr-opened" || outcome.kind === "pr-updated") &&
     outcome.prNumber !== undefined
   );

@@ -17,7 +17,7 @@ import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget,SpawnRecord
 import type { Delta } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch } from "./updateBranch.js";
-import { ciWaitWanted, followCi, resumeCiWait } from "./ciWait.js";
+import { ciWaitDrafts, ciWaitWanted, followCi, resumeCiWait } from "./ciWait.js";
 
 
 
@@ -110,7 +110,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   if (decision.action === "no-pr" || guardRefused) {
     result = await publishFailure({ ctx, env, target, source, keeper, last, status, budget, keepBranch: !guardRefused });
   } else {
-    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || config.gates.ci.wait, failing: decision.failing });
+    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env), failing: decision.failing });
   }
   if (ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target, result.outcome, runPipeline);
   return result.outcome;

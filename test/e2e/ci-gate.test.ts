@@ -2,7 +2,7 @@
 // polling, repaired by the agent when red, and said plainly when it never runs.
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
-import { gitAsync } from "../support/repoBuilder.js";
+import { git, gitAsync } from "../support/repoBuilder.js";
 import { installationId, labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
 import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { installFakeCi, type FakeCi } from "../support/fakeCi.js";
@@ -118,6 +118,7 @@ describe("the CI gate", () => {
     expect(repair).not.toContain("saw setup noise");
     expect(fakeCi.logReads).toContain(failed.id);
     expect(ciRun(harness, first)?.conclusion).toBe("failure");
+    expect(harness.fake.pullsOf(full)[0].draft).toBe(true);
 
     fakeCi.finish(second, "test", "success");
     const job = await harness.waitForJob(key, ended, 30_000);
@@ -184,5 +185,24 @@ describe("the CI gate", () => {
     expect(status(harness)).toMatch(/❌ \[lint\]/);
     // No repair was attempted: one commit on the branch.
     expect((await gitAsync(harness.repo.bare, "rev-list", "--count", `main..${branch}`)).trim()).toBe("1");
+  });
+
+  it("a human's push to the branch hands the PR over: the CI loop stops without repairing", async () => {
+    const { harness, fakeCi } = await start("    wait: true\n    pollSeconds: 1\n");
+    fakeCi.autoStart(["test"]);
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    await harness.waitForJob(key, waitingFor(0));
+    const botHead = await headOf(harness);
+    const work = harness.repo.work;
+    git(work, "fetch", "-q", "origin");
+    git(work, "checkout", "-q", "-B", branch, `origin/${branch}`);
+    harness.repo.commit({ "NOTES.md": "human notes\n" }, "human tweak", branch);
+    fakeCi.finish(botHead, "test", "failure", { log: failingLog });
+    const job = await harness.waitForJob(key, ended, 30_000);
+    expect(job.outcome?.message).toContain("CI not followed further: someone else pushed");
+    expect(harness.fake.pullsOf(full)[0].draft).toBe(true);
+    expect(status(harness)).toContain("autofix stopped following CI");
+    // No repair commit on top of the human's.
+    expect(await gitAsync(harness.repo.bare, "log", "-1", "--format=%s", branch)).toContain("human tweak");
   });
 });
