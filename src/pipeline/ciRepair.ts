@@ -4,7 +4,7 @@
 import type { JobContext, JobOutcome, StepRecord } from "../jobs/index.js";
 import { renderCiRepairReport, type CiFailureDetail, type CiVerdict } from "../gates/index.js";
 import type { Usage } from "../llm/index.js";
-import type { PipelineEnv, ResolvedTarget } from "./context.js";
+import type { PipelineEnv } from "./context.js";
 import { cleanupJobDirs } from "./jobDirs.js";
 
 /** What a waiting job keeps between claims: where the round started and what the PR is. */
@@ -14,7 +14,8 @@ export interface CiRound {
   startedAtMs: number;
   prNumber: number;
   prUrl: string;
-  target: ResolvedTarget;
+  /** The branch the PR merges into (its head checks are the base of comparison). */
+  baseBranch: string;
   /** The publish outcome the CI wait qualifies (pr-opened or pr-updated). */
   outcome: JobOutcome;
 }
@@ -97,7 +98,8 @@ export async function repairAfterCi(
   };
   const repairId = `${ctx.job.id}-ci${round.round}`;
   const repairCtx: JobContext = {
-    job: { ...ctx.job, id: repairId, spec: { ...ctx.job.spec, instructions: undefined } },
+    // A revision of the PR whatever started the job (a branch update must not dispatch to itself again).
+    job: { ...ctx.job, id: repairId, spec: { ...ctx.job.spec, trigger: "revise", instructions: undefined } },
     signal: ctx.signal,
     step: (name, fn) => ctx.step(`ci-${round.round}/${name}`, fn),
     progress: (update) => ctx.progress(update),

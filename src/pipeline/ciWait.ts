@@ -6,7 +6,7 @@ import { JobDeferred, type JobContext, type JobOutcome } from "../jobs/index.js"
 import { ciVerdict, classifyChecks, describeCheck, type CiCheck, type CiVerdict, type CommitChecks } from "../gates/index.js";
 import type { CheckConclusion, RepoRef } from "../forge/index.js";
 import { neutralizeMentions, renderStatusFinal, statusMarker } from "./render.js";
-import type { PipelineEnv, ResolvedTarget } from "./context.js";
+import type { PipelineEnv } from "./context.js";
 import { repairAfterCi, repairAllowance, type CiRound, type Rerun } from "./ciRepair.js";
 
 export const ciCheckName = "autofix / ci";
@@ -35,16 +35,16 @@ export async function resumeCiWait(ctx: JobContext, env: PipelineEnv, rerun: Rer
   return followRounds(ctx, env, latest, rerun);
 }
 
-export async function followCi(ctx: JobContext, env: PipelineEnv, target: ResolvedTarget, outcome: JobOutcome, rerun: Rerun): Promise<JobOutcome> {
-  const round = await startRound(ctx, env, 0, target, outcome);
+export async function followCi(ctx: JobContext, env: PipelineEnv, baseBranch: string, outcome: JobOutcome, rerun: Rerun): Promise<JobOutcome> {
+  const round = await startRound(ctx, env, 0, baseBranch, outcome);
   return followRounds(ctx, env, round, rerun);
 }
 
-async function startRound(ctx: JobContext, env: PipelineEnv, round: number, target: ResolvedTarget, outcome: JobOutcome): Promise<CiRound> {
+async function startRound(ctx: JobContext, env: PipelineEnv, round: number, baseBranch: string, outcome: JobOutcome): Promise<CiRound> {
   const repo = ctx.job.spec.repo;
   return ctx.step(`ci-${round}-start`, async () => {
     const pr = await env.forge.getPr(repo, outcome.prNumber!);
-    const started: CiRound = { round, headSha: pr.headSha, startedAtMs: Date.now(), prNumber: pr.number, prUrl: pr.htmlUrl, target, outcome };
+    const started: CiRound = { round, headSha: pr.headSha, startedAtMs: Date.now(), prNumber: pr.number, prUrl: pr.htmlUrl, baseBranch, outcome };
     await env.forge.ensureCheckRun(repo, {
       name: ciCheckName,
       headSha: pr.headSha,
@@ -52,8 +52,8 @@ async function startRound(ctx: JobContext, env: PipelineEnv, round: number, targ
       title: "Waiting for the repository's CI",
       summary: `autofix follows this commit's checks (${watchedText(env)}) and marks the PR ready for review when they are green.`,
     });
-    await writeStatus(ctx, env, `⏳ **autofix opened a draft pull request: ${pr.htmlUrl}** and is waiting for the repository's CI.`, [
-      `The three gates passed. The PR stays a draft until ${watchedText(env)} on \`${pr.headSha.slice(0, 12)}\` are green (at most ${env.config.gates.ci.timeoutMinutes} min).`,
+    await writeStatus(ctx, env, `⏳ **autofix's pull request ${pr.htmlUrl} is waiting for the repository's CI.**`, [
+      `The gates passed. The PR stays a draft until ${watchedText(env)} on \`${pr.headSha.slice(0, 12)}\` are green (at most ${env.config.gates.ci.timeoutMinutes} min); then autofix marks it ready for review.`,
       ...(round > 0 ? ["", `This is CI round ${round + 1}: the previous round failed and the agent pushed a repair.`] : []),
     ]);
     return started;
@@ -107,7 +107,7 @@ async function pollOnce(ctx: JobContext, env: PipelineEnv, round: CiRound): Prom
   const input = { head, config: ci, elapsedMs, timeoutMs, noChecksGraceMs: 3 * pollMs };
   let verdict = ciVerdict(input);
   if ((verdict.status === "red" || verdict.status === "timeout") && head.some((c) => c.state === "failure")) {
-    const baseSha = await env.forge.getBranchSha(repo, round.target.baseBranch);
+    const baseSha = await env.forge.getBranchSha(repo, round.baseBranch);
     const base = baseSha ? await readChecks(env, repo, baseSha, false) : [];
     verdict = ciVerdict({ ...input, base });
   }
@@ -166,7 +166,7 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
       return {};
     });
     const repaired = await repairAfterCi(ctx, env, round, verdict, rerun);
-    if (repaired.kind === "round") return startRound(ctx, env, round.round + 1, round.target, repaired.outcome);
+    if (repaired.kind === "round") return startRound(ctx, env, round.round + 1, round.baseBranch, repaired.outcome);
     const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), "", `The repair attempt ended without a new commit: ${neutralizeMentions(repaired.outcome.message)}`, "", "The PR stays a draft."];
     return finish("failure", "CI failed; repair did not land", lines, `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`, `${pr} stays a draft: CI failed (${failingNames}); the repair did not land.`);
   }

@@ -95,6 +95,8 @@ async function recordedChange(queue: JobQueue, key: string): Promise<RecordedCha
     .sort((a, b) => (b.finishedAt ?? "").localeCompare(a.finishedAt ?? ""));
   const last = jobs[0];
   if (!last || !freshTriggers.has(last.spec.trigger)) return undefined;
+  // CI repairs added commits on top: the PR's whole change is read back from the branch instead.
+  if (last.steps.some((s) => /^ci-\d+\//.test(s.name) && s.status === "done")) return undefined;
   const spawn = last.steps.find((s) => s.name === "spawn" && s.status === "done")?.output as { baseline?: RecordedChange["baseline"] } | undefined;
   const attempts = last.steps.filter((s) => /^agent-\d+$/.test(s.name) && s.status === "done");
   const attempt = attempts.at(-1)?.output as { delta?: RecordedChange["delta"] } | undefined;

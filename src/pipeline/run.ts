@@ -25,9 +25,9 @@ const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 
 export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
   const { spec } = ctx.job;
-  if (spec.trigger === "update-branch") return runUpdateBranch(ctx, env);
   const waiting = await resumeCiWait(ctx, env, runPipeline);
   if (waiting) return waiting;
+  if (spec.trigger === "update-branch") return followCiAfter(ctx, env, await runUpdateBranch(ctx, env));
   const { config, log } = env;
   const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
   const budget = new Budget(config.limits, new Date(ctx.job.createdAt));
@@ -112,8 +112,15 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   } else {
     result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env), failing: decision.failing });
   }
-  if (ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target, result.outcome, runPipeline);
+  if (ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target.baseBranch, result.outcome, runPipeline);
   return result.outcome;
+}
+
+/** A branch update pushed a new head: its CI is followed like a fresh PR's (gates.ci.wait). */
+async function followCiAfter(ctx: JobContext, env: PipelineEnv, outcome: JobOutcome): Promise<JobOutcome> {
+  if (!ciWaitWanted(env, outcome)) return outcome;
+  const pr = await env.forge.getPr(ctx.job.spec.repo, outcome.prNumber!);
+  return followCi(ctx, env, pr.baseRef, outcome, runPipeline);
 }
 
 /** A revision is judged as the PR's whole change against the base branch, not as the last commit alone. */

@@ -205,4 +205,38 @@ describe("the CI gate", () => {
     // No repair commit on top of the human's.
     expect(await gitAsync(harness.repo.bare, "log", "-1", "--format=%s", branch)).toContain("human tweak");
   });
+
+  it("after a CI repair, a moving base re-applies the whole change (fix and repair) and CI is followed on the new head", async () => {
+    const { harness, fakeCi } = await start("    wait: true\n    pollSeconds: 1\npr:\n  updateBranch: always\n");
+    fakeCi.autoStart(["test"]);
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    await harness.waitForJob(key, waitingFor(0));
+    fakeCi.finish(await headOf(harness), "test", "failure", { log: failingLog });
+    await harness.waitForJob(key, waitingFor(1), 60_000);
+    fakeCi.finish(await headOf(harness), "test", "success");
+    await harness.waitForJob(key, ended, 30_000);
+
+    const moved = harness.repo.commit({ "docs/guide.md": "# Guide\n" }, "docs upstream");
+    await harness.deliver("push", {
+      ref: "refs/heads/main",
+      after: moved,
+      deleted: false,
+      repository: { name: "widget", full_name: full, owner: { login: "octo-org", name: "octo-org" }, default_branch: "main" },
+      sender: { login: "maintainer", type: "User" },
+      installation: { id: installationId },
+    });
+    const updating = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && waitingFor(0)(j), 60_000);
+    // The recorded delta lacks the repair commit, so the whole change was read back from the branch.
+    expect(updating.steps.some((s) => s.name === "branch-change" && s.status === "done")).toBe(true);
+    const head = await headOf(harness);
+    expect((await gitAsync(harness.repo.bare, "rev-parse", `${branch}~1`)).trim()).toBe(moved);
+    const change = await gitAsync(harness.repo.bare, "diff", moved, head);
+    expect(change).toContain("+export const add = (a, b) => a + b;");
+    expect(change).toContain("+export const mul = (a, b) => a * b;");
+    fakeCi.finish(head, "test", "success");
+    const job = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && ended(j), 30_000);
+    expect(job.state).toBe("succeeded");
+    expect(ciRun(harness, head)?.conclusion).toBe("success");
+    expect(harness.fake.pullsOf(full)[0].draft).toBe(false);
+  });
 });
