@@ -6,11 +6,20 @@ import type { GitHubContext } from "./octokitLike.js";
 import { truncateForGitHub } from "./githubChecks.js";
 import { createOnce, explained, tolerating } from "./octokitLike.js";
 
-function toMarkedIssue(data: any): MarkedIssue {
+interface RawIssue {
+  number: number;
+  state: string;
+  body?: string | null;
+  html_url: string;
+  pull_request?: unknown;
+  user?: { login?: string; type?: string } | null;
+}
+
+function toMarkedIssue(data: RawIssue): MarkedIssue {
   return { number: data.number, state: data.state === "closed" ? "closed" : "open", body: data.body ?? "", htmlUrl: data.html_url };
 }
 
-function isOwn(ctx: GitHubContext, data: any): boolean {
+function isOwn(ctx: GitHubContext, data: RawIssue): boolean {
   if (ctx.botLogin) return data.user?.login === ctx.botLogin;
   return data.user?.type === "Bot";
 }
@@ -21,7 +30,7 @@ export async function findIssueByMarker(ctx: GitHubContext, repo: RepoRef, marke
     const { data } = await explained(`list the issues of ${repo.owner}/${repo.repo}`, () =>
       ctx.octokit.request("GET /repos/{owner}/{repo}/issues", { ...repo, state: "all", sort: "created", direction: "desc", per_page: 100, page }),
     );
-    const items = data as any[];
+    const items = data as RawIssue[];
     const found = items.find((i) => !i.pull_request && isOwn(ctx, i) && String(i.body ?? "").includes(marker));
     if (found) return toMarkedIssue(found);
     if (items.length < 100) return undefined;
@@ -34,7 +43,7 @@ export async function createIssue(ctx: GitHubContext, repo: RepoRef, issue: { ti
   return createOnce(
     (noRetry) =>
       explained(`open an issue in ${repo.owner}/${repo.repo}`, () => ctx.octokit.request("POST /repos/{owner}/{repo}/issues", { ...repo, title: issue.title, body, ...noRetry })).then(({ data }) =>
-        toMarkedIssue(data),
+        toMarkedIssue(data as RawIssue),
       ),
     async () => (marker ? findIssueByMarker(ctx, repo, marker) : undefined),
   );
@@ -46,5 +55,5 @@ export async function updateIssue(ctx: GitHubContext, repo: RepoRef, issueNumber
   const answer = await explained(`update issue #${issueNumber}`, () =>
     tolerating([404, 410], () => ctx.octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: issueNumber, ...fields })),
   );
-  return answer ? toMarkedIssue(answer.data) : undefined;
+  return answer ? toMarkedIssue(answer.data as RawIssue) : undefined;
 }
