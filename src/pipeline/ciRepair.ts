@@ -2,7 +2,7 @@
 // failing step) goes to the agent in a new spawn from the PR head, through the same path as
 // `/autofix revise`, with the attempts and spend the job has left.
 import type { JobContext, JobOutcome, StepRecord } from "../jobs/index.js";
-import { renderCiRepairReport, type CiFailureDetail, type CiVerdict } from "../gates/index.js";
+import { decide, renderCiRepairReport, type CiFailureDetail, type CiVerdict, type GateResult } from "../gates/index.js";
 import type { Usage } from "../llm/index.js";
 import type { PipelineEnv } from "./context.js";
 import { cleanupJobDirs } from "./jobDirs.js";
@@ -74,6 +74,17 @@ async function failureDetails(env: PipelineEnv, ctx: JobContext, round: CiRound,
   return details;
 }
 
+/** The gates the repair's last attempt failed, read from its recorded steps. */
+function repairGatesFailing(ctx: JobContext, round: number, env: PipelineEnv): string[] {
+  const pattern = new RegExp(`^ci-${round}/gates-(\\d+)$`);
+  const last = ctx.job.steps
+    .filter((s) => s.status === "done" && pattern.test(s.name))
+    .sort((a, b) => Number(pattern.exec(a.name)![1]) - Number(pattern.exec(b.name)![1]))
+    .at(-1);
+  const results = (last?.output as { results?: GateResult[] } | undefined)?.results;
+  return results ? decide(results, env.config).failing : ["deterministic"];
+}
+
 /** Runs the repair revision; `round` when it pushed a commit whose CI is followed next. */
 export async function repairAfterCi(
   ctx: JobContext,
@@ -106,7 +117,11 @@ export async function repairAfterCi(
   };
   try {
     const outcome = await rerun(repairCtx, repairEnv);
-    return { kind: outcome.kind === "pr-updated" && outcome.prNumber !== undefined ? "round" : "ended", outcome };
+    if (outcome.kind !== "pr-updated" || outcome.prNumber === undefined) return { kind: "ended", outcome };
+    // With `pr.onGateFailure: draft` a repair that failed its gates is pushed too: never follow (and make ready) that.
+    const failing = repairGatesFailing(ctx, round.round, repairEnv);
+    if (failing.length) return { kind: "ended", outcome: { ...outcome, message: `The repair commit did not pass the ${failing.join(", ")} gate(s); see its check runs.` } };
+    return { kind: "round", outcome };
   } finally {
     await cleanupJobDirs(repairId, env.paths.workRoot, env.paths.scratchRoot);
   }

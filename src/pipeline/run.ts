@@ -112,7 +112,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   } else {
     result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env), failing: decision.failing });
   }
-  if (ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target.baseBranch, result.outcome, runPipeline);
+  // Only a change that passed every gate waits for CI: green CI must never make a failing draft ready.
+  if (decision.failing.length === 0 && ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target.baseBranch, result.outcome, runPipeline);
   return result.outcome;
 }
 

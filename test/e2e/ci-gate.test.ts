@@ -20,6 +20,7 @@ let text = fs.readFileSync("src/math.js", "utf8");
 text = text.replace("a - b", "a + b");
 if (prompt.includes("expected mul(2, 3) to be 6")) text = text.replace("a * b + 1", "a * b");
 if (prompt.includes("SETUP_NOISE_LINE")) text += "// the agent saw setup noise\\n";
+if (prompt.includes("please break add")) text = text.replace("a + b", "a - b");
 fs.writeFileSync("src/math.js", text);
 `;
 
@@ -238,5 +239,23 @@ describe("the CI gate", () => {
     expect(job.state).toBe("succeeded");
     expect(ciRun(harness, head)?.conclusion).toBe("success");
     expect(harness.fake.pullsOf(full)[0].draft).toBe(false);
+  });
+
+  it("a repair that fails its own gates is never followed into ready for review (pr.onGateFailure: draft)", async () => {
+    const { harness, fakeCi } = await start("    wait: true\n    pollSeconds: 1\npr:\n  onGateFailure: draft\n");
+    fakeCi.autoStart(["test"]);
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    await harness.waitForJob(key, waitingFor(0));
+    const first = await headOf(harness);
+    fakeCi.finish(first, "test", "failure", { log: "##[group]Run npm test\nplease break add\n##[error]Process completed with exit code 1." });
+    const job = await harness.waitForJob(key, ended, 60_000);
+    expect(job.outcome?.message).toContain("the repair did not land");
+    expect(status(harness)).toContain("The repair commit did not pass the deterministic gate(s)");
+    // The failing repair was pushed as a draft update, and nothing follows its CI.
+    const second = await headOf(harness);
+    expect(second).not.toBe(first);
+    expect(job.steps.some((s) => s.name === "ci-1-start")).toBe(false);
+    expect(harness.fake.pullsOf(full)[0].draft).toBe(true);
+    expect(status(harness)).toContain("The PR stays a draft");
   });
 });
