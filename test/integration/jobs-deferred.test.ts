@@ -54,4 +54,27 @@ describe.each(drivers)("a deferred job on %s", (driver) => {
     // Nothing is waiting any more: a second wake changes nothing.
     expect(await queue.wake!(job.id)).toBe(false);
   });
+
+  it("a job waiting for CI holds no worker: with one worker slot, another issue's job runs meanwhile", async () => {
+    const queue = await fixture.open(fixture.location());
+    const waiting = await queue.enqueue(issueSpec(42));
+    const worker = queue.startWorker(
+      testWorkerOptions(
+        async (ctx) => {
+          if (ctx.job.spec.issueNumber === 42) throw new JobDeferred(3_600_000, "CI");
+          return { kind: "no-change", message: "done" };
+        },
+        { concurrency: 1, perInstallation: 1 },
+      ),
+    );
+    stops.push(() => worker.stop(0));
+    await waitFor(async () => ((await queue.get(waiting.job.id))?.claims === 1 ? true : undefined), "the first job to start waiting");
+    const other = await queue.enqueue(issueSpec(43));
+    const finished = await waitFor(async () => {
+      const j = await queue.get(other.job.id);
+      return j?.state === "succeeded" ? j : undefined;
+    }, "the other issue's job to run");
+    expect(finished.claims).toBe(1);
+    expect((await queue.get(waiting.job.id))?.state).toBe("queued");
+  });
 });
