@@ -8,7 +8,7 @@ import { loadConfigViaApi } from "../app/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import { ephemeralContext } from "../jobs/index.js";
 import type { JobOutcome } from "../jobs/index.js";
-import { runPipeline } from "../pipeline/index.js";
+import { runPipelineUntilDone } from "../pipeline/index.js";
 import { cleanupJobDirs } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
@@ -66,7 +66,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
     const ctx = ephemeralContext(spec, controller.signal, (name, phase, ms) => progress.step(name, phase, ms));
     let outcome: JobOutcome;
     try {
-      outcome = await runPipeline(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
+      outcome = await runPipelineUntilDone(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
     } catch (err) {
       outcome = { kind: "error", message: (err as Error).message };
     } finally {

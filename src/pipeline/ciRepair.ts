@@ -103,7 +103,8 @@ export async function repairAfterCi(
     ...env,
     // Waiting for CI does not count against the wall-time cap; attempts, tokens and cost do.
     config: { ...env.config, limits: { ...limits, attempts: allowance.attempts, maxTokens: allowance.tokens, maxCostUsd: allowance.costUsd, maxWallMinutes: elapsedMin + limits.maxWallMinutes } },
-    instructions: [env.instructions, report.text].filter(Boolean).join("\n\n"),
+    // CI output is written by code under test: it reaches the agent as a gate report (data), never as instructions.
+    repairReports: [report.text],
     revisionReason: `the repository's CI failed (${names})`,
     ciFollow: false,
   };

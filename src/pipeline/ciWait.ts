@@ -167,7 +167,7 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
     });
     const repaired = await repairAfterCi(ctx, env, round, verdict, rerun);
     if (repaired.kind === "round") return startRound(ctx, env, round.round + 1, round.baseBranch, repaired.outcome);
-    const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), "", `The repair attempt ended without a new commit: ${neutralizeMentions(repaired.outcome.message)}`, "", "The PR stays a draft."];
+    const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), "", `The repair did not land: ${repaired.outcome.message}`, "", "The PR stays a draft."];
     return finish("failure", "CI failed; repair did not land", lines, `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`, `${pr} stays a draft: CI failed (${failingNames}); the repair did not land.`);
   }
   const why = ci.onFailure === "report" ? "`gates.ci.onFailure` is `report`, so autofix does not repair." : `No repair left: ${allowance.ok ? "" : allowance.why}`;
@@ -178,7 +178,8 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
 async function writeStatus(ctx: JobContext, env: PipelineEnv, headline: string, details: string[]): Promise<void> {
   const { spec, key } = ctx.job;
   try {
-    await env.forge.ensureStatusComment(spec.repo, spec.issueNumber, statusMarker(key), renderStatusFinal(key, headline, details));
+    // Check names and status descriptions come from CI services: no pings from them.
+    await env.forge.ensureStatusComment(spec.repo, spec.issueNumber, statusMarker(key), renderStatusFinal(key, headline, details.map(neutralizeMentions)));
   } catch (err) {
     env.log.warn({ err }, "could not update the status comment");
   }

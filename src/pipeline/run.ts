@@ -53,7 +53,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
 
   const attempts = config.limits.attempts;
   let last: { attempt: AttemptRecord; results: GateResult[] } | undefined;
-  let repairReports: string[] = [];
+  let repairReports: string[] = env.repairReports ?? [];
   // A cap reached after an attempt ends the run with the work kept on a branch (never a PR).
   const stopAtLimit = async (reached: { attempt: AttemptRecord; results: GateResult[] }): Promise<JobOutcome | undefined> => {
     const over = budget.exceeded();

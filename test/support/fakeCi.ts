@@ -26,6 +26,8 @@ export interface FakeCi {
   autoStart(names: string[]): void;
   /** Called once for each commit the first time the bot lists its check runs (to set up suites or statuses). */
   onCommit(fn: (sha: string) => void): void;
+  /** A check run in progress on a commit. */
+  start(sha: string, name: string): FakeCiRun;
   /** Create or finish a check run on a commit. */
   finish(sha: string, name: string, conclusion: string, opts?: { summary?: string; log?: string; failedStep?: string; annotations?: FakeCiRun["annotations"] }): FakeCiRun;
   /** A check suite of GitHub Actions with no run (a workflow waiting for approval: action_required). */
@@ -110,7 +112,8 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
     const run = runs.find((r) => r.id === Number(m[3]));
     return run ? { status: 200, body: { id: run.id, name: run.name, status: run.status, conclusion: run.conclusion, steps: run.steps ?? [] } } : { status: 404, body: { message: "Not Found" } };
   });
-  on("POST", /^\/graphql$/, (_m, body) => {
+  // GitHub Enterprise Server answers GraphQL at /api/graphql, beside the REST API at /api/v3.
+  on("POST", /^(\/api)?\/graphql$/, (_m, body) => {
     const pr = fake.pulls.find((p) => p.node_id === body?.variables?.id);
     if (!pr) return { status: 200, body: { errors: [{ message: "Could not resolve to a node" }] } };
     if (/markPullRequestReadyForReview/.test(body.query)) pr.draft = false;
@@ -126,6 +129,7 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
     onCommit(fn) {
       hooks.push(fn);
     },
+    start: (sha, name) => ownRun(sha, name) ?? makeRun(sha, name),
     finish(sha, name, conclusion, opts = {}) {
       const run = ownRun(sha, name) ?? makeRun(sha, name);
       run.status = "completed";
