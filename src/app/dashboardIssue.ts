@@ -31,7 +31,12 @@ interface RepoState {
   /** Refreshes of one repository run one at a time: the find-or-create below must never race itself. */
   chain: Promise<void>;
   issueNumber?: number;
+  /** A repository without `dashboard.issue` is not asked again (config read, token) until then. */
+  offUntilMs?: number;
 }
+
+/** How long a repository found without `dashboard.issue` is left alone before its config is read again. */
+const offRecheckMs = 5 * 60_000;
 
 export class DashboardKeeper {
   private readonly repos = new Map<string, RepoState>();
@@ -47,7 +52,7 @@ export class DashboardKeeper {
       this.repos.set(id, state);
     }
     state.installationId = installationId ?? state.installationId;
-    if (state.timer) return;
+    if (state.timer || (state.offUntilMs ?? 0) > Date.now()) return;
     const s = state;
     // A short settle delay lets the job store record the move that caused this touch.
     const delayMs = Math.max(200, s.lastMs + this.opts.minIntervalMs - Date.now());
@@ -73,7 +78,11 @@ export class DashboardKeeper {
 
   private async refresh(s: RepoState): Promise<void> {
     const access = await this.opts.access(s.repo, s.installationId);
-    if (!access || !access.config.dashboard.issue) return;
+    if (!access || !access.config.dashboard.issue) {
+      s.offUntilMs = Date.now() + offRecheckMs;
+      return;
+    }
+    s.offUntilMs = undefined;
     const { forge, config } = access;
     if (!forge.findIssueByMarker || !forge.createIssue || !forge.updateIssue) return;
     const jobs = latestPerIssue(await this.opts.queue.list({ limit: 1_000 }), `${s.repo.owner}/${s.repo.repo}`);
