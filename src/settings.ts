@@ -68,6 +68,8 @@ export const settingsSchema = z.object({
     .default("false")
     .transform((v) => v === "true"),
   AUTOFIX_INSTALLATION_RUNS_PER_DAY: int(200),
+  /** Fewest milliseconds between two updates of a repository's dashboard issue (config `dashboard.issue`). */
+  AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS: int(5_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

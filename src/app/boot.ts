@@ -11,7 +11,8 @@ import type { Settings } from "../settings.js";
 import { AutofixError } from "../errors.js";
 import { createApp } from "./probotApp.js";
 import { operatorRoutes } from "../observability/index.js";
-import { appDeps, botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
+import type { DashboardKeeper } from "./dashboardIssue.js";
+import { appDeps, botIdentity, dashboardKeeper, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
 import { homeHandler } from "./home.js";
 
@@ -33,6 +34,8 @@ export interface Booted {
   queue: JobQueue;
   runtime: Runtime;
   worker?: Worker;
+  /** The dashboard issue keeper (config `dashboard.issue`). */
+  dashboard: DashboardKeeper;
   url: string;
   stop(graceMs?: number): Promise<void>;
 }
@@ -96,7 +99,8 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     Probot: Probot.defaults(probotOptions),
   });
   const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
-  await server.load(createApp({ deps: appDeps(queue, bot), routes: [...routes.handlers, home] }));
+  const dashboard = dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS);
+  await server.load(createApp({ deps: appDeps(queue, bot), routes: [...routes.handlers, home], dashboard }));
   await server.start().catch((cause: NodeJS.ErrnoException) => {
     throw listenError(cause, options.host ?? "localhost", options.port ?? 3000);
   });
@@ -105,7 +109,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   if (options.startWorker !== false) {
     await sweepAtStartup(queue, runtime, log);
     worker = queue.startWorker({
-      handler: githubJobHandler({ probot, queue, runtime, bot, log, onOutcome: routes.onOutcome }),
+      handler: githubJobHandler({ probot, queue, runtime, bot, log, onOutcome: routes.onOutcome, dashboard }),
       concurrency: settings.AUTOFIX_CONCURRENCY,
       perInstallation: settings.AUTOFIX_PER_INSTALLATION,
       leaseMs: settings.AUTOFIX_LEASE_MS,
@@ -121,9 +125,11 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     queue,
     runtime,
     worker,
+    dashboard,
     url: `http://${server.host}:${server.port}`,
     async stop(graceMs = 5_000) {
       await worker?.stop(graceMs);
+      dashboard.stop();
       await runtime.close();
       await server.stop();
       if (!options.queue) await queue.close();

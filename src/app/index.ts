@@ -7,3 +7,4 @@ export { configFileName, configPath, loadConfigViaApi, loadRepoConfig } from "./
 export type { ProbotConfigContext } from "./configLoad.js";
 export { createApp } from "./probotApp.js";
 export type { AppOptions } from "./probotApp.js";
+export { dashboardKeeper } from "./wiring.js";

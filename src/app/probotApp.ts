@@ -5,9 +5,14 @@ import { onConfigPullRequest } from "./configCheck.js";
 import { onIssueComment } from "./commands.js";
 import { onPush } from "./baseMoved.js";
 import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from "./prEvents.js";
+import { onCiEvent } from "./ciEvents.js";
+import { onDashboardEdited, type DashboardKeeper } from "./dashboardIssue.js";
+import { repoOf } from "./handlers.js";
 
 export interface AppOptions {
   deps: AppDeps;
+  /** Keeps the dashboard issue of repositories that ask for one (config `dashboard.issue`). */
+  dashboard?: DashboardKeeper;
   /** Operator routes (dashboard, metrics, health) as plain node handlers. */
   routes?: Parameters<Parameters<ApplicationFunction>[1]["addHandler"]>[0][];
 }
@@ -23,6 +28,12 @@ export function createApp(options: AppOptions): ApplicationFunction {
     app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
     app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
     app.on("push", (context) => onPush(deps, context));
+    app.on(["check_suite.completed", "check_run.completed", "status"], (context) => onCiEvent(deps, context));
+    const dashboard = options.dashboard;
+    if (dashboard) {
+      app.on("issues.edited", (context) => onDashboardEdited({ ...deps, dashboard }, context));
+      app.on(["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"], async (context) => dashboard.touch(repoOf(context.payload), context.payload.installation?.id));
+    }
     for (const route of options.routes ?? []) addHandler(route);
   };
 }

@@ -14,6 +14,7 @@ import { presentError } from "./present.js";
 import { sweepStaleSpawns } from "../engine/index.js";
 import { createJobOctokit } from "./tokens.js";
 import { burstCache, serialRunner } from "./burst.js";
+import { DashboardKeeper, type DashboardKeeperOptions } from "./dashboardIssue.js";
 
 /**
  * How long the label handler reuses a repository's config and a sender's permission. Long enough to
@@ -74,6 +75,7 @@ export function githubJobHandler(input: {
   bot: BotIdentity;
   log: Parameters<typeof createJobHandler>[0]["log"];
   onOutcome?: (spec: JobSpec, outcome: JobOutcome) => void;
+  dashboard?: DashboardKeeper;
 }) {
   const { probot, runtime, bot } = input;
   // One client per claimed job (the store hands each claim a fresh spec object), holding a token for
@@ -89,7 +91,7 @@ export function githubJobHandler(input: {
     }
     return client;
   };
-  return createJobHandler({
+  const handler = createJobHandler({
     queue: input.queue,
     log: input.log,
     installationRunsPerDay: runtime.settings.AUTOFIX_INSTALLATION_RUNS_PER_DAY,
@@ -99,6 +101,31 @@ export function githubJobHandler(input: {
     // Commits are authored by the app's own bot account, whatever its slug.
     envFor: async (forge, config) => runtime.envFor(forge, config, { author: botAuthor(await bot.login()) }),
     onOutcome: input.onOutcome,
+  });
+  const dashboard = input.dashboard;
+  if (!dashboard) return handler;
+  // A job starting, waiting or ending moves it on the dashboard issue.
+  return async (ctx: Parameters<typeof handler>[0]) => {
+    dashboard.touch(ctx.job.spec.repo, ctx.job.spec.installationId);
+    try {
+      return await handler(ctx);
+    } finally {
+      dashboard.touch(ctx.job.spec.repo, ctx.job.spec.installationId);
+    }
+  };
+}
+
+/** The dashboard keeper of a GitHub App process: installation clients, the repository config read through the API. */
+export function dashboardKeeper(probot: Probot, queue: JobQueue, bot: BotIdentity, log: DashboardKeeperOptions["log"], minIntervalMs: number): DashboardKeeper {
+  return new DashboardKeeper({
+    queue,
+    log,
+    minIntervalMs,
+    access: async (repo, installationId) => {
+      const octokit = (await probot.auth(installationId)) as unknown as OctokitLike;
+      const loaded = await loadConfigViaApi(octokit, repo);
+      return loaded.ok ? { forge: forgeFromOctokit(octokit, await bot.login(), bot.appId), config: loaded.config } : undefined;
+    },
   });
 }
 

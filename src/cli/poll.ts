@@ -8,7 +8,7 @@ import { loadConfigViaApi } from "../app/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import { ephemeralContext } from "../jobs/index.js";
 import type { JobOutcome } from "../jobs/index.js";
-import { runPipeline } from "../pipeline/index.js";
+import { runPipelineUntilDone } from "../pipeline/index.js";
 import { cleanupJobDirs } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
@@ -69,7 +69,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
     let outcome: JobOutcome;
     let code: number;
     try {
-      outcome = await runPipeline(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
+      outcome = await runPipelineUntilDone(ctx, { ...runtime.envFor(forge, loaded.config), forge, config: loaded.config, log });
       code = exitCodeForRun(outcome.kind, collectRun(ctx).attempts.at(-1)?.attempt.agent.failure?.kind);
     } catch (err) {
       outcome = { kind: "error", message: presentError(err).plain };

@@ -16,7 +16,7 @@ import { createLocalForge, createOctokitForge, installationGitCredentials, type 
 import type { Forge } from "../forge/index.js";
 import { ephemeralContext } from "../jobs/index.js";
 import type { JobOutcome, JobSpec } from "../jobs/index.js";
-import { runPipeline } from "../pipeline/index.js";
+import { runPipelineUntilDone } from "../pipeline/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
 import { exitCodeForRun, UsageError } from "./errors.js";
@@ -95,7 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let outcome: JobOutcome;
   try {
     const env = runtime.envFor(forge, config, { dryRun: values["dry-run"] });
-    outcome = await runPipeline(ctx, { ...env, forge, config, log });
+    outcome = await runPipelineUntilDone(ctx, { ...env, forge, config, log });
   } catch (err) {
     progress.stop();
     throw err;

@@ -4,6 +4,7 @@ import { withRateLimitRetries } from "../app/index.js";
 import pino from "pino";
 import { botIdentity, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "../app/index.js";
 import { githubBaseUrl, privateKeyOf } from "../app/index.js";
+import { dashboardKeeper } from "../app/index.js";
 import { createJobQueue, installSignalHandlers } from "../jobs/index.js";
 import { createRuntime } from "../runtime.js";
 import { loadSettings } from "../settings.js";
@@ -28,7 +29,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
   await sweepAtStartup(queue, runtime, log);
   const bot = botIdentity(probot, Number(settings.APP_ID));
   const worker = queue.startWorker({
-    handler: githubJobHandler({ probot, queue, runtime, bot, log }),
+    // Job moves redraw the dashboard issue of repositories that ask for one (config `dashboard.issue`).
+    handler: githubJobHandler({ probot, queue, runtime, bot, log, dashboard: dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS) }),
     onGiveUp: giveUpReporter(probot, bot),
     concurrency: settings.AUTOFIX_CONCURRENCY,
     perInstallation: settings.AUTOFIX_PER_INSTALLATION,

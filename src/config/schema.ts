@@ -63,6 +63,32 @@ export const commandSchema = z
   })
   .strict();
 
+export const ciGateSchema = z
+  .object({
+    wait: z
+      .boolean()
+      .default(false)
+      .describe("Open the PR as a draft and follow the head commit's checks; mark it ready for review when every watched check is green."),
+    checks: z
+      .union([z.literal("all"), z.array(z.string().min(1)).min(1)])
+      .default("all")
+      .describe("Which checks are watched: `all`, or a list of check-run names, commit-status contexts or workflow names."),
+    timeoutMinutes: z.number().positive().max(24 * 60).default(60).describe("How long to wait for the watched checks to finish before saying which never did."),
+    onFailure: z
+      .enum(["repair", "report"])
+      .default("repair")
+      .describe("On a red check: `repair` hands the failure to the agent for one more commit (counted against `limits.attempts` and spend); `report` only says which checks failed."),
+    pollSeconds: z.number().positive().max(3_600).default(60).describe("How often the checks are read again when no check event arrives (a fallback for lost webhooks)."),
+  })
+  .strict();
+
+export const dashboardSchema = z
+  .object({
+    issue: z.boolean().default(false).describe("Keep one issue in the repository listing the bot's jobs, with checkboxes to retry, stop or run a job now."),
+    title: z.string().min(1).max(200).default("autofix dashboard").describe("Title of the dashboard issue."),
+  })
+  .strict();
+
 export const gatesSchema = z
   .object({
     deterministic: z
@@ -123,6 +149,7 @@ export const gatesSchema = z
       .boolean()
       .default(false)
       .describe("When the operator configured no LLM, report the semantic and review gates as skipped instead of error."),
+    ci: ciGateSchema.prefault({}).describe("CI gate: the repository's own CI on the PR, followed after the three gates pass."),
   })
   .strict();
 
@@ -175,6 +202,7 @@ export const configSchema = z
     limits: limitsSchema.prefault({}).describe("Bounds on one job: size of the change, attempts, tokens, cost and time."),
     denyPaths: globList("Paths the agent may never write; a delta touching them is refused.", [".github/workflows/**"]),
     pr: prSchema.prefault({}).describe("How the pull request is opened and kept up to date."),
+    dashboard: dashboardSchema.prefault({}).describe("The dashboard issue: one issue per repository showing and steering the bot's jobs."),
   })
   .strict()
   .describe("autofix configuration, read from .github/autofix.yml on the default branch.");
@@ -182,6 +210,7 @@ export const configSchema = z
 export type AutofixConfig = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type CiGateConfig = z.infer<typeof ciGateSchema>;
 
 export function defaultConfig(): AutofixConfig {
   return configSchema.parse({});

@@ -19,6 +19,8 @@ export interface LocalReport {
   reviewers: string[];
   reviews: { prNumber: number; commitSha: string; body: string; comments: ReviewCommentInput[] }[];
   deletedBranches: string[];
+  /** Issues the bot would keep in the repository (the dashboard). */
+  issues?: { number: number; title: string; body: string; state: "open" | "closed" }[];
 }
 
 export interface LocalForgeOptions {
@@ -179,6 +181,36 @@ export function createLocalForge(opts: LocalForgeOptions): LocalForge {
     async deleteBranch(_repo, branch) {
       report.deletedBranches.push(branch);
       await save();
+    },
+    // Offline there is no CI: no checks to follow, and the recorded PR leaves draft when asked.
+    listCheckRuns: async () => [],
+    listCheckSuites: async () => [],
+    listCommitStatuses: async () => [],
+    listWorkflowRuns: async () => [],
+    listCheckAnnotations: async () => [],
+    getActionsJobLog: async () => undefined,
+    async markPrReady() {
+      if (report.pr) report.pr.draft = false;
+      await save();
+      return true;
+    },
+    findIssueByMarker: async (_repo, marker) => {
+      const found = [...(report.issues ?? [])].reverse().find((i) => i.body.includes(marker));
+      return found ? { number: found.number, state: found.state, body: found.body, htmlUrl: `file://${reportPaths.markdown}` } : undefined;
+    },
+    async createIssue(_repo, issue) {
+      report.issues ??= [];
+      const created = { number: 1000 + report.issues.length + 1, title: issue.title, body: issue.body, state: "open" as const };
+      report.issues.push(created);
+      await save();
+      return { number: created.number, state: created.state, body: created.body, htmlUrl: `file://${reportPaths.markdown}` };
+    },
+    async updateIssue(_repo, issueNumber, fields) {
+      const found = report.issues?.find((i) => i.number === issueNumber);
+      if (!found) return undefined;
+      Object.assign(found, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+      await save();
+      return { number: found.number, state: found.state, body: found.body, htmlUrl: `file://${reportPaths.markdown}` };
     },
   };
   return forge;

@@ -7,6 +7,8 @@ import * as issues from "./githubIssues.js";
 import * as pulls from "./githubPulls.js";
 import * as history from "./githubHistory.js";
 import { ensureCheckRun } from "./githubChecks.js";
+import * as ci from "./githubCi.js";
+import * as marked from "./githubMarkedIssues.js";
 
 export interface OctokitForgeOptions {
   /** The bot's login (`<app-slug>[bot]`, or the token owner for the CLI): its comments are its own, never human input. */
@@ -99,5 +101,16 @@ export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptio
     listPrFiles: (repo, prNumber) => history.listPrFiles(ctx, repo, prNumber),
     listPrCommits: (repo, prNumber) => history.listPrCommits(ctx, repo, prNumber),
     listOpenPrs: (repo, base) => history.listOpenPrs(ctx, repo, base),
+
+    listCheckRuns: (repo, sha) => ci.listCheckRuns(ctx, repo, sha),
+    listCheckSuites: (repo, sha) => ci.listCheckSuites(ctx, repo, sha),
+    listCommitStatuses: (repo, sha) => ci.listCommitStatuses(ctx, repo, sha),
+    listWorkflowRuns: (repo, sha) => ci.listWorkflowRuns(ctx, repo, sha),
+    listCheckAnnotations: (repo, id) => ci.listCheckAnnotations(ctx, repo, id),
+    getActionsJobLog: (repo, jobId) => ci.getActionsJobLog(ctx, repo, jobId),
+    markPrReady: (repo, prNumber) => ci.markPrReady(ctx, repo, prNumber),
+    findIssueByMarker: (repo, marker) => marked.findIssueByMarker(ctx, repo, marker),
+    createIssue: (repo, issue) => marked.createIssue(ctx, repo, issue, /<!-- autofix:[^>]+-->/.exec(issue.body)?.[0]),
+    updateIssue: (repo, issueNumber, issue) => marked.updateIssue(ctx, repo, issueNumber, issue),
   };
 }

@@ -93,7 +93,7 @@ export interface GitCredentials {
   password: string;
 }
 
-export interface Forge {
+export interface Forge extends CiForge {
   readonly kind: "github" | "local";
   getRepo(repo: RepoRef): Promise<RepoInfo>;
   getIssue(repo: RepoRef, issueNumber: number): Promise<Issue>;
@@ -128,4 +128,83 @@ export interface Forge {
   listPrCommits?(repo: RepoRef, prNumber: number): Promise<PrCommit[]>;
   /** Open PRs into `base` (to keep the bot's branches current when the base moves). */
   listOpenPrs?(repo: RepoRef, base: string): Promise<PullRequest[]>;
+}
+
+/** One check run on a commit, as the CI gate reads it (any app's, the bot's own included). */
+export interface CommitCheckRun {
+  id: number;
+  name: string;
+  status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
+  conclusion?: string | null;
+  appSlug?: string;
+  checkSuiteId?: number;
+  htmlUrl?: string;
+  output?: { title?: string | null; summary?: string | null; text?: string | null };
+}
+
+export interface CommitCheckSuite {
+  id: number;
+  appSlug?: string;
+  status: string;
+  conclusion?: string | null;
+  /** How many check runs the suite holds; 0 for a suite whose workflow never started. */
+  runCount?: number;
+}
+
+/** A commit status (the older Statuses API, still used by many CI services). */
+export interface CommitStatus {
+  context: string;
+  state: "pending" | "success" | "failure" | "error";
+  description?: string | null;
+  targetUrl?: string | null;
+}
+
+/** A GitHub Actions workflow run of a commit, to match watched checks by workflow name. */
+export interface WorkflowRunInfo {
+  id: number;
+  name: string;
+  checkSuiteId?: number;
+  status: string;
+  conclusion?: string | null;
+}
+
+export interface CheckAnnotation {
+  path: string;
+  startLine?: number;
+  level: string;
+  message: string;
+  title?: string | null;
+}
+
+/** A GitHub Actions job's log and steps (the job id is its check run's id). */
+export interface ActionsJobLog {
+  steps: { name: string; number: number; conclusion?: string | null }[];
+  log: string;
+}
+
+/** An issue the bot keeps (the dashboard), found again by a hidden marker in its body. */
+export interface MarkedIssue {
+  number: number;
+  state: "open" | "closed";
+  body: string;
+  htmlUrl: string;
+}
+
+/**
+ * What the CI gate and the dashboard need from the code host; optional so a forge without CI
+ * (offline, a minimal test double) still satisfies `Forge`.
+ */
+export interface CiForge {
+  listCheckRuns?(repo: RepoRef, sha: string): Promise<CommitCheckRun[]>;
+  listCheckSuites?(repo: RepoRef, sha: string): Promise<CommitCheckSuite[]>;
+  listCommitStatuses?(repo: RepoRef, sha: string): Promise<CommitStatus[]>;
+  listWorkflowRuns?(repo: RepoRef, sha: string): Promise<WorkflowRunInfo[]>;
+  listCheckAnnotations?(repo: RepoRef, checkRunId: number): Promise<CheckAnnotation[]>;
+  getActionsJobLog?(repo: RepoRef, jobId: number): Promise<ActionsJobLog | undefined>;
+  /** Mark a draft PR ready for review; false when the host refused (the PR stays a draft). */
+  markPrReady?(repo: RepoRef, prNumber: number): Promise<boolean>;
+  /** The open or closed issue the bot created whose body holds `marker`, newest first. */
+  findIssueByMarker?(repo: RepoRef, marker: string): Promise<MarkedIssue | undefined>;
+  createIssue?(repo: RepoRef, issue: { title: string; body: string }): Promise<MarkedIssue>;
+  updateIssue?(repo: RepoRef, issueNumber: number, issue: { title?: string; body?: string; state?: "open" | "closed" }): Promise<MarkedIssue | undefined>;
 }

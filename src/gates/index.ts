@@ -5,3 +5,5 @@ export type { BaselineResultCache } from "./deterministic.js";
 export { mapFindingsToDiff, runReviewGate } from "./review.js";
 export { runSemanticGate } from "./semantic.js";
 export { decide, renderRepairReport } from "./policy.js";
+export { ciVerdict, classifyChecks, describeCheck, isOwnCheck, type CiCheck, type CiVerdict, type CommitChecks } from "./ci.js";
+export { renderCiRepairReport, trimToFailingStep, type CiFailureDetail } from "./ciReport.js";

@@ -29,11 +29,13 @@ export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (n
       if (outputs.has(name)) return outputs.get(name) as T;
       const started = Date.now();
       onStep?.(name, "start", 0);
-      const record = { name, status: "running" as "running" | "done" | "failed", startedAt: new Date(started).toISOString(), finishedAt: undefined as string | undefined };
+      const record = { name, status: "running" as "running" | "done" | "failed", startedAt: new Date(started).toISOString(), finishedAt: undefined as string | undefined, output: undefined as unknown };
       job.steps.push(record);
       try {
         const value = await fn();
         outputs.set(name, value);
+        // Kept on the record too, as a durable store keeps it: steps that read earlier outputs (the CI gate) see them.
+        record.output = value;
         record.status = "done";
         record.finishedAt = new Date().toISOString();
         onStep?.(name, "done", Date.now() - started);

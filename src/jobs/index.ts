@@ -5,7 +5,7 @@ import { SqliteJobQueue } from "./sqlite/queue.js";
 import type { JobQueue } from "./types.js";
 
 export { installSignalHandlers } from "./signals.js";
-export { SUPERSEDED_REASON, type JobLog } from "./records.js";
+export { SUPERSEDED_REASON, JobDeferred, type JobLog } from "./records.js";
 export * from "./types.js";
 
 export interface JobQueueOptions {

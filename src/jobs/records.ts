@@ -60,6 +60,24 @@ export class WorkerStopping extends AutofixError {
   }
 }
 
+/**
+ * Thrown by a job that waits on something outside (the repository's CI): the job goes back to the queue
+ * until `delayMs` has passed (or a webhook wakes it), without holding a worker or counting as a failure.
+ * Its finished steps are kept, so the next claim replays them and resumes the wait.
+ */
+export class JobDeferred extends AutofixError {
+  constructor(
+    readonly delayMs: number,
+    waitingFor: string,
+  ) {
+    super(
+      "JOB_DEFERRED",
+      { what: `The job is waiting for ${waitingFor}.`, why: "Waiting must not hold a worker.", next: "Nothing: the job resumes when it is woken or its wait is over." },
+      { retryable: true, data: { delayMs } },
+    );
+  }
+}
+
 /** Why a worker stopped a job whose lease another worker has taken over. */
 export class LeaseLost extends AutofixError {
   constructor(jobId: string) {

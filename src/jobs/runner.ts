@@ -7,6 +7,7 @@ import {
   DEFAULT_BACKOFF_MS,
   errorRecord,
   failedOutcome,
+  JobDeferred,
   LeaseLost,
   toError,
   WorkerStopping,
@@ -121,6 +122,7 @@ function settlementForError(job: JobRecord, err: Error, options: RunOptions, sig
     const why = String(cancel.data.reason ?? "the job was stopped");
     return { state: "cancelled", outcome: cancelledOutcome(why), failures: job.failures, cancelReason: why };
   }
+  if (err instanceof JobDeferred) return { state: "queued", runAfterMs: Date.now() + err.delayMs, failures: job.failures };
   const failures = job.failures + 1;
   const error = errorRecord(err);
   const retryable = !isAutofixError(err) || err.retryable;
@@ -159,7 +161,7 @@ export async function runClaimedJob(run: ClaimedRun, options: RunOptions, log: J
     log.warn({ ...jobLog, state: settlement.state }, "job lease lost before settling; nothing written");
     return;
   }
-  const level = settlement.state === "failed" ? "error" : settlement.state === "queued" && failure ? "warn" : "info";
+  const level = settlement.state === "failed" ? "error" : settlement.state === "queued" && failure && !(failure instanceof JobDeferred) ? "warn" : "info";
   log[level]({ ...jobLog, state: settlement.state, err: failure }, `job ${settlement.state}`);
   // A handler that returned an "error" outcome has reported it itself; onGiveUp is for thrown failures.
   if (settlement.state === "failed" && failure && options.onGiveUp) {

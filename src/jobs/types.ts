@@ -131,6 +131,8 @@ export interface JobQueue {
   /** Jobs created for a repository ("owner/repo") or an installation since a time, for daily quotas. */
   countSince(scope: { repo?: string } | { installationId?: number }, since: Date): Promise<number>;
   startWorker(options: WorkerOptions): Worker;
+  /** A queued job waiting out a delay (JobDeferred) runs as soon as a worker is free; false when it is not waiting. */
+  wake?(id: string): Promise<boolean>;
   /** Throws when the backend is unreachable (health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;

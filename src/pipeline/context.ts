@@ -31,6 +31,12 @@ export interface PipelineEnv {
   onGate?(result: GateResult): void;
   /** The change the bot last published for this issue (spawn baseline + delta), for branch updates. */
   recordedChange?(): Promise<RecordedChange | undefined>;
+  /** Why this run revises the open PR, when the caller decides it (a CI repair). */
+  revisionReason?: string;
+  /** Reports the first attempt must fix (a red CI's failing checks and logs: data, not instructions). */
+  repairReports?: string[];
+  /** false inside a CI repair: its caller follows the CI (gates.ci.wait). */
+  ciFollow?: boolean;
 }
 
 export interface ResolvedTarget {

@@ -5,3 +5,5 @@ export type { AttemptRecord, PipelineEnv, SpawnRecord } from "./context.js";
 export { renderDeltaStats } from "./render.js";
 export { agentOutcomeLines, gatesSentence, isPartialChange } from "./agentReport.js";
 export type { Log } from "./status.js";
+export { spentSoFar } from "./ciRepair.js";
+export { runPipelineUntilDone } from "./untilDone.js";

@@ -1,18 +1,15 @@
 // Turns a queued job into a pipeline run: per-job forge and config, quotas, the agent, and the
 // end of every story: cancelled, failed or done, the status comment says so and the spawn is gone.
-import { readdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type { AutofixConfig } from "../config/index.js";
 import { AutofixError, JobCancelled, cancelKindOf, isAutofixError } from "../errors.js";
 import type { Forge } from "../forge/index.js";
-import type { JobContext, JobHandler, JobOutcome, JobQueue, JobSpec } from "../jobs/index.js";
+import { JobDeferred, type JobContext, type JobHandler, type JobOutcome, type JobQueue, type JobSpec } from "../jobs/index.js";
 import { runPipeline } from "./run.js";
 import type { PipelineEnv } from "./context.js";
 import { renderStatusFinal } from "./render.js";
 import type { Log } from "./status.js";
 import { SpendLimitReached } from "./budget.js";
-import { removeSpawn, spawnDirName } from "../engine/index.js";
-import { absorbDirPrefix } from "../engine/index.js";
+import { cleanupJobDirs } from "./jobDirs.js";
 import type { RecordedChange } from "../engine/index.js";
 
 export interface ConfigProblemLike {
@@ -69,6 +66,11 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         deps.onOutcome?.(spec, { kind: "cancelled", message: reason });
         throw cancelled ?? new JobCancelled(reason, kind);
       }
+      if (err instanceof JobDeferred) {
+        // Waiting for CI: nothing on disk is needed until the job resumes (a repair spawns afresh).
+        if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
+        throw err;
+      }
       if (err instanceof SpendLimitReached) {
         if (workRoot && scratchRoot) await cleanupJobDirs(ctx.job.id, workRoot, scratchRoot);
         const e = err.explanation;
@@ -96,6 +98,8 @@ async function recordedChange(queue: JobQueue, key: string): Promise<RecordedCha
     .sort((a, b) => (b.finishedAt ?? "").localeCompare(a.finishedAt ?? ""));
   const last = jobs[0];
   if (!last || !freshTriggers.has(last.spec.trigger)) return undefined;
+  // CI repairs added commits on top: the PR's whole change is read back from the branch instead.
+  if (last.steps.some((s) => /^ci-\d+\//.test(s.name) && s.status === "done")) return undefined;
   const spawn = last.steps.find((s) => s.name === "spawn" && s.status === "done")?.output as { baseline?: RecordedChange["baseline"] } | undefined;
   const attempts = last.steps.filter((s) => /^agent-\d+$/.test(s.name) && s.status === "done");
   const attempt = attempts.at(-1)?.output as { delta?: RecordedChange["delta"] } | undefined;
@@ -154,17 +158,4 @@ async function writeFinal(forge: Forge, ctx: JobContext, headline: string, detai
   }
 }
 
-export async function cleanupJobDirs(jobId: string, workRoot: string, scratchRoot: string): Promise<void> {
-  await rm(path.join(scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true });
-  for (const id of [jobId, `${jobId}--baseline`]) {
-    await removeSpawn({ jobId: id, dir: path.join(path.resolve(workRoot), spawnDirName(id)), baseRef: "", baseSha: "" });
-  }
-  // A worker killed between absorb and the end of its push leaves the job's private gitdir behind.
-  const absorbRoot = path.join(path.resolve(workRoot), ".absorb");
-  const prefix = absorbDirPrefix(jobId);
-  for (const name of await readdir(absorbRoot).catch(() => [] as string[])) {
-    if (name.startsWith(prefix)) await rm(path.join(absorbRoot, name), { recursive: true, force: true });
-  }
-}
-
-export { AutofixError };
+export { AutofixError, cleanupJobDirs };

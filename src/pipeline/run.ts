@@ -21,6 +21,7 @@ import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch } from "./updateBranch.js";
 import { agentCouldNotWork, agentOutcomeLines, describeAgentFailure } from "./agentReport.js";
 import { fence, neutralizeMentions } from "./render.js";
+import { ciWaitDrafts, ciWaitWanted, followCi, resumeCiWait } from "./ciWait.js";
 
 
 
@@ -28,7 +29,9 @@ const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 
 export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<JobOutcome> {
   const { spec } = ctx.job;
-  if (spec.trigger === "update-branch") return runUpdateBranch(ctx, env);
+  const waiting = await resumeCiWait(ctx, env, runPipeline);
+  if (waiting) return waiting;
+  if (spec.trigger === "update-branch") return followCiAfter(ctx, env, await runUpdateBranch(ctx, env));
   const { config, log } = env;
   const status = new StatusReporter(env.forge, spec.repo, spec.issueNumber, ctx.job.key, log, !env.dryRun);
   const meter = new SpendMeter({ maxTokens: config.limits.maxTokens, maxCostUsd: config.limits.maxCostUsd }, spentBefore(ctx));
@@ -43,7 +46,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const baseBranch = config.baseBranch ?? repo.defaultBranch;
     const branch = `${config.pr.branchPrefix}issue-${spec.issueNumber}`;
     const open = await env.forge.findOpenPrByHead(spec.repo, branch);
-    const revisionReason = open ? await revisionReasonFor(env, spec.trigger, spec.repo, open.number) : undefined;
+    const revisionReason = open ? (env.revisionReason ?? (await revisionReasonFor(env, spec.trigger, spec.repo, open.number))) : undefined;
     const pr = open ? { number: open.number, htmlUrl: open.htmlUrl } : undefined;
     return { repo, issue, baseBranch, branch, pr, mode: revisionReason ? "revision" : "fresh", revisionReason } as ResolvedTarget;
   });
@@ -58,7 +61,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
 
   const attempts = config.limits.attempts;
   let last: { attempt: AttemptRecord; results: GateResult[] } | undefined;
-  let repairReports: string[] = [];
+  let repairReports: string[] = env.repairReports ?? [];
   // A cap reached after an attempt ends the run with the work kept on a branch (never a PR).
   const stopAtLimit = async (reached: { attempt: AttemptRecord; results: GateResult[] }): Promise<JobOutcome | undefined> => {
     const over = budget.exceeded();
@@ -128,8 +131,10 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   if (decision.action === "no-pr" || guardRefused) {
     result = await publishFailure({ ctx, env, target, source, keeper, last, status, budget, keepBranch: !guardRefused });
   } else {
-    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft, failing: decision.failing });
+    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env), failing: decision.failing });
   }
+  // Only a change that passed every gate waits for CI: green CI must never make a failing draft ready.
+  if (decision.failing.length === 0 && ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target.baseBranch, result.outcome, runPipeline);
   return result.outcome;
 }
 
@@ -155,6 +160,13 @@ async function reportAgentFailure(env: PipelineEnv, status: StatusReporter, atte
     `<details><summary>Agent output (tail)</summary>\n\n${fence(attempt.agent.outputTail, 3_000)}\n</details>`,
   ]);
   return { kind: "error", message: [story.headline, story.what, `The agent said: ${failure.message}`, `What next: ${story.next}`].join(" ") };
+}
+
+/** A branch update pushed a new head: its CI is followed like a fresh PR's (gates.ci.wait). */
+async function followCiAfter(ctx: JobContext, env: PipelineEnv, outcome: JobOutcome): Promise<JobOutcome> {
+  if (!ciWaitWanted(env, outcome)) return outcome;
+  const pr = await env.forge.getPr(ctx.job.spec.repo, outcome.prNumber!);
+  return followCi(ctx, env, pr.baseRef, outcome, runPipeline);
 }
 
 /** A revision is judged as the PR's whole change against the base branch, not as the last commit alone. */

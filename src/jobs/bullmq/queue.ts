@@ -89,6 +89,14 @@ export class BullJobQueue implements JobQueue {
     return record;
   }
 
+  async wake(id: string): Promise<boolean> {
+    if (!(await this.store.wake(id))) return false;
+    const delivery = await this.queue.getJob(id);
+    // Not delayed (already waiting or active): nothing to promote.
+    await delivery?.promote().catch(() => undefined);
+    return true;
+  }
+
   get(id: string): Promise<JobRecord | undefined> {
     return this.store.get(id);
   }

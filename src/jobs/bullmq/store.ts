@@ -228,6 +228,14 @@ export class RedisJobStore {
     return inst ? Number(inst) : -1;
   }
 
+  /** Clears a queued job's delay; the caller promotes its BullMQ delivery. */
+  async wake(id: string): Promise<boolean> {
+    const [state, runAfter] = await this.redis.hmget(`${this.prefix}:job:${id}`, "state", "runAfterMs");
+    if (state !== "queued" || Number(runAfter ?? 0) <= 0) return false;
+    await this.redis.hset(`${this.prefix}:job:${id}`, "runAfterMs", "0");
+    return true;
+  }
+
   async stateAfterRun(id: string): Promise<{ state?: string; runAfterMs: number }> {
     const [state, runAfter] = await this.redis.hmget(`${this.prefix}:job:${id}`, "state", "runAfterMs");
     return { state: state ?? undefined, runAfterMs: Number(runAfter ?? 0) };

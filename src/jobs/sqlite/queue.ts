@@ -54,6 +54,12 @@ export class SqliteJobQueue implements JobQueue {
     return record;
   }
 
+  async wake(id: string): Promise<boolean> {
+    const woken = this.store.wake(id);
+    if (woken) this.events.emit("enqueued");
+    return woken;
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
     return this.store.get(id);
   }

@@ -144,6 +144,10 @@ export class SqliteJobStore {
     return tx.immediate();
   }
 
+  wake(id: string): boolean {
+    return this.stmt("UPDATE jobs SET run_after_ms = 0 WHERE id = ? AND state = 'queued' AND run_after_ms > 0").run(id).changes > 0;
+  }
+
   /** GitHub redelivers for days, not months: older delivery ids only take space. */
   pruneDeliveries(olderThanMs: number): number {
     return this.stmt("DELETE FROM deliveries WHERE created_ms < ?").run(olderThanMs).changes;
