@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from "./observability/index.js";
 import type { PipelineEnv } from "./pipeline/index.js";
 import type { Log } from "./pipeline/index.js";
 import type { RepoSource } from "./engine/index.js";
-import { createSandbox } from "./sandbox/index.js";
+import { createSandbox, sandboxOptionsFrom } from "./sandbox/index.js";
 import type { Sandbox } from "./sandbox/index.js";
 import type { Settings } from "./settings.js";
 
@@ -68,7 +68,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     },
     onMaterialized: (source) => metrics.recordSpawn(source),
   });
-  const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX, log });
+  const sandbox = await createSandbox(sandboxOptionsFrom(settings, log));
   const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
   const judgeLlm = llmFromSettings(settings, "judge", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
   const baselineCache = createBaselineCache(path.join(dataDir, "baseline-results"));

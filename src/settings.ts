@@ -57,6 +57,10 @@ export const settingsSchema = z.object({
   /** Operator variables an agent may receive when a repository's config lists them in agent.passEnv. */
   AUTOFIX_AGENT_PASS_ENV: csv,
   AUTOFIX_SANDBOX: z.enum(["auto", "required", "off"]).default("auto"),
+  /** Host directories (comma-separated) agents and commands see read-only, e.g. /opt/python3.12; a bin/ inside goes on PATH. */
+  AUTOFIX_SANDBOX_MOUNTS: csv,
+  /** Memory cap of one agent run or one repository command, in MiB (cgroup memory.max, else RLIMIT_AS). */
+  AUTOFIX_SANDBOX_MEMORY_MB: int(8192),
   /** A second checkout of the latest commit per repository, built while agents work (see docs/operations.md). */
   AUTOFIX_SPARE_CHECKOUTS: z.enum(["on", "off"]).default("on"),
 

@@ -7,7 +7,7 @@ import { presentError } from "../app/index.js";
 import { createJobQueue } from "../jobs/index.js";
 import { llmFromSettings } from "../llm/index.js";
 import { presets } from "../agents/index.js";
-import { createSandbox } from "../sandbox/index.js";
+import { createSandbox, formatMemory, sandboxOptionsFrom, type SandboxDescription } from "../sandbox/index.js";
 import { loadSettings, type Settings } from "../settings.js";
 import { ExitCode, exitCodeForError } from "./errors.js";
 import { isAutofixError } from "../errors.js";
@@ -129,14 +129,42 @@ async function checkQueue(settings: Settings): Promise<Check> {
   }
 }
 
-async function checkSandbox(settings: Settings): Promise<Check> {
+async function checkSandbox(settings: Settings): Promise<Check[]> {
   try {
-    const sandbox = await createSandbox({ mode: settings.AUTOFIX_SANDBOX });
-    if (sandbox.isolation === "bubblewrap") return { name: "sandbox", status: "ok", detail: "bubblewrap isolates agents and repository commands" };
-    return { name: "sandbox", status: "warn", detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces` };
+    const sandbox = await createSandbox(sandboxOptionsFrom(settings));
+    const checks: Check[] = [];
+    if (sandbox.isolation === "bubblewrap") checks.push({ name: "sandbox", status: "ok", detail: "bubblewrap isolates agents and repository commands" });
+    else checks.push({ name: "sandbox", status: "warn", detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces` });
+    checks.push(...describeSandbox(sandbox.description));
+    return checks;
   } catch (err) {
-    return { name: "sandbox", status: "fail", setup: isSetupError(err), detail: presentError(err).plain };
+    return [{ name: "sandbox", status: "fail", setup: isSetupError(err), detail: presentError(err).plain }];
   }
+}
+
+/** What runs will see and how they are held: the toolchain mounts, PATH, memory cap and command view. */
+export function describeSandbox(d: SandboxDescription): Check[] {
+  const visible = d.readOnlyPaths.length ? d.readOnlyPaths.join(", ") : "nothing beyond the system directories";
+  const checks: Check[] = [
+    { name: "sandbox toolchains", status: "ok", detail: `read-only: ${visible}; PATH: ${d.pathDirs.join(":")}${Object.keys(d.env).length ? `; ${Object.entries(d.env).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}` },
+  ];
+  if (d.refused.length > 0) {
+    checks.push({ name: "sandbox toolchains", status: "warn", detail: `not shown: ${d.refused.map((r) => `${r.path} (${r.reason})`).join("; ")}. Install toolchains outside home directories and autofix's own files, or name them in AUTOFIX_SANDBOX_MOUNTS` });
+  }
+  const cap = formatMemory(d.memory.maxBytes);
+  checks.push(
+    d.memory.enforcedBy === "cgroup"
+      ? { name: "sandbox memory", status: "ok", detail: `each agent run and command is capped at ${cap} of memory (a cgroup per run); AUTOFIX_SANDBOX_MEMORY_MB changes it` }
+      : d.memory.enforcedBy === "rlimit-as"
+        ? { name: "sandbox memory", status: "warn", detail: `no memory cgroup can be created here: the ${cap} cap is on address space (RLIMIT_AS), which Node and WebAssembly runtimes reserve far beyond what they use; delegate a cgroup to autofix or raise AUTOFIX_SANDBOX_MEMORY_MB` }
+        : { name: "sandbox memory", status: "warn", detail: "no memory cap: neither a memory cgroup nor prlimit (util-linux) is available" },
+  );
+  checks.push(
+    d.commandView === "overlay"
+      ? { name: "sandbox command view", status: "ok", detail: "repository commands run on an overlay (copy-on-write) view of the spawn" }
+      : { name: "sandbox command view", status: "warn", detail: "overlay mounts are not available here: each side of the deterministic gate copies the spawn (cp -a) before its commands; allow unprivileged user namespaces with bubblewrap for the overlay" },
+  );
+  return checks;
 }
 
 export async function doctorCommand(_argv: string[]): Promise<number> {
@@ -147,7 +175,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     process.stdout.write(`✖ settings: ${presentError(err).plain}\n`);
     return ExitCode.usage;
   }
-  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), await checkSandbox(settings), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
+  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), ...(await checkSandbox(settings)), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;

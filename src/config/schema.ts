@@ -191,6 +191,18 @@ export const prSchema = z
   })
   .strict();
 
+export const sandboxSchema = z
+  .object({
+    mounts: z
+      .array(z.string().regex(/^\//, "an absolute path on the autofix host, such as /opt/python3.12"))
+      .max(20)
+      .default([])
+      .describe(
+        "Host directories the agent and the repository's commands see read-only (toolchains outside the bot's PATH, e.g. /opt/python3.12); a bin/ inside goes first on PATH. Home directories, autofix's own files and credentials are refused.",
+      ),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     label: z.string().min(1).max(50).default("autofix").describe("Label that starts a job when added to an issue."),
@@ -203,6 +215,7 @@ export const configSchema = z
     denyPaths: globList("Paths the agent may never write; a delta touching them is refused.", [".github/workflows/**"]),
     pr: prSchema.prefault({}).describe("How the pull request is opened and kept up to date."),
     dashboard: dashboardSchema.prefault({}).describe("The dashboard issue: one issue per repository showing and steering the bot's jobs."),
+    sandbox: sandboxSchema.prefault({}).describe("What the sandbox shows agents and commands besides the spawn and the host's toolchains."),
   })
   .strict()
   .describe("autofix configuration, read from .github/autofix.yml on the default branch.");

@@ -15,6 +15,10 @@ export interface CommandOutcome {
   tests?: Record<string, TestOutcome>;
   /** Why per-test results are absent or partial. */
   testsNote?: string;
+  /** The command did not really run (program or module missing, runner reported nothing): no verdict from it. */
+  cannotRun?: { reason: string; hint: string };
+  /** Stopped by the sandbox's memory cap. */
+  memoryExceeded?: boolean;
 }
 
 export interface BaselineRun {
@@ -51,6 +55,8 @@ const outcomeSchema = z.object({
   outputTail: z.string(),
   tests: z.record(z.string(), z.enum(["pass", "fail", "skip"])).optional(),
   testsNote: z.string().optional(),
+  cannotRun: z.object({ reason: z.string(), hint: z.string() }).optional(),
+  memoryExceeded: z.boolean().optional(),
 });
 const runSchema = z.object({ commands: z.array(outcomeSchema), recordedAt: z.string() });
 

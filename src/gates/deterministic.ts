@@ -8,12 +8,11 @@ import type { Sandbox } from "../sandbox/index.js";
 import type { Baseline, Delta } from "../engine/index.js";
 import { baselineCacheKey, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
 import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
-import { commandBlocks, judgeCommand } from "./commandStatus.js";
+import { commandBlocks, describeCannotRun, judgeCommand } from "./commandStatus.js";
 import { configuredCommands, detectCommands, detectionSources, type CommandSpec } from "./detect.js";
 import { runSide, type Toolchain } from "./runCommands.js";
 import { collectTestFlags } from "./rules/index.js";
 import type { CommandReport, GateResult, TestFlag } from "./types.js";
-import { makeWorkCopy } from "./workCopy.js";
 import { reporterArgsFor } from "./testresults/inject.js";
 
 export { createBaselineCache, createMemoryBaselineCache, type BaselineResultCache, type BaselineRun } from "./baselineCache.js";
@@ -154,15 +153,9 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   }
 
   await mkdir(input.scratchDir, { recursive: true });
-  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain };
-  const work = await makeWorkCopy(input.spawnDir, path.join(input.scratchDir, "work"));
-  let after: Awaited<ReturnType<typeof runSide>>;
-  try {
-    after = await runSide({ ...common, side: "after", dir: work.dir, linkedPaths: work.linkedPaths });
-  } finally {
-    // rm removes the links to node_modules & co., never what they point to.
-    await rm(work.dir, { recursive: true, force: true });
-  }
+  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain, mounts: input.config.sandbox.mounts };
+  // Each side runs on its own copy-on-write view: nothing the commands write reaches the spawn or the base.
+  const after = await runSide({ ...common, side: "after", dir: input.spawnDir });
   if (after.setupFailure) {
     const failure = after.setupFailure;
     return done({
@@ -177,7 +170,7 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
     setup: settings.setup,
     commands: specs.map((s) => s.run),
     network: settings.network,
-    toolchain: JSON.stringify(input.toolchain ?? null),
+    toolchain: JSON.stringify([input.toolchain ?? null, input.sandbox.description, input.config.sandbox.mounts]),
   });
   let baseline: BaselineRun | undefined = await input.cache.get(key);
   if (baseline) notes.push(`baseline results reused from an earlier run on ${input.baseline.baseSha.slice(0, 12)}`);
@@ -192,11 +185,16 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
       });
     }
     baseline = { commands: side.commands, recordedAt: new Date().toISOString() };
-    // A timeout may be the machine's load, not the commit: caching it would excuse later regressions.
-    if (!side.commands.some((c) => c.timedOut)) await input.cache.set(key, baseline);
+    // A timeout may be the machine's load, not the commit, and a run that could not start proves nothing:
+    // caching either would excuse later regressions. The base side ran on a fresh view of a pristine checkout.
+    if (!side.commands.some((c) => c.timedOut || c.cannotRun || c.memoryExceeded)) await input.cache.set(key, baseline);
   }
 
   const reports = specs.map((spec, index) => judgeCommand(spec, baseline.commands[index], after.commands[index] as (typeof after.commands)[number]));
+  const unrunnable = reports.filter((r) => r.cannotRun);
+  if (unrunnable.length > 0) {
+    return done({ status: "error", summary: `No checks ran: ${unrunnable.map((r) => `\`${r.command}\` (${r.cannotRun!.reason})`).join("; ")}.`, reasons: unrunnable.map(describeCannotRun), commands: reports });
+  }
   for (const report of reports) {
     if (report.tests && !report.tests.parsed && report.tests.note) notes.push(`${report.command}: ${report.tests.note}`);
     if (report.status === "already-red" && !report.tests?.parsed) {

@@ -14,6 +14,8 @@ export interface CommandReport {
   outputTail: string;
   detectedFrom?: string;
   tests?: { regressed: string[]; fixed: string[]; missing: string[]; parsed: boolean; note?: string };
+  /** Set when the command could not run on a side: the gate is an error ("no checks ran"), never a pass. */
+  cannotRun?: { side: "baseline" | "after"; reason: string; hint: string };
 }
 
 export interface ReviewFinding {

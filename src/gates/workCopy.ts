@@ -1,34 +1,51 @@
-// A throw-away copy of the spawn for the repository's commands: builds, snapshot updates, coverage files
-// and reports land in the copy, so the spawn keeps exactly the agent's change for the next attempt.
-import { cp, lstat, mkdir, readdir, rm, symlink } from "node:fs/promises";
+// Where one side's commands run: a copy-on-write view of the spawn (or of the baseline checkout), so builds,
+// snapshot updates, coverage files and reports never reach the directory they read. An overlay where the
+// sandbox offers one; otherwise a copy made with `cp -a` (reflinks where the filesystem has them). Nothing
+// writable is ever linked back: a committed vendor/ or node_modules/ is copied or overlaid like the rest.
+import { execFile } from "node:child_process";
+import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import type { Sandbox } from "../sandbox/index.js";
 
-/**
- * Heavy dependency and build directories are linked, not copied: they are ignored by git, so writes into
- * them never reach a delta, and copying node_modules would cost more than the checks.
- */
-const linkedDirs = new Set(["node_modules", "target", ".venv", "venv", ".tox", "vendor"]);
-
-export interface WorkCopy {
+export interface CommandView {
+  /** The working directory the commands get. */
   dir: string;
-  /** Spawn directories linked into the copy; the sandbox must let commands write them. */
-  linkedPaths: string[];
+  /** Set for an overlay: the sandbox mounts it over `dir` for each run. */
+  view?: { dir: string };
+  /** Where the files the commands write can be read afterwards (the overlay's upper layer, or the copy). */
+  writtenRoot: string;
+  kind: "overlay" | "copy";
 }
 
-export async function makeWorkCopy(spawnDir: string, copyDir: string): Promise<WorkCopy> {
-  const linkedPaths: string[] = [];
+function copyTree(source: string, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // `source/.` copies the contents, dotfiles and .git included; -a keeps links as links, never followed.
+    execFile("cp", ["-a", "--reflink=auto", "--no-target-directory", `${source}/.`, target], { maxBuffer: 1024 * 1024 }, (err, _out, stderr) =>
+      err ? reject(new Error(`copying ${source} for the checks failed: ${stderr.trim() || err.message}`)) : resolve(),
+    );
+  });
+}
+
+/** A fresh view of `sourceDir` under `sideDir` (which the caller recreated empty). */
+export async function openCommandView(sandbox: Sandbox, sourceDir: string, sideDir: string, mode: "auto" | "copy" = "auto"): Promise<CommandView> {
+  const source = await lstat(sourceDir).catch(() => undefined);
+  if (!source?.isDirectory()) throw new Error(`the directory the checks run in, ${sourceDir}, is missing or not a directory`);
+  if (sandbox.description.commandView === "overlay" && mode === "auto") {
+    const viewDir = path.join(sideDir, "view");
+    await mkdir(viewDir, { recursive: true });
+    return { dir: sourceDir, view: { dir: viewDir }, writtenRoot: path.join(viewDir, "upper"), kind: "overlay" };
+  }
+  const copy = path.join(sideDir, "work");
+  await rm(copy, { recursive: true, force: true });
+  await mkdir(copy, { recursive: true });
+  await copyTree(sourceDir, copy);
+  return { dir: copy, writtenRoot: copy, kind: "copy" };
+}
+
+/** Kept for callers that only need a throw-away copy (no sandbox at hand). */
+export async function makeWorkCopy(spawnDir: string, copyDir: string): Promise<{ dir: string }> {
   await rm(copyDir, { recursive: true, force: true });
   await mkdir(copyDir, { recursive: true });
-  for (const entry of await readdir(spawnDir)) {
-    if (entry === ".git") continue;
-    const source = path.join(spawnDir, entry);
-    const target = path.join(copyDir, entry);
-    const stat = await lstat(source);
-    if (stat.isDirectory() && linkedDirs.has(entry)) {
-      await symlink(source, target);
-      linkedPaths.push(source);
-    }
-    else await cp(source, target, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  }
-  return { dir: copyDir, linkedPaths };
+  await copyTree(spawnDir, copyDir);
+  return { dir: copyDir };
 }

@@ -64,6 +64,9 @@ function systemMounts(): string[] {
   return args;
 }
 
+/** The sandbox user of view runs (any non-zero uid; it maps to autofix's own). */
+const viewUid = 1000;
+
 const tmpfsBytes = { tmp: 512 * 1024 * 1024, small: 64 * 1024 * 1024 };
 
 export interface BwrapArgsOptions {
@@ -74,6 +77,8 @@ export interface BwrapArgsOptions {
 /** bwrap options (without the "--" that ends them); the caller appends "--" and the (limit-wrapped) argv. */
 export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions): string[] {
   const args = ["--unshare-all"];
+  // A view's overlay is mounted in a nested user namespace, whose root may map only to a non-zero uid.
+  if (request.view) args.push("--unshare-user", "--uid", String(viewUid), "--gid", String(viewUid));
   if (request.network === "open") args.push("--share-net");
   args.push(
     "--die-with-parent",
@@ -109,15 +114,17 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
   );
 
   // Parents before children, so a read-only path inside a writable one (or the reverse) keeps its own mode.
+  // Under a view the directory is only the overlay's lower layer: read-only, writes go to the view.
   const binds: Array<{ path: string; writable: boolean }> = [
-    { path: checkedPath(request.cwd), writable: true },
+    { path: checkedPath(request.cwd), writable: !request.view },
+    ...(request.view ? [{ path: checkedPath(request.view.dir), writable: true }] : []),
     ...opts.baseReadOnlyPaths.map((p) => ({ path: checkedPath(p), writable: false })),
     ...(request.readOnlyPaths ?? []).map((p) => ({ path: checkedPath(p), writable: false })),
     ...(request.writablePaths ?? []).map((p) => ({ path: checkedPath(p), writable: true })),
   ];
   binds.sort((a, b) => a.path.split("/").length - b.path.split("/").length);
   for (const bind of binds) {
-    if (bind.path === checkedPath(request.cwd) && bind.writable) args.push("--bind", bind.path, bind.path);
+    if (bind.path === checkedPath(request.cwd)) args.push(bind.writable ? "--bind" : "--ro-bind", bind.path, bind.path);
     else args.push(bind.writable ? "--bind-try" : "--ro-bind-try", bind.path, bind.path);
   }
 

@@ -1,27 +1,38 @@
 // The isolated runner: each request runs under bubblewrap in fresh namespaces (user, PID, IPC, UTS, cgroup,
 // and network unless the request opens it). Killing bwrap's group ends the PID namespace, so every process
 // the command started dies with it.
-import type { Sandbox, SandboxRequest, SandboxResult } from "./types.js";
+import { mkdir } from "node:fs/promises";
+import type { Sandbox, SandboxDescription, SandboxRequest, SandboxResult } from "./types.js";
 import { supervise } from "./supervise.js";
 import { withLimits } from "./limits.js";
 import { bubblewrapArgs } from "./bubblewrapArgs.js";
 import type { RunnerOptions } from "./processRunner.js";
+import { prepareRequest, type RunContext } from "./prepare.js";
+import { viewArgv, viewDirs } from "./commandView.js";
 
 export interface BubblewrapRunnerOptions extends RunnerOptions {
   bwrapPath: string;
   baseReadOnlyPaths: string[];
 }
 
-export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox {
+export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions, context: RunContext, description: SandboxDescription): Sandbox {
   return {
     isolation: "bubblewrap",
-    async run(request: SandboxRequest): Promise<SandboxResult> {
+    description,
+    async run(asked: SandboxRequest): Promise<SandboxResult> {
+      const { request, refusedMounts } = await prepareRequest(asked, context);
+      if (request.view) {
+        const { upper, work } = viewDirs(request.view.dir);
+        await mkdir(upper, { recursive: true });
+        await mkdir(work, { recursive: true });
+      }
       const options = bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths });
+      const argv = request.view ? viewArgv(request.cwd, request.view.dir, request.argv) : request.argv;
       // The options travel through fd 3 (--args), not the command line: /proc/<pid>/cmdline is readable by
       // every user of the host, and the options hold the agent's environment (its own API key, the prompt).
-      return supervise(request, {
+      const result = await supervise(request, {
         file: opts.bwrapPath,
-        args: ["--args", "3", "--", ...withLimits(request.argv, opts.limits, opts.prlimitPath)],
+        args: ["--args", "3", "--", ...withLimits(argv, opts.limits, opts.prlimitPath, opts.cgroups?.memory)],
         extraInput: `${options.join("\0")}\0`,
         // bwrap itself gets no environment at all: --clearenv/--setenv give the command exactly request.env.
         env: {},
@@ -30,7 +41,9 @@ export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions): Sandbox 
         killGraceMs: opts.killGraceMs,
         cgroups: opts.cgroups,
         maxProcesses: opts.limits.maxProcesses,
+        maxMemoryBytes: opts.limits.maxMemoryBytes,
       });
+      return refusedMounts.length > 0 ? { ...result, refusedMounts } : result;
     },
   };
 }

@@ -4,7 +4,10 @@ import { accessSync, constants } from "node:fs";
 export interface ResourceLimits {
   /** RLIMIT_FSIZE: largest file a process may write. */
   maxFileBytes: number;
-  /** RLIMIT_AS: address space per process (Node needs a few GiB of it reserved, keep this generous). */
+  /**
+   * The memory cap of one run (an agent run, one command): the cgroup's memory.max where autofix may create
+   * cgroups; otherwise RLIMIT_AS per process, which counts reserved address space too (see docs/security.md).
+   */
   maxMemoryBytes: number;
   /**
    * RLIMIT_NPROC: processes of the user. The kernel does not enforce it for real uid 0, so a bot running as
@@ -15,11 +18,21 @@ export interface ResourceLimits {
 
 export const defaultLimits: ResourceLimits = {
   maxFileBytes: 1024 * 1024 * 1024,
-  // Address space, not resident memory: V8 reserves ~10 GiB per WebAssembly memory (vitest 4, esbuild),
-  // so a tighter cap makes every such test suite red on both sides and the gate blind.
-  maxMemoryBytes: 64 * 1024 * 1024 * 1024,
+  maxMemoryBytes: 8 * 1024 * 1024 * 1024,
   maxProcesses: 1024,
 };
+
+/**
+ * RLIMIT_AS when a memory cgroup holds the real cap: address space, not resident memory. V8 reserves ~10 GiB
+ * per WebAssembly memory (vitest 4, esbuild), so a tight address-space cap would make such suites red on both sides.
+ */
+export const addressSpaceBytesUnderCgroup = 64 * 1024 * 1024 * 1024;
+
+/** "4 GiB", "512 MiB": how a cap is said to users. */
+export function formatMemory(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${Number(gib.toFixed(1))} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
 
 const prlimitCandidates = ["/usr/bin/prlimit", "/bin/prlimit"];
 
@@ -37,12 +50,12 @@ export function findPrlimit(): string | undefined {
 }
 
 /** argv prefixed with prlimit when available; without it the command runs unlimited (the caller logs that once). */
-export function withLimits(argv: string[], limits: ResourceLimits, prlimitPath: string | undefined): string[] {
+export function withLimits(argv: string[], limits: ResourceLimits, prlimitPath: string | undefined, memoryByCgroup = false): string[] {
   if (!prlimitPath) return argv;
   return [
     prlimitPath,
     `--fsize=${limits.maxFileBytes}`,
-    `--as=${limits.maxMemoryBytes}`,
+    `--as=${memoryByCgroup ? Math.max(addressSpaceBytesUnderCgroup, limits.maxMemoryBytes) : limits.maxMemoryBytes}`,
     `--nproc=${limits.maxProcesses}`,
     "--",
     ...argv,

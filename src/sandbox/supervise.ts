@@ -26,9 +26,14 @@ export interface SuperviseOptions {
   /** Per-run pids cgroups, when the host allows them: a process cap and a kill that reaches every process. */
   cgroups?: CgroupPids;
   maxProcesses: number;
+  /** The run's memory cap; enforced by the cgroup when it has a memory controller, else by RLIMIT_AS. */
+  maxMemoryBytes?: number;
 }
 
-type Outcome = Pick<SandboxResult, "exitCode" | "signal" | "timedOut" | "cancelled">;
+/** What programs print when RLIMIT_AS refuses an allocation (no cgroup to ask). */
+const allocationFailed = /MemoryError|Cannot allocate memory|out of memory|std::bad_alloc|memory allocation of \d+ bytes failed|allocation failed/i;
+
+type Outcome = Pick<SandboxResult, "exitCode" | "signal" | "timedOut" | "cancelled" | "memoryExceeded">;
 
 /** How long to wait for the output pipes after the child exited (a process that escaped the group may hold them). */
 const drainAfterExitMs = 2_000;
@@ -58,9 +63,14 @@ export async function supervise(request: SandboxRequest, opts: SuperviseOptions)
 
   if (request.signal?.aborted) return finish({ exitCode: null, signal: null, timedOut: false, cancelled: true });
 
-  const cgroup = await opts.cgroups?.create(opts.maxProcesses);
+  const cgroup = await opts.cgroups?.create(opts.maxProcesses, opts.maxMemoryBytes);
   try {
-    return finish(await runChild(request, opts, cgroup, tail, stdoutTail));
+    const outcome = await runChild(request, opts, cgroup, tail, stdoutTail);
+    const byCgroup = opts.cgroups?.memory === true;
+    const exceeded = byCgroup
+      ? ((await cgroup?.memoryExceeded()) ?? false)
+      : opts.maxMemoryBytes !== undefined && outcome.exitCode !== 0 && allocationFailed.test(tail.text());
+    return finish({ ...outcome, ...(exceeded && !outcome.timedOut && !outcome.cancelled ? { memoryExceeded: true } : {}) });
   } finally {
     if (cgroup) {
       await cgroup.killAll();
@@ -137,7 +147,7 @@ function runChild(
     const extra = opts.extraInput === undefined ? undefined : (child.stdio[3] as Writable | null);
     if (joinsByPid && child.pid !== undefined) {
       try {
-        writeFileSync(cgroup!.procsFile, String(child.pid));
+        for (const file of cgroup!.procsFiles) writeFileSync(file, String(child.pid));
       } catch {
         // The child already died (its exit status says why) or the cgroup vanished: run without the cap.
       }

@@ -16,6 +16,16 @@ export interface SandboxRequest {
   readOnlyPaths?: string[];
   /** Extra host paths visible read-write (e.g. the agent's throw-away HOME). */
   writablePaths?: string[];
+  /**
+   * The repository's `sandbox.mounts`: checked like the operator's (never a home directory, autofix's own
+   * files, credentials), shown read-only with their bin/ first on PATH; refused ones come back in the result.
+   */
+  mounts?: string[];
+  /**
+   * Run the command on a copy-on-write view of `cwd` (an overlay mount; only where description.commandView
+   * is "overlay"): the spawn stays read-only underneath and every write lands in `<view.dir>/upper`.
+   */
+  view?: { dir: string };
   stdin?: string;
 }
 
@@ -31,11 +41,31 @@ export interface SandboxResult {
   stdoutTail?: string;
   /** "bubblewrap" when OS-isolated, "process" when only the environment allow-list applied. */
   isolation: "bubblewrap" | "process";
+  /** The run was stopped for using more memory than its cap (Sandbox.memory says which). */
+  memoryExceeded?: boolean;
+  /** Repository mounts that were not shown, and why. */
+  refusedMounts?: Array<{ path: string; reason: string }>;
+}
+
+/** What every run can see and use besides the spawn: for `autofix doctor` and the reports. */
+export interface SandboxDescription {
+  /** Host directories shown read-only (toolchains from the bot's PATH, operator mounts, the Node installation). */
+  readOnlyPaths: string[];
+  /** PATH directories of the bot's that runs get. */
+  pathDirs: string[];
+  /** Toolchain variables set for runs (PYENV_ROOT, RUSTUP_HOME...). */
+  env: Record<string, string>;
+  refused: Array<{ path: string; reason: string }>;
+  /** The memory cap of one run and what enforces it. */
+  memory: { maxBytes: number; enforcedBy: "cgroup" | "rlimit-as" | "none" };
+  /** How commands get their own view of the spawn: an overlay mount, or a copy where overlays are refused. */
+  commandView: "overlay" | "copy";
 }
 
 export interface Sandbox {
   readonly isolation: "bubblewrap" | "process";
   /** Why bubblewrap is not used, when it is not (for the start-up log and every report). */
   readonly fallbackReason?: string;
+  readonly description: SandboxDescription;
   run(request: SandboxRequest): Promise<SandboxResult>;
 }

@@ -1,6 +1,7 @@
 // Per-test regression on real repositories with one test already failing on the base: the repository's
 // own commands run through the real sandbox on both sides, and only what the agent turned red blocks.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -329,13 +330,16 @@ describe("whole-command fallback and failures of the run itself", () => {
   });
 
   // Six seconds: long enough that a loaded machine never times out the quick base side by accident.
-  it("links the spawn's node_modules into the work copy, where commands may still write", async () => {
+  it("lets commands write into a committed node_modules/ or vendor/ without the write reaching the spawn", async () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
     await mkdir(path.join(run.spawnDir, "node_modules"), { recursive: true });
-    const config = gateConfig({ deterministic: { commands: ["mkdir -p node_modules/.cache && echo hit > node_modules/.cache/stamp && test -L node_modules"] } });
+    await mkdir(path.join(run.spawnDir, "vendor"), { recursive: true });
+    await writeFile(path.join(run.spawnDir, "vendor/lib.txt"), "committed\n");
+    const config = gateConfig({ deterministic: { commands: ["mkdir -p node_modules/.cache && echo hit > node_modules/.cache/stamp && echo changed > vendor/lib.txt && test ! -L node_modules && test ! -L vendor"] } });
     const result = await runDeterministicGate(run.input(config));
     expect(result.commands?.[0]?.exitCode).toBe(0);
-    expect(await readFile(path.join(run.spawnDir, "node_modules/.cache/stamp"), "utf8")).toBe("hit\n");
+    expect(existsSync(path.join(run.spawnDir, "node_modules/.cache/stamp"))).toBe(false);
+    expect(await readFile(path.join(run.spawnDir, "vendor/lib.txt"), "utf8")).toBe("committed\n");
   });
 
   it("blocks a command that now runs past its time limit", async () => {

@@ -203,7 +203,9 @@ describe("the bubblewrap sandbox", () => {
   });
 
   it("gives the command exactly the requested environment (plus PWD, the spawn's path, which bwrap sets)", async () => {
-    const result = await isolated.run({
+    // A bot whose PATH holds only system directories: no toolchain variables (PYENV_ROOT...) are added.
+    const plain = await createSandbox({ mode: "required", hostPath: "/usr/bin:/bin" });
+    const result = await plain.run({
       argv: ["/usr/bin/env"],
       cwd: spawnDir,
       env: { PATH: "/usr/bin:/bin", GREETING: "hello world" },
