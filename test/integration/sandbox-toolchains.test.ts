@@ -2,17 +2,12 @@
 // prefix): the bot's own PATH decides what the sandbox shows, and the repository's real checks run red →
 // green inside it. The same repositories with the toolchain hidden give "no checks ran", never a pass.
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryBaselineCache, runDeterministicGate } from "../../src/gates/deterministic.js";
+import { runDeterministicGate } from "../../src/gates/deterministic.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { buildDelta } from "../fixtures/cheats/buildDelta.js";
-import { gateConfig } from "../fixtures/cheats/gateConfig.js";
-
-const fixtures = fileURLToPath(new URL("../fixtures/regression-repos/", import.meta.url));
+import { gateScenario, regressionFixtures as fixtures } from "../support/gateScenario.js";
 let root: string;
 /** A user's home directory holding ~/.pyenv and ~/.cargo + ~/.rustup (links to this machine's real ones). */
 let home: string;
@@ -37,34 +32,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-let counter = 0;
-async function scenario(sandbox: Sandbox, fixture: string, extra: Record<string, string>, changes: Record<string, string>) {
-  const dir = path.join(root, `${fixture}-${++counter}`);
-  const baselineDir = path.join(dir, "baseline");
-  const spawnDir = path.join(dir, "spawn");
-  for (const target of [baselineDir, spawnDir]) {
-    if (fixture) await cp(path.join(fixtures, fixture), target, { recursive: true });
-    else await mkdir(target, { recursive: true });
-    for (const [file, content] of Object.entries(extra)) await writeFile(path.join(target, file), content);
-  }
-  const before: Record<string, string> = {};
-  for (const file of Object.keys(changes)) if (existsSync(path.join(baselineDir, file))) before[file] = await readFile(path.join(baselineDir, file), "utf8");
-  for (const [file, content] of Object.entries(changes)) await writeFile(path.join(spawnDir, file), content);
-  return {
-    spawnDir,
-    input: (config = gateConfig()) => ({
-      delta: buildDelta(before, changes),
-      baseline: { baseSha: `${fixture}-${counter}`.padEnd(40, "0"), files: {} },
-      spawnDir,
-      baselineDir: async () => baselineDir,
-      config,
-      sandbox,
-      guardViolations: [],
-      cache: createMemoryBaselineCache(),
-      scratchDir: path.join(dir, "scratch"),
-    }),
-  };
-}
+const scenario = (sandbox: Sandbox, fixture: string, extra: Record<string, string>, changes: Record<string, string>) => gateScenario(root, sandbox, fixture, extra, changes);
 
 const sandboxWith = (hostPath: string) => createSandbox({ mode: "required", hostPath, homes: [home, "/root"] });
 
