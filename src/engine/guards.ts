@@ -1,6 +1,7 @@
 // Guards: refusals a maintainer reads. Each violation says what the agent did, why autofix will not
 // publish it, and what to do next, with the offending paths. checkGuards judges the delta alone;
 // inspectSpawnIntegrity looks at the spawn (writes into .git, hard links to files outside).
+import { readlink } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { AutofixError, type Explanation } from "../errors.js";
@@ -62,7 +63,11 @@ export const DEFAULT_GUARD_LIMITS: GuardLimits = {
 
 const RETRY = "Comment `/autofix retry` after making the issue more specific, or fix it by hand.";
 
-export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimits): GuardViolation[] {
+/**
+ * `baselineLinks`: the base commit's symbolic links (path → target), so a chain through a link the agent did
+ * not touch is resolved too (readBaselineLinks reads them from the spawn).
+ */
+export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimits, baselineLinks: Record<string, string> = {}): GuardViolation[] {
   const out: GuardViolation[] = [];
   const { files } = delta;
   if (files.length === 0) {
@@ -102,7 +107,12 @@ export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimit
     }, deleted));
   }
 
-  const escaping = files.filter((f) => f.linkTarget !== undefined && linkEscapes(f.path, f.linkTarget));
+  // Each link's text alone, and every path as the filesystem will resolve it through all the links of the
+  // tree after the change (`a/b -> ..` plus `key -> a/b/a/b/../../x` climbs out though neither text does).
+  const links = linksAfter(delta, baselineLinks);
+  const escaping = files.filter(
+    (f) => f.kind !== "delete" && ((f.linkTarget !== undefined && linkEscapes(f.path, f.linkTarget)) || resolveInTree(f.path, links).escapes),
+  );
   if (escaping.length) {
     out.push(new GuardViolation("ESCAPING_SYMLINK", {
       what: `The agent created symbolic links that point outside the repository (${escaping.map((f) => `${f.path} → ${f.linkTarget}`).join(", ")}).`,
@@ -161,6 +171,60 @@ export function linkEscapes(linkPath: string, target: string): boolean {
   if (target.startsWith("/") || /^[A-Za-z]:[\\/]/.test(target)) return true;
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(linkPath), target.replace(/\\/g, "/")));
   return resolved === ".." || resolved.startsWith("../") || resolved === ".git" || resolved.startsWith(".git/");
+}
+
+const maxLinkHops = 40;
+
+/** The tree's links after the change: the base's, minus what the delta deleted or replaced, plus the delta's. */
+function linksAfter(delta: Delta, baselineLinks: Record<string, string>): Map<string, string> {
+  const links = new Map(Object.entries(baselineLinks));
+  for (const f of delta.files) {
+    if (f.kind === "delete" || f.linkTarget === undefined) links.delete(f.path);
+    else links.set(f.path, f.linkTarget);
+  }
+  return links;
+}
+
+/**
+ * Resolves a repository path the way the kernel would, component by component, substituting every link met
+ * (physical `..`, after the link). Escapes when it climbs above the root, reaches an absolute target or
+ * `.git`, or loops (more than 40 links, as the kernel's ELOOP).
+ */
+export function resolveInTree(repoPath: string, links: Map<string, string>): { escapes: boolean; resolved?: string } {
+  let pending = repoPath.replace(/\\/g, "/").split("/");
+  const stack: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (stack.length === 0) return { escapes: true };
+      stack.pop();
+      continue;
+    }
+    stack.push(part);
+    if (stack[0] === ".git") return { escapes: true };
+    const target = links.get(stack.join("/"));
+    if (target === undefined) continue;
+    if (++hops > maxLinkHops || target.startsWith("/") || /^[A-Za-z]:[\\/]/.test(target)) return { escapes: true };
+    stack.pop();
+    pending = [...target.replace(/\\/g, "/").split("/"), ...pending];
+  }
+  return { escapes: false, resolved: stack.join("/") };
+}
+
+/** The base commit's links as they are in the spawn (untouched ones are the base's), read without following. */
+export async function readBaselineLinks(spawnDir: string, baseline: Baseline): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const linkPaths = Object.entries(baseline.files).filter(([, entry]) => entry.mode === "120000").map(([p]) => p);
+  for (const linkPath of linkPaths) {
+    try {
+      out[linkPath] = await readlink(path.join(spawnDir, linkPath));
+    } catch {
+      // deleted or no longer a link: the delta says so
+    }
+  }
+  return out;
 }
 
 export async function inspectSpawnIntegrity(spawn: Spawn): Promise<GuardViolation[]> {

@@ -5,7 +5,7 @@ export { configureSpares, discardSpares } from "./spares.js";
 export type { SpawnSource } from "./spares.js";
 export { recordBaseline } from "./baseline.js";
 export { computeDelta } from "./delta.js";
-export { checkGuards, inspectSpawnIntegrity } from "./guards.js";
+export { checkGuards, inspectSpawnIntegrity, readBaselineLinks } from "./guards.js";
 export { absorb, absorbDirPrefix } from "./absorb.js";
 export { pushBranch } from "./push.js";
 export { readBlob } from "./git/gitObjects.js";

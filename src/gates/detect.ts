@@ -1,7 +1,6 @@
 // Finds the repository's own test command when its config names none (issue 12): from package.json
 // and its lockfile, pytest's config files, go.mod, Cargo.toml, or a Makefile `test:` target.
-import { readFile } from "node:fs/promises";
-import path from "node:path";
+import { readSpawnFile } from "../sandbox/index.js";
 
 export interface CommandSpec {
   name: string;
@@ -38,12 +37,15 @@ export const detectionSources = new Set([
 ]);
 const npmDefaultTest = /no test specified/;
 
-async function readText(dir: string, file: string): Promise<string | undefined> {
-  try {
-    return await readFile(path.join(dir, file), "utf8");
-  } catch {
-    return undefined;
-  }
+/** Manifests bigger than this are not manifests: detection ignores them rather than read them whole. */
+const maxManifestBytes = 1024 * 1024;
+
+/**
+ * A root file of the spawn, read with the bot's privileges but never through a link (go.mod pointing at a host
+ * file, package.json at /dev/zero): only a regular file up to maxManifestBytes, else "absent".
+ */
+function readText(dir: string, file: string): Promise<string | undefined> {
+  return readSpawnFile(dir, file, maxManifestBytes);
 }
 
 async function exists(dir: string, file: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { buildPrompt,readRepoInstructions } from "../agents/index.js";
 import type { JobContext } from "../jobs/index.js";
 import type { SpendMeter } from "../llm/index.js";
 import { computeDelta } from "../engine/index.js";
-import { checkGuards,inspectSpawnIntegrity } from "../engine/index.js";
+import { checkGuards,inspectSpawnIntegrity,readBaselineLinks } from "../engine/index.js";
 import type { AttemptRecord,PipelineEnv,ResolvedTarget } from "./context.js";
 import type { SpawnKeeper } from "./spawnKeeper.js";
 
@@ -55,7 +55,7 @@ export async function prepareAttempt(input: {
 
   const delta = await computeDelta(spawn, baseline, { toolFiles: config.agent.toolFiles });
   const limits = { ...config.limits, denyPaths: config.denyPaths };
-  const violations = [...checkGuards(delta, baseline, limits), ...(await inspectSpawnIntegrity(spawn))].map((v) => ({
+  const violations = [...checkGuards(delta, baseline, limits, await readBaselineLinks(spawn.dir, baseline)), ...(await inspectSpawnIntegrity(spawn))].map((v) => ({
     code: v.code,
     message: v.message,
     paths: v.paths,
