@@ -59,6 +59,8 @@ export const settingsSchema = z.object({
   AUTOFIX_SANDBOX: z.enum(["auto", "required", "off"]).default("auto"),
   /** Host directories (comma-separated) agents and commands see read-only, e.g. /opt/python3.12; a bin/ inside goes on PATH. */
   AUTOFIX_SANDBOX_MOUNTS: csv,
+  /** Directories (colon-separated, like PATH) where agent CLIs are installed; searched and shown read-only. */
+  AUTOFIX_AGENT_PATH: z.string().optional(),
   /** Memory cap of one agent run or one repository command, in MiB (cgroup memory.max, else RLIMIT_AS). */
   AUTOFIX_SANDBOX_MEMORY_MB: int(8192),
   /** A second checkout of the latest commit per repository, built while agents work (see docs/operations.md). */

@@ -3,7 +3,7 @@
 import { access, constants, mkdir, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AutofixError, JobCancelled, throwIfAborted } from "../errors.js";
-import type { Sandbox } from "../sandbox/index.js";
+import { formatMemory, type Sandbox } from "../sandbox/index.js";
 import type { Agent, AgentFailure, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
 import { buildAgentEnv, isForbiddenAgentVariable } from "./env.js";
 
@@ -141,9 +141,11 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
       );
 
       const readOnlyPaths = [...(opts.env.extraPathDirs ?? [])];
+      // The CLI may live where the sandbox shows the bot's PATH (a version manager, ~/.local/bin) or AUTOFIX_AGENT_PATH.
+      const searchPath = [...new Set([...baseEnv.PATH!.split(":"), ...sandbox.description.pathDirs])].join(":");
       if (preset.program) {
-        const found = await findOnPath(preset.program, baseEnv.PATH!);
-        if (!found) throw new AgentNotInstalled(preset.program, preset.installHint, baseEnv.PATH!);
+        const found = await findOnPath(preset.program, searchPath);
+        if (!found) throw new AgentNotInstalled(preset.program, preset.installHint, searchPath);
         // An npm-installed CLI is a symlink into its package: the package directory must be visible too.
         const real = await realpath(found);
         if (!systemDirs.some((dir) => isWithin(real, dir))) {
@@ -161,7 +163,7 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         model: opts.model,
         command: opts.command,
         passedEnv,
-        searchPath: baseEnv.PATH,
+        searchPath,
         operatorEnv: process.env,
       });
       const presetEnv = Object.fromEntries(
@@ -192,8 +194,15 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         outputTail: result.outputTail,
         stdout: result.stdoutTail,
       });
-      const stopReason = result.timedOut ? describeTimeout(request.timeoutMs) : interpreted.stopReason;
-      const failure = classifyAgentExit({ exitCode: result.exitCode, timedOut: result.timedOut, stopReason, outputTail: result.outputTail });
+      const stopReason = result.timedOut
+        ? describeTimeout(request.timeoutMs)
+        : result.memoryExceeded
+          ? `the agent used more than ${formatMemory(sandbox.description.memory.maxBytes)} of memory and was stopped`
+          : interpreted.stopReason;
+      const failure: AgentFailure | undefined =
+        result.memoryExceeded && stopReason
+          ? { kind: "crashed", message: stopReason }
+          : classifyAgentExit({ exitCode: result.exitCode, timedOut: result.timedOut, stopReason, outputTail: result.outputTail });
       return {
         agent: preset.name,
         exitCode: result.exitCode,

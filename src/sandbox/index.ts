@@ -55,7 +55,7 @@ export interface CreateSandboxOptions {
 
 /** The sandbox an operator's settings ask for: toolchain mounts, memory cap, and what must never be shown. */
 export function sandboxOptionsFrom(
-  settings: { AUTOFIX_SANDBOX: CreateSandboxOptions["mode"]; AUTOFIX_SANDBOX_MOUNTS: string[]; AUTOFIX_SANDBOX_MEMORY_MB: number; AUTOFIX_DATA_DIR: string; PRIVATE_KEY_PATH?: string },
+  settings: { AUTOFIX_SANDBOX: CreateSandboxOptions["mode"]; AUTOFIX_SANDBOX_MOUNTS: string[]; AUTOFIX_SANDBOX_MEMORY_MB: number; AUTOFIX_DATA_DIR: string; PRIVATE_KEY_PATH?: string; AUTOFIX_AGENT_PATH?: string },
   log?: SandboxLog,
 ): CreateSandboxOptions {
   const dataDir = path.resolve(settings.AUTOFIX_DATA_DIR);
@@ -63,6 +63,8 @@ export function sandboxOptionsFrom(
     mode: settings.AUTOFIX_SANDBOX,
     log,
     mounts: settings.AUTOFIX_SANDBOX_MOUNTS,
+    // The operator's agent directories first, then the bot's own PATH: what runs see and where CLIs are found.
+    hostPath: [settings.AUTOFIX_AGENT_PATH, process.env.PATH].filter(Boolean).join(":"),
     limits: { maxMemoryBytes: settings.AUTOFIX_SANDBOX_MEMORY_MB * 1024 * 1024 },
     forbiddenPaths: [dataDir, ...(settings.PRIVATE_KEY_PATH ? [path.resolve(settings.PRIVATE_KEY_PATH)] : [])],
     gitObjectRoots: [path.join(dataDir, "cache")],
