@@ -46,6 +46,28 @@ function isWithin(child: string, parent: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The shallowest directory on the way to `p` that is a symbolic link, and its resolved target. */
+function linkedAncestor(p: string): { link: string; target: string } | undefined {
+  const parts = p.split("/").filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = `/${parts.slice(0, i).join("/")}`;
+    try {
+      if (lstatSync(prefix).isSymbolicLink()) return systemDirs.includes(prefix) ? undefined : { link: prefix, target: realpathSync(prefix) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 function checkedPath(p: string): string {
   const resolved = path.resolve(p);
   if (resolved === "/") throw new SandboxRequestRefused(p, "Binding the host's root directory would expose every file on the host.");
@@ -123,6 +145,17 @@ export function bubblewrapArgs(request: SandboxRequest, opts: BwrapArgsOptions):
     ...(request.writablePaths ?? []).map((p) => ({ path: checkedPath(p), writable: true })),
   ];
   binds.sort((a, b) => a.path.split("/").length - b.path.split("/").length);
+  // A read-only path under a linked directory (a worktree's .tools -> the main checkout's) is shown at its
+  // real place, with the link recreated: relative links inside it then resolve as on the host.
+  const linked = new Map<string, string>();
+  for (const bind of binds) {
+    if (bind.writable) continue;
+    const ancestor = linkedAncestor(bind.path);
+    if (!ancestor || binds.some((b) => b.writable && isWithin(b.path, ancestor.link))) continue;
+    linked.set(ancestor.link, ancestor.target);
+    bind.path = realpathOr(bind.path);
+  }
+  for (const [link, target] of linked) args.push("--symlink", target, link);
   for (const bind of binds) {
     if (bind.path === checkedPath(request.cwd)) args.push(bind.writable ? "--bind" : "--ro-bind", bind.path, bind.path);
     else args.push(bind.writable ? "--bind-try" : "--ro-bind-try", bind.path, bind.path);

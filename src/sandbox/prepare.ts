@@ -1,6 +1,6 @@
 // What every run gets besides what its caller asked for: the host's toolchains (read-only, on PATH),
 // the repository's extra mounts once checked, and the object cache git needs in the spawn.
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { addMount, type HostTools, HostToolsPolicy, mergePath } from "./hostTools.js";
 import { readSpawnFile } from "./safeRead.js";
@@ -25,6 +25,14 @@ function isWithin(child: string, parent: string): boolean {
  * The object directories `.git/objects/info/alternates` names, when they lie in the bot's object cache.
  * Read without following links; a spawn whose .git was tampered with fails its guards before any later run.
  */
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export async function gitAlternates(dir: string, roots: string[]): Promise<string[]> {
   const text = await readSpawnFile(dir, ".git/objects/info/alternates", 64 * 1024);
   if (!text) return [];
@@ -54,8 +62,11 @@ export async function prepareRequest(request: SandboxRequest, ctx: RunContext): 
   const env: Record<string, string> = { ...request.env, PATH: mergePath(request.env.PATH, tools.pathDirs) };
   for (const [name, value] of Object.entries(tools.env)) env[name] ??= value;
   const alternates = await gitAlternates(request.cwd, ctx.gitObjectRoots);
+  // A path reached through a link (node_modules/.bin under a linked directory) is shown at its real place
+  // too, so the relative links inside it resolve in the sandbox as they do on the host.
+  const asked = (request.readOnlyPaths ?? []).flatMap((p) => [...new Set([p, realOrSelf(p)])]);
   return {
-    request: { ...request, env, readOnlyPaths: [...tools.readOnlyPaths, ...alternates, ...(request.readOnlyPaths ?? [])] },
+    request: { ...request, env, readOnlyPaths: [...new Set([...tools.readOnlyPaths, ...alternates, ...asked])] },
     refusedMounts: tools.refused,
   };
 }

@@ -87,7 +87,8 @@ describe("the aider preset (run against a stand-in `aider`, since Aider cannot b
       network: "none",
     });
     await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 });
-    const envNames = [...readFileSync(path.join(spawnDir, ".aider-record"), "utf8").matchAll(/^ENV ([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]).sort();
+    // Besides the toolchain variables the sandbox sets for the host's version managers (PYENV_ROOT...).
+    const envNames = [...readFileSync(path.join(spawnDir, ".aider-record"), "utf8").matchAll(/^ENV ([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]!).filter((n) => !(n in sandbox.description.env)).sort();
     expect(envNames).toEqual(["AUTOFIX_PROMPT", "AUTOFIX_PROMPT_FILE", "CI", "HOME", "LANG", "LC_ALL", "OPENAI_API_KEY", "PATH", "PWD", "TERM", "TMPDIR"]);
     expect(readFileSync(path.join(spawnDir, ".aider-record"), "utf8")).not.toContain(botSecret);
   });
