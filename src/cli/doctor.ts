@@ -87,22 +87,23 @@ async function checkLlm(settings: Settings, role: "agent" | "judge"): Promise<Ch
   }
 }
 
-async function checkAgents(): Promise<Check[]> {
+async function checkAgents(settings: Settings): Promise<Check[]> {
   const checks: Check[] = [];
+  const searchPath = [settings.AUTOFIX_AGENT_PATH, process.env.PATH].filter(Boolean).join(":");
   for (const preset of Object.values(presets)) {
     if (!preset.program) continue;
-    const found = await findProgram(preset.program);
+    const found = await findProgram(preset.program, searchPath);
     checks.push(
       found
         ? { name: `agent ${preset.name}`, status: "ok", detail: `${preset.program} found at ${found}` }
-        : { name: `agent ${preset.name}`, status: "warn", detail: `${preset.program} not found on PATH${preset.installHint ? `: install it with ${preset.installHint}` : ""} (only needed for repositories choosing this preset)` },
+        : { name: `agent ${preset.name}`, status: "warn", detail: `${preset.program} not found on PATH or AUTOFIX_AGENT_PATH${preset.installHint ? `: install it with ${preset.installHint}` : ""} (only needed for repositories choosing this preset)` },
     );
   }
   return checks;
 }
 
-async function findProgram(program: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+async function findProgram(program: string, searchPath: string): Promise<string | undefined> {
+  for (const dir of searchPath.split(":").filter(Boolean)) {
     const candidate = path.join(dir, program);
     try {
       await access(candidate, constants.X_OK);
@@ -175,7 +176,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     process.stdout.write(`✖ settings: ${presentError(err).plain}\n`);
     return ExitCode.usage;
   }
-  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), ...(await checkSandbox(settings)), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents())];
+  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), ...(await checkSandbox(settings)), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents(settings))];
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;
