@@ -41,11 +41,3 @@ export async function openCommandView(sandbox: Sandbox, sourceDir: string, sideD
   await copyTree(sourceDir, copy);
   return { dir: copy, writtenRoot: copy, kind: "copy" };
 }
-
-/** Kept for callers that only need a throw-away copy (no sandbox at hand). */
-export async function makeWorkCopy(spawnDir: string, copyDir: string): Promise<{ dir: string }> {
-  await rm(copyDir, { recursive: true, force: true });
-  await mkdir(copyDir, { recursive: true });
-  await copyTree(spawnDir, copyDir);
-  return { dir: copyDir };
-}
