@@ -97,7 +97,8 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
         maxCostUsd: config.limits.maxCostUsd,
         allowCommands: config.agent.allowCommands,
         runCommand: sandboxRunCommand(sandbox, {
-          network: config.gates.deterministic.network,
+          // `allow` has no proxy for the built-in agent's commands yet: they get no network at all.
+          network: config.gates.deterministic.network === "open" ? "open" : "none",
           passEnv: config.agent.passEnv,
           operatorAllowed: settings.AUTOFIX_AGENT_PASS_ENV,
           scratchRoot: paths.scratchRoot,

@@ -98,7 +98,15 @@ export const gatesSchema = z
           .optional()
           .describe("The repository's own checks, run after the agent and on the baseline. When absent, autofix detects the test command from the repository's manifests."),
         setup: z.array(z.string().min(1)).default([]).describe("Commands run before the checks on both sides (for example `npm ci`); their failure is an error, not a regression."),
-        network: z.enum(["open", "none"]).default("none").describe("Network inside the sandbox for the repository's commands."),
+        network: z
+          .enum(["open", "none", "allow"])
+          .default("none")
+          .describe("Network inside the sandbox for the repository's commands: `none`, `open`, or `allow` (only the hosts in `allowHosts`, through autofix's egress proxy; refused connections are listed in the report)."),
+        allowHosts: z
+          .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, "a host name, `host:port` or `*.domain`"))
+          .max(50)
+          .default([])
+          .describe("With `network: allow`: the hosts the commands may reach (`registry.npmjs.org`, `pypi.org:443`, `*.example.com`), over HTTP(S) through the proxy in HTTP_PROXY/HTTPS_PROXY."),
         protectedPaths: globList("Paths the agent must not edit: CI and automation that runs with privileges, and this file. Edits fail the gate. Lint, test and coverage configuration are judged by the gate's rules instead (loosening blocks, tightening passes).", [
           ".github/workflows/**",
           ".github/actions/**",

@@ -153,9 +153,10 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   }
 
   await mkdir(input.scratchDir, { recursive: true });
-  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain, mounts: input.config.sandbox.mounts };
+  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, allowHosts: settings.allowHosts, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain, mounts: input.config.sandbox.mounts };
   // Each side runs on its own copy-on-write view: nothing the commands write reaches the spawn or the base.
   const after = await runSide({ ...common, side: "after", dir: input.spawnDir });
+  if (after.refusedConnections) notes.push(`network allow: the egress proxy refused ${after.refusedConnections.join(", ")} (not in gates.deterministic.allowHosts)`);
   if (after.setupFailure) {
     const failure = after.setupFailure;
     return done({
@@ -169,7 +170,7 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
     baseSha: input.baseline.baseSha,
     setup: settings.setup,
     commands: specs.map((s) => s.run),
-    network: settings.network,
+    network: settings.network === "allow" ? `allow ${settings.allowHosts.join(",")}` : settings.network,
     toolchain: JSON.stringify([input.toolchain ?? null, input.sandbox.description, input.config.sandbox.mounts]),
   });
   let baseline: BaselineRun | undefined = await input.cache.get(key);

@@ -21,6 +21,8 @@ export interface SideRun {
   /** Set when a setup command failed: the checks did not run, and the gate reports error. */
   setupFailure?: { command: string; exitCode: number | null; timedOut: boolean; outputTail: string };
   commands: CommandOutcome[];
+  /** "host:port" the egress proxy refused during this side's runs (network "allow"). */
+  refusedConnections?: string[];
 }
 
 export interface SideOptions {
@@ -30,7 +32,9 @@ export interface SideOptions {
   setup: string[];
   commands: CommandSpec[];
   sandbox: Sandbox;
-  network: "open" | "none";
+  network: "open" | "none" | "allow";
+  /** With network "allow": the hosts the egress proxy lets through. */
+  allowHosts?: string[];
   scratchDir: string;
   signal?: AbortSignal;
   toolchain?: Toolchain;
@@ -95,7 +99,16 @@ interface OneRun {
   memoryExceeded?: boolean;
 }
 
-async function runOne(options: SideOptions, view: CommandView, sideDir: string, command: string, timeoutMs: number, logFile: string, env: Record<string, string>): Promise<OneRun> {
+async function runOne(
+  options: SideOptions,
+  view: CommandView,
+  sideDir: string,
+  command: string,
+  timeoutMs: number,
+  logFile: string,
+  env: Record<string, string>,
+  refusedConnections: string[],
+): Promise<OneRun> {
   await rm(logFile, { force: true });
   const result = await options.sandbox.run({
     // The braces keep compound commands (`a && b`) together; the file keeps all the output.
@@ -104,7 +117,8 @@ async function runOne(options: SideOptions, view: CommandView, sideDir: string, 
     ...(view.view ? { view: view.view } : {}),
     env,
     timeoutMs,
-    network: options.network,
+    network: options.network === "allow" ? "none" : options.network,
+    ...(options.network === "allow" ? { allowHosts: options.allowHosts ?? [] } : {}),
     // Only this side's own scratch: the other side's HOME, TMPDIR and view stay out of reach.
     writablePaths: [sideDir],
     readOnlyPaths: options.toolchain?.readOnlyPaths ?? [],
@@ -114,6 +128,10 @@ async function runOne(options: SideOptions, view: CommandView, sideDir: string, 
   if (result.cancelled) throwIfAborted(options.signal);
   let output = await readOutput(logFile);
   if (result.memoryExceeded) output += `\nautofix: the command used more than ${formatMemory(options.sandbox.description.memory.maxBytes)} of memory and was stopped.\n`;
+  for (const target of result.refusedConnections ?? []) {
+    output += `\nautofix: the egress proxy refused a connection to ${target}: it is not in gates.deterministic.allowHosts.\n`;
+    if (!refusedConnections.includes(target)) refusedConnections.push(target);
+  }
   for (const refused of result.refusedMounts ?? []) output = `autofix: sandbox.mounts ${refused.path} was not shown: ${refused.reason}\n${output}`;
   return { exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs, output, ...(result.memoryExceeded ? { memoryExceeded: true } : {}) };
 }
@@ -148,14 +166,16 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
   await mkdir(path.join(sideDir, "home"), { recursive: true });
   await mkdir(path.join(sideDir, "tmp"), { recursive: true });
   const view = await openCommandView(options.sandbox, options.dir, sideDir, options.viewMode);
+  const refusedConnections: string[] = [];
   try {
-    return await runCommandsIn(options, view, sideDir);
+    const run = await runCommandsIn(options, view, sideDir, refusedConnections);
+    return refusedConnections.length > 0 ? { ...run, refusedConnections } : run;
   } finally {
     if (view.kind === "copy") await rm(view.dir, { recursive: true, force: true });
   }
 }
 
-async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: string): Promise<SideRun> {
+async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: string, refusedConnections: string[]): Promise<SideRun> {
   // No passEnv: the repository's commands get the fixed base environment and nothing of the operator's.
   const { env } = buildAgentEnv({
     passEnv: [],
@@ -173,7 +193,7 @@ async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: s
 
   for (const [index, command] of options.setup.entries()) {
     throwIfAborted(options.signal);
-    const run = await runOne(options, view, sideDir, command, setupTimeoutMs, path.join(sideDir, `setup-${index}.log`), env);
+    const run = await runOne(options, view, sideDir, command, setupTimeoutMs, path.join(sideDir, `setup-${index}.log`), env, refusedConnections);
     if (run.exitCode !== 0 || run.timedOut) {
       return { setupFailure: { command, exitCode: run.exitCode, timedOut: run.timedOut, outputTail: run.output.slice(-outputTailChars) }, commands: [] };
     }
@@ -189,7 +209,7 @@ async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: s
     if (injectedReport) await rm(injectedReport, { force: true });
     const reportBefore = configuredReport ? await mtimeOf(configuredReport) : undefined;
     const line = injectedReport ? `${spec.run} ${(spec.injectJunitArgs as string).replace("{report}", quote(injectedReport))}` : spec.run;
-    const run = await runOne(options, view, sideDir, line, spec.timeoutMs, path.join(sideDir, `command-${index}.log`), env);
+    const run = await runOne(options, view, sideDir, line, spec.timeoutMs, path.join(sideDir, `command-${index}.log`), env, refusedConnections);
     const outcome: CommandOutcome = {
       exitCode: run.exitCode,
       timedOut: run.timedOut,

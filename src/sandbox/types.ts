@@ -26,6 +26,11 @@ export interface SandboxRequest {
    * is "overlay"): the spawn stays read-only underneath and every write lands in `<view.dir>/upper`.
    */
   view?: { dir: string };
+  /**
+   * Network policy `allow` (with network "none"): the run reaches only these hosts (`host`, `host:port`,
+   * `*.domain`), through the bot's egress proxy (HTTP_PROXY/HTTPS_PROXY); refusals come back in the result.
+   */
+  allowHosts?: string[];
   stdin?: string;
 }
 
@@ -43,6 +48,8 @@ export interface SandboxResult {
   isolation: "bubblewrap" | "process";
   /** The run was stopped for using more memory than its cap (Sandbox.memory says which). */
   memoryExceeded?: boolean;
+  /** `allowHosts` runs: "host:port" of each connection the egress proxy refused. */
+  refusedConnections?: string[];
   /** Repository mounts that were not shown, and why. */
   refusedMounts?: Array<{ path: string; reason: string }>;
 }
