@@ -26,12 +26,31 @@ export type AnthropicBehaviour =
   | { kind: "edit"; edit: ScriptedEdit; finalText?: string }
   /** Ask to Write a file outside the working directory (refused under acceptEdits), then give up. */
   | { kind: "write-outside"; absolutePath: string; finalText?: string }
+  /** Run each command with the Bash tool, one per turn, then finish with `finalText`. */
+  | { kind: "bash"; commands: string[]; finalText?: string }
   /** Answer only with text: no tool call, no edit. */
   | { kind: "text-only"; finalText: string }
   /** Refuse every agent request with an API error (400 invalid_request_error, 401 authentication_error...). */
   | { kind: "api-error"; status: number; type: string; message: string }
   /** Accept agent requests and never answer them (a hung provider). */
   | { kind: "hang" };
+
+/** What the CLI sent back for each tool call, by tool_use id (the text of its tool_result blocks). */
+export function toolResults(requests: RecordedRequest[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of requests) {
+    const messages = ((r.body ?? {}) as { messages?: { role: string; content: unknown }[] }).messages ?? [];
+    for (const m of messages) {
+      if (m.role !== "user" || !Array.isArray(m.content)) continue;
+      for (const b of m.content as { type: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[]) {
+        if (b.type !== "tool_result" || !b.tool_use_id) continue;
+        const text = typeof b.content === "string" ? b.content : Array.isArray(b.content) ? (b.content as { text?: string }[]).map((c) => c.text ?? "").join("") : "";
+        out[b.tool_use_id] = `${b.is_error ? "[error] " : ""}${text}`;
+      }
+    }
+  }
+  return out;
+}
 
 export interface FakeEndpoint {
   /** Base URL without a path, e.g. http://127.0.0.1:1234 */
@@ -148,6 +167,12 @@ function scriptTurn(behaviour: AnthropicBehaviour, body: { messages?: Message[];
       { type: "text", text: "I will write the file." },
       { type: "tool_use", id: "toolu_fake_write", name: write.name, input: { file_path: behaviour.absolutePath, content: "outside\n" } },
     ];
+  }
+  if (behaviour.kind === "bash") {
+    const next = behaviour.commands.findIndex((_, i) => !issued.includes(`toolu_fake_bash_${i}`));
+    if (next < 0) return [{ type: "text", text: behaviour.finalText ?? "Done." }];
+    const bash = findTool(tools, "Bash", ["command"]);
+    return [{ type: "tool_use", id: `toolu_fake_bash_${next}`, name: bash.name, input: { command: behaviour.commands[next], description: "inspect the repository" } }];
   }
   if (behaviour.kind !== "edit") return [];
   const file = path.posix.join(workingDirectory(body), behaviour.edit.file);

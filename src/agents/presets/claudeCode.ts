@@ -19,6 +19,12 @@ const claudeMaxRetries = 4;
 /** The agent's own credentials, taken only from what both allow-lists passed. */
 const keyNames = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"];
 
+/**
+ * Read-only git the agent may run without asking (acceptEdits refuses every other shell command): it looks at
+ * history and its own diff constantly. The sandbox shows the object cache, so these work in the spawn.
+ */
+const readOnlyGitTools = ["Bash(git status:*)", "Bash(git diff:*)", "Bash(git log:*)", "Bash(git show:*)"].join(",");
+
 /** Prompts up to this size go as an argument; longer ones on stdin (one argument holds at most 128 KiB). */
 const maxPromptArgBytes = 100 * 1024;
 
@@ -52,7 +58,7 @@ async function prepare(ctx: PresetContext) {
 
   // acceptEdits: file edits inside the working directory are allowed, everything else (shell commands,
   // writes elsewhere) is refused and reported in permission_denials. Never bypassPermissions: see docs/agents.md.
-  const flags = ["--output-format", "json", "--permission-mode", "acceptEdits", "--no-session-persistence"];
+  const flags = ["--output-format", "json", "--permission-mode", "acceptEdits", "--allowedTools", readOnlyGitTools, "--no-session-persistence"];
   if (ctx.model) flags.push("--model", ctx.model);
   const byArgument = Buffer.byteLength(ctx.prompt) <= maxPromptArgBytes;
   return {
