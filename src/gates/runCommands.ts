@@ -6,7 +6,7 @@ import path from "node:path";
 import { buildAgentEnv } from "../agents/index.js";
 import { throwIfAborted } from "../errors.js";
 import { formatMemory, type Sandbox } from "../sandbox/index.js";
-import { openCommandView, type CommandView } from "./workCopy.js";
+import { closeCommandView, openCommandView, type CommandView } from "./workCopy.js";
 import type { CommandOutcome } from "./baselineCache.js";
 import type { CommandSpec } from "./detect.js";
 import { parseJunitXml, parseTestOutput } from "./testresults/index.js";
@@ -171,7 +171,7 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
     const run = await runCommandsIn(options, view, sideDir, refusedConnections);
     return refusedConnections.length > 0 ? { ...run, refusedConnections } : run;
   } finally {
-    if (view.kind === "copy") await rm(view.dir, { recursive: true, force: true });
+    await closeCommandView(view);
   }
 }
 

@@ -26,6 +26,20 @@ function copyTree(source: string, target: string): Promise<void> {
   });
 }
 
+/**
+ * Removes a view once its side is judged: build outputs (target/, node_modules/) can be large, and a job may
+ * run several attempts. overlayfs leaves its work directory mode 000: made writable first when removal fails.
+ */
+export async function closeCommandView(view: CommandView): Promise<void> {
+  const dir = view.view?.dir ?? view.dir;
+  try {
+    await rm(dir, { recursive: true, force: true });
+  } catch {
+    await new Promise<void>((resolve) => execFile("chmod", ["-R", "u+rwx", dir], () => resolve()));
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /** A fresh view of `sourceDir` under `sideDir` (which the caller recreated empty). */
 export async function openCommandView(sandbox: Sandbox, sourceDir: string, sideDir: string, mode: "auto" | "copy" = "auto"): Promise<CommandView> {
   const source = await lstat(sourceDir).catch(() => undefined);

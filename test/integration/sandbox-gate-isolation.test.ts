@@ -61,6 +61,9 @@ describe("commands never write the spawn", () => {
     expect(existsSync(path.join(run.spawnDir, "vendor/added.txt"))).toBe(false);
     expect(existsSync(path.join(run.spawnDir, "target"))).toBe(false);
     expect(await readFile(path.join(run.baselineDir, "vendor/lib.txt"), "utf8")).toBe("committed\n");
+    // Each side's view (with what the commands built) is removed once the side is judged.
+    for (const side of ["after", "baseline"]) expect(existsSync(path.join(run.dir, "scratch", side, "view"))).toBe(false);
+    expect(existsSync(run.spawnDir)).toBe(true);
   });
 
   it("does the same with the copy fallback where overlays are refused", async () => {
