@@ -119,7 +119,8 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
       env: { passEnv: config.agent.passEnv, operatorAllowed: settings.AUTOFIX_AGENT_PASS_ENV },
       command: config.agent.command,
       model: config.agent.model,
-      network: "open",
+      network: config.agent.network,
+      allowHosts: config.agent.allowHosts,
       log,
     });
   }

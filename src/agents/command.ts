@@ -48,8 +48,12 @@ export interface CommandAgentOptions {
   /** The repository config's agent.command (command preset). */
   command?: string;
   model?: string;
-  /** Agent CLIs talking to an LLM endpoint need "open"; a scripted command can run with "none". */
-  network?: "open" | "none";
+  /**
+   * Agent CLIs talking to an LLM endpoint need "open" or "allow" (only `allowHosts` and the preset's endpoint,
+   * through the sandbox's egress proxy); a scripted command can run with "none".
+   */
+  network?: "open" | "none" | "allow";
+  allowHosts?: string[];
   maxOutputBytes?: number;
   log?: { warn(obj: object, msg?: string): void };
 }
@@ -177,7 +181,8 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         cwd: spawnDir,
         env,
         timeoutMs: request.timeoutMs,
-        network: opts.network ?? "open",
+        network: opts.network === "allow" ? "none" : (opts.network ?? "open"),
+        ...(opts.network === "allow" ? { allowHosts: [...(opts.allowHosts ?? []), ...(invocation.endpointHosts ?? [])] } : {}),
         maxOutputBytes: opts.maxOutputBytes,
         signal: request.signal,
         readOnlyPaths: [...readOnlyPaths, ...invocation.readOnlyPaths, promptFile],
@@ -203,12 +208,15 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         result.memoryExceeded && stopReason
           ? { kind: "crashed", message: stopReason }
           : classifyAgentExit({ exitCode: result.exitCode, timedOut: result.timedOut, stopReason, outputTail: result.outputTail });
+      // Network `allow`: what the egress proxy refused is part of the run's record.
+      const refusedNote = (result.refusedConnections ?? []).map((target) => `autofix: the egress proxy refused a connection to ${target} (not in agent.allowHosts)\n`).join("");
       return {
         agent: preset.name,
         exitCode: result.exitCode,
         timedOut: result.timedOut,
         durationMs: result.durationMs,
-        outputTail: result.outputTail,
+        outputTail: refusedNote ? `${result.outputTail}\n${refusedNote}` : result.outputTail,
+        ...(result.refusedConnections?.length ? { refusedConnections: result.refusedConnections } : {}),
         isolation: result.isolation,
         ...interpreted,
         ...(stopReason ? { stopReason } : {}),

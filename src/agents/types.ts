@@ -28,6 +28,8 @@ export interface AgentRun {
   failure?: AgentFailure;
   /** True when `usage` was already recorded on the job's spend meter by the LLM layer (built-in agent). */
   usageMetered?: boolean;
+  /** Network `allow`: "host:port" of each connection the egress proxy refused. */
+  refusedConnections?: string[];
   isolation: "bubblewrap" | "process" | "in-process";
 }
 
@@ -60,6 +62,8 @@ export interface PresetInvocation {
   /** Host paths the process must see read-only (its install directory, when outside the system dirs). */
   readOnlyPaths: string[];
   stdin?: string;
+  /** The LLM endpoint's `host:port`: what network `allow` lets through when the config lists nothing else. */
+  endpointHosts?: string[];
 }
 
 export interface PresetContext {

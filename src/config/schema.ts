@@ -46,6 +46,15 @@ export const agentSchema = z
     maxSteps: z.number().int().positive().max(500).default(60).describe("Built-in agent: most tool calls in one attempt."),
     allowCommands: z.array(z.string().min(1)).default([]).describe("Built-in agent: commands it may run (exact program names, e.g. `npm`)."),
     toolFiles: globList("Extra paths the agent writes for itself, left out of every delta (added to the built-in list).", []),
+    network: z
+      .enum(["open", "none", "allow"])
+      .default("open")
+      .describe("Network for CLI agents: `open`, `none`, or `allow` (only `allowHosts` and the preset's LLM endpoint, through autofix's egress proxy; refused connections are recorded with the run)."),
+    allowHosts: z
+      .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, "a host name, `host:port` or `*.domain`"))
+      .max(50)
+      .default([])
+      .describe("With `agent.network: allow`: hosts the agent may reach besides its LLM endpoint."),
   })
   .strict()
   .superRefine((agent, ctx) => {

@@ -2,10 +2,11 @@
 // refused for any other (and cannot go around the proxy), and the refusal is in the gate's report.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCommandAgent, findPreset } from "../../src/agents/index.js";
 import { runDeterministicGate } from "../../src/gates/deterministic.js";
 import { hostAllowed } from "../../src/sandbox/egressProxy.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
@@ -68,5 +69,17 @@ describe("network allow", () => {
     expect(hostAllowed(["pypi.org:443"], "pypi.org", 80)).toBe(false);
     expect(hostAllowed(["*.example.com"], "api.example.com", 443)).toBe(true);
     expect(hostAllowed(["*.example.com"], "example.com.evil.net", 443)).toBe(false);
+  });
+});
+
+describe("network allow for agents", () => {
+  it("records the hosts a command agent was refused, with the run", async () => {
+    const spawnDir = path.join(root, "agent-spawn");
+    await mkdir(spawnDir, { recursive: true });
+    const agent = createCommandAgent({ preset: findPreset("command")!, sandbox, env: { passEnv: [], operatorAllowed: [] }, command: `${curl(portOf(allowed))}; ${curl(portOf(other))}`, network: "allow", allowHosts: [`127.0.0.1:${portOf(allowed)}`] });
+    const run = await agent.run({ spawnDir, scratchDir: path.join(root, "agent-scratch"), prompt: "p", timeoutMs: 30_000 });
+    expect(run.outputTail).toContain("allowed-body exit=0");
+    expect(run.refusedConnections).toEqual([`127.0.0.1:${portOf(other)}`]);
+    expect(run.outputTail).toContain(`the egress proxy refused a connection to 127.0.0.1:${portOf(other)} (not in agent.allowHosts)`);
   });
 });

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
 import type { Usage } from "../../llm/index.js";
-import { agentSearchPath, endpointSetting, isTrue, requireCli } from "./installedCli.js";
+import { agentSearchPath, endpointSetting, hostPort, isTrue, requireCli } from "./installedCli.js";
 
 export const claudeCodeTestedVersion = "2.1.328";
 const installHint = `npm i -g @anthropic-ai/claude-code@${claudeCodeTestedVersion}`;
@@ -67,6 +67,7 @@ async function prepare(ctx: PresetContext) {
     env,
     writablePaths: [ctx.homeDir, ctx.tmpDir],
     readOnlyPaths: cli.readOnlyPaths,
+    endpointHosts: [hostPort(baseUrl ?? "https://api.anthropic.com")],
     // Without a prompt on stdin, stdin is /dev/null: print mode never waits for input.
     ...(byArgument ? {} : { stdin: ctx.prompt }),
   };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { AgentPreset, PresetContext } from "../types.js";
 import type { Usage } from "../../llm/index.js";
-import { agentSearchPath, endpointSetting, isTrue, isWithin, requireCli } from "./installedCli.js";
+import { agentSearchPath, endpointSetting, hostPort, isTrue, isWithin, requireCli } from "./installedCli.js";
 
 export const codexTestedVersion = "0.169.0";
 const installHint = `npm i -g @openai/codex@${codexTestedVersion}`;
@@ -95,6 +95,7 @@ async function prepare(ctx: PresetContext) {
     env,
     writablePaths: [ctx.homeDir, ctx.tmpDir],
     readOnlyPaths: cli.readOnlyPaths,
+    endpointHosts: [hostPort(baseUrl)],
     ...(byArgument ? {} : { stdin: ctx.prompt }),
   };
 }

@@ -165,3 +165,9 @@ export function endpointSetting(operatorEnv: Record<string, string | undefined>,
   if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new AgentEndpointInvalid(setting, value);
   return value.replace(/\/+$/, "");
 }
+
+/** "host:port" of an endpoint URL, the form network `allow` lists. */
+export function hostPort(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === "https:" ? "443" : "80")}`;
+}
