@@ -68,9 +68,11 @@ describe("claude-code prepare", () => {
     const inv = await claudeCodePreset.prepare(ctx);
 
     expect(inv.argv).toEqual([
-      "claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits", "--no-session-persistence",
+      "claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
+      "--allowedTools", "Bash(git status:*),Bash(git diff:*),Bash(git log:*),Bash(git show:*)", "--no-session-persistence",
       "--model", "claude-sonnet-4-5", "--", "Fix the greeting.",
     ]);
+    expect(inv.endpointHosts).toEqual(["gateway.internal:8080"]);
     expect(inv.env).toEqual({
       HOME: ctx.homeDir,
       TMPDIR: ctx.tmpDir,
