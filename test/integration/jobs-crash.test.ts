@@ -183,7 +183,8 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
       perInstallation: 2,
       leaseMs: 5_000,
       graceMs: 1_000,
-      stepDelayMs: 5,
+      // Long enough that one worker alone cannot drain the queue before the other polls, even under load.
+      stepDelayMs: 100,
     };
     const pair = await Promise.all([spawnWorker(config), spawnWorker(config)]);
     const ids: string[] = [];

@@ -37,7 +37,7 @@ describe("npm start without APP_ID: the manifest flow", () => {
     const manifest = JSON.parse(field!);
     const appYml = parse(readFileSync(path.join(repoRoot, "app.yml"), "utf8")) as Record<string, unknown>;
     for (const [key, value] of Object.entries(appYml)) expect(manifest[key], key).toEqual(value);
-    expect(manifest.default_events).toEqual(["issues", "issue_comment", "pull_request", "pull_request_review", "check_run", "push"]);
+    expect(manifest.default_events).toEqual(["issues", "issue_comment", "pull_request", "pull_request_review", "check_run", "push", "check_suite", "status"]);
     expect(manifest.default_permissions).toMatchObject({ issues: "write", pull_requests: "write", contents: "write", checks: "write", metadata: "read" });
     // What GitHub needs besides app.yml: where to send the user back after creating the app, and the webhook.
     expect(manifest.redirect_url).toBe(`${url}/probot/setup`);
