@@ -1,11 +1,12 @@
 // The command agent: runs an external agent CLI (a preset) inside the sandbox, in the spawn, with an
 // allow-listed environment, a throw-away HOME and TMPDIR, and the prompt in a file outside the spawn.
-import { access, constants, mkdir, realpath, writeFile } from "node:fs/promises";
+import { mkdir, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AutofixError, JobCancelled, throwIfAborted } from "../errors.js";
 import { formatMemory, type Sandbox } from "../sandbox/index.js";
 import type { Agent, AgentFailure, AgentPreset, AgentRun, AgentRunRequest } from "./types.js";
 import { buildAgentEnv, isForbiddenAgentVariable } from "./env.js";
+import { findOnPath, isWithin } from "../sandbox/index.js";
 
 export class AgentNotInstalled extends AutofixError {
   constructor(program: string, installHint: string | undefined, searchedPath: string) {
@@ -62,30 +63,6 @@ export interface CommandAgentOptions {
 const maxPromptEnvBytes = 100 * 1024;
 
 const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib64"];
-
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
-
-/** The program's path on the agent's PATH, or undefined. */
-async function findOnPath(program: string, searchPath: string): Promise<string | undefined> {
-  if (program.includes("/")) return (await isExecutable(program)) ? program : undefined;
-  for (const dir of searchPath.split(":").filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function describeTimeout(timeoutMs: number): string {
   const minutes = timeoutMs / 60_000;
@@ -148,7 +125,7 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
       // The CLI may live where the sandbox shows the bot's PATH (a version manager, ~/.local/bin) or AUTOFIX_AGENT_PATH.
       const searchPath = [...new Set([...baseEnv.PATH!.split(":"), ...sandbox.description.pathDirs])].join(":");
       if (preset.program) {
-        const found = await findOnPath(preset.program, searchPath);
+        const found = findOnPath(preset.program, searchPath);
         if (!found) throw new AgentNotInstalled(preset.program, preset.installHint, searchPath);
         // An npm-installed CLI is a symlink into its package: the package directory must be visible too.
         const real = await realpath(found);

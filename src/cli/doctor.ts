@@ -1,5 +1,5 @@
 // `autofix doctor`: checks each setting an operator must get right and prints what to fix.
-import { access, constants, mkdir, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Probot } from "probot";
 import { githubBaseUrl, privateKeyOf } from "../app/index.js";
@@ -11,6 +11,7 @@ import { createSandbox, formatMemory, sandboxOptionsFrom, type SandboxDescriptio
 import { loadSettings, type Settings } from "../settings.js";
 import { ExitCode, exitCodeForError } from "./errors.js";
 import { isAutofixError } from "../errors.js";
+import { findOnPath } from "../sandbox/index.js";
 
 interface Check {
   name: string;
@@ -92,7 +93,7 @@ async function checkAgents(settings: Settings): Promise<Check[]> {
   const searchPath = [settings.AUTOFIX_AGENT_PATH, process.env.PATH].filter(Boolean).join(":");
   for (const preset of Object.values(presets)) {
     if (!preset.program) continue;
-    const found = await findProgram(preset.program, searchPath);
+    const found = findOnPath(preset.program, searchPath);
     checks.push(
       found
         ? { name: `agent ${preset.name}`, status: "ok", detail: `${preset.program} found at ${found}` }
@@ -100,19 +101,6 @@ async function checkAgents(settings: Settings): Promise<Check[]> {
     );
   }
   return checks;
-}
-
-async function findProgram(program: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(":").filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
 }
 
 async function checkQueue(settings: Settings): Promise<Check> {

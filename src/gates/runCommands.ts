@@ -12,6 +12,7 @@ import type { CommandSpec } from "./detect.js";
 import { parseJunitXml, parseTestOutput } from "./testresults/index.js";
 import { recordOutcome, type TestOutcome } from "./testresults/types.js";
 import { cannotRun } from "./commandStatus.js";
+import { isWithin } from "../sandbox/index.js";
 
 const setupTimeoutMs = 15 * 60_000;
 const outputTailChars = 4_000;
@@ -244,7 +245,3 @@ async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: s
   return { commands };
 }
 
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}

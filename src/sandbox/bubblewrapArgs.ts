@@ -5,6 +5,7 @@ import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { SandboxRequest } from "./types.js";
 import { SandboxRequestRefused } from "./errors.js";
+import { isWithin } from "./programs.js";
 
 /** Top-level system directories programs need; bound read-only, or recreated as the symlinks they are on merged-/usr hosts. */
 const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
@@ -39,11 +40,6 @@ export function nodeInstallDir(execPath = process.execPath): string | undefined 
   const real = realpathSync(execPath);
   const installDir = path.dirname(path.dirname(real));
   return systemDirs.some((dir) => isWithin(installDir, dir)) ? undefined : installDir;
-}
-
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 function realpathOr(p: string): string {

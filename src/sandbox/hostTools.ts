@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isWithin } from "./programs.js";
 
 export interface HostTools {
   /** Host paths shown read-only at their own path (and at their real path when that differs). */
@@ -48,11 +49,6 @@ const sensitiveNames = new Set([".ssh", ".gnupg", ".aws", ".azure", ".kube", ".d
 const broadHomeDirs = new Set([".local", ".cache"]);
 /** Host trees no toolchain mount may be or contain. */
 const hostTrees = ["/", "/etc", "/proc", "/sys", "/dev", "/run", "/var", "/tmp", "/home", "/root", "/boot", "/srv", "/mnt", "/media"];
-
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
 
 function realOrSelf(p: string): string {
   try {

@@ -1,5 +1,4 @@
 // The sandbox room's door: pick bubblewrap when it works, the process runner when allowed, refuse otherwise.
-import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import type { Sandbox } from "./types.js";
 import { createBubblewrapSandbox } from "./bubblewrapRunner.js";
@@ -12,6 +11,7 @@ import { probeCgroupPids } from "./cgroup.js";
 import { discoverHostTools, HostToolsPolicy } from "./hostTools.js";
 import type { RunContext } from "./prepare.js";
 import type { SandboxDescription } from "./types.js";
+import { findOnPath } from "./programs.js";
 
 export type { Sandbox, SandboxDescription, SandboxRequest, SandboxResult } from "./types.js";
 export { SandboxUnavailable, SandboxRequestRefused } from "./errors.js";
@@ -109,7 +109,9 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
     return createProcessSandbox("the operator switched the sandbox off (AUTOFIX_SANDBOX=off)", runnerOptions, context, describe("copy"));
   }
 
-  const bwrapPath = resolveProgram(opts.bwrapPath ?? (process.env.AUTOFIX_BWRAP_PATH || "bwrap"));
+  const bwrapName = opts.bwrapPath ?? (process.env.AUTOFIX_BWRAP_PATH || "bwrap");
+  // bwrap starts with an empty environment: hand it an absolute path.
+  const bwrapPath = findOnPath(bwrapName, process.env.PATH ?? "/usr/bin:/bin") ?? bwrapName;
   const probe = await probeBubblewrap(bwrapPath, baseReadOnlyPaths);
   if (probe.usable) {
     opts.log?.info?.({ sandbox: "bubblewrap" }, "agents and repository commands run under bubblewrap");
@@ -130,18 +132,4 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
   );
   return createProcessSandbox(fallbackReason, runnerOptions, context, describe("copy"));
 }
-
-/** An absolute path for a bare program name (bwrap starts with an empty environment, so no PATH lookup). */
-function resolveProgram(program: string): string {
-  if (program.includes("/")) return program;
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":").filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return program;
-}
+export { findOnPath, isWithin } from "./programs.js";

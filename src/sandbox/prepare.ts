@@ -5,6 +5,7 @@ import path from "node:path";
 import { addMount, type HostTools, HostToolsPolicy, mergePath } from "./hostTools.js";
 import { readSpawnFile } from "./safeRead.js";
 import type { SandboxRequest } from "./types.js";
+import { isWithin } from "./programs.js";
 
 export interface RunContext {
   hostTools: HostTools;
@@ -15,11 +16,6 @@ export interface RunContext {
 
 /** Where toolchains are installed system-wide; a repository's `sandbox.mounts` must lie below one (or an operator mount). */
 const repositoryMountRoots = ["/opt", "/usr/local", "/nix/store", "/snap"];
-
-function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
 
 /**
  * The object directories `.git/objects/info/alternates` names, when they lie in the bot's object cache.

@@ -2,11 +2,13 @@
 // it in the spawn), so a preset can refuse an untested version and show the sandbox the install directory;
 // and the operator's endpoint settings, checked before anything starts.
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { AutofixError } from "../../errors.js";
 import { fixedPath } from "../env.js";
+import { findOnPath, isWithin } from "../../sandbox/index.js";
+export { findOnPath, isWithin };
 
 export interface InstalledCli {
   /** The program as found on PATH (may be a symlink, e.g. node_modules/.bin/codex). */
@@ -19,25 +21,6 @@ export interface InstalledCli {
 
 /** Directories bubblewrap always shows; an install below them needs no extra mount. */
 const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/opt"];
-
-export function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
-
-export function findOnPath(program: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(":")) {
-    if (!dir) continue;
-    const candidate = path.join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
 
 /** The npm package directory holding `file`, by walking up to a package.json with the expected name. */
 function packageDir(file: string, packageName: string): string | undefined {
