@@ -1,7 +1,6 @@
 // The deterministic gate: built-in checks on the delta, then the repository's own commands after the
 // agent and on the baseline, so only what the agent turned red blocks the change.
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
+import { mkdir } from "node:fs/promises";
 import type { AutofixConfig } from "../config/index.js";
 import { isAutofixError } from "../errors.js";
 import type { Sandbox } from "../sandbox/index.js";

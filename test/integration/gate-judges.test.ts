@@ -122,7 +122,7 @@ describe("semantic gate", () => {
   });
 
   it("reports error when the judge does not answer in time", async () => {
-    const scope = nock(base).post("/v1/chat/completions").delay(3_000).reply(200, chat(verdict({})));
+    nock(base).post("/v1/chat/completions").delay(3_000).reply(200, chat(verdict({})));
     const result = await runSemanticGate({ issue, delta, llm: client({ timeoutMs: 150 }), config: gateConfig() });
     expect(result.status).toBe("error");
     expect(result.summary).toContain("LLM_TIMEOUT");

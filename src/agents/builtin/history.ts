@@ -23,7 +23,10 @@ export function compactHistory(messages: ChatMessage[], maxChars: number): numbe
       const toolCalls = message.toolCalls.map((call) => ({ ...call, arguments: elideLongStrings(call.arguments) }));
       messages[i] = { ...message, toolCalls };
       const saved = before - size(messages[i]);
-      if (saved > 0) (total -= saved), elided++;
+      if (saved > 0) {
+        total -= saved;
+        elided++;
+      }
       continue;
     }
     if (message.role !== "tool" || message.content.length < 300 || message.content.startsWith(elidedPrefix)) continue;
