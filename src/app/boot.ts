@@ -100,7 +100,7 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   });
   const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
   const dashboard = dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS);
-  await server.load(createApp({ deps: appDeps(queue, bot), routes: [...routes.handlers, home], dashboard }));
+  await server.load(createApp({ deps: appDeps(queue, bot, log), routes: [...routes.handlers, home], dashboard }));
   await server.start().catch((cause: NodeJS.ErrnoException) => {
     throw listenError(cause, options.host ?? "localhost", options.port ?? 3000);
   });

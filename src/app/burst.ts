@@ -1,5 +1,5 @@
 // Relief for bursts of webhooks: a few seconds of memory for what the label handler asks GitHub before it
-// may enqueue (config, permission), and a one-at-a-time runner for what it tells GitHub after answering.
+// may enqueue (config, permission), and the notice board that says what it has to say on GitHub after answering.
 export interface BurstCache<T> {
   get(key: string, load: () => Promise<T>): Promise<T>;
 }
@@ -29,28 +29,92 @@ export function burstCache<T>(ttlMs: number, keep: (value: T) => boolean = () =>
   };
 }
 
+/** Something the app says on GitHub after answering a webhook: a reaction, a "queued" note, an explanation. */
+export interface Notice {
+  /** Notices of one lane (an installation) are posted one at a time; lanes do not wait for each other. */
+  lane: string;
+  /** One notice per key is posted within `rememberMs`, however many deliveries ask for it. */
+  key: string;
+  post(): Promise<void>;
+}
+
+export interface NoticeBoard {
+  /** Queues the notice unless one with its key is queued or was posted recently; false when it was a duplicate. */
+  submit(notice: Notice): boolean;
+  /** Resolves once every notice submitted so far has been tried. */
+  idle(): Promise<void>;
+}
+
+export interface NoticeBoardOptions {
+  /** Wait for this pause in submissions before posting, so a burst of webhooks is answered first. */
+  quietMs: number;
+  /** ...but never wait longer than this after a notice was submitted. */
+  maxWaitMs: number;
+  /** How long a posted key is remembered (redeliveries and re-applied labels come within minutes). */
+  rememberMs: number;
+  /** Keys remembered at most; the oldest go first. */
+  maxKeys?: number;
+  onError?(err: unknown, notice: Notice): void;
+  now?(): number;
+}
+
 /**
- * Runs best-effort tasks one at a time, once deliveries pause for `quietMs` (but never later than `maxWaitMs`
- * after a task was queued): a burst of webhooks is answered first and acknowledged on GitHub right after,
- * instead of every acknowledgement competing with the deliveries still waiting for an answer.
+ * The runner for everything the label handler says on GitHub: deduplicated by key, posted after the
+ * webhook's answer, one at a time per installation. GitHub's client-side pacing (Probot keys it by installation)
+ * then delays only that installation's notices: one noisy repository cannot hold back another's comments.
+ * A notice that fails is forgotten, so the next delivery asking for it tries again.
  */
-export function serialRunner(opts: { quietMs: number; maxWaitMs: number; onError?: (err: unknown) => void }): (task: () => Promise<void>) => Promise<void> {
-  let tail: Promise<void> = Promise.resolve();
-  let lastQueuedAt = 0;
-  return (task) => {
-    const queuedAt = Date.now();
-    lastQueuedAt = queuedAt;
-    tail = tail
-      .then(async () => {
-        for (;;) {
-          const now = Date.now();
-          const wait = Math.min(opts.quietMs - (now - lastQueuedAt), opts.maxWaitMs - (now - queuedAt));
-          if (wait <= 0) break;
-          await new Promise((r) => setTimeout(r, wait));
-        }
-        await task();
-      })
-      .catch((err: unknown) => opts.onError?.(err));
-    return tail;
+export function noticeBoard(opts: NoticeBoardOptions): NoticeBoard {
+  const now = opts.now ?? Date.now;
+  const maxKeys = opts.maxKeys ?? 10_000;
+  const remembered = new Map<string, number>();
+  const lanes = new Map<string, Promise<void>>();
+  let lastSubmittedAt = 0;
+
+  const forgetExpired = (at: number) => {
+    for (const [key, until] of remembered) if (until <= at) remembered.delete(key);
+    // Map order is insertion order: past the cap, the oldest keys go.
+    for (const key of remembered.keys()) {
+      if (remembered.size <= maxKeys) break;
+      remembered.delete(key);
+    }
+  };
+
+  const waitForQuiet = async (submittedAt: number) => {
+    for (;;) {
+      const at = Date.now();
+      const wait = Math.min(opts.quietMs - (at - lastSubmittedAt), opts.maxWaitMs - (at - submittedAt));
+      if (wait <= 0) return;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+
+  return {
+    submit(notice) {
+      const at = now();
+      const until = remembered.get(notice.key);
+      if (until !== undefined && until > at) return false;
+      if (remembered.size >= maxKeys) forgetExpired(at);
+      remembered.delete(notice.key);
+      remembered.set(notice.key, at + opts.rememberMs);
+      const submittedAt = Date.now();
+      lastSubmittedAt = submittedAt;
+      const tail = (lanes.get(notice.lane) ?? Promise.resolve())
+        .then(() => waitForQuiet(submittedAt))
+        .then(() => notice.post())
+        .catch((err: unknown) => {
+          remembered.delete(notice.key);
+          opts.onError?.(err, notice);
+        });
+      lanes.set(notice.lane, tail);
+      // An idle lane is dropped, so the map holds only installations with notices under way.
+      void tail.then(() => {
+        if (lanes.get(notice.lane) === tail) lanes.delete(notice.lane);
+      });
+      return true;
+    },
+    async idle() {
+      while (lanes.size > 0) await Promise.all([...lanes.values()]);
+    },
   };
 }

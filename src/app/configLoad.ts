@@ -1,6 +1,7 @@
 // Loading a repository's config: through Probot's context.config (which resolves `_extends` and the
 // organisation's `.github` repository), or straight from the REST API for the CLI and for checking a
 // PR's changed config at its head sha, resolving `_extends` the way Probot does.
+import { createHash } from "node:crypto";
 import { parseDocument } from "yaml";
 import type { OctokitLike } from "../forge/index.js";
 import { explainRequestError, statusOf } from "../forge/index.js";
@@ -10,6 +11,8 @@ import { extendsKey, parseConfig, validateConfigObject, type ConfigProblem, type
 export const configFileName = "autofix.yml";
 export const configPath = `.github/${configFileName}`;
 const maxExtendsDepth = 5;
+/** GitHub's own config loaders stop at this size; a larger file is refused unparsed. */
+export const maxConfigBytes = 64 * 1024;
 
 export interface ProbotConfigContext {
   config: (fileName: string, defaults?: any) => Promise<unknown>;
@@ -50,6 +53,12 @@ interface ConfigFile {
   path: string;
   text: string | undefined;
   notAFile?: boolean;
+  /** Set (and text left out) when the file is larger than maxConfigBytes. */
+  bytes?: number;
+}
+
+function sized(file: ConfigFile, bytes: number, text: () => string): ConfigFile {
+  return bytes > maxConfigBytes ? { ...file, text: undefined, bytes } : { ...file, text: text() };
 }
 
 async function fetchFile(octokit: OctokitLike, repo: RepoRef, path: string, ref?: string): Promise<ConfigFile> {
@@ -60,9 +69,12 @@ async function fetchFile(octokit: OctokitLike, repo: RepoRef, path: string, ref?
       ...(ref ? { ref } : {}),
       mediaType: { format: "raw" },
     });
-    if (typeof data === "string") return { repo, path, text: data };
+    if (typeof data === "string") return sized({ repo, path, text: undefined }, Buffer.byteLength(data), () => data);
     // Octokit hands over bytes when GitHub's content type carries no charset.
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return { repo, path, text: new TextDecoder().decode(data as ArrayBuffer) };
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const bytes = data as ArrayBuffer;
+      return sized({ repo, path, text: undefined }, bytes.byteLength, () => new TextDecoder().decode(bytes));
+    }
     // A directory (or submodule) answers with JSON even when raw content is asked for.
     return { repo, path, text: undefined, notAFile: true };
   } catch (err) {
@@ -99,16 +111,62 @@ function label(file: ConfigFile): string {
   return `${file.repo.owner}/${file.repo.repo}:${file.path}`;
 }
 
+function tooLarge(file: ConfigFile, own: boolean): ConfigProblem {
+  const kib = ((file.bytes ?? 0) / 1024).toFixed(1);
+  return {
+    path: "",
+    message: `${own ? file.path : label(file)} is ${kib} KiB (${file.bytes} bytes), more than the ${maxConfigBytes / 1024} KiB a config file may be, so it was not read. Shorten it (comments and unused options can go).`,
+    ...(own ? {} : { source: label(file) }),
+  };
+}
+
+/** A config as the label handler needs it: the result, which version of the files it came from, and the label it names. */
+export type VersionedConfig = ConfigResult & {
+  /** Changes whenever any file of the chain changes (a hash of their contents). */
+  version: string;
+  /** The trigger label the own file names, readable even when the config is invalid. */
+  triggerLabel?: string;
+};
+
 /**
  * Reads `.github/autofix.yml` of `repo` at `ref` (default branch when absent) through the REST API.
  * Like Probot: a missing file falls back to the owner's `.github` repository; `_extends` is followed
  * (at most 5 levels, loops refused); lists from a base are concatenated with the repository's own.
  */
 export async function loadConfigViaApi(octokit: OctokitLike, repo: RepoRef, ref?: string, fileName = configFileName): Promise<ConfigResult> {
+  const { version: _version, triggerLabel: _label, ...result } = await loadVersionedConfig(octokit, repo, ref, fileName);
+  return result as ConfigResult;
+}
+
+/** loadConfigViaApi, plus the version of the files and the label the own file names. */
+export async function loadVersionedConfig(octokit: OctokitLike, repo: RepoRef, ref?: string, fileName = configFileName): Promise<VersionedConfig> {
+  const hash = createHash("sha256");
+  const files: ConfigFile[] = [];
+  const fetch = async (r: RepoRef, p: string, at?: string) => {
+    const file = await fetchFile(octokit, r, p, at);
+    files.push(file);
+    hash.update(`${label(file)}\0${file.bytes ?? ""}\0${file.text ?? ""}\0`);
+    return file;
+  };
+  const result = await loadChain(fetch, repo, ref, fileName);
+  const own = files.find((f) => f.text !== undefined);
+  let named: unknown;
+  try {
+    named = own ? (parseDocument(own.text ?? "").toJS() as { label?: unknown } | null)?.label : undefined;
+  } catch {
+    // Unreadable YAML names no label; the default one applies.
+  }
+  return { ...result, version: hash.digest("hex").slice(0, 16), ...(typeof named === "string" && named ? { triggerLabel: named } : {}) };
+}
+
+type FetchFile = (repo: RepoRef, path: string, ref?: string) => Promise<ConfigFile>;
+
+async function loadChain(fetchFile: FetchFile, repo: RepoRef, ref: string | undefined, fileName: string): Promise<ConfigResult> {
   const path = `.github/${fileName}`;
-  let file = await fetchFile(octokit, repo, path, ref);
-  if (file.text === undefined && !file.notAFile && repo.repo !== ".github") file = await fetchFile(octokit, { owner: repo.owner, repo: ".github" }, path);
+  let file = await fetchFile(repo, path, ref);
+  if (file.text === undefined && file.bytes === undefined && !file.notAFile && repo.repo !== ".github") file = await fetchFile({ owner: repo.owner, repo: ".github" }, path);
   if (file.notAFile) return { ok: false, problems: [{ path: "", message: `${label(file)} is a directory or a submodule, not a YAML file.` }] };
+  if (file.bytes !== undefined) return { ok: false, problems: [tooLarge(file, file.repo.repo === repo.repo && file.repo.owner === repo.owner)] };
   if (file.text === undefined) return validateConfigObject(undefined);
 
   const chain: { file: ConfigFile; object: unknown }[] = [];
@@ -126,7 +184,11 @@ export async function loadConfigViaApi(octokit: OctokitLike, repo: RepoRef, ref?
       problems.push({ path: extendsKey, message: `\`_extends: ${inherited}\` is not a repository reference; use \`repo\`, \`owner/repo\` or \`owner/repo:path/to/file.yml\`.`, source: label(current) });
       break;
     }
-    const next: ConfigFile = await fetchFile(octokit, target.repo, target.path);
+    const next: ConfigFile = await fetchFile(target.repo, target.path);
+    if (next.bytes !== undefined) {
+      problems.push(tooLarge(next, false));
+      break;
+    }
     if (chain.some((c) => label(c.file) === label(next))) {
       problems.push({ path: extendsKey, message: `\`_extends\` loops back to ${label(next)}, which is already loaded.`, source: label(current) });
       break;

@@ -2,26 +2,29 @@
 // 10 seconds (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks).
 import type { Context } from "probot";
 import { z } from "zod";
-import type { AutofixConfig } from "../config/index.js";
+import { createHash } from "node:crypto";
+import { defaultConfig, type AutofixConfig } from "../config/index.js";
 import type { PermissionLevel } from "../forge/index.js";
 import type { Forge, RepoRef } from "../forge/index.js";
 import { jobKey, type JobQueue, type JobSpec } from "../jobs/index.js";
 import { mayTrigger, type Sender } from "./trigger.js";
 import { isPaused } from "./inert.js";
-import type { BurstCache } from "./burst.js";
+import type { BurstCache, NoticeBoard } from "./burst.js";
 
-type LoadedConfig = { ok: true; config: AutofixConfig } | { ok: false; problems: { path: string; line?: number; message: string }[] };
+type Problems = { path: string; line?: number; message: string }[];
+/** `version` and `triggerLabel` (what the file names, even when invalid) let an invalid config be explained once per version. */
+type LoadedConfig = { ok: true; config: AutofixConfig } | { ok: false; problems: Problems; version?: string; triggerLabel?: string };
 
 export interface AppDeps {
   queue: JobQueue;
   forgeFor(context: Context): Forge;
   loadConfig(context: Context): Promise<LoadedConfig>;
-  renderProblems(problems: { path: string; line?: number; message: string }[]): string;
+  renderProblems(problems: Problems): string;
   botLogin(): Promise<string | undefined>;
   /** Short-lived answers for the label handler, so a burst of labels on one repository asks GitHub once. */
   burst?: { config: BurstCache<LoadedConfig>; permission: BurstCache<PermissionLevel | "none"> };
-  /** Runs the label handler's reaction and queued note after the webhook is answered (default: at once). */
-  acknowledge?(task: () => Promise<void>): Promise<void>;
+  /** Posts what the label handler says on GitHub after the webhook is answered, once per key (default: at once). */
+  notices?: NoticeBoard;
 }
 
 const labeledPayload = z.object({
@@ -36,33 +39,60 @@ export function repoOf(payload: { repository: { name: string; owner: { login: st
   return { owner: payload.repository.owner.login, repo: payload.repository.name };
 }
 
-async function configOrExplain(deps: AppDeps, context: Context, forge: Forge, repo: RepoRef, issueNumber: number) {
-  const loaded = deps.burst ? await deps.burst.config.get(`${repo.owner}/${repo.repo}`, () => deps.loadConfig(context)) : await deps.loadConfig(context);
-  if (loaded.ok) return loaded.config;
-  const body = [
+/** Without a board (unit wiring), a notice is posted at once and its failure is only logged. */
+function immediateBoard(log: Context["log"]): NoticeBoard {
+  return {
+    submit(notice) {
+      void notice.post().catch((err: unknown) => log.warn({ key: notice.key, err: String(err) }, "could not post a notice on the issue"));
+      return true;
+    },
+    idle: async () => {},
+  };
+}
+
+function invalidConfigBody(deps: AppDeps, problems: Problems): string {
+  return [
     "⚠️ **autofix did not start: `.github/autofix.yml` is invalid.**",
     "",
-    deps.renderProblems(loaded.problems),
+    deps.renderProblems(problems),
     "",
     "Fix the file on the default branch, then add the label again.",
   ].join("\n");
-  await forge.comment(repo, issueNumber, body);
-  context.log.info({ repo, issueNumber, problems: loaded.problems.length }, "config invalid; explained on the issue");
-  return undefined;
 }
 
+/**
+ * Decides, records and returns: the answer to GitHub waits only for the checks (config and permission, shared
+ * by a burst) and the enqueue. Whatever is said on the issue (👀, the queued note, why nothing started) goes
+ * to the notice board, which posts it after the answer, once per issue and reason.
+ */
 export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.labeled">): Promise<void> {
   const payload = labeledPayload.parse(context.payload);
   if (payload.issue.pull_request || payload.issue.state !== "open" || !payload.label) return;
   const forge = deps.forgeFor(context);
   const repo = repoOf(payload);
   const issueNumber = payload.issue.number;
-  // Cheap checks first: a label that is not ours, or the bot's own event, costs no API call.
+  const key = jobKey(repo, issueNumber);
+  const notices = deps.notices ?? immediateBoard(context.log);
+  // Throttled per installation: one installation's notices never wait for another's.
+  const lane = payload.installation ? `installation:${payload.installation.id}` : `repo:${repo.owner}/${repo.repo}`;
+  const say = (reason: string, body: string) =>
+    notices.submit({ lane, key: `${key}:${reason}`, post: async () => void (await forge.comment(repo, issueNumber, body)) });
+
+  // Cheap checks first: the bot's own event costs no API call.
   const sender: Sender = payload.sender;
   const botLogin = await deps.botLogin();
   if (botLogin && sender.login === botLogin) return;
-  const config = await configOrExplain(deps, context, forge, repo, issueNumber);
-  if (!config || payload.label.name !== config.label) return;
+  const loaded = deps.burst ? await deps.burst.config.get(`${repo.owner}/${repo.repo}`, () => deps.loadConfig(context)) : await deps.loadConfig(context);
+  if (!loaded.ok) {
+    // Only the trigger label (as the invalid file names it, else the default) is answered, once per config version.
+    if (payload.label.name !== (loaded.triggerLabel ?? defaultConfig().label)) return;
+    const version = loaded.version ?? createHash("sha256").update(JSON.stringify(loaded.problems)).digest("hex").slice(0, 16);
+    const queued = say(`config-invalid:${version}`, invalidConfigBody(deps, loaded.problems));
+    context.log.info({ repo, issueNumber, problems: loaded.problems.length, explained: queued }, "config invalid; nothing started");
+    return;
+  }
+  const config = loaded.config;
+  if (payload.label.name !== config.label) return;
 
   const burst = deps.burst;
   const permissions = burst
@@ -70,15 +100,15 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
     : forge;
   const decision = await mayTrigger({ forge: permissions, repo, sender, config, botLogin, action: "start" });
   if (!decision.allowed) {
-    context.log.info({ repo, issueNumber, sender: sender.login, reason: decision.reason }, "trigger refused");
-    if (decision.explain) await forge.comment(repo, issueNumber, decision.explain);
+    const queued = decision.explain ? say(`refused:${decision.reason}:${sender.login}`, decision.explain) : false;
+    context.log.info({ repo, issueNumber, sender: sender.login, reason: decision.reason, explained: queued }, "trigger refused");
     return;
   }
   if (isPaused(context.payload.issue.labels)) {
-    await forge.comment(repo, issueNumber, `autofix is paused for this issue because its last pull request was closed without merging. Comment \`/autofix retry\` to start a fresh attempt.`);
+    say("paused", `autofix is paused for this issue because its last pull request was closed without merging. Comment \`/autofix retry\` to start a fresh attempt.`);
+    context.log.info({ repo, issueNumber }, "trigger refused: the issue is paused");
     return;
   }
-  const key = jobKey(repo, issueNumber);
   // The same label applied twice in quick succession makes one job, not a superseded one.
   const active = await deps.queue.latest(key);
   if (active && (active.state === "queued" || active.state === "running") && active.spec.trigger === "label") {
@@ -98,12 +128,11 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
   const { job, created } = await deps.queue.enqueue(spec);
   if (!created) return;
   context.log.info({ key, job: job.id }, "job enqueued");
-  // Probot answers GitHub only after the handler settles, so what follows runs after the answer, one job at
-  // a time (deps.acknowledge): a burst of labels is acknowledged at the pace of the checks above.
   const marker = `<!-- autofix:status:${key} -->`;
-  const acknowledge = deps.acknowledge ?? ((task) => task());
-  void acknowledge(async () => {
-    try {
+  notices.submit({
+    lane,
+    key: `${key}:ack:${job.id}`,
+    post: async () => {
       await forge.addReaction(repo, { issueNumber }, "eyes");
       // A worker that already took the job writes the status comment itself; "queued" would overwrite its news.
       if ((await deps.queue.get(job.id))?.state !== "queued") return;
@@ -113,9 +142,7 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
         marker,
         `${marker}\n🤖 **autofix is on it.** Queued as job \`${job.id}\`; this comment will show each step and then the result.\n\nRemove the \`${config.label}\` label or comment \`/autofix stop\` to cancel.`,
       );
-    } catch (err) {
-      context.log.warn({ key, job: job.id, err: String(err) }, "could not acknowledge the job on the issue");
-    }
+    },
   });
 }
 

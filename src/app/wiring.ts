@@ -1,7 +1,7 @@
 // GitHub-side wiring shared by the webhook server and `autofix worker`: forges from Probot's
 // installation clients, config loading, and the job handler that runs the pipeline.
 import type { Context, Probot } from "probot";
-import { loadConfigViaApi, loadRepoConfig } from "./configLoad.js";
+import { loadConfigViaApi, loadVersionedConfig } from "./configLoad.js";
 import { renderConfigProblems } from "../config/index.js";
 import { createOctokitForge, installationGitCredentials, type OctokitLike } from "../forge/index.js";
 import type { Forge } from "../forge/index.js";
@@ -13,7 +13,7 @@ import type { JobOutcome, JobRecord } from "../jobs/index.js";
 import { presentError } from "./present.js";
 import { sweepStaleSpawns } from "../engine/index.js";
 import { createJobOctokit } from "./tokens.js";
-import { burstCache, serialRunner } from "./burst.js";
+import { burstCache, noticeBoard } from "./burst.js";
 import { DashboardKeeper, type DashboardKeeperOptions } from "./dashboardIssue.js";
 
 /**
@@ -22,6 +22,9 @@ import { DashboardKeeper, type DashboardKeeperOptions } from "./dashboardIssue.j
  * the worker loads the config again for the run itself.
  */
 export const TRIGGER_BURST_TTL_MS = 10_000;
+
+/** How long an explanation (or acknowledgement) is remembered, so redeliveries and re-applied labels repeat nothing. */
+export const NOTICE_MEMORY_MS = 60 * 60_000;
 
 export interface BotIdentity {
   login(): Promise<string | undefined>;
@@ -59,12 +62,18 @@ export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: objec
   return {
     queue,
     forgeFor: (context: Context) => forgeFromOctokit(context.octokit as unknown as OctokitLike, login, bot.appId),
-    loadConfig: (context: Context) => loadRepoConfig(context as never),
+    // Read through the REST API like the worker does (Probot's loader cannot see a file's size or version).
+    loadConfig: (context: Context) => loadVersionedConfig(context.octokit as unknown as OctokitLike, context.repo()),
     renderProblems: renderConfigProblems,
     botLogin: () => bot.login(),
     // Only a valid config is reused: a repository fixing an invalid one is read again at the next label.
     burst: { config: burstCache(TRIGGER_BURST_TTL_MS, (loaded) => loaded.ok), permission: burstCache(TRIGGER_BURST_TTL_MS) },
-    acknowledge: serialRunner({ quietMs: 50, maxWaitMs: 2_000, onError: (err) => log?.warn({ err: String(err) }, "could not acknowledge a job on its issue") }),
+    notices: noticeBoard({
+      quietMs: 50,
+      maxWaitMs: 2_000,
+      rememberMs: NOTICE_MEMORY_MS,
+      onError: (err, notice) => log?.warn({ key: notice.key, err: String(err) }, "could not post a notice on the issue; the next delivery asking for it tries again"),
+    }),
   };
 }
 

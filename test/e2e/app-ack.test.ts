@@ -60,3 +60,57 @@ describe("acknowledging a label", () => {
     expect(harness.fake.unexpected).toEqual([]);
   }, 150_000);
 });
+
+describe("explaining why nothing started", () => {
+  const commentsOn = (harness: AppHarness, issue: number) => harness.fake.commentsOn(full, issue).map((c) => c.body);
+
+  it("20 redeliveries of a refused label are all answered at once and explained on the issue exactly once", async () => {
+    h = await startAppHarness({ files, config });
+    const harness = h;
+    for (const number of [31, 32]) harness.fake.addIssue(full, { number, title: `refused (${number})`, author: "reporter" });
+    harness.fake.setPermission(full, "visitor", "read");
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => harness.deliver("issues", labeledPayload({ issue: 31, title: "refused (31)", sender: "visitor" }))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    await until("the explanation on issue 31", () => commentsOn(harness, 31).length > 0);
+    // Notices of one installation are posted in order: once a later refusal's explanation is there, any duplicate would be too.
+    expect((await harness.deliver("issues", labeledPayload({ issue: 32, title: "refused (32)", sender: "visitor" }))).status).toBe(200);
+    await until("the explanation on issue 32", () => commentsOn(harness, 32).length > 0);
+
+    expect(commentsOn(harness, 31)).toHaveLength(1);
+    expect(commentsOn(harness, 31)[0]).toContain("@visitor, autofix did not start: it needs someone with at least **write** permission");
+    expect(commentsOn(harness, 32)).toHaveLength(1);
+    expect(await harness.booted.queue.latest(`${full}#31`)).toBeUndefined();
+    expect(harness.fake.unexpected).toEqual([]);
+  }, 60_000);
+
+  it("an invalid config is explained for the trigger label only, once per version of the file", async () => {
+    const options = { files, config: "label: autofix\ngates:\n  semantic:\n    minConfidence: 2\n" };
+    h = await startAppHarness(options);
+    const harness = h;
+    for (const number of [41, 42]) harness.fake.addIssue(full, { number, title: `config (${number})`, author: "reporter" });
+    harness.fake.setPermission(full, "maintainer", "write");
+
+    // "bug" first: had it been explained, its comment would land before the trigger label's (one lane, in order).
+    expect((await harness.deliver("issues", labeledPayload({ issue: 41, title: "config (41)", label: "bug" }))).status).toBe(200);
+    await Promise.all([1, 2, 3].map(() => harness.deliver("issues", labeledPayload({ issue: 41, title: "config (41)" }))));
+    await until("the invalid-config explanation", () => commentsOn(harness, 41).length > 0);
+    expect(commentsOn(harness, 41)).toHaveLength(1);
+    expect(commentsOn(harness, 41)[0]).toContain("`.github/autofix.yml` is invalid");
+    expect(commentsOn(harness, 41)[0]).toContain("gates.semantic.minConfidence");
+
+    // A new version of the (still invalid) file is a new explanation; the trigger label it names is the one answered.
+    // (The handler reuses only a valid config for a few seconds, so the new file is read at once.)
+    options.config = "label: fix-me\nlimits:\n  attempts: many\n";
+    expect((await harness.deliver("issues", labeledPayload({ issue: 41, title: "config (41)" }))).status).toBe(200);
+    expect((await harness.deliver("issues", labeledPayload({ issue: 41, title: "config (41)", label: "fix-me" }))).status).toBe(200);
+    await until("the second explanation", () => commentsOn(harness, 41).length > 1);
+    expect((await harness.deliver("issues", labeledPayload({ issue: 42, title: "config (42)", label: "fix-me" }))).status).toBe(200);
+    await until("the sentinel explanation on issue 42", () => commentsOn(harness, 42).length > 0);
+    expect(commentsOn(harness, 41)).toHaveLength(2);
+    expect(commentsOn(harness, 41)[1]).toContain("limits.attempts");
+    expect(await harness.booted.queue.latest(`${full}#41`)).toBeUndefined();
+  }, 60_000);
+});

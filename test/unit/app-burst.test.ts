@@ -1,6 +1,6 @@
 // A burst of labels asks GitHub once per repository and sender, and is acknowledged after it is answered.
 import { describe, expect, it } from "vitest";
-import { burstCache, serialRunner } from "../../src/app/burst.js";
+import { burstCache, noticeBoard } from "../../src/app/burst.js";
 
 describe("burstCache", () => {
   it("shares one load among concurrent and later callers until it expires", async () => {
@@ -30,43 +30,70 @@ describe("burstCache", () => {
   });
 });
 
-describe("serialRunner", () => {
-  it("runs tasks one at a time, in order, only once deliveries pause, and survives a failing task", async () => {
-    const errors: unknown[] = [];
-    const run = serialRunner({ quietMs: 40, maxWaitMs: 5_000, onError: (e) => errors.push(e) });
-    const events: string[] = [];
-    let active = 0;
-    let maxActive = 0;
-    const task = (name: string, fail = false) => async () => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      events.push(name);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-      if (fail) throw new Error(`${name} failed`);
-    };
-    const queuedAt = Date.now();
-    const done: Promise<void>[] = [];
-    for (let i = 0; i < 5; i++) {
-      done.push(run(task(`t${i}`, i === 1)));
-      // Deliveries keep arriving every 10 ms: nothing may start meanwhile.
-      await new Promise((r) => setTimeout(r, 10));
-      expect(events).toEqual([]);
-    }
-    await Promise.all(done);
-    expect(events).toEqual(["t0", "t1", "t2", "t3", "t4"]);
-    expect(maxActive).toBe(1);
-    expect(errors.map(String)).toEqual(["Error: t1 failed"]);
-    expect(Date.now() - queuedAt).toBeGreaterThanOrEqual(50 + 40);
+describe("noticeBoard", () => {
+  const deferred = () => {
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    return { promise, open };
+  };
+
+  it("posts one notice per key however many deliveries ask, and forgets a key once its memory expires", async () => {
+    let clock = 0;
+    const board = noticeBoard({ quietMs: 5, maxWaitMs: 100, rememberMs: 60_000, now: () => clock });
+    const posted: string[] = [];
+    const notice = (key: string) => ({ lane: "installation:1", key, post: async () => void posted.push(key) });
+    const accepted = Array.from({ length: 20 }, () => board.submit(notice("octo/w#7:refused:permission:mallory")));
+    expect(accepted.filter(Boolean)).toHaveLength(1);
+    expect(board.submit(notice("octo/w#8:refused:permission:mallory"))).toBe(true);
+    await board.idle();
+    expect(posted).toEqual(["octo/w#7:refused:permission:mallory", "octo/w#8:refused:permission:mallory"]);
+    expect(board.submit(notice("octo/w#7:refused:permission:mallory"))).toBe(false);
+    clock = 60_000;
+    expect(board.submit(notice("octo/w#7:refused:permission:mallory"))).toBe(true);
+    await board.idle();
+    expect(posted).toHaveLength(3);
   });
 
-  it("does not wait longer than maxWaitMs under a steady stream", async () => {
-    const run = serialRunner({ quietMs: 1_000, maxWaitMs: 60 });
-    let ran = false;
-    const first = run(async () => void (ran = true));
-    const keepBusy = setInterval(() => void run(async () => {}), 10);
-    await first;
-    clearInterval(keepBusy);
-    expect(ran).toBe(true);
+  it("a notice that failed is tried again by the next delivery asking for it", async () => {
+    const errors: string[] = [];
+    const board = noticeBoard({ quietMs: 1, maxWaitMs: 50, rememberMs: 60_000, onError: (e, n) => errors.push(`${n.key}: ${String(e)}`) });
+    let attempts = 0;
+    const flaky = { lane: "installation:1", key: "octo/w#1:paused", post: async () => void attempts++ };
+    board.submit({ ...flaky, post: async () => { attempts++; throw new Error("GitHub 502"); } });
+    await board.idle();
+    expect(errors).toEqual(["octo/w#1:paused: Error: GitHub 502"]);
+    expect(board.submit(flaky)).toBe(true);
+    await board.idle();
+    expect(attempts).toBe(2);
+    expect(board.submit(flaky)).toBe(false);
+  });
+
+  it("one installation's slow notices do not hold back another's; within an installation they go one at a time", async () => {
+    const board = noticeBoard({ quietMs: 1, maxWaitMs: 50, rememberMs: 60_000 });
+    const slow = deferred();
+    const events: string[] = [];
+    let activeInNoisy = 0;
+    let maxActiveInNoisy = 0;
+    for (let i = 0; i < 5; i++) {
+      board.submit({
+        lane: "installation:noisy",
+        key: `noisy#${i}`,
+        post: async () => {
+          activeInNoisy++;
+          maxActiveInNoisy = Math.max(maxActiveInNoisy, activeInNoisy);
+          if (i === 0) await slow.promise;
+          events.push(`noisy#${i}`);
+          activeInNoisy--;
+        },
+      });
+    }
+    const quiet = deferred();
+    board.submit({ lane: "installation:quiet", key: "quiet#1", post: async () => (events.push("quiet#1"), quiet.open()) });
+    await quiet.promise;
+    expect(events).toEqual(["quiet#1"]);
+    slow.open();
+    await board.idle();
+    expect(events).toEqual(["quiet#1", "noisy#0", "noisy#1", "noisy#2", "noisy#3", "noisy#4"]);
+    expect(maxActiveInNoisy).toBe(1);
   });
 });
