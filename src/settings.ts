@@ -40,6 +40,8 @@ export const settingsSchema = z.object({
   AUTOFIX_PER_INSTALLATION: int(1),
   AUTOFIX_LEASE_MS: int(60_000),
   AUTOFIX_MAX_FAILURES: int(3),
+  /** Days an ended job (its record and payload files) is kept; 0 keeps jobs forever. */
+  AUTOFIX_JOB_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
 
   AUTOFIX_LLM_PROVIDER: z.enum(["openai", "anthropic"]).optional(),
   AUTOFIX_LLM_BASE_URL: z.string().url().optional(),

@@ -37,6 +37,8 @@ export interface Booted {
   /** The dashboard issue keeper (config `dashboard.issue`). */
   dashboard: DashboardKeeper;
   url: string;
+  /** Resolves once what the label handler had to say on GitHub (after answering) has been posted. */
+  idle(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -100,7 +102,8 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   });
   const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
   const dashboard = dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS);
-  await server.load(createApp({ deps: appDeps(queue, bot, log), routes: [...routes.handlers, home], dashboard }));
+  const deps = appDeps(queue, bot, log);
+  await server.load(createApp({ deps, routes: [...routes.handlers, home], dashboard }));
   await server.start().catch((cause: NodeJS.ErrnoException) => {
     throw listenError(cause, options.host ?? "localhost", options.port ?? 3000);
   });
@@ -127,7 +130,10 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     worker,
     dashboard,
     url: `http://${server.host}:${server.port}`,
+    idle: async () => deps.notices?.idle(),
     async stop(graceMs = 5_000) {
+      // Notices still queued get the grace period too, so a stopping server does not swallow an explanation.
+      await Promise.race([deps.notices?.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       await worker?.stop(graceMs);
       dashboard.stop();
       await runtime.close();

@@ -15,15 +15,17 @@ export interface JobQueueOptions {
 }
 
 export async function createJobQueue(
-  settings: Pick<Settings, "AUTOFIX_DATA_DIR" | "REDIS_URL">,
+  settings: Pick<Settings, "AUTOFIX_DATA_DIR" | "REDIS_URL"> & Partial<Pick<Settings, "AUTOFIX_JOB_RETENTION_DAYS">>,
   opts: JobQueueOptions = {},
 ): Promise<JobQueue> {
   const log = opts.log ?? silentLog;
+  const days = settings.AUTOFIX_JOB_RETENTION_DAYS;
+  const retentionMs = days ? days * 24 * 3_600_000 : undefined;
   if (settings.REDIS_URL) {
     const { BullJobQueue } = await import("./bullmq/queue.js");
-    return BullJobQueue.connect(settings.REDIS_URL, { log, prefix: opts.redisPrefix });
+    return BullJobQueue.connect(settings.REDIS_URL, { log, prefix: opts.redisPrefix, dataDir: settings.AUTOFIX_DATA_DIR, retentionMs });
   }
-  return SqliteJobQueue.open(settings.AUTOFIX_DATA_DIR, log);
+  return SqliteJobQueue.open(settings.AUTOFIX_DATA_DIR, log, { retentionMs });
 }
 export { ephemeralContext } from "./ephemeral.js";
 export type { EphemeralContext } from "./ephemeral.js";

@@ -13,6 +13,7 @@ import {
   WorkerStopping,
   type JobLog,
 } from "./records.js";
+import { outputLost } from "./payloads.js";
 import type { JobContext, JobOutcome, JobRecord, JobState, StepRecord, WorkerOptions } from "./types.js";
 
 /** What the job becomes when a run ends; written only while the run still holds its lease. */
@@ -67,7 +68,8 @@ function buildContext(run: ClaimedRun): JobContext {
     job,
     signal,
     async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-      const saved = steps.find((s) => s.name === name && s.status === "done");
+      // A step whose output file is gone runs again, like one that never finished.
+      const saved = steps.find((s) => s.name === name && s.status === "done" && !outputLost(s));
       if (saved) return saved.output as T;
       throwIfAborted(signal);
       const startedAt = new Date().toISOString();

@@ -32,6 +32,8 @@ export interface StepRecord {
   finishedAt?: string;
   /** JSON-serializable output of a finished step, returned as-is on resume. */
   output?: unknown;
+  /** Where a large output lives instead (a file under the data directory, see payloads.ts). */
+  outputRef?: { sha256: string; bytes: number };
   error?: { code: string; message: string };
 }
 
@@ -133,9 +135,22 @@ export interface JobQueue {
   startWorker(options: WorkerOptions): Worker;
   /** A queued job waiting out a delay (JobDeferred) runs as soon as a worker is free; false when it is not waiting. */
   wake?(id: string): Promise<boolean>;
+  /** Deletes jobs that ended before `before`, with their payload files; returns how many. */
+  pruneFinished(before: Date): Promise<number>;
+  /** What the store holds on disk (and in Redis), for `autofix doctor`. */
+  usage(): Promise<StoreUsage>;
   /** Throws when the backend is unreachable (health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StoreUsage {
+  jobs: number;
+  /** The job records: the SQLite file with its WAL, or the job hashes in Redis. */
+  recordBytes: number;
+  /** Large step outputs kept as files under the data directory. */
+  payloadFiles: number;
+  payloadBytes: number;
 }
 
 export function jobKey(repo: RepoRef, issueNumber: number): string {

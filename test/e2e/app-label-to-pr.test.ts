@@ -93,6 +93,7 @@ describe("label → job → gated PR", () => {
     const harness = await start();
     harness.fake.setPermission(full, "drive-by", "read");
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts", sender: "drive-by" }));
+    await harness.booted.idle(); // explanations are posted after the webhook's answer
     const comments = harness.fake.commentsOn(full, 7);
     expect(comments).toHaveLength(1);
     expect(comments[0].body).toContain("at least **write** permission");
@@ -103,6 +104,7 @@ describe("label → job → gated PR", () => {
   it("ignores a label added by another bot", async () => {
     const harness = await start();
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts", sender: "renovate[bot]", senderType: "Bot" }));
+    await harness.booted.idle();
     expect(harness.fake.commentsOn(full, 7)).toHaveLength(0);
     expect(await harness.booted.queue.latest(key)).toBeUndefined();
   });
@@ -110,6 +112,7 @@ describe("label → job → gated PR", () => {
   it("lists every problem of an invalid config on the issue and starts nothing", async () => {
     const harness = await start({ config: "lables: [x]\nlimits:\n  attempts: 9\nagent:\n  preset: gpt\n" });
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
+    await harness.booted.idle();
     const [comment] = harness.fake.commentsOn(full, 7);
     expect(comment.body).toContain("is invalid");
     expect(comment.body).toContain("lables");

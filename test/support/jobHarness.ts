@@ -24,7 +24,7 @@ export interface QueueLocation {
 export async function openQueue(location: QueueLocation, log?: JobLog): Promise<JobQueue> {
   if (location.driver === "bullmq" && location.maxStalledCount !== undefined) {
     const { BullJobQueue } = await import("../../src/jobs/bullmq/queue.js");
-    return BullJobQueue.connect(location.redisUrl ?? "", { log, prefix: location.redisPrefix, worker: { maxStalledCount: location.maxStalledCount } });
+    return BullJobQueue.connect(location.redisUrl ?? "", { log, prefix: location.redisPrefix, dataDir: location.dataDir, worker: { maxStalledCount: location.maxStalledCount } });
   }
   return createJobQueue(
     { AUTOFIX_DATA_DIR: location.dataDir, REDIS_URL: location.driver === "bullmq" ? location.redisUrl : undefined },

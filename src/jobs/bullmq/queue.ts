@@ -1,9 +1,12 @@
 // The scale-out JobQueue: BullMQ on Redis delivers jobs to any number of `autofix worker` processes;
 // the webhook server only enqueues. Records live in Redis, so every process can read them.
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { silentLog, storageUnavailable, type JobLog } from "../records.js";
-import type { JobQueue, JobRecord, JobSpec, JobState, Worker, WorkerOptions } from "../types.js";
+import type { JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
+import { payloadStoreFor } from "../payloads.js";
 import { RedisJobStore } from "./store.js";
 import { BullWorker, type BullWorkerConfig } from "./worker.js";
 
@@ -49,11 +52,20 @@ export class BullJobQueue implements JobQueue {
     private readonly prefix: string,
     private readonly log: JobLog,
     private readonly workerConfig: Partial<BullWorkerConfig>,
+    private readonly retentionMs?: number,
   ) {}
 
   static async connect(
     url: string,
-    opts: { log?: JobLog; prefix?: string; worker?: Pick<BullWorkerConfig, "busyDelayMs" | "maxStalledCount"> } = {},
+    opts: {
+      log?: JobLog;
+      prefix?: string;
+      worker?: Pick<BullWorkerConfig, "busyDelayMs" | "maxStalledCount">;
+      /** Large step outputs are kept as files here (this machine's disk); default: the system temp dir. */
+      dataDir?: string;
+      /** Workers delete jobs that ended longer ago than this. */
+      retentionMs?: number;
+    } = {},
   ): Promise<BullJobQueue> {
     const log = opts.log ?? silentLog;
     const prefix = opts.prefix ?? "autofix";
@@ -69,7 +81,8 @@ export class BullJobQueue implements JobQueue {
     }
     const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
     queue.on("error", (err) => log.warn({ err: err.message }, "BullMQ queue error"));
-    return new BullJobQueue(redis, queue, new RedisJobStore(redis, prefix, log), prefix, log, opts.worker ?? {});
+    const payloads = payloadStoreFor(opts.dataDir ?? path.join(tmpdir(), "autofix-data"));
+    return new BullJobQueue(redis, queue, new RedisJobStore(redis, prefix, log, payloads), prefix, log, opts.worker ?? {}, opts.retentionMs);
   }
 
   async enqueue(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
@@ -137,8 +150,14 @@ export class BullJobQueue implements JobQueue {
   startWorker(options: WorkerOptions): Worker {
     const worker = new BullWorker(this.store, { queueName: QUEUE_NAME, prefix: this.prefix, redis: this.redis, ...this.workerConfig }, options, this.log);
     this.workers.add(worker);
-    const checkOrphans = () =>
+    const checkOrphans = () => {
       void this.redeliverOrphans().catch((err) => this.log.warn({ err }, "could not check for undelivered jobs"));
+      if (this.retentionMs) {
+        void this.pruneFinished(new Date(Date.now() - this.retentionMs))
+          .then((removed) => removed > 0 && this.log.info({ removed }, "deleted jobs past their retention, with their payload files"))
+          .catch((err) => this.log.warn({ err }, "could not delete jobs past their retention"));
+      }
+    };
     checkOrphans();
     const orphanTimer = setInterval(checkOrphans, ORPHAN_CHECK_INTERVAL_MS).unref();
     return {
@@ -148,6 +167,16 @@ export class BullJobQueue implements JobQueue {
         this.workers.delete(worker);
       },
     };
+  }
+
+  async pruneFinished(before: Date): Promise<number> {
+    return this.store.pruneFinished(before.toISOString());
+  }
+
+  async usage(): Promise<StoreUsage> {
+    const { jobs, recordBytes } = await this.store.usage();
+    const payloads = this.store.payloads.usage();
+    return { jobs, recordBytes, payloadFiles: payloads.files, payloadBytes: payloads.bytes };
   }
 
   async ping(): Promise<void> {

@@ -124,3 +124,29 @@ end
 if redis.call('GET', P .. ':running:' .. key) == id then redis.call('DEL', P .. ':running:' .. key) end
 return 1
 `;
+
+/**
+ * ARGV: prefix, beforeIso, scanPerState. Deletes ended jobs whose finishedAt is before beforeIso, looking at the
+ * oldest `scanPerState` jobs of each ended state (bounded work per call). Returns the deleted ids.
+ */
+export const PRUNE = `${PRELUDE}
+local removed = {}
+for _, state in ipairs({'succeeded', 'failed', 'cancelled'}) do
+  local ids = redis.call('ZRANGE', P .. ':state:' .. state, 0, tonumber(ARGV[3]) - 1)
+  for _, id in ipairs(ids) do
+    local r = rk(id)
+    local f = redis.call('HMGET', r, 'finishedAt', 'key', 'repo', 'installationId')
+    if f[1] and f[1] < ARGV[2] then
+      redis.call('DEL', r)
+      redis.call('ZREM', P .. ':state:' .. state, id)
+      redis.call('ZREM', P .. ':all', id)
+      redis.call('ZREM', P .. ':created', id)
+      if f[2] then redis.call('ZREM', P .. ':bykey:' .. f[2], id) end
+      if f[3] then redis.call('ZREM', P .. ':repo:' .. f[3], id) end
+      if f[4] and f[4] ~= '' then redis.call('ZREM', P .. ':inst:' .. f[4], id) end
+      table.insert(removed, id)
+    end
+  end
+end
+return removed
+`;

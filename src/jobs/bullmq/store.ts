@@ -11,7 +11,8 @@ import {
 } from "../records.js";
 import type { Settlement } from "../runner.js";
 import { jobKey, type JobRecord, type JobSpec, type JobState, type StepRecord } from "../types.js";
-import { CANCEL, CLAIM, ENQUEUE, FINISH, SAVE } from "./scripts.js";
+import { CANCEL, CLAIM, ENQUEUE, FINISH, PRUNE, SAVE } from "./scripts.js";
+import type { PayloadStore } from "../payloads.js";
 
 /** Redis keeps a delivery id long after GitHub stops redelivering it (its redelivery window is days). */
 const DELIVERY_TTL_SEC = 30 * 24 * 3600;
@@ -68,6 +69,7 @@ export class RedisJobStore {
     readonly redis: Redis,
     readonly prefix: string,
     private readonly log: JobLog,
+    readonly payloads: PayloadStore,
   ) {}
 
   get cancelChannel(): string {
@@ -90,7 +92,9 @@ export class RedisJobStore {
 
   private toRecord(id: string, hash: Record<string, string>): JobRecord {
     try {
-      return hashToRecord(hash);
+      const record = hashToRecord(hash);
+      this.payloads.attach(record.id, record.steps);
+      return record;
     } catch (err) {
       this.log.error({ jobId: id, err }, "corrupt job record");
       return corruptRecord(id, hash.key ?? "", hash.createdAt, err);
@@ -206,7 +210,33 @@ export class RedisJobStore {
   }
 
   saveSteps(id: string, token: string, steps: StepRecord[], progress: JobRecord["progress"]): Promise<SaveResult> {
-    return this.save(id, token, "steps", JSON.stringify(steps), "progress", JSON.stringify(progress));
+    return this.save(id, token, "steps", JSON.stringify(this.payloads.externalize(id, steps)), "progress", JSON.stringify(progress));
+  }
+
+  /** Deletes ended jobs finished before `beforeIso` with their payload files; returns how many. */
+  async pruneFinished(beforeIso: string, scanPerState = 1_000): Promise<number> {
+    let total = 0;
+    // Each call looks at the oldest jobs of each ended state; go on while a call still finds some.
+    for (let round = 0; round < 100; round++) {
+      const removed = (await this.run(PRUNE, beforeIso, scanPerState)) as string[];
+      for (const id of removed) this.payloads.remove(id);
+      total += removed.length;
+      if (removed.length === 0) break;
+    }
+    return total;
+  }
+
+  async hasJob(id: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.prefix}:job:${id}`)) === 1;
+  }
+
+  /** Jobs and the bytes their hashes take in Redis (MEMORY USAGE, sampled over at most 1,000 jobs). */
+  async usage(): Promise<{ jobs: number; recordBytes: number }> {
+    const jobs = await this.redis.zcard(`${this.prefix}:all`);
+    const ids = await this.redis.zrange(`${this.prefix}:all`, 0, 999);
+    let sampled = 0;
+    for (const id of ids) sampled += Number((await this.redis.call("MEMORY", "USAGE", `${this.prefix}:job:${id}`)) ?? 0);
+    return { jobs, recordBytes: ids.length === 0 ? 0 : Math.round((sampled / ids.length) * jobs) };
   }
 
   saveProgress(id: string, token: string, progress: JobRecord["progress"]): Promise<SaveResult> {

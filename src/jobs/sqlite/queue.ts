@@ -1,9 +1,10 @@
 // The embedded JobQueue: one SQLite file (WAL) shared by the app and any `autofix worker` on the same machine.
 import { EventEmitter } from "node:events";
-import { mkdirSync, accessSync, constants } from "node:fs";
+import { mkdirSync, accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { silentLog, storageUnavailable, type JobLog } from "../records.js";
-import type { JobQueue, JobRecord, JobSpec, JobState, Worker, WorkerOptions } from "../types.js";
+import type { JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
+import { payloadStoreFor } from "../payloads.js";
 import { SqliteJobStore } from "./store.js";
 import { SqliteWorker, type QueueEvents } from "./worker.js";
 
@@ -17,12 +18,13 @@ export class SqliteJobQueue implements JobQueue {
   private constructor(
     readonly store: SqliteJobStore,
     private readonly log: JobLog,
+    private readonly retentionMs?: number,
   ) {
     this.events.setMaxListeners(0);
   }
 
-  /** Opens (creating if needed) `<dataDir>/autofix.db`. */
-  static open(dataDir: string, log: JobLog = silentLog): SqliteJobQueue {
+  /** Opens (creating if needed) `<dataDir>/autofix.db`; workers delete jobs that ended over `retentionMs` ago. */
+  static open(dataDir: string, log: JobLog = silentLog, opts: { retentionMs?: number } = {}): SqliteJobQueue {
     try {
       mkdirSync(dataDir, { recursive: true });
       accessSync(dataDir, constants.W_OK);
@@ -31,11 +33,11 @@ export class SqliteJobQueue implements JobQueue {
     }
     let store: SqliteJobStore;
     try {
-      store = new SqliteJobStore(join(dataDir, SQLITE_FILE_NAME), log);
+      store = new SqliteJobStore(join(dataDir, SQLITE_FILE_NAME), log, payloadStoreFor(dataDir));
     } catch (err) {
       throw storageUnavailable("sqlite", `The database ${join(dataDir, SQLITE_FILE_NAME)} cannot be opened (${(err as Error).message}).`, err);
     }
-    return new SqliteJobQueue(store, log);
+    return new SqliteJobQueue(store, log, opts.retentionMs);
   }
 
   async enqueue(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
@@ -77,7 +79,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   startWorker(options: WorkerOptions): Worker {
-    const worker = new SqliteWorker(this.store, this.events, options, this.log);
+    const worker = new SqliteWorker(this.store, this.events, options, this.log, this.retentionMs);
     this.workers.add(worker);
     return {
       stop: async (graceMs: number) => {
@@ -85,6 +87,25 @@ export class SqliteJobQueue implements JobQueue {
         this.workers.delete(worker);
       },
     };
+  }
+
+  async pruneFinished(before: Date): Promise<number> {
+    const removed = this.store.pruneFinished(before.toISOString()).length;
+    this.store.payloads.removeOrphans((id) => this.store.hasJob(id));
+    return removed;
+  }
+
+  async usage(): Promise<StoreUsage> {
+    const size = (file: string) => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    };
+    const payloads = this.store.payloads.usage();
+    const recordBytes = ["", "-wal", "-shm"].reduce((sum, suffix) => sum + size(`${this.store.path}${suffix}`), 0);
+    return { jobs: this.store.count(), recordBytes, payloadFiles: payloads.files, payloadBytes: payloads.bytes };
   }
 
   async ping(): Promise<void> {

@@ -16,6 +16,7 @@ import {
 import type { Settlement } from "../runner.js";
 import { jobKey, type JobRecord, type JobSpec, type JobState, type StepRecord } from "../types.js";
 import { openSchema, rowToRecord, type JobRow } from "./schema.js";
+import type { PayloadStore } from "../payloads.js";
 
 export type Heartbeat = { kind: "ok" } | { kind: "lost" } | { kind: "cancel"; reason: string };
 
@@ -27,6 +28,7 @@ export class SqliteJobStore {
   constructor(
     readonly path: string,
     private readonly log: JobLog,
+    readonly payloads: PayloadStore,
   ) {
     this.db = new Database(path);
     openSchema(this.db, 10_000);
@@ -51,11 +53,16 @@ export class SqliteJobStore {
   /** A row that cannot be parsed still shows up (as failed, with why), so operators can see and clear it. */
   private toRecord(row: JobRow): JobRecord {
     try {
-      return rowToRecord(row);
+      return this.withPayloads(rowToRecord(row));
     } catch (err) {
       this.log.error({ jobId: row.id, err }, "corrupt job row");
       return corruptRecord(row.id, row.key, row.created_at, err);
     }
+  }
+
+  private withPayloads(record: JobRecord): JobRecord {
+    this.payloads.attach(record.id, record.steps);
+    return record;
   }
 
   private row(id: string): JobRow | undefined {
@@ -153,6 +160,39 @@ export class SqliteJobStore {
     return this.stmt("DELETE FROM deliveries WHERE created_ms < ?").run(olderThanMs).changes;
   }
 
+  /** Deletes jobs that ended before `beforeIso` (and their delivery ids and payload files); returns their ids. */
+  pruneFinished(beforeIso: string, batch = 500): string[] {
+    const ids: string[] = [];
+    // In batches, so a first prune of a large store never holds the write lock for long.
+    for (;;) {
+      const chunk = this.db
+        .transaction(() => {
+          const rows = this.stmt(
+            `SELECT id FROM jobs WHERE state IN ('succeeded','failed','cancelled') AND finished_at IS NOT NULL AND finished_at < ? LIMIT ?`,
+          ).all(beforeIso, batch) as { id: string }[];
+          for (const { id } of rows) {
+            this.stmt("DELETE FROM deliveries WHERE job_id = ?").run(id);
+            this.stmt("DELETE FROM jobs WHERE id = ?").run(id);
+          }
+          return rows.map((r) => r.id);
+        })
+        .immediate();
+      for (const id of chunk) this.payloads.remove(id);
+      ids.push(...chunk);
+      if (chunk.length < batch) break;
+    }
+    if (ids.length > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return ids;
+  }
+
+  hasJob(id: string): boolean {
+    return this.stmt("SELECT 1 FROM jobs WHERE id = ?").get(id) !== undefined;
+  }
+
+  count(): number {
+    return (this.stmt("SELECT COUNT(*) AS n FROM jobs").get() as { n: number }).n;
+  }
+
   cancel(key: string, reason: string): { record?: JobRecord; runningId?: string } {
     return this.db.transaction(() => this.cancelActive(key, reason, new Date().toISOString())).immediate();
   }
@@ -224,7 +264,7 @@ export class SqliteJobStore {
         if (!row) return undefined;
         let job: JobRecord;
         try {
-          job = rowToRecord(row);
+          job = this.withPayloads(rowToRecord(row));
           installationBucket(job.spec);
         } catch (err) {
           this.log.error({ jobId: row.id, err }, "corrupt job row; marking it failed");
@@ -280,7 +320,8 @@ export class SqliteJobStore {
 
   saveSteps(jobId: string, token: string, steps: StepRecord[], progress: JobRecord["progress"]): boolean {
     const sql = "UPDATE jobs SET steps=?, progress=?, updated_at=? WHERE id=?";
-    return this.fenced(jobId, token, sql, JSON.stringify(steps), JSON.stringify(progress), new Date().toISOString(), jobId);
+    const stored = JSON.stringify(this.payloads.externalize(jobId, steps));
+    return this.fenced(jobId, token, sql, stored, JSON.stringify(progress), new Date().toISOString(), jobId);
   }
 
   saveProgress(jobId: string, token: string, progress: JobRecord["progress"]): boolean {

@@ -39,6 +39,7 @@ export class SqliteWorker implements Worker {
     private readonly events: QueueEvents,
     private readonly options: WorkerOptions,
     private readonly log: JobLog,
+    private readonly retentionMs?: number,
   ) {
     this.workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.events.on("enqueued", this.onEnqueued);
@@ -59,6 +60,13 @@ export class SqliteWorker implements Worker {
       this.store.pruneDeliveries(Date.now() - DELIVERY_RETENTION_MS);
     } catch (err) {
       this.log.warn({ err }, "could not prune old delivery ids");
+    }
+    if (!this.retentionMs) return;
+    try {
+      const removed = this.store.pruneFinished(new Date(Date.now() - this.retentionMs).toISOString());
+      if (removed.length > 0) this.log.info({ removed: removed.length }, "deleted jobs past their retention, with their payload files");
+    } catch (err) {
+      this.log.warn({ err }, "could not delete jobs past their retention");
     }
   }
 
