@@ -4,7 +4,7 @@ import path from "node:path";
 import { Probot } from "probot";
 import { githubBaseUrl, privateKeyOf } from "../app/index.js";
 import { presentError } from "../app/index.js";
-import { createJobQueue } from "../jobs/index.js";
+import { createJobQueue, type StoreUsage } from "../jobs/index.js";
 import { llmFromSettings } from "../llm/index.js";
 import { presets } from "../agents/index.js";
 import { createSandbox, formatMemory, sandboxOptionsFrom, type SandboxDescription } from "../sandbox/index.js";
@@ -118,6 +118,30 @@ async function checkQueue(settings: Settings): Promise<Check> {
   }
 }
 
+const megabytes = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+
+/** The job store's size: records (the SQLite file and WAL, or Redis hashes) and payload files, and how long jobs stay. */
+export function storeSizeCheck(usage: StoreUsage, retentionDays: number, where: string): Check {
+  const kept = retentionDays > 0 ? `ended jobs are deleted after ${retentionDays} days` : "ended jobs are kept forever (AUTOFIX_JOB_RETENTION_DAYS=0)";
+  const detail = `${usage.jobs} jobs; records ${megabytes(usage.recordBytes)} in ${where}; ${usage.payloadFiles} payload files (deltas, logs, reports), ${megabytes(usage.payloadBytes)}; ${kept}`;
+  const large = usage.recordBytes + usage.payloadBytes > 1024 ** 3;
+  if (large) return { name: "job store size", status: "warn", detail: `${detail}: over 1 GB; set AUTOFIX_JOB_RETENTION_DAYS lower to keep fewer ended jobs` };
+  return { name: "job store size", status: "ok", detail };
+}
+
+async function checkStoreSize(settings: Settings): Promise<Check> {
+  try {
+    const queue = await createJobQueue(settings);
+    try {
+      return storeSizeCheck(await queue.usage(), settings.AUTOFIX_JOB_RETENTION_DAYS, settings.REDIS_URL ? "Redis" : "the SQLite file");
+    } finally {
+      await queue.close();
+    }
+  } catch (err) {
+    return { name: "job store size", status: "warn", detail: `could not measure the job store (${presentError(err).plain})` };
+  }
+}
+
 async function checkSandbox(settings: Settings): Promise<Check[]> {
   try {
     const sandbox = await createSandbox(sandboxOptionsFrom(settings));
@@ -165,6 +189,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     return ExitCode.usage;
   }
   const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), ...(await checkSandbox(settings)), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents(settings))];
+  checks.push(await checkStoreSize(settings));
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;
