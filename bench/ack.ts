@@ -1,6 +1,10 @@
-// Webhook acknowledgement: 200 concurrent signed `issues.labeled` deliveries to autofix's real server
-// (bootAutofix, worker off, SQLite, GitHub answered by an in-process FakeGitHub) and to a bare Probot app
-// doing nothing, interleaved round by round in one process. Standalone: `npx tsx bench/ack.ts`.
+// Webhook acknowledgement under a burst: 200 concurrent signed `issues.labeled` deliveries to autofix's real
+// server (bootAutofix, worker off, SQLite, GitHub answered by an in-process FakeGitHub) and to a bare Probot app
+// doing nothing, interleaved round by round in one process. A third of the deliveries start a job; two thirds
+// are refused (the sender lacks permission, a bot, an invalid config, a paused issue), each refused issue
+// delivered twice (a redelivery). With GitHub's client-side write pacing on (the product's default), the bench
+// also times how long until every explanation is on its issue, and checks each is there exactly once.
+// Standalone: `npx tsx bench/ack.ts`.
 import { createHmac } from "node:crypto";
 import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,18 +19,52 @@ export interface AckBenchResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 of each round, in order. */
+  roundP99Ms: number[];
   /** HTTP statuses seen, e.g. { 200: 1000 }. */
   statuses: Record<string, number>;
+  /** autofix only: per round, seconds from the round's first delivery until its last explanation was posted. */
+  explainedWithinS?: number[];
+  /** autofix only: explanations expected and posted per round, and issues explained more than once. */
+  explanations?: { expected: number; posted: number; duplicates: number }[];
 }
 
 const DELIVERIES = Number(process.env.AUTOFIX_BENCH_ACK_DELIVERIES ?? 200);
-const ROUNDS = Number(process.env.AUTOFIX_BENCH_ACK_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.AUTOFIX_BENCH_ACK_ROUNDS ?? 3);
+/** Deliveries are spread over this many installations (one repository with a valid config and one without each). */
+const INSTALLATIONS = Number(process.env.AUTOFIX_BENCH_ACK_INSTALLATIONS ?? 20);
 const secret = "bench-webhook-secret";
 const owner = "octo-org";
-const name = "widget";
-const installationId = 4242;
-/** `on`: keep GitHub's client-side write pacing (the product's default); the process then exits with writes pending. */
-const PACING = process.env.AUTOFIX_BENCH_ACK_PACING === "on";
+/** `off`: drop GitHub's client-side write pacing (1 write/s, 3 s between comments per installation). */
+const PACING = process.env.AUTOFIX_BENCH_ACK_PACING !== "off";
+
+/** What each delivery is: a third start a job, the rest are refused for one of four reasons. */
+type Kind = "enqueue" | "permission" | "bot" | "invalid-config" | "paused";
+const KINDS: Kind[] = ["enqueue", "enqueue", "permission", "bot", "invalid-config", "paused"];
+const EXPLAINED: Partial<Record<Kind, string>> = {
+  permission: "it needs someone with at least **write** permission",
+  "invalid-config": "`.github/autofix.yml` is invalid",
+  paused: "autofix is paused for this issue",
+};
+
+interface Delivery {
+  kind: Kind;
+  repo: string;
+  issue: number;
+  installation: number;
+}
+
+/** Delivery i of a round: refused issues get two deliveries each (i and i + 6 of a block of 12). */
+function plan(firstIssue: number): Delivery[] {
+  return Array.from({ length: DELIVERIES }, (_, i) => {
+    const kind = KINDS[i % KINDS.length];
+    const block = Math.floor(i / 12);
+    const installation = 1 + (block % INSTALLATIONS);
+    const repo = kind === "invalid-config" ? `broken-${installation}` : `widget-${installation}`;
+    const issue = kind === "enqueue" ? firstIssue + i : firstIssue + 1_000 + block * 6 + (i % 6);
+    return { kind, repo, issue, installation };
+  });
+}
 
 // nock (the FakeGitHub) needs this on Node 20; it must run before nock loads.
 type Resolvers<T> = { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
@@ -53,14 +91,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-function payload(issue: number) {
+function payload(d: Delivery) {
+  const labels = [{ name: "autofix" }, ...(d.kind === "paused" ? [{ name: "autofix: paused" }] : [])];
+  const sender = d.kind === "permission" ? { login: "visitor", type: "User" } : d.kind === "bot" ? { login: "renovate[bot]", type: "Bot" } : { login: "maintainer", type: "User" };
   return {
     action: "labeled",
-    issue: { number: issue, title: `bench issue ${issue}`, body: "Something is off.", state: "open", user: { login: "reporter", type: "User" }, labels: [{ name: "autofix" }] },
+    issue: { number: d.issue, title: `bench issue ${d.issue}`, body: "Something is off.", state: "open", user: { login: "reporter", type: "User" }, labels },
     label: { name: "autofix", color: "ededed" },
-    repository: { name, full_name: `${owner}/${name}`, owner: { login: owner, type: "Organization" }, default_branch: "main", private: false },
-    sender: { login: "maintainer", type: "User" },
-    installation: { id: installationId },
+    repository: { name: d.repo, full_name: `${owner}/${d.repo}`, owner: { login: owner, type: "Organization" }, default_branch: "main", private: false },
+    sender,
+    installation: { id: d.installation },
   };
 }
 
@@ -95,16 +135,21 @@ function deliver(port: number, body: string, deliveryId: string): Promise<{ stat
   });
 }
 
-async function round(port: number, tag: string, firstIssue: number): Promise<{ status: number; ms: number }[]> {
-  return Promise.all(Array.from({ length: DELIVERIES }, (_, i) => deliver(port, JSON.stringify(payload(firstIssue + i)), `${tag}-${firstIssue + i}`)));
+type Sample = { status: number; ms: number };
+
+async function round(port: number, tag: string, deliveries: Delivery[]): Promise<Sample[]> {
+  return Promise.all(deliveries.map((d, i) => deliver(port, JSON.stringify(payload(d)), `${tag}-${i}`)));
 }
 
-function summarize(app: string, samples: { status: number; ms: number }[]): AckBenchResult {
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+function summarize(app: string, rounds: Sample[][]): AckBenchResult {
+  const samples = rounds.flat();
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
   for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-  const r1 = (n: number) => Math.round(n * 10) / 10;
-  return { app, deliveries: DELIVERIES, rounds: ROUNDS, p50Ms: r1(percentile(sorted, 50)), p99Ms: r1(percentile(sorted, 99)), maxMs: r1(sorted.at(-1) ?? 0), statuses };
+  const roundP99Ms = rounds.map((r) => r1(percentile(r.map((s) => s.ms).sort((a, b) => a - b), 99)));
+  return { app, deliveries: DELIVERIES, rounds: rounds.length, p50Ms: r1(percentile(sorted, 50)), p99Ms: r1(percentile(sorted, 99)), maxMs: r1(sorted.at(-1) ?? 0), roundP99Ms, statuses };
 }
 
 export async function run(): Promise<AckBenchResult[]> {
@@ -117,11 +162,15 @@ export async function run(): Promise<AckBenchResult[]> {
   const { loadSettings } = await import("../src/settings.js");
   const { FakeGitHub, testPrivateKey } = await import("../test/support/githubApi.js");
 
-  const full = `${owner}/${name}`;
   const fake = new FakeGitHub({ token: "ghs_benchInstallationToken0123456789", appId: 1, appSlug: "autofix" });
-  fake.addRepo(owner, name);
-  fake.setFile(full, ".github/autofix.yml", "agent:\n  preset: command\n  command: node tools/agent.mjs\n");
-  fake.setPermission(full, "maintainer", "write");
+  for (let i = 1; i <= INSTALLATIONS; i++) {
+    fake.addRepo(owner, `widget-${i}`);
+    fake.setFile(`${owner}/widget-${i}`, ".github/autofix.yml", "agent:\n  preset: command\n  command: node tools/agent.mjs\n");
+    fake.setPermission(`${owner}/widget-${i}`, "maintainer", "write");
+    fake.setPermission(`${owner}/widget-${i}`, "visitor", "read");
+    fake.addRepo(owner, `broken-${i}`);
+    fake.setFile(`${owner}/broken-${i}`, ".github/autofix.yml", "limits:\n  attempts: many\n");
+  }
   fake.start();
 
   const privateKey = testPrivateKey();
@@ -135,28 +184,60 @@ export async function run(): Promise<AckBenchResult[]> {
 
   const dataDir = mkdtempSync(path.join(tmpdir(), "autofix-bench-ack-"));
   const settings = loadSettings({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: secret, AUTOFIX_DATA_DIR: dataDir });
-  // GitHub's client-side pacing (1 write/s and 3 s between comments, shared by the whole process) is off here:
-  // with it on, every write a handler awaits queues 200 deliveries behind it (see docs/benchmarks.md).
   const Octokit = PACING ? ProbotOctokit : ProbotOctokit.defaults((o: any) => ({ ...o, throttle: { ...o?.throttle, enabled: false } }));
   const autofixPort = await freePort();
   const booted = await bootAutofix({ settings, host: "127.0.0.1", port: autofixPort, log: silent, Octokit, startWorker: false });
 
-  // What the handler does after its answer (reaction, queued note) lands before the next round starts.
-  const settle = async (expected: number) => {
-    const landed = () => fake.reactions.length >= expected && fake.comments.length >= expected;
-    for (let waited = 0; !PACING && !landed() && waited < 60_000; waited += 20) await new Promise((res) => setTimeout(res, 20));
+  /** Waits (bounded) until every explanation of a round is posted; counts what was posted per issue. */
+  const explained = async (deliveries: Delivery[], startedAt: number) => {
+    const expected = new Map<string, string>();
+    for (const d of deliveries) if (EXPLAINED[d.kind]) expected.set(`${owner}/${d.repo}#${d.issue}`, EXPLAINED[d.kind]!);
+    const count = () => {
+      const perIssue = new Map<string, number>();
+      for (const c of fake.comments) {
+        const key = `${c.repo}#${c.issueNumber}`;
+        const text = expected.get(key);
+        if (text && c.body.includes(text)) perIssue.set(key, (perIssue.get(key) ?? 0) + 1);
+      }
+      return perIssue;
+    };
+    let doneAt = Number.NaN;
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+      if (count().size >= expected.size) {
+        doneAt = performance.now();
+        break;
+      }
+      if (process.env.AUTOFIX_BENCH_VERBOSE && Math.random() < 0.01) console.error(`explained ${count().size}/${expected.size} after ${r1((performance.now() - startedAt) / 1000)} s; comments ${fake.comments.length}, reactions ${fake.reactions.length}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await booted.idle();
+    const perIssue = count();
+    const bots = deliveries.filter((d) => d.kind === "bot").map((d) => `${d.repo}#${d.issue}`);
+    const botComments = fake.comments.filter((c) => bots.includes(`${c.repo.split("/")[1]}#${c.issueNumber}`)).length;
+    return {
+      seconds: r1((doneAt - startedAt) / 1000),
+      stats: { expected: expected.size, posted: perIssue.size, duplicates: [...perIssue.values()].filter((n) => n > 1).length + botComments },
+    };
   };
-  const samples = { bare: [] as { status: number; ms: number }[], autofix: [] as { status: number; ms: number }[] };
+  const samples = { bare: [] as Sample[][], autofix: [] as Sample[][] };
+  const explainedWithinS: number[] = [];
+  const explanations: { expected: number; posted: number; duplicates: number }[] = [];
   try {
-    // One untimed round each warms the JIT, the installation token and the SQLite file.
-    await round(barePort, "warm-bare", 1);
-    await round(autofixPort, "warm-autofix", 1);
-    await settle(DELIVERIES);
+    // One untimed round each warms the JIT, the installation tokens and the SQLite file.
+    const warm = plan(1);
+    await round(barePort, "warm-bare", warm);
+    const warmAt = performance.now();
+    await round(autofixPort, "warm-autofix", warm);
+    const w = await explained(warm, warmAt);
+    if (process.env.AUTOFIX_BENCH_VERBOSE) console.error("warm round", w);
     for (let r = 1; r <= ROUNDS; r++) {
-      const first = 1 + r * 10_000;
-      samples.bare.push(...(await round(barePort, `bare-${r}`, first)));
-      samples.autofix.push(...(await round(autofixPort, `autofix-${r}`, first)));
-      await settle((r + 1) * DELIVERIES);
+      const deliveries = plan(1 + r * 10_000);
+      samples.bare.push(await round(barePort, `bare-${r}`, deliveries));
+      const startedAt = performance.now();
+      samples.autofix.push(await round(autofixPort, `autofix-${r}`, deliveries));
+      const { seconds, stats } = await explained(deliveries, startedAt);
+      explainedWithinS.push(seconds);
+      explanations.push(stats);
     }
   } finally {
     await booted.stop(1_000);
@@ -169,23 +250,33 @@ export async function run(): Promise<AckBenchResult[]> {
     nock.restore();
   }
   if (fake.unexpected.length) throw new Error(`FakeGitHub got requests it cannot answer: ${[...new Set(fake.unexpected)].join(", ")}`);
-  return [summarize("bare Probot app (no-op handler)", samples.bare), summarize(`autofix (bootAutofix, worker off${PACING ? ", write pacing on" : ""})`, samples.autofix)];
+  const app = `autofix (bootAutofix, worker off, ${INSTALLATIONS} installations, write pacing ${PACING ? "on" : "off"})`;
+  return [summarize("bare Probot app (no-op handler)", samples.bare), { ...summarize(app, samples.autofix), explainedWithinS, explanations }];
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function toMarkdown(results: AckBenchResult[]): string {
   const [bare, autofix] = results;
   const lines = [
-    "| app | deliveries × rounds | p50 ms | p99 ms | max ms | statuses |",
+    "| app | deliveries × rounds | p50 ms | p99 ms (per round) | max ms | statuses |",
     "| --- | --- | --- | --- | --- | --- |",
-    ...results.map((r) => `| ${r.app} | ${r.deliveries} × ${r.rounds} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(", ")} |`),
+    ...results.map((r) => `| ${r.app} | ${r.deliveries} × ${r.rounds} | ${r.p50Ms} | ${r.p99Ms} (${r.roundP99Ms.join(" / ")}) | ${r.maxMs} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(", ")} |`),
   ];
-  if (bare && autofix) lines.push("", `p99 ratio autofix / bare: ${(autofix.p99Ms / bare.p99Ms).toFixed(2)}x (target ≤ 1.2x); p50 ratio: ${(autofix.p50Ms / bare.p50Ms).toFixed(2)}x`);
+  if (bare && autofix) {
+    const ratios = autofix.roundP99Ms.map((p, i) => p / bare.roundP99Ms[i]);
+    lines.push("", `p99 ratio autofix / bare per round: ${ratios.map((x) => x.toFixed(2)).join(" / ")}; median ${median(ratios).toFixed(2)}x (target ≤ 1.1x)`);
+  }
+  if (autofix?.explanations) {
+    const rounds = autofix.explanations.map((e, i) => `round ${i + 1}: ${e.posted}/${e.expected} issues explained, ${e.duplicates} duplicates, all within ${autofix.explainedWithinS?.[i]} s`);
+    lines.push(`refusal explanations (target: each exactly once, within 60 s): ${rounds.join("; ")}`);
+  }
   return lines.join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const results = await run();
   console.log(toMarkdown(results));
-  // With pacing on, acknowledgements still wait in the client's queue (one write a second): do not wait for them.
+  // Probot's throttling keeps timers of its own: do not wait for them.
   process.exit(0);
 }

@@ -25,6 +25,8 @@ export interface AppDeps {
   burst?: { config: BurstCache<LoadedConfig>; permission: BurstCache<PermissionLevel | "none"> };
   /** Posts what the label handler says on GitHub after the webhook is answered, once per key (default: at once). */
   notices?: NoticeBoard;
+  /** The forge notices are posted through (default: the webhook's own client). */
+  installationForge?(installationId: number): Promise<Forge>;
 }
 
 const labeledPayload = z.object({
@@ -75,8 +77,10 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
   const notices = deps.notices ?? immediateBoard(context.log);
   // Throttled per installation: one installation's notices never wait for another's.
   const lane = payload.installation ? `installation:${payload.installation.id}` : `repo:${repo.owner}/${repo.repo}`;
+  const installationId = payload.installation?.id;
+  const noticeForge = async () => (installationId !== undefined && deps.installationForge ? deps.installationForge(installationId) : forge);
   const say = (reason: string, body: string) =>
-    notices.submit({ lane, key: `${key}:${reason}`, post: async () => void (await forge.comment(repo, issueNumber, body)) });
+    notices.submit({ lane, key: `${key}:${reason}`, post: async () => void (await (await noticeForge()).comment(repo, issueNumber, body)) });
 
   // Cheap checks first: the bot's own event costs no API call.
   const sender: Sender = payload.sender;
@@ -133,10 +137,11 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
     lane,
     key: `${key}:ack:${job.id}`,
     post: async () => {
-      await forge.addReaction(repo, { issueNumber }, "eyes");
+      const poster = await noticeForge();
+      await poster.addReaction(repo, { issueNumber }, "eyes");
       // A worker that already took the job writes the status comment itself; "queued" would overwrite its news.
       if ((await deps.queue.get(job.id))?.state !== "queued") return;
-      await forge.ensureStatusComment(
+      await poster.ensureStatusComment(
         repo,
         issueNumber,
         marker,

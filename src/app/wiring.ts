@@ -29,6 +29,8 @@ export const NOTICE_MEMORY_MS = 60 * 60_000;
 export interface BotIdentity {
   login(): Promise<string | undefined>;
   appId?: number;
+  /** A client for one installation whose write pacing is that installation's alone (see appDeps' notices). */
+  installationOctokit?(installationId: number): Promise<OctokitLike>;
 }
 
 /** The app's own login (`<slug>[bot]`), looked up once: its events and comments are never human input. */
@@ -36,6 +38,7 @@ export function botIdentity(probot: Probot, appId?: number): BotIdentity {
   let cached: Promise<string | undefined> | undefined;
   return {
     appId,
+    installationOctokit: async (installationId) => (await probot.auth(installationId)) as unknown as OctokitLike,
     login() {
       cached ??= (async () => {
         try {
@@ -62,6 +65,11 @@ export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: objec
   return {
     queue,
     forgeFor: (context: Context) => forgeFromOctokit(context.octokit as unknown as OctokitLike, login, bot.appId),
+    // Probot paces writes per client id, and gives every webhook's client the same one: the notices go through a
+    // client of their installation (probot.auth), so one installation's burst does not delay another's comments.
+    ...(bot.installationOctokit
+      ? { installationForge: async (installationId: number) => forgeFromOctokit(await bot.installationOctokit!(installationId), login, bot.appId) }
+      : {}),
     // Read through the REST API like the worker does (Probot's loader cannot see a file's size or version).
     loadConfig: (context: Context) => loadVersionedConfig(context.octokit as unknown as OctokitLike, context.repo()),
     renderProblems: renderConfigProblems,
