@@ -230,8 +230,8 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
   if (op.kind === "idle") return report(0);
   if (op.kind === "materialize") {
     const { materialize } = await import("../src/engine/spawn.js");
-    const { configureSpares, discardSpares, sparesSettled } = await import("../src/engine/spares.js");
-    configureSpares({ enabled: op.spares === true });
+    const { SpareRegistry } = await import("../src/engine/spares.js");
+    const spares = op.spares === true ? new SpareRegistry() : undefined;
     // A spare exists only after a spawn of the same commit in the same process: always warm up for it.
     if (op.warmup || op.spares) {
       const scratch = tempDir("autofix-bench-warmup-");
@@ -244,8 +244,9 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
         workRoot: op.spares ? (op.workRoot as string) : path.join(scratch, "work"),
         // A cold operation warms up on its own cold cache; a warm one on the warm cache it is measured with.
         cacheRoot: op.cold ? path.join(scratch, "cache") : (op.cacheRoot as string),
+        spares,
       });
-      await sparesSettled();
+      await spares?.settled();
       rmSync(scratch, { recursive: true, force: true });
     }
     cpuStart = process.cpuUsage();
@@ -256,11 +257,12 @@ async function child(op: { kind: string; [key: string]: unknown }): Promise<void
       baseRef: (op.baseRef as string | undefined) ?? "main",
       workRoot: op.workRoot as string,
       cacheRoot: op.cacheRoot as string,
+      spares,
     });
     const ms = performance.now() - started;
     if (op.spares && !spawned.fromSpare) throw new Error("the warm run with spares did not get its spare");
     report(ms, op.keep ? { ...spawned } : {});
-    return discardSpares();
+    return spares?.discardAll();
   }
   if (op.kind === "delta") {
     const { recordBaseline } = await import("../src/engine/baseline.js");

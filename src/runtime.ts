@@ -12,7 +12,7 @@ import type { Forge, RepoInfo } from "./forge/index.js";
 import { llmFromSettings } from "./llm/index.js";
 import type { LlmClient, SpendMeter, Usage } from "./llm/index.js";
 import { createBaselineCache } from "./gates/index.js";
-import { configureSpares, discardSpares } from "./engine/index.js";
+import { SpareRegistry } from "./engine/index.js";
 import { createMetrics, type Metrics } from "./observability/index.js";
 import type { PipelineEnv } from "./pipeline/index.js";
 import type { Log } from "./pipeline/index.js";
@@ -33,12 +33,16 @@ export interface Runtime {
   metrics: Metrics;
   /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
   startupNotes: string[];
+  /** This process's spare checkouts (long-lived workers only; see docs/operations.md). */
+  spares?: SpareRegistry;
   /** Stops background work (spare checkouts) and removes what it left; call once jobs have stopped. */
   close(): Promise<void>;
 }
 
 export interface RuntimeHooks {
   onUsage?(role: "agent" | "judge", usage: Usage, model: string): void;
+  /** A one-shot run (`autofix run`) builds no spare checkouts: it would throw them away at its end. */
+  oneShot?: boolean;
 }
 
 export async function createRuntime(settings: Settings, log: Log, hooks: RuntimeHooks = {}): Promise<Runtime> {
@@ -60,14 +64,13 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     }
   }
   const metrics = createMetrics();
-  configureSpares({
-    enabled: settings.AUTOFIX_SPARE_CHECKOUTS === "on",
+  const spares = settings.AUTOFIX_SPARE_CHECKOUTS === "on" && !hooks.oneShot ? new SpareRegistry({
     onDiscard: (dir, reason) => {
       metrics.recordSpareDiscard();
       log.warn({ dir, reason }, "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)");
     },
     onMaterialized: (source) => metrics.recordSpawn(source),
-  });
+  }) : undefined;
   const sandbox = await createSandbox(sandboxOptionsFrom(settings, log));
   const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
   const judgeLlm = llmFromSettings(settings, "judge", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
@@ -133,7 +136,8 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     judgeLlm,
     paths,
     startupNotes,
-    close: discardSpares,
+    spares,
+    close: async () => spares?.discardAll(),
     envFor(forge, config, overrides = {}) {
       return {
         sandbox,
@@ -142,6 +146,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
         agentModel: config.agent.preset === "builtin" ? (config.agent.model ?? agentLlm?.defaultModel) : config.agent.model,
         source: (repo: RepoInfo): RepoSource => sourceFor(forge, repo),
         paths,
+        spares,
         baselineCache,
         dryRun: overrides.dryRun,
         instructions: overrides.instructions,

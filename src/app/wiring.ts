@@ -173,7 +173,7 @@ export function giveUpReporter(probot: Probot, bot: BotIdentity, also?: (job: Jo
 export async function sweepAtStartup(queue: JobQueue, runtime: Runtime, log: { info(o: object, m?: string): void }): Promise<void> {
   const active = await queue.list({ states: ["queued", "running"], limit: 10_000 });
   const keep = new Set(active.flatMap((j) => [j.id, `${j.id}--baseline`]));
-  const removed = await sweepStaleSpawns(runtime.paths.workRoot, keep);
+  const removed = await sweepStaleSpawns(runtime.paths.workRoot, keep, runtime.spares);
   if (removed.length) log.info({ removed: removed.length }, "removed spawns left behind by a crash");
 }
 

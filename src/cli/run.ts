@@ -85,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   config = overrideAgent(config, values.agent, values["agent-command"]);
   const progress = createProgress(progressMode, process.stderr, localMode ? { branch: `${config.pr.branchPrefix}issue-${spec.issueNumber}` } : undefined);
 
-  const runtime = await createRuntime(settings, log);
+  const runtime = await createRuntime(settings, log, { oneShot: true });
   for (const note of runtime.startupNotes) progress.line(`note: ${note}`);
   const controller = new AbortController();
   const onSignal = () => controller.abort("interrupted from the terminal (Ctrl-C)");

@@ -1,7 +1,7 @@
 // The engine room's door: what code outside src/engine/ may use.
 export { applyDelta, assertSpawn, materialize, removeSpawn, spawnDirName, sweepStaleSpawns } from "./spawn.js";
 export type { Baseline, Delta, FileChange, RecordedChange, RepoSource, Spawn } from "./types.js";
-export { configureSpares, discardSpares } from "./spares.js";
+export { SpareRegistry, type SpareRegistryOptions } from "./spares.js";
 export type { SpawnSource } from "./spares.js";
 export { recordBaseline } from "./baseline.js";
 export { computeDelta } from "./delta.js";

@@ -12,11 +12,10 @@ import { randomBytes } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { checkoutTree } from "./checkout.js";
-import { buildGitIndex } from "./git/gitIndex.js";
 import { blobOid } from "./git/gitObjects.js";
-import { storeAt, type ObjectStore } from "./git/objectCache.js";
+import type { ObjectStore } from "./git/objectCache.js";
 import { advanceSpare } from "./spareAdvance.js";
+import { buildSpareFiles, buildSpareOnThread } from "./spareBuild.js";
 import { ancestorDirs } from "./git/treePaths.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
@@ -25,8 +24,6 @@ export const SPARES_DIR = ".spares";
 const DEFAULT_TTL_MS = 30 * 60_000;
 /** At most this many spares per process (one per repository and commit), oldest dropped first. */
 const MAX_SPARES = 8;
-/** Wider than a file-time tick (a few ms on Linux): files this close to the build's end are "racy". */
-const RACY_MS = 20;
 
 /** Where a spawn's working tree came from (for metrics). */
 export type SpawnSource = "spare" | "advanced-spare" | "checkout";
@@ -55,172 +52,169 @@ interface StoreRef {
   local: boolean;
 }
 
-interface Pool {
-  ready: Map<string, Spare[]>;
-  building: Map<string, { sha: string; dir: string; done: Promise<void>; abort: AbortController }>;
-  enabled: boolean;
-  ttlMs: number;
-  expiry?: NodeJS.Timeout;
-  onDiscard?: (dir: string, reason: string) => void;
-  onMaterialized?: (source: SpawnSource) => void;
-}
-
-const pool: Pool = { ready: new Map(), building: new Map(), enabled: true, ttlMs: DEFAULT_TTL_MS };
-
-/** Operators can turn spares off (AUTOFIX_SPARE_CHECKOUTS=off) to save disk; materialize then always checks out. */
-export function configureSpares(options: {
-  enabled: boolean;
+export interface SpareRegistryOptions {
+  /** Operators can turn spares off (AUTOFIX_SPARE_CHECKOUTS=off) to save disk; materialize then always checks out. */
+  enabled?: boolean;
   /** How long an unclaimed spare is kept (default 30 minutes). */
   ttlMs?: number;
   onDiscard?: (dir: string, reason: string) => void;
   onMaterialized?: (source: SpawnSource) => void;
-}): void {
-  pool.enabled = options.enabled;
-  pool.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-  pool.onDiscard = options.onDiscard;
-  pool.onMaterialized = options.onMaterialized;
-}
-
-/** Called by materialize once a spawn is in place. */
-export function reportMaterialized(source: SpawnSource): void {
-  pool.onMaterialized?.(source);
+  /** `thread` (default): build on a helper thread at the lowest priority, so the jobs beside it keep the event loop. */
+  buildOn?: "thread" | "main";
 }
 
 const keyFor = (workRoot: string, store: StoreRef) => `${path.resolve(workRoot)}\0${store.gitdir}`;
 
 /**
- * Moves a verified spare of `sha` to `target` (a path that must not exist) and returns it, or returns
- * undefined when there is none (or it was tampered with), in which case the caller checks out as usual.
- * A build of that commit already under way is waited for: it started earlier than a checkout would.
- * A spare of an older commit is brought forward when few paths differ (the head moved between jobs).
+ * The spares of one long-lived worker process: created by the runtime and handed to materialize. A one-shot run
+ * (the CLI) has none, so it never builds a checkout it would throw away.
  */
-export async function claimSpare(workRoot: string, store: ObjectStore, sha: string, target: string): Promise<Spare | undefined> {
-  if (!pool.enabled) return undefined;
-  const key = keyFor(workRoot, store);
-  const flight = pool.building.get(key);
-  if (flight?.sha === sha) await flight.done;
-  const list = pool.ready.get(key) ?? [];
-  let at = list.findIndex((s) => s.sha === sha);
-  if (at < 0) at = list.length - 1;
-  if (at < 0) return undefined;
-  // Taken out of the pool before the first await: no other claim in this process can get it.
-  const [spare] = list.splice(at, 1);
-  if (Date.now() - spare.builtAtMs > pool.ttlMs) {
-    await rm(spare.dir, { recursive: true, force: true });
-    return undefined;
-  }
-  try {
-    await rename(spare.dir, target);
-  } catch {
-    return undefined;
-  }
-  const stats = new Map<string, Stats>();
-  const problem = findTampering(target, spare.stat, spare.gitlinks, stats, spare.racy);
-  if (problem) {
-    await rm(target, { recursive: true, force: true });
-    pool.onDiscard?.(spare.dir, problem);
-    return undefined;
-  }
-  if (spare.sha === sha) return { ...spare, dir: target };
-  const advanced = await advanceSpare(store, target, spare.sha, sha, stats).catch(() => undefined);
-  if (!advanced) {
-    await rm(target, { recursive: true, force: true });
-    return undefined;
-  }
-  return { sha, dir: target, ...advanced, builtAtMs: Date.now(), advanced: true };
-}
+export class SpareRegistry {
+  private readonly ready = new Map<string, Spare[]>();
+  private readonly building = new Map<string, { sha: string; dir: string; done: Promise<void>; abort: AbortController }>();
+  private expiry?: NodeJS.Timeout;
+  readonly enabled: boolean;
+  private readonly ttlMs: number;
 
-/** Starts building a spare of `sha` in the background, unless one is ready or under way for this repository. */
-export function prepareSpare(workRoot: string, store: StoreRef, sha: string): void {
-  if (!pool.enabled) return;
-  const key = keyFor(workRoot, store);
-  if (pool.building.has(key) || pool.ready.get(key)?.some((s) => s.sha === sha)) return;
-  const dir = path.join(path.resolve(workRoot), SPARES_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
-  const abort = new AbortController();
-  const done = buildSpare(key, store, sha, dir, abort.signal)
-    .catch(() => rm(dir, { recursive: true, force: true }).catch(() => undefined))
-    .finally(() => pool.building.delete(key));
-  pool.building.set(key, { sha, dir, done, abort });
-}
-
-async function buildSpare(key: string, storeRef: StoreRef, sha: string, dir: string, signal: AbortSignal): Promise<void> {
-  // Let the spawn that asked for it be handed over first.
-  await new Promise((r) => setImmediate(r));
-  signal.throwIfAborted();
-  await mkdir(path.dirname(dir), { recursive: true });
-  const store = storeAt(storeRef.gitdir, storeRef.local);
-  let spare: Spare;
-  try {
-    const { stat, index, gitlinks } = await checkoutTree(store, sha, dir, signal);
-    const builtAtMs = Date.now();
-    const racy = index
-      .filter((e) => e.stats && Math.max(e.stats.mtimeMs, e.stats.ctimeMs) >= builtAtMs - RACY_MS)
-      .map((e) => ({ path: e.path, oid: e.oid, link: e.mode === "120000" }));
-    spare = { sha, dir, stat, index: buildGitIndex(index), gitlinks, builtAtMs, racy };
-  } finally {
-    store.reader.close();
+  constructor(private readonly options: SpareRegistryOptions = {}) {
+    this.enabled = options.enabled ?? true;
+    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   }
-  signal.throwIfAborted();
-  // One spare per repository: the commit of the latest spawn is the one the next job most likely needs.
-  const replaced = pool.ready.get(key) ?? [];
-  pool.ready.set(key, [spare]);
-  await Promise.all(replaced.map((s) => rm(s.dir, { recursive: true, force: true })));
-  await evictBeyondLimit();
-  scheduleExpiry();
-}
 
-/** One timer for the oldest spare's expiry, so an idle worker does not keep spares on disk past their time. */
-function scheduleExpiry(): void {
-  clearTimeout(pool.expiry);
-  const oldest = Math.min(...[...pool.ready.values()].flat().map((s) => s.builtAtMs));
-  if (!Number.isFinite(oldest)) return;
-  pool.expiry = setTimeout(() => void evictBeyondLimit().then(scheduleExpiry, () => undefined), Math.max(0, oldest + pool.ttlMs - Date.now()));
-  // Never the reason a process (a CLI run, a test) stays alive.
-  pool.expiry.unref();
-}
-
-async function evictBeyondLimit(): Promise<void> {
-  const all = [...pool.ready.entries()].flatMap(([key, list]) => list.map((spare) => ({ key, spare })));
-  const now = Date.now();
-  const doomed = all
-    .sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs)
-    .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs >= pool.ttlMs);
-  for (const { key, spare } of doomed) {
-    const list = pool.ready.get(key) ?? [];
-    pool.ready.set(key, list.filter((s) => s !== spare));
-    await rm(spare.dir, { recursive: true, force: true });
+  /** Called by materialize once a spawn is in place. */
+  reportMaterialized(source: SpawnSource): void {
+    this.options.onMaterialized?.(source);
   }
-}
 
-/** Stops builds under way and removes every spare of this process (a CLI run's end, a worker's shutdown). */
-export async function discardSpares(): Promise<void> {
-  clearTimeout(pool.expiry);
-  const flights = [...pool.building.values()];
-  for (const flight of flights) flight.abort.abort();
-  await Promise.all(flights.map((f) => f.done));
-  const spares = [...pool.ready.values()].flat();
-  pool.ready.clear();
-  await Promise.all(spares.map((s) => rm(s.dir, { recursive: true, force: true })));
-}
+  /**
+   * Moves a verified spare of `sha` to `target` (a path that must not exist) and returns it, or returns
+   * undefined when there is none (or it was tampered with), in which case the caller checks out as usual.
+   * A build of that commit already under way is waited for: it started earlier than a checkout would.
+   * A spare of an older commit is brought forward when few paths differ (the head moved between jobs).
+   */
+  async claim(workRoot: string, store: ObjectStore, sha: string, target: string): Promise<Spare | undefined> {
+    if (!this.enabled) return undefined;
+    const key = keyFor(workRoot, store);
+    const flight = this.building.get(key);
+    if (flight?.sha === sha) await flight.done;
+    const list = this.ready.get(key) ?? [];
+    let at = list.findIndex((s) => s.sha === sha);
+    if (at < 0) at = list.length - 1;
+    if (at < 0) return undefined;
+    // Taken out of the pool before the first await: no other claim in this process can get it.
+    const [spare] = list.splice(at, 1);
+    if (Date.now() - spare.builtAtMs > this.ttlMs) {
+      await rm(spare.dir, { recursive: true, force: true });
+      return undefined;
+    }
+    try {
+      await rename(spare.dir, target);
+    } catch {
+      return undefined;
+    }
+    const stats = new Map<string, Stats>();
+    const problem = findTampering(target, spare.stat, spare.gitlinks, stats, spare.racy);
+    if (problem) {
+      await rm(target, { recursive: true, force: true });
+      this.options.onDiscard?.(spare.dir, problem);
+      return undefined;
+    }
+    if (spare.sha === sha) return { ...spare, dir: target };
+    const advanced = await advanceSpare(store, target, spare.sha, sha, stats).catch(() => undefined);
+    if (!advanced) {
+      await rm(target, { recursive: true, force: true });
+      return undefined;
+    }
+    return { sha, dir: target, ...advanced, builtAtMs: Date.now(), advanced: true };
+  }
 
-/** Resolves when no spare is being built (tests and the benchmark: "the worker was idle for a while"). */
-export async function sparesSettled(): Promise<void> {
-  while (pool.building.size > 0) await Promise.all([...pool.building.values()].map((f) => f.done));
+  /** Starts building a spare of `sha` in the background, unless one is ready or under way for this repository. */
+  prepare(workRoot: string, store: StoreRef, sha: string): void {
+    if (!this.enabled) return;
+    const key = keyFor(workRoot, store);
+    if (this.building.has(key) || this.ready.get(key)?.some((s) => s.sha === sha)) return;
+    const dir = path.join(path.resolve(workRoot), SPARES_DIR, `${process.pid}-${randomBytes(6).toString("hex")}`);
+    const abort = new AbortController();
+    const done = this.build(key, store, sha, dir, abort.signal)
+      .catch(() => rm(dir, { recursive: true, force: true }).catch(() => undefined))
+      .finally(() => this.building.delete(key));
+    this.building.set(key, { sha, dir, done, abort });
+  }
+
+  private async build(key: string, storeRef: StoreRef, sha: string, dir: string, signal: AbortSignal): Promise<void> {
+    // Let the spawn that asked for it be handed over first.
+    await new Promise((r) => setImmediate(r));
+    signal.throwIfAborted();
+    await mkdir(path.dirname(dir), { recursive: true });
+    const built = this.options.buildOn === "main" ? await buildSpareFiles(storeRef.gitdir, storeRef.local, sha, dir, signal) : await buildSpareOnThread(storeRef, sha, dir, signal);
+    const spare: Spare = { sha, dir, ...built };
+    signal.throwIfAborted();
+    // One spare per repository: the commit of the latest spawn is the one the next job most likely needs.
+    const replaced = this.ready.get(key) ?? [];
+    this.ready.set(key, [spare]);
+    await Promise.all(replaced.map((s) => rm(s.dir, { recursive: true, force: true })));
+    await this.evictBeyondLimit();
+    this.scheduleExpiry();
+  }
+
+  /** One timer for the oldest spare's expiry, so an idle worker does not keep spares on disk past their time. */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiry);
+    const oldest = Math.min(...[...this.ready.values()].flat().map((s) => s.builtAtMs));
+    if (!Number.isFinite(oldest)) return;
+    this.expiry = setTimeout(() => void this.evictBeyondLimit().then(() => this.scheduleExpiry(), () => undefined), Math.max(0, oldest + this.ttlMs - Date.now()));
+    // Never the reason a process (a test) stays alive.
+    this.expiry.unref();
+  }
+
+  private async evictBeyondLimit(): Promise<void> {
+    const all = [...this.ready.entries()].flatMap(([key, list]) => list.map((spare) => ({ key, spare })));
+    const now = Date.now();
+    const doomed = all
+      .sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs)
+      .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs >= this.ttlMs);
+    for (const { key, spare } of doomed) {
+      const list = this.ready.get(key) ?? [];
+      this.ready.set(key, list.filter((s) => s !== spare));
+      await rm(spare.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops builds under way and removes every spare of this registry (a worker's shutdown). */
+  async discardAll(): Promise<void> {
+    clearTimeout(this.expiry);
+    const flights = [...this.building.values()];
+    for (const flight of flights) flight.abort.abort();
+    await Promise.all(flights.map((f) => f.done));
+    const spares = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(spares.map((s) => rm(s.dir, { recursive: true, force: true })));
+  }
+
+  /** Resolves when no spare is being built (tests and the benchmark: "the worker was idle for a while"). */
+  async settled(): Promise<void> {
+    while (this.building.size > 0) await Promise.all([...this.building.values()].map((f) => f.done));
+  }
+
+  /** Directories this registry holds or builds (kept by sweepSpares). */
+  ownDirs(): Set<string> {
+    const mine = new Set([...this.ready.values()].flat().map((s) => s.dir));
+    for (const flight of this.building.values()) mine.add(flight.dir);
+    return mine;
+  }
 }
 
 /**
  * Removes spares no live process owns: left by a crash or a restart (their snapshot died with the
  * process, so they can never be claimed). Returns the removed paths.
  */
-export async function sweepSpares(workRoot: string): Promise<string[]> {
+export async function sweepSpares(workRoot: string, keep: Set<string> = new Set()): Promise<string[]> {
   const root = path.join(path.resolve(workRoot), SPARES_DIR);
-  const mine = new Set([...pool.ready.values()].flat().map((s) => s.dir));
-  for (const flight of pool.building.values()) mine.add(flight.dir);
   const removed: string[] = [];
   for (const name of await readdir(root).catch(() => [] as string[])) {
     const abs = path.join(root, name);
     const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (mine.has(abs) || (pid !== process.pid && isAlive(pid))) continue;
+    if (keep.has(abs) || (pid !== process.pid && isAlive(pid))) continue;
     await rm(abs, { recursive: true, force: true });
     removed.push(abs);
   }

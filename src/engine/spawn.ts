@@ -11,7 +11,7 @@ import { fingerprintGitDir } from "./git/gitDirFingerprint.js";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./git/gitIndex.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./git/objectCache.js";
-import { claimSpare, prepareSpare, reportMaterialized, sweepSpares, type SpawnSource } from "./spares.js";
+import { sweepSpares, type SpareRegistry, type SpawnSource } from "./spares.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
@@ -24,6 +24,11 @@ export interface MaterializeOptions {
   workRoot: string;
   cacheRoot: string;
   signal?: AbortSignal;
+  /**
+   * A long-lived worker's spares: the spawn may start from one, and a spare of its commit is then built for the
+   * next job. Left out for one-shot runs and for a job's baseline checkout.
+   */
+  spares?: SpareRegistry;
 }
 
 /** A directory name for a job id: safe characters only, with a hash suffix when anything was replaced. */
@@ -48,7 +53,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   let treeFrom: SpawnSource = "checkout";
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {
-    const spare = await claimSpare(workRoot, store, baseSha, building);
+    const spare = await opts.spares?.claim(workRoot, store, baseSha, building);
     let stat, index: Buffer;
     if (spare) {
       ({ stat, index } = spare);
@@ -80,9 +85,9 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   } finally {
     store.reader.close();
   }
-  reportMaterialized(treeFrom);
-  // The next spawn of this commit (this job's baseline spawn, the next issue) is then a rename.
-  prepareSpare(workRoot, store, baseSha);
+  opts.spares?.reportMaterialized(treeFrom);
+  // The next issue on this repository, while its head has not moved, then starts with a rename.
+  opts.spares?.prepare(workRoot, store, baseSha);
   // File times tick coarsely (a few ms): make sure an agent's first write lands on a later tick than
   // the checkout, or a same-size edit could look unchanged to the stat snapshot. The steps after the
   // checkout usually took longer than that already.
@@ -168,12 +173,12 @@ export async function removeSpawn(spawn: Spawn): Promise<void> {
 }
 
 /** Removes spawns (and interrupted builds) under workRoot whose job is not in keepJobIds; returns removed paths. */
-export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>): Promise<string[]> {
+export async function sweepStaleSpawns(workRoot: string, keepJobIds: Set<string>, spares?: SpareRegistry): Promise<string[]> {
   const root = path.resolve(workRoot);
   const keepDirs = new Set([...keepJobIds].map(spawnDirName));
   const removed: string[] = [];
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  removed.push(...(await sweepAbsorbDirs(root)), ...(await sweepSpares(root)));
+  removed.push(...(await sweepAbsorbDirs(root)), ...(await sweepSpares(root, spares?.ownDirs())));
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name === STATE_DIR) continue;
     const abs = path.join(root, entry.name);

@@ -55,7 +55,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
 
   await status.phase({ phase: "spawn" });
   const spawnRef = target.mode === "revision" ? target.branch : target.baseBranch;
-  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, spawnRef, env.paths, ctx.signal));
+  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, spawnRef, env.paths, ctx.signal, env.spares));
   const keeper = new SpawnKeeper(spawnRecord, source, env.paths, ctx.job.claims > 1);
   status.note(`Spawn pinned to \`${spawnRecord.spawn.baseSha.slice(0, 12)}\` of \`${spawnRef}\`.`);
 

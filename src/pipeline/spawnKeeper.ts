@@ -1,7 +1,7 @@
 // The keeper that makes a job's spawn survive a resume: after a crash the spawn is re-materialized
 // at the pinned commit and the last delta re-applied.
 import { applyDelta, assertSpawn, materialize, recordBaseline, removeSpawn } from "../engine/index.js";
-import type { Baseline, Delta, RepoSource, Spawn } from "../engine/index.js";
+import type { Baseline, Delta, RepoSource, SpareRegistry, Spawn } from "../engine/index.js";
 import type { PipelineEnv, SpawnRecord } from "./context.js";
 
 type Paths = PipelineEnv["paths"];
@@ -10,8 +10,8 @@ export class SpawnKeeper {
   private verified: boolean;
   private baselineSpawn?: Spawn;
 
-  static async create(jobId: string, source: RepoSource, baseRef: string, paths: Paths, signal: AbortSignal): Promise<SpawnRecord> {
-    const spawn = await materialize({ jobId, source, baseRef, workRoot: paths.workRoot, cacheRoot: paths.cacheRoot, signal });
+  static async create(jobId: string, source: RepoSource, baseRef: string, paths: Paths, signal: AbortSignal, spares?: SpareRegistry): Promise<SpawnRecord> {
+    const spawn = await materialize({ jobId, source, baseRef, workRoot: paths.workRoot, cacheRoot: paths.cacheRoot, signal, spares });
     return { spawn, baseline: await recordBaseline(spawn) };
   }
 

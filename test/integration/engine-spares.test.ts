@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordBaseline } from "../../src/engine/baseline.js";
 import { computeDelta } from "../../src/engine/delta.js";
 import { blobOid } from "../../src/engine/git/gitObjects.js";
-import { configureSpares, discardSpares, findTampering, SPARES_DIR, sparesSettled } from "../../src/engine/spares.js";
+import { findTampering, SpareRegistry, SPARES_DIR } from "../../src/engine/spares.js";
 import { STAT_FIELDS } from "../../src/engine/spawnState.js";
 import { materialize, sweepStaleSpawns } from "../../src/engine/spawn.js";
 import type { RepoSource } from "../../src/engine/types.js";
@@ -36,6 +36,8 @@ describe("spare checkouts", () => {
     onDiscard: (dir: string, reason: string) => discarded.push({ dir, reason }),
     onMaterialized: (source: string) => sources.push(source),
   };
+  /** Each test's worker process owns its spares; no state is shared between tests. */
+  let registry = new SpareRegistry({ ...hooks });
 
   beforeAll(async () => {
     root = tempDir();
@@ -47,8 +49,8 @@ describe("spare checkouts", () => {
     nativeCheckout = snapshotTree(path.join(clone, "c"));
   });
   afterEach(async () => {
-    await discardSpares();
-    configureSpares({ enabled: true, ...hooks });
+    await registry.discardAll();
+    registry = new SpareRegistry({ ...hooks });
     discarded.length = 0;
     sources.length = 0;
   });
@@ -56,12 +58,12 @@ describe("spare checkouts", () => {
 
   /** A worker that spawned this repository once and then sat idle while its spare was built. */
   async function warmWorker(from = source): Promise<{ work: string; cacheRoot: string; spareDir: string }> {
-    configureSpares({ enabled: true, ...hooks });
+    registry = new SpareRegistry({ ...hooks });
     const work = tempDir();
     const cacheRoot = tempDir();
-    const first = await materialize({ jobId: "first", source: from, baseRef: "main", workRoot: work, cacheRoot });
+    const first = await materialize({ spares: registry, jobId: "first", source: from, baseRef: "main", workRoot: work, cacheRoot });
     expect(first.fromSpare).toBeUndefined();
-    await sparesSettled();
+    await registry.settled();
     return { work, cacheRoot, spareDir: onlySpare(work) };
   }
 
@@ -74,7 +76,7 @@ describe("spare checkouts", () => {
 
   it("gives the next spawn of the commit a verified spare: identical to a checkout, clean to git, its delta exact", async () => {
     const { work, cacheRoot, spareDir } = await warmWorker();
-    const second = await materialize({ jobId: "second", source, baseRef: "main", workRoot: work, cacheRoot });
+    const second = await materialize({ spares: registry, jobId: "second", source, baseRef: "main", workRoot: work, cacheRoot });
     expect(second.fromSpare).toBe(true);
     expect(existsSync(spareDir)).toBe(false);
     expect(snapshotTree(second.dir)).toEqual(nativeCheckout);
@@ -90,7 +92,7 @@ describe("spare checkouts", () => {
     expect(await gitAsync(second.dir, "status", "--porcelain")).toBe(" M README.md\n");
 
     // Refilled for the next job, with the first spawn's files untouched by any of this.
-    await sparesSettled();
+    await registry.settled();
     expect(spares(work)).toHaveLength(1);
     expect(discarded).toEqual([]);
     expect(sources).toEqual(["checkout", "spare"]);
@@ -128,7 +130,7 @@ describe("spare checkouts", () => {
     it(`discards a spare after ${what} and checks the spawn out afresh`, async () => {
       const { work, cacheRoot, spareDir } = await warmWorker();
       tamper(spareDir);
-      const spawn = await materialize({ jobId: "next", source, baseRef: "main", workRoot: work, cacheRoot });
+      const spawn = await materialize({ spares: registry, jobId: "next", source, baseRef: "main", workRoot: work, cacheRoot });
       expect(spawn.fromSpare).toBeUndefined();
       expect(snapshotTree(spawn.dir)).toEqual(nativeCheckout);
       expect(existsSync(path.join(spawn.dir, "node_modules"))).toBe(false);
@@ -154,7 +156,7 @@ describe("spare checkouts", () => {
     const { work, cacheRoot, spareDir } = await warmWorker();
     const spareInode = statSync(path.join(spareDir, "README.md")).ino;
     const both = await Promise.all(
-      ["left", "right"].map((jobId) => materialize({ jobId, source, baseRef: repo.head(), workRoot: work, cacheRoot })),
+      ["left", "right"].map((jobId) => materialize({ spares: registry, jobId, source, baseRef: repo.head(), workRoot: work, cacheRoot })),
     );
     // The spare went to exactly one of them (the other checked out, or got a spare built meanwhile).
     expect(both.filter((s) => statSync(path.join(s.dir, "README.md")).ino === spareInode)).toHaveLength(1);
@@ -178,16 +180,16 @@ describe("spare checkouts", () => {
     // A directory whose files all went away, and a file that turned into a directory.
     const emptied = Object.keys(generatedFiles(300)).filter((p) => p.startsWith("src/d3/e3/"));
     moving.commit({ ...Object.fromEntries(emptied.map((p) => [p, null])), "assets.txt": "x\n" });
-    const withFile = await materialize({ jobId: "with-file", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
+    const withFile = await materialize({ spares: registry, jobId: "with-file", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
     expect(withFile.fromSpare).toBe(true);
     expect(readFileSync(path.join(withFile.dir, "assets.txt"), "utf8")).toBe("x\n");
     // Brought forward, not checked out again: an unchanged file is the spare's very inode.
     expect(statSync(path.join(withFile.dir, untouched)).ino).toBe(untouchedIno);
-    await sparesSettled();
+    await registry.settled();
     const refilledIno = statSync(path.join(onlySpare(work), untouched)).ino;
     moving.commit({ "assets.txt": null, "assets.txt/inner.txt": "now a dir\n" });
     {
-      const moved = await materialize({ jobId: "moved", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
+      const moved = await materialize({ spares: registry, jobId: "moved", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
       expect(moved.baseSha).not.toBe(before);
       expect(moved.fromSpare).toBe(true);
       const clone = tempDir("native-moved-");
@@ -201,8 +203,8 @@ describe("spare checkouts", () => {
       writeFileSync(path.join(moved.dir, "new/deep/dir/added.txt"), "fixed\n");
       const delta = await computeDelta(moved, baseline);
       expect(delta.files.map((f) => [f.path, f.kind])).toEqual([["new/deep/dir/added.txt", "modify"]]);
-      await sparesSettled();
-      const next = await materialize({ jobId: "after", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
+      await registry.settled();
+      const next = await materialize({ spares: registry, jobId: "after", source: movingSource, baseRef: "main", workRoot: work, cacheRoot });
       expect(next.fromSpare).toBe(true);
       expect(next.baseSha).toBe(moved.baseSha);
       expect(sources).toEqual(["checkout", "advanced-spare", "advanced-spare", "spare"]);
@@ -215,41 +217,41 @@ describe("spare checkouts", () => {
     const first = await warmWorker(movingSource);
     writeFileSync(path.join(first.spareDir, "README.md"), "# tampered\n");
     moving.commit({ "README.md": "# app, again\n" });
-    const touched = await materialize({ jobId: "touched", source: movingSource, baseRef: "main", workRoot: first.work, cacheRoot: first.cacheRoot });
+    const touched = await materialize({ spares: registry, jobId: "touched", source: movingSource, baseRef: "main", workRoot: first.work, cacheRoot: first.cacheRoot });
     expect(touched.fromSpare).toBeUndefined();
     expect(readFileSync(path.join(touched.dir, "README.md"), "utf8")).toBe("# app, again\n");
     expect(discarded.map((d) => d.reason)).toEqual([expect.stringMatching(/README\.md changed/)]);
 
     const second = await warmWorker(movingSource);
     moving.commit(Object.fromEntries(Object.keys(generatedFiles(300)).map((p) => [p, `rewritten ${p}\n`])));
-    const rewritten = await materialize({ jobId: "rewritten", source: movingSource, baseRef: "main", workRoot: second.work, cacheRoot: second.cacheRoot });
+    const rewritten = await materialize({ spares: registry, jobId: "rewritten", source: movingSource, baseRef: "main", workRoot: second.work, cacheRoot: second.cacheRoot });
     expect(rewritten.fromSpare).toBeUndefined();
     expect(readFileSync(path.join(rewritten.dir, "src/d1/e0/file1.ts"), "utf8")).toBe("rewritten src/d1/e0/file1.ts\n");
     expect(existsSync(second.spareDir)).toBe(false);
   });
 
   it("drops a spare nobody claimed once its time is up, so an idle worker frees the disk", async () => {
-    configureSpares({ enabled: true, ttlMs: 1_000, ...hooks });
+    registry = new SpareRegistry({ ttlMs: 1_000, ...hooks });
     const work = tempDir();
     const cacheRoot = tempDir();
-    await materialize({ jobId: "early", source, baseRef: "main", workRoot: work, cacheRoot });
-    await sparesSettled();
+    await materialize({ spares: registry, jobId: "early", source, baseRef: "main", workRoot: work, cacheRoot });
+    await registry.settled();
     expect(spares(work)).toHaveLength(1);
     const deadline = Date.now() + 8_000;
     while (spares(work).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(spares(work)).toEqual([]);
-    const late = await materialize({ jobId: "late", source, baseRef: "main", workRoot: work, cacheRoot });
+    const late = await materialize({ spares: registry, jobId: "late", source, baseRef: "main", workRoot: work, cacheRoot });
     expect(late.fromSpare).toBeUndefined();
     expect(sources).toEqual(["checkout", "checkout"]);
   });
 
   it("builds no spare when the operator turned them off", async () => {
-    configureSpares({ enabled: false });
+    registry = new SpareRegistry({ enabled: false });
     const work = tempDir();
     const cacheRoot = tempDir();
-    await materialize({ jobId: "one", source, baseRef: "main", workRoot: work, cacheRoot });
-    await sparesSettled();
-    const two = await materialize({ jobId: "two", source, baseRef: "main", workRoot: work, cacheRoot });
+    await materialize({ spares: registry, jobId: "one", source, baseRef: "main", workRoot: work, cacheRoot });
+    await registry.settled();
+    const two = await materialize({ spares: registry, jobId: "two", source, baseRef: "main", workRoot: work, cacheRoot });
     expect(two.fromSpare).toBeUndefined();
     expect(existsSync(path.join(work, SPARES_DIR))).toBe(false);
   });
@@ -259,24 +261,51 @@ describe("spare checkouts", () => {
     const gone = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
     const orphan = path.join(work, SPARES_DIR, `${gone}-0123456789ab`);
     mkdirSync(path.join(orphan, "half", "built"), { recursive: true });
-    const removed = await sweepStaleSpawns(work, new Set());
+    const removed = await sweepStaleSpawns(work, new Set(), registry);
     expect(removed).toContain(orphan);
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(spareDir)).toBe(true);
-    await discardSpares();
+    await registry.discardAll();
     expect(readdirSync(path.join(work, SPARES_DIR))).toEqual([]);
   });
 
   it("stops a build under way at shutdown and leaves nothing behind", async () => {
-    configureSpares({ enabled: true });
+    registry = new SpareRegistry();
     const work = tempDir();
     const big = buildRepo(tempDir(), "big", generatedFiles(2000));
-    await materialize({ jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
+    await materialize({ spares: registry, jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
     const sparesRoot = path.join(work, SPARES_DIR);
     const deadline = Date.now() + 10_000;
     while (!(existsSync(sparesRoot) && readdirSync(sparesRoot).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     expect(readdirSync(sparesRoot)).toHaveLength(1);
-    await discardSpares();
+    await registry.discardAll();
     expect(readdirSync(sparesRoot)).toEqual([]);
+  });
+  it("builds a spare on a helper thread at the lowest priority, never on the thread that runs the jobs", async () => {
+    registry = new SpareRegistry();
+    const work = tempDir();
+    const big = buildRepo(tempDir(), "big", generatedFiles(2000));
+    await materialize({ spares: registry, jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
+    // Linux keeps a nice value per thread (/proc/self/task/<tid>/stat, field 19): the build's thread shows 19.
+    const niceThreads = () =>
+      readdirSync("/proc/self/task").filter((tid) => {
+        try {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]) === 19;
+        } catch {
+          return false;
+        }
+      });
+    let seen = false;
+    const building = registry.settled().then(() => (seen ||= niceThreads().length > 0));
+    for (let i = 0; i < 20_000 && !seen; i++) {
+      seen = niceThreads().length > 0;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await building;
+    expect(seen).toBe(true);
+    const main = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    expect(Number(main.slice(main.lastIndexOf(")") + 2).split(" ")[16])).toBe(0);
+    expect(spares(work)).toHaveLength(1);
   });
 });
