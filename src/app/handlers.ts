@@ -78,9 +78,10 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
   // Throttled per installation: one installation's notices never wait for another's.
   const lane = payload.installation ? `installation:${payload.installation.id}` : `repo:${repo.owner}/${repo.repo}`;
   const installationId = payload.installation?.id;
-  const noticeForge = async () => (installationId !== undefined && deps.installationForge ? deps.installationForge(installationId) : forge);
+  // The installation's own client (for notices, and reads on a burst cache miss), else the webhook's.
+  const installationClient = async () => (installationId !== undefined && deps.installationForge ? deps.installationForge(installationId) : forge);
   const say = (reason: string, body: string) =>
-    notices.submit({ lane, key: `${key}:${reason}`, post: async () => void (await (await noticeForge()).comment(repo, issueNumber, body)) });
+    notices.submit({ lane, key: `${key}:${reason}`, post: async () => void (await (await installationClient()).comment(repo, issueNumber, body)) });
 
   // Cheap checks first: the bot's own event costs no API call.
   const sender: Sender = payload.sender;
@@ -100,7 +101,7 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
 
   const burst = deps.burst;
   const permissions = burst
-    ? { getPermission: (r: RepoRef, login: string) => burst.permission.get(`${r.owner}/${r.repo}:${login}`, () => forge.getPermission(r, login)) }
+    ? { getPermission: (r: RepoRef, login: string) => burst.permission.get(`${r.owner}/${r.repo}:${login}`, async () => (await installationClient()).getPermission(r, login)) }
     : forge;
   const decision = await mayTrigger({ forge: permissions, repo, sender, config, botLogin, action: "start" });
   if (!decision.allowed) {
@@ -137,7 +138,7 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
     lane,
     key: `${key}:ack:${job.id}`,
     post: async () => {
-      const poster = await noticeForge();
+      const poster = await installationClient();
       await poster.addReaction(repo, { issueNumber }, "eyes");
       // A worker that already took the job writes the status comment itself; "queued" would overwrite its news.
       if ((await deps.queue.get(job.id))?.state !== "queued") return;

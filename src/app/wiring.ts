@@ -23,6 +23,8 @@ import { DashboardKeeper, type DashboardKeeperOptions } from "./dashboardIssue.j
  */
 export const TRIGGER_BURST_TTL_MS = 10_000;
 
+const INSTALLATION_CLIENT_TTL_MS = 10 * 60_000;
+
 /** How long an explanation (or acknowledgement) is remembered, so redeliveries and re-applied labels repeat nothing. */
 export const NOTICE_MEMORY_MS = 60 * 60_000;
 
@@ -36,9 +38,19 @@ export interface BotIdentity {
 /** The app's own login (`<slug>[bot]`), looked up once: its events and comments are never human input. */
 export function botIdentity(probot: Probot, appId?: number): BotIdentity {
   let cached: Promise<string | undefined> | undefined;
+  const clients = new Map<number, { client: Promise<OctokitLike>; until: number }>();
   return {
     appId,
-    installationOctokit: async (installationId) => (await probot.auth(installationId)) as unknown as OctokitLike,
+    installationOctokit: (installationId) => {
+      // One client per installation for a few minutes: its token is cached inside, and its pacing state is the
+      // installation's. A failed auth is forgotten at once.
+      const hit = clients.get(installationId);
+      if (hit && hit.until > Date.now()) return hit.client;
+      const client = probot.auth(installationId).then((o) => o as unknown as OctokitLike);
+      clients.set(installationId, { client, until: Date.now() + INSTALLATION_CLIENT_TTL_MS });
+      client.catch(() => clients.delete(installationId));
+      return client;
+    },
     login() {
       cached ??= (async () => {
         try {
@@ -71,7 +83,12 @@ export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: objec
       ? { installationForge: async (installationId: number) => forgeFromOctokit(await bot.installationOctokit!(installationId), login, bot.appId) }
       : {}),
     // Read through the REST API like the worker does (Probot's loader cannot see a file's size or version).
-    loadConfig: (context: Context) => loadVersionedConfig(context.octokit as unknown as OctokitLike, context.repo()),
+    loadConfig: async (context: Context) => {
+      // Read through the installation's client: Probot gives every webhook's client one concurrency limit per process.
+      const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+      const octokit = installationId !== undefined && bot.installationOctokit ? await bot.installationOctokit(installationId) : (context.octokit as unknown as OctokitLike);
+      return loadVersionedConfig(octokit, context.repo());
+    },
     renderProblems: renderConfigProblems,
     botLogin: () => bot.login(),
     // Only a valid config is reused: a repository fixing an invalid one is read again at the next label.
