@@ -9,7 +9,7 @@ import { applyGitDelta, indexPack, writePackIndex } from "../../src/engine/git/p
 import { buildRepo, generatedFiles, git, tempDir } from "../support/repoBuilder.js";
 
 describe("pack format", () => {
-  it("indexes a deltified pack into the same .idx bytes git index-pack writes", () => {
+  it("indexes a deltified pack into the same .idx bytes git index-pack writes", async () => {
     const repo = buildRepo(tempDir(), "p", { ...generatedFiles(300, 1024), "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
     repo.commit({ "src/d0/e0/file0.ts": "changed\n" });
     const revs = git(repo.bare, "rev-parse", "main").trim();
@@ -17,7 +17,7 @@ describe("pack format", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "x.pack"), pack);
     execFileSync("git", ["index-pack", "-o", path.join(dir, "x.idx"), path.join(dir, "x.pack")]);
-    const { entries, packSha } = indexPack(pack);
+    const { entries, packSha } = await indexPack(pack);
     expect(writePackIndex(entries, packSha).equals(readFileSync(path.join(dir, "x.idx")))).toBe(true);
   });
 

@@ -45,7 +45,7 @@ export async function storePack(
   const trailer = pack.subarray(pack.length - 20).toString("hex");
   const computed = createHash("sha1").update(pack.subarray(0, pack.length - 20)).digest("hex");
   if (trailer !== computed) throw new Error("the received pack is corrupt (checksum mismatch)");
-  const { entries, packSha, objects } = indexPack(pack, external);
+  const { entries, packSha, objects } = await indexPack(pack, external);
   const base = path.join(gitdir, "objects", "pack", `pack-${packSha}`);
   await writeFile(`${base}.pack`, pack);
   await writeFile(`${base}.idx`, writePackIndex(entries, packSha));

@@ -107,15 +107,34 @@ export interface IndexedEntry {
   crc: number;
 }
 
+/** Longest stretch of synchronous inflating and hashing before the event loop gets a turn. */
+export const SLICE_MS = 8;
+
+/** Resolves at once when the current slice has time left, else after one event-loop turn. */
+export function timeSlicer(sliceMs = SLICE_MS): () => Promise<void> | undefined {
+  let sliceStart = performance.now();
+  return () => {
+    if (performance.now() - sliceStart < sliceMs) return undefined;
+    return new Promise<void>((r) =>
+      setImmediate(() => {
+        sliceStart = performance.now();
+        r();
+      }),
+    );
+  };
+}
+
 /**
  * Reads every object of a complete pack (ofs- and ref-deltas resolved inside the pack, or through
  * `external` for thin packs) and returns the entries for its index. Memory: holds decoded objects while
- * indexing, which is fine for the shallow packs the engine fetches.
+ * indexing, which is fine for the shallow packs the engine fetches. Inflating and hashing a large pack takes
+ * seconds: it runs in slices of a few milliseconds, so lease renewals and webhooks are answered meanwhile.
  */
-export function indexPack(
+export async function indexPack(
   pack: Buffer,
   external?: (oid: string) => GitObject | undefined,
-): { entries: IndexedEntry[]; packSha: string; objects: Map<string, GitObject> } {
+): Promise<{ entries: IndexedEntry[]; packSha: string; objects: Map<string, GitObject> }> {
+  const pause = timeSlicer();
   if (pack.toString("latin1", 0, 4) !== "PACK") throw new Error("not a pack file");
   const count = pack.readUInt32BE(8);
   const byOffset = new Map<number, GitObject>();
@@ -124,6 +143,7 @@ export function indexPack(
   const pendingRef: { header: EntryHeader; offset: number; data: Buffer; crc: number }[] = [];
   let pos = 12;
   for (let i = 0; i < count; i++) {
+    if ((i & 15) === 0) await pause();
     const offset = pos;
     const header = readEntryHeader(pack, pos);
     const { buffer: data, engine } = inflateSync(pack.subarray(header.dataStart), { info: true, chunkSize: inflateChunk(header.size) }) as unknown as {
