@@ -8,7 +8,7 @@
 // AUTOFIX_BENCH_JOB_SAMPLES=3 (pairs per size).
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -146,8 +146,10 @@ export async function run(): Promise<JobBenchRow[]> {
         loads.push(loadavg()[0]);
         const native = await timed(nativeScript(repo, nativeWork));
         const autofix = await timed(autofixScript(repo, autofixWork), { AUTOFIX_DATA_DIR: path.join(autofixWork, "data"), LOG_LEVEL: "warn" });
-        const report = JSON.parse(readFileSync(path.join(autofixWork, "out", "report.json"), "utf8")) as { outcome?: { kind?: string } };
-        if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(files, i, { native, autofix, outcome: report.outcome?.kind });
+        // The job's result is the local branch (exit 0 alone could be a dry run); removed for the next pair.
+        const branch = execFileSync("git", ["-C", repo, "rev-parse", "--verify", "refs/heads/autofix/issue-1"], { encoding: "utf8" }).trim();
+        execFileSync("git", ["-C", repo, "branch", "-D", "autofix/issue-1"], { stdio: "ignore" });
+        if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(files, i, { native, autofix, branch });
         pairs.push({ native, autofix });
         rmSync(nativeWork, { recursive: true, force: true });
         rmSync(autofixWork, { recursive: true, force: true });
