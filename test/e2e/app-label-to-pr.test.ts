@@ -1,4 +1,6 @@
 // The product as maintainers meet it: a label on an issue becomes a gated PR, over real HTTP.
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { gitAsync } from "../support/repoBuilder.js";
@@ -78,8 +80,12 @@ describe("label → job → gated PR", () => {
     expect(harness.fake.reactions.some((r) => r.content === "eyes")).toBe(true);
     expect(judge.calls.map((c) => c.gate).sort()).toEqual(["review", "semantic"]);
     expect(harness.fake.unexpected).toEqual([]);
-    // The deterministic gate's baseline spawn was a rename of the spare built while the agent worked.
-    expect(await spawnsFrom(harness, "spare")).toBe(1);
+    // The job's spawn was checked out; the spare built beside it waits for the next issue: the job's own baseline
+    // checkout never takes one (a spare must not compete with the job that built it).
+    expect(await spawnsFrom(harness, "checkout")).toBe(1);
+    expect(await spawnsFrom(harness, "spare")).toBe(0);
+    await harness.booted.runtime.spares?.settled();
+    expect(readdirSync(path.join(harness.dataDir, "spawns", ".spares"))).toHaveLength(1);
   });
 
   it("rejects a webhook with a wrong signature and starts nothing", async () => {
