@@ -35,12 +35,14 @@ export async function buildSpareFiles(gitdir: string, local: boolean, sha: strin
   }
 }
 
-/** Runs in the helper thread: lowest priority for this thread only (Linux nice values are per thread). */
-export async function runSpareBuildInThisThread(request: { gitdir: string; local: boolean; sha: string; dir: string }): Promise<BuiltSpare> {
-  try {
-    setPriority(19);
-  } catch {
-    // Not allowed here: build at normal priority, still off the main thread.
+/** Runs in the helper thread; a spare's at the lowest priority, for this thread only (Linux nice values are per thread). */
+export async function runSpareBuildInThisThread(request: { gitdir: string; local: boolean; sha: string; dir: string; lowPriority: boolean }): Promise<BuiltSpare> {
+  if (request.lowPriority) {
+    try {
+      setPriority(19);
+    } catch {
+      // Not allowed here: build at normal priority, still off the main thread.
+    }
   }
   return buildSpareFiles(request.gitdir, request.local, request.sha, request.dir);
 }
@@ -66,22 +68,30 @@ function tsxLoader(moduleUrl: string): string | undefined {
   return pathToFileURL(createRequire(moduleUrl).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
 }
 
-/** One helper thread per build (builds are minutes apart); aborting terminates it. */
+/** A spare's build: on a helper thread at the lowest priority. */
 export function buildSpareOnThread(store: { gitdir: string; local: boolean }, sha: string, dir: string, signal: AbortSignal): Promise<BuiltSpare> {
+  return checkoutOnThread(store, sha, dir, signal, { lowPriority: true });
+}
+
+/**
+ * A checkout on a helper thread (one per checkout; aborting terminates it). A single file creation can hold the
+ * kernel for tens of milliseconds on a busy disk, so a long-lived worker creates files off its event loop.
+ */
+export function checkoutOnThread(store: { gitdir: string; local: boolean }, sha: string, dir: string, signal: AbortSignal | undefined, opts: { lowPriority: boolean }): Promise<BuiltSpare> {
   const moduleUrl = import.meta.url;
   return new Promise((resolve, reject) => {
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { module: moduleUrl, tsx: tsxLoader(moduleUrl), request: { gitdir: store.gitdir, local: store.local, sha, dir } },
+      workerData: { module: moduleUrl, tsx: tsxLoader(moduleUrl), request: { gitdir: store.gitdir, local: store.local, sha, dir, lowPriority: opts.lowPriority } },
       // The parent's flags (a tsx loader among them) are not needed: the bootstrap registers what it needs.
       execArgv: [],
     });
     const onAbort = () => void worker.terminate();
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
     let settled = false;
     worker.once("message", (message: { built?: BuiltSpare; error?: string }) => {
       settled = true;
-      if (message.error || !message.built) return reject(new Error(`spare build failed: ${message.error}`));
+      if (message.error || !message.built) return reject(new Error(`checkout on a helper thread failed: ${message.error}`));
       const built = message.built;
       resolve({ ...built, index: Buffer.from(built.index.buffer, built.index.byteOffset, built.index.byteLength) });
     });
@@ -90,8 +100,8 @@ export function buildSpareOnThread(store: { gitdir: string; local: boolean }, sh
       reject(err);
     });
     worker.once("exit", (code) => {
-      signal.removeEventListener("abort", onAbort);
-      if (!settled) reject(signal.aborted ? signal.reason : new Error(`spare build thread exited with ${code}`));
+      signal?.removeEventListener("abort", onAbort);
+      if (!settled) reject(signal?.aborted ? signal.reason : new Error(`checkout thread exited with ${code}`));
     });
   });
 }

@@ -12,6 +12,7 @@ import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./git/gitIndex.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./git/objectCache.js";
 import { sweepSpares, type SpareRegistry, type SpawnSource } from "./spares.js";
+import { checkoutOnThread } from "./spareBuild.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
 import type { RepoSource, Spawn, SpawnMarker } from "./types.js";
 
@@ -29,6 +30,8 @@ export interface MaterializeOptions {
    * next job. Left out for one-shot runs and for a job's baseline checkout.
    */
   spares?: SpareRegistry;
+  /** `thread`: create the files on a helper thread, so the event loop (leases, webhooks) never waits on the disk. */
+  checkoutOn?: "main" | "thread";
 }
 
 /** A directory name for a job id: safe characters only, with a hash suffix when anything was replaced. */
@@ -59,6 +62,10 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
       ({ stat, index } = spare);
       checkedOutAtMs = spare.builtAtMs;
       treeFrom = spare.advanced ? "advanced-spare" : "spare";
+    } else if (opts.checkoutOn === "thread") {
+      const built = await checkoutOnThread(store, baseSha, building, signal, { lowPriority: false });
+      checkedOutAtMs = built.builtAtMs;
+      ({ stat, index } = built);
     } else {
       const checkout = await checkoutTree(store, baseSha, building, signal);
       checkedOutAtMs = Date.now();

@@ -11,7 +11,8 @@ export class SpawnKeeper {
   private baselineSpawn?: Spawn;
 
   static async create(jobId: string, source: RepoSource, baseRef: string, paths: Paths, signal: AbortSignal, spares?: SpareRegistry): Promise<SpawnRecord> {
-    const spawn = await materialize({ jobId, source, baseRef, workRoot: paths.workRoot, cacheRoot: paths.cacheRoot, signal, spares });
+    // A long-lived worker (it has spares) also creates the files off its event loop.
+    const spawn = await materialize({ jobId, source, baseRef, workRoot: paths.workRoot, cacheRoot: paths.cacheRoot, signal, spares, checkoutOn: spares ? "thread" : "main" });
     return { spawn, baseline: await recordBaseline(spawn) };
   }
 

@@ -308,4 +308,16 @@ describe("spare checkouts", () => {
     expect(Number(main.slice(main.lastIndexOf(")") + 2).split(" ")[16])).toBe(0);
     expect(spares(work)).toHaveLength(1);
   });
+  it("a checkout on a helper thread (a long-lived worker's spawns) is identical to one on the main thread, clean to git, its delta exact", async () => {
+    const work = tempDir();
+    const onThread = await materialize({ jobId: "threaded", source, baseRef: "main", workRoot: work, cacheRoot: tempDir(), checkoutOn: "thread" });
+    expect(onThread.fromSpare).toBeUndefined();
+    expect(snapshotTree(onThread.dir)).toEqual(nativeCheckout);
+    expect(await gitAsync(onThread.dir, "status", "--porcelain")).toBe("");
+    const baseline = await recordBaseline(onThread);
+    writeFileSync(path.join(onThread.dir, "bin", "run.sh"), "#!/bin/sh\necho fixed\n");
+    const delta = await computeDelta(onThread, baseline);
+    expect(delta.files.map((f) => [f.path, f.kind])).toEqual([["bin/run.sh", "modify"]]);
+    expect(await gitAsync(onThread.dir, "status", "--porcelain")).toBe(" M bin/run.sh\n");
+  });
 });
