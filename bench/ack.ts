@@ -207,7 +207,6 @@ export async function run(): Promise<AckBenchResult[]> {
         doneAt = performance.now();
         break;
       }
-      if (process.env.AUTOFIX_BENCH_VERBOSE && Math.random() < 0.01) console.error(`explained ${count().size}/${expected.size} after ${r1((performance.now() - startedAt) / 1000)} s; comments ${fake.comments.length}, reactions ${fake.reactions.length}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     await booted.idle();
@@ -240,10 +239,14 @@ export async function run(): Promise<AckBenchResult[]> {
       explanations.push(stats);
     }
   } finally {
-    await booted.stop(1_000);
-    await bare.stop();
-    fake.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    // The data dir goes whatever a stop throws: a bench leaves nothing in the temp dir.
+    try {
+      await booted.stop(1_000);
+      await bare.stop();
+      fake.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     // Other bench modules run next in this process (bench/run.ts): leave node's http and fetch unpatched.
     nock.cleanAll();
     nock.enableNetConnect();
