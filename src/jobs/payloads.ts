@@ -115,7 +115,7 @@ export class PayloadStore {
     const folders = this.jobFolders();
     for (const folder of folders) {
       const dir = path.join(this.root, folder);
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(dir);
       } catch {
