@@ -52,7 +52,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   const baseSha = await resolveBase(store, source, baseRef, signal);
   throwIfAborted(signal);
 
-  let checkedOutAtMs = Date.now();
+  let checkedOutAtMs: number;
   let treeFrom: SpawnSource = "checkout";
   const building = path.join(path.dirname(dir), `.tmp-${dirName}-${randomBytes(4).toString("hex")}`);
   try {

@@ -152,7 +152,7 @@ export async function runClaimedJob(run: ClaimedRun, options: RunOptions, log: J
     log.warn(jobLog, "job lease lost; another worker resumes it");
     return;
   }
-  let written = false;
+  let written: boolean;
   try {
     written = await run.settle(settlement);
   } catch (err) {

@@ -2,7 +2,7 @@
 // built in the background, byte-identical to a checkout; a spare touched in any way after it was built
 // is discarded for a fresh checkout; one spare goes to one spawn; spares follow the base as it moves.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordBaseline } from "../../src/engine/baseline.js";

@@ -156,7 +156,7 @@ function loadIndex(idxPath: string, packPath: string): PackIndex {
 
 /** Binary search of the sorted oid table, within the fan-out range of the oid's first byte. */
 function findOffset(pack: PackIndex, key: Buffer): number | undefined {
-  const { idx, count } = pack;
+  const { idx } = pack;
   let lo = key[0] === 0 ? 0 : idx.readUInt32BE(8 + (key[0] - 1) * 4);
   let hi = idx.readUInt32BE(8 + key[0] * 4);
   while (lo < hi) {

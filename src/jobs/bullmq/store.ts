@@ -33,7 +33,7 @@ function parseField(hash: Record<string, string>, field: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`field ${field} holds invalid JSON: ${(err as Error).message}`);
+    throw new Error(`field ${field} holds invalid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -76,7 +76,7 @@ function parseJson(text: string | null, column: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`column ${column} holds invalid JSON: ${(err as Error).message}`);
+    throw new Error(`column ${column} holds invalid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 
