@@ -93,7 +93,12 @@ async function freePort(): Promise<number> {
 
 function payload(d: Delivery) {
   const labels = [{ name: "autofix" }, ...(d.kind === "paused" ? [{ name: "autofix: paused" }] : [])];
-  const sender = d.kind === "permission" ? { login: "visitor", type: "User" } : d.kind === "bot" ? { login: "renovate[bot]", type: "Bot" } : { login: "maintainer", type: "User" };
+  const sender =
+    d.kind === "permission"
+      ? { login: "visitor", type: "User" }
+      : d.kind === "bot"
+        ? { login: "renovate[bot]", type: "Bot" }
+        : { login: "maintainer", type: "User" };
   return {
     action: "labeled",
     issue: { number: d.issue, title: `bench issue ${d.issue}`, body: "Something is off.", state: "open", user: { login: "reporter", type: "User" }, labels },
@@ -148,8 +153,24 @@ function summarize(app: string, rounds: Sample[][]): AckBenchResult {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
   for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-  const roundP99Ms = rounds.map((r) => r1(percentile(r.map((s) => s.ms).sort((a, b) => a - b), 99)));
-  return { app, deliveries: DELIVERIES, rounds: rounds.length, p50Ms: r1(percentile(sorted, 50)), p99Ms: r1(percentile(sorted, 99)), maxMs: r1(sorted.at(-1) ?? 0), roundP99Ms, statuses };
+  const roundP99Ms = rounds.map((r) =>
+    r1(
+      percentile(
+        r.map((s) => s.ms).sort((a, b) => a - b),
+        99,
+      ),
+    ),
+  );
+  return {
+    app,
+    deliveries: DELIVERIES,
+    rounds: rounds.length,
+    p50Ms: r1(percentile(sorted, 50)),
+    p99Ms: r1(percentile(sorted, 99)),
+    maxMs: r1(sorted.at(-1) ?? 0),
+    roundP99Ms,
+    statuses,
+  };
 }
 
 export async function run(): Promise<AckBenchResult[]> {
@@ -202,7 +223,7 @@ export async function run(): Promise<AckBenchResult[]> {
       return perIssue;
     };
     let doneAt = Number.NaN;
-    for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline;) {
       if (count().size >= expected.size) {
         doneAt = performance.now();
         break;
@@ -264,14 +285,21 @@ export function toMarkdown(results: AckBenchResult[]): string {
   const lines = [
     "| app | deliveries × rounds | p50 ms | p99 ms (per round) | max ms | statuses |",
     "| --- | --- | --- | --- | --- | --- |",
-    ...results.map((r) => `| ${r.app} | ${r.deliveries} × ${r.rounds} | ${r.p50Ms} | ${r.p99Ms} (${r.roundP99Ms.join(" / ")}) | ${r.maxMs} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(", ")} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.app} | ${r.deliveries} × ${r.rounds} | ${r.p50Ms} | ${r.p99Ms} (${r.roundP99Ms.join(" / ")}) | ${r.maxMs} | ${Object.entries(r.statuses)
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(", ")} |`,
+    ),
   ];
   if (bare && autofix) {
     const ratios = autofix.roundP99Ms.map((p, i) => p / bare.roundP99Ms[i]);
     lines.push("", `p99 ratio autofix / bare per round: ${ratios.map((x) => x.toFixed(2)).join(" / ")}; median ${median(ratios).toFixed(2)}x (target ≤ 1.1x)`);
   }
   if (autofix?.explanations) {
-    const rounds = autofix.explanations.map((e, i) => `round ${i + 1}: ${e.posted}/${e.expected} issues explained, ${e.duplicates} duplicates, all within ${autofix.explainedWithinS?.[i]} s`);
+    const rounds = autofix.explanations.map(
+      (e, i) => `round ${i + 1}: ${e.posted}/${e.expected} issues explained, ${e.duplicates} duplicates, all within ${autofix.explainedWithinS?.[i]} s`,
+    );
     lines.push(`refusal explanations (target: each exactly once, within 60 s): ${rounds.join("; ")}`);
   }
   return lines.join("\n");

@@ -30,7 +30,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function run(): Promise<CliStartupResult[]> {
-  if (!existsSync(path.join(root, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (the CLI runs the compiled JavaScript).");
+  if (!existsSync(path.join(root, "dist", "cli", "main.js")))
+    throw new Error("dist/ is missing: run `npm run build` first (the CLI runs the compiled JavaScript).");
   const commands = [
     { label: "node bin/autofix.js --help", args: [path.join(root, "bin", "autofix.js"), "--help"] },
     { label: "node -e 0", args: ["-e", "0"] },
@@ -53,7 +54,10 @@ export function toMarkdown(results: CliStartupResult[]): string {
   ];
   if (cli && node) {
     const verdict = cli.p90Ms < targetMs ? "within" : "OVER";
-    lines.push("", `autofix --help: p50 ${cli.p50Ms} ms, p90 ${cli.p90Ms} ms (${verdict} the ${targetMs} ms target); ratio to node -e 0: ${(cli.p50Ms / node.p50Ms).toFixed(2)}x at p50`);
+    lines.push(
+      "",
+      `autofix --help: p50 ${cli.p50Ms} ms, p90 ${cli.p90Ms} ms (${verdict} the ${targetMs} ms target); ratio to node -e 0: ${(cli.p50Ms / node.p50Ms).toFixed(2)}x at p50`,
+    );
   }
   return lines.join("\n");
 }

@@ -159,7 +159,12 @@ export async function run(): Promise<EngineBenchRow[]> {
     };
     row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, native);
     row(`warm materialize (spare checkout ready), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
-    row(`warm materialize (spare of the previous head, 4 paths changed since), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmMoved, native);
+    row(
+      `warm materialize (spare of the previous head, 4 paths changed since), ${SMALL_FILES} files vs git clone --depth 1 (cold)`,
+      "(none)",
+      warmMoved,
+      native,
+    );
     row(`warm materialize (object cache only, spares off), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmNoSpare, native);
 
     // Delta on a large working tree: a local repository (no network in either contender).

@@ -57,7 +57,12 @@ function buildRepo(root: string, files: number): string {
     if (i < 1000) mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `file${i}.ts`), `// file ${i}\nexport const data = "${randomBytes(480).toString("hex")}";\n`);
   }
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "ignore", env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" } });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: repo,
+      stdio: "ignore",
+      env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" },
+    });
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-q", "-m", "base");
@@ -129,7 +134,14 @@ async function loopDelayDuringMaterialize(repo: string, root: string, checkoutOn
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   const work = mkdtempSync(path.join(root, "loop-"));
   histogram.enable();
-  await materialize({ jobId: "loop", source: { cacheKey: `local:${repo}`, url: repo }, baseRef: "main", workRoot: path.join(work, "work"), cacheRoot: path.join(work, "cache"), checkoutOn });
+  await materialize({
+    jobId: "loop",
+    source: { cacheKey: `local:${repo}`, url: repo },
+    baseRef: "main",
+    workRoot: path.join(work, "work"),
+    cacheRoot: path.join(work, "cache"),
+    checkoutOn,
+  });
   histogram.disable();
   rmSync(work, { recursive: true, force: true });
   return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
@@ -190,7 +202,10 @@ export function toMarkdown(rows: JobBenchRow[]): string {
   return [
     "| files | pairs | native wall ms | autofix wall ms | wall ratio | native CPU ms | autofix CPU ms | CPU ratio | native peak RSS MB | autofix peak RSS MB | loop delay p99 / max ms, materialize on main thread | same, files on a helper thread | load avg |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...rows.map((r) => `| ${r.files} | ${r.pairs} | ${r.nativeWallMs} | ${r.autofixWallMs} | ${r.wallRatio} | ${r.nativeCpuMs} | ${r.autofixCpuMs} | ${r.cpuRatio} | ${r.nativePeakRssMb} | ${r.autofixPeakRssMb} | ${r.loopDelayP99Ms} / ${r.loopDelayMaxMs} | ${r.loopDelayThreadP99Ms} / ${r.loopDelayThreadMaxMs} | ${r.load} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.files} | ${r.pairs} | ${r.nativeWallMs} | ${r.autofixWallMs} | ${r.wallRatio} | ${r.nativeCpuMs} | ${r.autofixCpuMs} | ${r.cpuRatio} | ${r.nativePeakRssMb} | ${r.autofixPeakRssMb} | ${r.loopDelayP99Ms} / ${r.loopDelayMaxMs} | ${r.loopDelayThreadP99Ms} / ${r.loopDelayThreadMaxMs} | ${r.load} |`,
+    ),
     "",
     "Ratios are medians of the per-pair ratios; targets: ≤ 2x native wall and ≤ 300 MB peak RSS on 5,000 files.",
   ].join("\n");

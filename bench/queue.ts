@@ -114,10 +114,7 @@ export async function run(): Promise<QueueBenchResult[]> {
 }
 
 export function toMarkdown(results: QueueBenchResult[]): string {
-  const rows = results.map(
-    (r) =>
-      `| ${r.driver} | ${r.jobs} | ${r.sequentialPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.concurrentPerSec} | ${r.drainPerSec} |`,
-  );
+  const rows = results.map((r) => `| ${r.driver} | ${r.jobs} | ${r.sequentialPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.concurrentPerSec} | ${r.drainPerSec} |`);
   return [
     "| driver | jobs | enqueue/s (one at a time) | p50 ms | p99 ms | enqueue/s (50 in flight, superseding) | jobs run/s (1 worker, concurrency 8) |",
     "| --- | --- | --- | --- | --- | --- | --- |",

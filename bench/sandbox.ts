@@ -112,7 +112,14 @@ export async function runViews(): Promise<ViewBenchResult[]> {
         const opened = await openCommandView(sandbox, spawnDir, sideDir);
         [dir, view] = [opened.dir, opened.view];
       }
-      const result = await sandbox.run({ argv: ["cat", "pkg0/mod0/file0.txt"], cwd: dir, ...(view ? { view } : {}), env: { PATH: "/usr/bin:/bin" }, timeoutMs: 60_000, network: "none" });
+      const result = await sandbox.run({
+        argv: ["cat", "pkg0/mod0/file0.txt"],
+        cwd: dir,
+        ...(view ? { view } : {}),
+        env: { PATH: "/usr/bin:/bin" },
+        timeoutMs: 60_000,
+        network: "none",
+      });
       if (result.exitCode !== 0) throw new Error(`view run failed: ${result.outputTail}`);
       await rm(sideDir, { recursive: true, force: true });
     };

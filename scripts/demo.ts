@@ -22,7 +22,16 @@ console.log(`Demo repository: ${repo} (a copy of examples/demo-repo, committed o
 
 const result = spawnSync(
   process.execPath,
-  [path.join(root, "bin", "autofix.js"), "run", "--local", repo, "--issue-file", path.join(root, "examples", "demo-issue.md"), "--out", path.join(work, "report")],
+  [
+    path.join(root, "bin", "autofix.js"),
+    "run",
+    "--local",
+    repo,
+    "--issue-file",
+    path.join(root, "examples", "demo-issue.md"),
+    "--out",
+    path.join(work, "report"),
+  ],
   { stdio: "inherit", env: { ...process.env, AUTOFIX_DATA_DIR: process.env.AUTOFIX_DATA_DIR ?? path.join(work, "data") } },
 );
 

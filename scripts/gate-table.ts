@@ -28,7 +28,12 @@ async function main(): Promise<void> {
   const rows = new Map<string, { cases: number; seen: Record<Verdict, number>; expected: Record<Verdict, number>; mismatches: string[] }>();
   try {
     for (const testCase of repoCorpus) {
-      const row = rows.get(testCase.category) ?? { cases: 0, seen: { blocked: 0, flagged: 0, passed: 0 }, expected: { blocked: 0, flagged: 0, passed: 0 }, mismatches: [] };
+      const row = rows.get(testCase.category) ?? {
+        cases: 0,
+        seen: { blocked: 0, flagged: 0, passed: 0 },
+        expected: { blocked: 0, flagged: 0, passed: 0 },
+        mismatches: [],
+      };
       rows.set(testCase.category, row);
       const verdict = await verdictOf(testCase, getRunner);
       row.cases += 1;
@@ -49,14 +54,18 @@ async function main(): Promise<void> {
   const total = { cases: 0, blocked: 0, flagged: 0, passed: 0, mismatches: 0 };
   for (const category of [...rows.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
     const row = rows.get(category)!;
-    lines.push(`| ${category} | ${row.cases} | ${row.seen.blocked} | ${row.seen.flagged} | ${row.seen.passed} | ${row.mismatches.length === 0 ? "yes" : `no: ${row.mismatches.join("; ")}`} |`);
+    lines.push(
+      `| ${category} | ${row.cases} | ${row.seen.blocked} | ${row.seen.flagged} | ${row.seen.passed} | ${row.mismatches.length === 0 ? "yes" : `no: ${row.mismatches.join("; ")}`} |`,
+    );
     total.cases += row.cases;
     total.blocked += row.seen.blocked;
     total.flagged += row.seen.flagged;
     total.passed += row.seen.passed;
     total.mismatches += row.mismatches.length;
   }
-  lines.push(`| **all** | **${total.cases}** | **${total.blocked}** | **${total.flagged}** | **${total.passed}** | ${total.mismatches === 0 ? "**yes**" : `**${total.mismatches} off**`} |`);
+  lines.push(
+    `| **all** | **${total.cases}** | **${total.blocked}** | **${total.flagged}** | **${total.passed}** | ${total.mismatches === 0 ? "**yes**" : `**${total.mismatches} off**`} |`,
+  );
   const table = lines.join("\n");
   if (process.argv.includes("--print")) {
     console.log(table);

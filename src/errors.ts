@@ -17,11 +17,7 @@ export class AutofixError extends Error {
   readonly retryable: boolean;
   readonly data: Record<string, unknown>;
 
-  constructor(
-    code: string,
-    explanation: Explanation,
-    options: { retryable?: boolean; data?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: string, explanation: Explanation, options: { retryable?: boolean; data?: Record<string, unknown>; cause?: unknown } = {}) {
     super(`${explanation.what} ${explanation.why} ${explanation.next}`.trim(), { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

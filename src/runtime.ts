@@ -28,7 +28,11 @@ export interface Runtime {
   judgeLlm?: LlmClient;
   paths: PipelineEnv["paths"];
   /** Build what runPipeline needs (minus forge, config and log) for one job. */
-  envFor(forge: Forge, config: AutofixConfig, overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string; author?: { name: string; email: string } }): Omit<PipelineEnv, "forge" | "config" | "log">;
+  envFor(
+    forge: Forge,
+    config: AutofixConfig,
+    overrides?: { agent?: Agent; dryRun?: boolean; instructions?: string; author?: { name: string; email: string } },
+  ): Omit<PipelineEnv, "forge" | "config" | "log">;
   /** The process's metrics: the pipeline records here, `/metrics` serves this registry. */
   metrics: Metrics;
   /** Notes for the start-up log: sandbox fallback, judges sharing the agent's model. */
@@ -58,19 +62,29 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     } catch (cause) {
       throw new AutofixError(
         "DATA_DIR_UNWRITABLE",
-        { what: `autofix cannot write its data directory ${dataDir}.`, why: String((cause as Error).message), next: "Set AUTOFIX_DATA_DIR to a directory the autofix user can write." },
+        {
+          what: `autofix cannot write its data directory ${dataDir}.`,
+          why: String((cause as Error).message),
+          next: "Set AUTOFIX_DATA_DIR to a directory the autofix user can write.",
+        },
         { cause },
       );
     }
   }
   const metrics = createMetrics();
-  const spares = settings.AUTOFIX_SPARE_CHECKOUTS === "on" && !hooks.oneShot ? new SpareRegistry({
-    onDiscard: (dir, reason) => {
-      metrics.recordSpareDiscard();
-      log.warn({ dir, reason }, "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)");
-    },
-    onMaterialized: (source) => metrics.recordSpawn(source),
-  }) : undefined;
+  const spares =
+    settings.AUTOFIX_SPARE_CHECKOUTS === "on" && !hooks.oneShot
+      ? new SpareRegistry({
+          onDiscard: (dir, reason) => {
+            metrics.recordSpareDiscard();
+            log.warn(
+              { dir, reason },
+              "a spare checkout was modified after it was built and was discarded; the spawn was checked out afresh. Something on this host writes into the data directory: find it (a job without the sandbox?)",
+            );
+          },
+          onMaterialized: (source) => metrics.recordSpawn(source),
+        })
+      : undefined;
   const sandbox = await createSandbox(sandboxOptionsFrom(settings, log));
   const agentLlm = llmFromSettings(settings, "agent", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("agent", u, m) });
   const judgeLlm = llmFromSettings(settings, "judge", { log, onUsage: (u: Usage, m: string) => hooks.onUsage?.("judge", u, m) });
@@ -78,7 +92,10 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
 
   const startupNotes: string[] = [];
   if (sandbox.fallbackReason) startupNotes.push(`sandbox: ${sandbox.fallbackReason}`);
-  if (!judgeLlm) startupNotes.push("no LLM configured for the judges: the semantic and review gates report error unless a repository allows skipping (gates.allowSkipWithoutLlm)");
+  if (!judgeLlm)
+    startupNotes.push(
+      "no LLM configured for the judges: the semantic and review gates report error unless a repository allows skipping (gates.allowSkipWithoutLlm)",
+    );
   if (agentLlm && judgeLlm && agentLlm.defaultModel === judgeLlm.defaultModel)
     startupNotes.push(`the built-in agent and the judges use the same model (${judgeLlm.defaultModel}); set AUTOFIX_JUDGE_MODEL for independent judges`);
 

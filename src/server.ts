@@ -6,7 +6,17 @@ import { AutofixError, isAutofixError } from "./errors.js";
 import { loadSettings } from "./settings.js";
 
 /** Start-up errors where a setting is at fault (exit 2); JOB_STORE_UNAVAILABLE is infrastructure (exit 3). */
-const settingErrors = new Set(["SETTINGS_INVALID", "ENV_FILE_INVALID", "WEBHOOK_SECRET_MISSING", "PRIVATE_KEY_MISSING", "PRIVATE_KEY_UNREADABLE", "PRIVATE_KEY_INVALID", "PORT_IN_USE", "PORT_NOT_ALLOWED", "HOST_INVALID"]);
+const settingErrors = new Set([
+  "SETTINGS_INVALID",
+  "ENV_FILE_INVALID",
+  "WEBHOOK_SECRET_MISSING",
+  "PRIVATE_KEY_MISSING",
+  "PRIVATE_KEY_UNREADABLE",
+  "PRIVATE_KEY_INVALID",
+  "PORT_IN_USE",
+  "PORT_NOT_ALLOWED",
+  "HOST_INVALID",
+]);
 
 /**
  * Probot's manifest flow writes the new App's credentials to `.env` in the working directory: read it, so
@@ -17,7 +27,15 @@ function loadEnvFile(): void {
     process.loadEnvFile(".env");
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw new AutofixError("ENV_FILE_INVALID", { what: "autofix cannot read .env in the working directory.", why: `${(cause as Error).message}.`, next: "Fix or remove .env (lines of NAME=value; see .env.example)." }, { cause });
+    throw new AutofixError(
+      "ENV_FILE_INVALID",
+      {
+        what: "autofix cannot read .env in the working directory.",
+        why: `${(cause as Error).message}.`,
+        next: "Fix or remove .env (lines of NAME=value; see .env.example).",
+      },
+      { cause },
+    );
   }
 }
 
@@ -45,6 +63,8 @@ main().catch((err: unknown) => {
   }
   // Not one of ours: the message is all an operator has to go on (secrets redacted), and where to look next.
   const message = redactSecrets(err instanceof Error ? err.message : String(err));
-  console.error(`autofix could not start: ${message}\nNext: run \`npx autofix doctor\` to check the settings; if it passes, report this message with the log lines above.`);
+  console.error(
+    `autofix could not start: ${message}\nNext: run \`npx autofix doctor\` to check the settings; if it passes, report this message with the log lines above.`,
+  );
   process.exit(1);
 });

@@ -6,7 +6,14 @@ import { AutofixError } from "./errors.js";
 const csv = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 const int = (d: number) => z.coerce.number().int().positive().default(d);
 
 export const settingsSchema = z.object({

@@ -70,8 +70,10 @@ export function describeTimeout(timeoutMs: number): string {
   return `the agent ran longer than ${shown} minute${shown === "1" ? "" : "s"} and was stopped`;
 }
 
-const authSigns = /\b(401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid (x-)?api[- _]?key|incorrect api key|api key (is )?(missing|invalid|not valid)|permission_error|not logged in|please run .*login/i;
-const providerSigns = /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|overloaded|high demand|rate limit|\b429\b|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|connection (refused|reset|error)|stream (error|disconnected)/i;
+const authSigns =
+  /\b(401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid (x-)?api[- _]?key|incorrect api key|api key (is )?(missing|invalid|not valid)|permission_error|not logged in|please run .*login/i;
+const providerSigns =
+  /\b5\d\d\b|internal server error|bad gateway|service unavailable|gateway timeout|overloaded|high demand|rate limit|\b429\b|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|connection (refused|reset|error)|stream (error|disconnected)/i;
 
 /**
  * Whether the CLI could not work at all, judged from its exit, its stop reason and the end of its output.
@@ -117,9 +119,7 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
       if (refused.length > 0) {
         opts.log?.warn({ refused }, "agent.passEnv names variables the agent may not receive; they were left out");
       }
-      const passedEnv = Object.fromEntries(
-        Object.entries(baseEnv).filter(([name]) => opts.env.passEnv.includes(name)),
-      );
+      const passedEnv = Object.fromEntries(Object.entries(baseEnv).filter(([name]) => opts.env.passEnv.includes(name)));
 
       const readOnlyPaths = [...(opts.env.extraPathDirs ?? [])];
       // The CLI may live where the sandbox shows the bot's PATH (a version manager, ~/.local/bin) or AUTOFIX_AGENT_PATH.
@@ -147,9 +147,7 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
         searchPath,
         operatorEnv: process.env,
       });
-      const presetEnv = Object.fromEntries(
-        Object.entries(invocation.env).filter(([name]) => !isForbiddenAgentVariable(name)),
-      );
+      const presetEnv = Object.fromEntries(Object.entries(invocation.env).filter(([name]) => !isForbiddenAgentVariable(name)));
       const env: Record<string, string> = { ...baseEnv, ...presetEnv, AUTOFIX_PROMPT_FILE: promptFile };
       if (Buffer.byteLength(request.prompt) <= maxPromptEnvBytes) env.AUTOFIX_PROMPT = request.prompt;
 
@@ -186,7 +184,9 @@ export function createCommandAgent(opts: CommandAgentOptions): Agent {
           ? { kind: "crashed", message: stopReason }
           : classifyAgentExit({ exitCode: result.exitCode, timedOut: result.timedOut, stopReason, outputTail: result.outputTail });
       // Network `allow`: what the egress proxy refused is part of the run's record.
-      const refusedNote = (result.refusedConnections ?? []).map((target) => `autofix: the egress proxy refused a connection to ${target} (not in agent.allowHosts)\n`).join("");
+      const refusedNote = (result.refusedConnections ?? [])
+        .map((target) => `autofix: the egress proxy refused a connection to ${target} (not in agent.allowHosts)\n`)
+        .join("");
       return {
         agent: preset.name,
         exitCode: result.exitCode,

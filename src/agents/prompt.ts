@@ -111,7 +111,8 @@ export function buildPrompt(input: PromptInput): { prompt: string; trimmed: stri
   const frameReserve = 1_500 + 120 * parts.length;
   const { texts, trimmed } = fitParts(parts, budget - head.length - frameReserve);
   for (const file of input.repoInstructions) {
-    if (/bytes trimmed by autofix …\]$/.test(file.content)) trimmed.push(`repository instructions ${file.path}: cut when read (file larger than ${maxInstructionFileBytes.toLocaleString("en-US")} bytes)`);
+    if (/bytes trimmed by autofix …\]$/.test(file.content))
+      trimmed.push(`repository instructions ${file.path}: cut when read (file larger than ${maxInstructionFileBytes.toLocaleString("en-US")} bytes)`);
   }
 
   const sections: string[] = [head];
@@ -133,7 +134,8 @@ export function buildPrompt(input: PromptInput): { prompt: string; trimmed: stri
     "</untrusted-issue>",
   ].join("\n");
   const comments = issue.comments.map(
-    (c, k) => `<untrusted-comment author="${login(c.author)}" created="${c.createdAt.replace(/[^0-9TZ:.+-]/g, "")}">\n${texts[commentIdx[k]]}\n</untrusted-comment>`,
+    (c, k) =>
+      `<untrusted-comment author="${login(c.author)}" created="${c.createdAt.replace(/[^0-9TZ:.+-]/g, "")}">\n${texts[commentIdx[k]]}\n</untrusted-comment>`,
   );
   sections.push([`## The issue (#${issue.number})`, issueBlock, ...comments].join("\n"));
 

@@ -98,8 +98,5 @@ export interface AgentPreset {
   testedVersion?: string;
   prepare(ctx: PresetContext): Promise<PresetInvocation>;
   /** Turn the CLI's output into summary, denials, usage and a stop reason. */
-  interpret(output: { exitCode: number | null; outputTail: string; stdout?: string }): Pick<
-    AgentRun,
-    "summary" | "permissionDenials" | "usage" | "stopReason"
-  >;
+  interpret(output: { exitCode: number | null; outputTail: string; stdout?: string }): Pick<AgentRun, "summary" | "permissionDenials" | "usage" | "stopReason">;
 }

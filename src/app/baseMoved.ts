@@ -10,7 +10,12 @@ import { isBotSender } from "./trigger.js";
 const pushPayload = z.object({
   ref: z.string(),
   deleted: z.boolean().optional(),
-  repository: z.object({ name: z.string(), full_name: z.string(), default_branch: z.string(), owner: z.object({ login: z.string().optional(), name: z.string().optional() }) }),
+  repository: z.object({
+    name: z.string(),
+    full_name: z.string(),
+    default_branch: z.string(),
+    owner: z.object({ login: z.string().optional(), name: z.string().optional() }),
+  }),
   sender: z.object({ login: z.string(), type: z.string() }),
   installation: z.object({ id: z.number() }).optional(),
 });

@@ -49,11 +49,23 @@ export function privateKeyOf(settings: Settings): string {
     try {
       pem = readFileSync(settings.PRIVATE_KEY_PATH, "utf8");
     } catch (cause) {
-      throw new AutofixError("PRIVATE_KEY_UNREADABLE", { what: `The app's private key file ${settings.PRIVATE_KEY_PATH} (PRIVATE_KEY_PATH) cannot be read.`, why: `${(cause as Error).message}.`, next: "Point PRIVATE_KEY_PATH at the .pem file GitHub gave you for the App (readable by this user), or set PRIVATE_KEY instead." }, { cause });
+      throw new AutofixError(
+        "PRIVATE_KEY_UNREADABLE",
+        {
+          what: `The app's private key file ${settings.PRIVATE_KEY_PATH} (PRIVATE_KEY_PATH) cannot be read.`,
+          why: `${(cause as Error).message}.`,
+          next: "Point PRIVATE_KEY_PATH at the .pem file GitHub gave you for the App (readable by this user), or set PRIVATE_KEY instead.",
+        },
+        { cause },
+      );
     }
     return checkedPrivateKey(pem, `PRIVATE_KEY_PATH (${settings.PRIVATE_KEY_PATH})`);
   }
-  throw new AutofixError("PRIVATE_KEY_MISSING", { what: "The GitHub App's private key is not set.", why: "Neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set.", next: "Set one of them (see .env.example), or run `npm start` without APP_ID to register the app." });
+  throw new AutofixError("PRIVATE_KEY_MISSING", {
+    what: "The GitHub App's private key is not set.",
+    why: "Neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set.",
+    next: "Set one of them (see .env.example), or run `npm start` without APP_ID to register the app.",
+  });
 }
 
 /** A key that does not parse would only fail at the first GitHub call; say so at start-up instead. */
@@ -62,7 +74,15 @@ function checkedPrivateKey(pem: string, source: string): string {
     createPrivateKey(pem);
     return pem;
   } catch (cause) {
-    throw new AutofixError("PRIVATE_KEY_INVALID", { what: `The app's private key in ${source} is not a PEM private key.`, why: `It could not be parsed (${(cause as Error).message}).`, next: "Use the .pem file downloaded from the GitHub App's settings page (Private keys → Generate), unchanged." }, { cause });
+    throw new AutofixError(
+      "PRIVATE_KEY_INVALID",
+      {
+        what: `The app's private key in ${source} is not a PEM private key.`,
+        why: `It could not be parsed (${(cause as Error).message}).`,
+        next: "Use the .pem file downloaded from the GitHub App's settings page (Private keys → Generate), unchanged.",
+      },
+      { cause },
+    );
   }
 }
 
@@ -75,7 +95,11 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   // Probot 14 sets probot.log only after its asynchronous set-up, so the logger is built here and handed in.
   const log: Logger = options.log ?? pino({ level: settings.LOG_LEVEL ?? "info" });
   if (!settings.WEBHOOK_SECRET)
-    throw new AutofixError("WEBHOOK_SECRET_MISSING", { what: "The webhook secret (WEBHOOK_SECRET) is not set.", why: "Without it anyone could forge webhooks, so autofix refuses to start.", next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App (its settings page, Webhook secret)." });
+    throw new AutofixError("WEBHOOK_SECRET_MISSING", {
+      what: "The webhook secret (WEBHOOK_SECRET) is not set.",
+      why: "Without it anyone could forge webhooks, so autofix refuses to start.",
+      next: "Set WEBHOOK_SECRET to the secret configured on the GitHub App (its settings page, Webhook secret).",
+    });
   const probotOptions = {
     appId: settings.APP_ID,
     privateKey: privateKeyOf(settings),
@@ -146,10 +170,34 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
 /** Probot's own message for a taken port is right but reaches the operator as "unexpected": name the settings. */
 function listenError(cause: NodeJS.ErrnoException, host: string, port: number): Error {
   if (cause?.code === "EADDRINUSE")
-    return new AutofixError("PORT_IN_USE", { what: `autofix cannot listen on ${host}:${port}: the port is already in use.`, why: "Another process (perhaps another autofix) listens on PORT there.", next: "Stop that process, or set PORT (and HOST) to a free address." }, { cause });
+    return new AutofixError(
+      "PORT_IN_USE",
+      {
+        what: `autofix cannot listen on ${host}:${port}: the port is already in use.`,
+        why: "Another process (perhaps another autofix) listens on PORT there.",
+        next: "Stop that process, or set PORT (and HOST) to a free address.",
+      },
+      { cause },
+    );
   if (cause?.code === "EACCES")
-    return new AutofixError("PORT_NOT_ALLOWED", { what: `autofix may not listen on ${host}:${port}.`, why: "Ports below 1024 need extra privileges.", next: "Set PORT to 1024 or above (put a reverse proxy in front for port 80/443)." }, { cause });
+    return new AutofixError(
+      "PORT_NOT_ALLOWED",
+      {
+        what: `autofix may not listen on ${host}:${port}.`,
+        why: "Ports below 1024 need extra privileges.",
+        next: "Set PORT to 1024 or above (put a reverse proxy in front for port 80/443).",
+      },
+      { cause },
+    );
   if (cause?.code === "EADDRNOTAVAIL" || cause?.code === "ENOTFOUND")
-    return new AutofixError("HOST_INVALID", { what: `autofix cannot listen on ${host}:${port}.`, why: `HOST ${host} is not an address of this machine (${cause.code}).`, next: "Set HOST to 0.0.0.0 (all interfaces), 127.0.0.1, or an address of this machine." }, { cause });
+    return new AutofixError(
+      "HOST_INVALID",
+      {
+        what: `autofix cannot listen on ${host}:${port}.`,
+        why: `HOST ${host} is not an address of this machine (${cause.code}).`,
+        next: "Set HOST to 0.0.0.0 (all interfaces), 127.0.0.1, or an address of this machine.",
+      },
+      { cause },
+    );
   return cause;
 }

@@ -8,7 +8,10 @@ import { repoOf } from "./handlers.js";
 
 const repository = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
 const checkSuitePayload = z.object({ check_suite: z.object({ head_branch: z.string().nullable().optional() }), repository });
-const checkRunPayload = z.object({ check_run: z.object({ name: z.string(), check_suite: z.object({ head_branch: z.string().nullable().optional() }).optional() }), repository });
+const checkRunPayload = z.object({
+  check_run: z.object({ name: z.string(), check_suite: z.object({ head_branch: z.string().nullable().optional() }).optional() }),
+  repository,
+});
 const statusPayload = z.object({ context: z.string(), branches: z.array(z.object({ name: z.string() })).default([]), repository });
 
 /** The branch of a CI event, or nothing when it is not about a branch this app could own. */

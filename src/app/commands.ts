@@ -17,7 +17,10 @@ export function parseCommand(body: string): Command | undefined {
   const index = lines.findIndex((l) => /^\s*\/autofix\b/i.test(l));
   if (index < 0) return undefined;
   const [, verb = "", rest = ""] = /^\s*\/autofix\s*(\S*)\s*(.*)$/i.exec(lines[index]) ?? [];
-  const more = lines.slice(index + 1).join("\n").trim();
+  const more = lines
+    .slice(index + 1)
+    .join("\n")
+    .trim();
   switch (verb.toLowerCase()) {
     case "retry":
       return { name: "retry" };
@@ -35,7 +38,8 @@ export function parseCommand(body: string): Command | undefined {
   }
 }
 
-const help = "Commands: `/autofix retry` (a fresh attempt from the current base), `/autofix revise <instructions>` (another attempt on top of the PR), `/autofix stop` (cancel), `/autofix status`.";
+const help =
+  "Commands: `/autofix retry` (a fresh attempt from the current base), `/autofix revise <instructions>` (another attempt on top of the PR), `/autofix stop` (cancel), `/autofix status`.";
 
 const commentPayload = z.object({
   comment: z.object({ id: z.number(), body: z.string(), user: z.object({ login: z.string(), type: z.string() }) }),
@@ -70,7 +74,11 @@ export async function onIssueComment(deps: AppDeps, context: Context<"issue_comm
   const repo = repoOf(payload);
   const loaded = await deps.loadConfig(context);
   if (!loaded.ok) {
-    await forge.comment(repo, payload.issue.number, ["⚠️ autofix cannot act on this command: `.github/autofix.yml` is invalid.", "", deps.renderProblems(loaded.problems)].join("\n"));
+    await forge.comment(
+      repo,
+      payload.issue.number,
+      ["⚠️ autofix cannot act on this command: `.github/autofix.yml` is invalid.", "", deps.renderProblems(loaded.problems)].join("\n"),
+    );
     return;
   }
   const config = loaded.config;
@@ -98,7 +106,11 @@ export async function onIssueComment(deps: AppDeps, context: Context<"issue_comm
       return;
     case "stop": {
       const cancelled = await deps.queue.cancel(key, `@${payload.sender.login} commented \`/autofix stop\``);
-      await reply(cancelled ? `Stopping job \`${cancelled.id}\`; the status comment will confirm.` : "autofix has no queued or running job for this issue; nothing to stop.");
+      await reply(
+        cancelled
+          ? `Stopping job \`${cancelled.id}\`; the status comment will confirm.`
+          : "autofix has no queued or running job for this issue; nothing to stop.",
+      );
       return;
     }
     case "revise":

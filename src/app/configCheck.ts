@@ -10,7 +10,10 @@ import { repoOf } from "./handlers.js";
 const configPath = ".github/autofix.yml";
 
 const prPayload = z.object({
-  pull_request: z.object({ number: z.number(), head: z.object({ sha: z.string(), repo: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }).nullable() }) }),
+  pull_request: z.object({
+    number: z.number(),
+    head: z.object({ sha: z.string(), repo: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }).nullable() }),
+  }),
   repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }),
 });
 
@@ -35,7 +38,12 @@ export async function onConfigPullRequest(deps: AppDeps, context: Context<"pull_
   }
   // Read the file from the head repository: a fork's PR carries its own copy.
   const headRepo = pr.head.repo ? { owner: pr.head.repo.owner.login, repo: pr.head.repo.name } : repo;
-  const { data } = await context.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { ...headRepo, path: configPath, ref: pr.head.sha, mediaType: { format: "raw" } });
+  const { data } = await context.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+    ...headRepo,
+    path: configPath,
+    ref: pr.head.sha,
+    mediaType: { format: "raw" },
+  });
   const content = typeof data === "string" ? data : new TextDecoder().decode(data as unknown as ArrayBuffer);
   const parsed = parseConfig(content, configPath);
   await forge.ensureCheckRun(repo, {
@@ -46,6 +54,8 @@ export async function onConfigPullRequest(deps: AppDeps, context: Context<"pull_
     title: parsed.ok ? "autofix.yml is valid" : `autofix.yml has ${parsed.problems.length} problem(s)`,
     summary: parsed.ok
       ? `\`${configPath}\` is valid. The [configuration reference](https://github.com/autofix-bot/autofix/blob/main/docs/configuration.md) lists every option.`
-      : [`\`${configPath}\` is invalid; autofix would refuse to run with it:`, "", renderConfigProblems(parsed.problems), "", "Fix these before merging."].join("\n"),
+      : [`\`${configPath}\` is invalid; autofix would refuse to run with it:`, "", renderConfigProblems(parsed.problems), "", "Fix these before merging."].join(
+          "\n",
+        ),
   });
 }

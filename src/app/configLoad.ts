@@ -164,14 +164,15 @@ type FetchFile = (repo: RepoRef, path: string, ref?: string) => Promise<ConfigFi
 async function loadChain(fetchFile: FetchFile, repo: RepoRef, ref: string | undefined, fileName: string): Promise<ConfigResult> {
   const path = `.github/${fileName}`;
   let file = await fetchFile(repo, path, ref);
-  if (file.text === undefined && file.bytes === undefined && !file.notAFile && repo.repo !== ".github") file = await fetchFile({ owner: repo.owner, repo: ".github" }, path);
+  if (file.text === undefined && file.bytes === undefined && !file.notAFile && repo.repo !== ".github")
+    file = await fetchFile({ owner: repo.owner, repo: ".github" }, path);
   if (file.notAFile) return { ok: false, problems: [{ path: "", message: `${label(file)} is a directory or a submodule, not a YAML file.` }] };
   if (file.bytes !== undefined) return { ok: false, problems: [tooLarge(file, file.repo.repo === repo.repo && file.repo.owner === repo.owner)] };
   if (file.text === undefined) return validateConfigObject(undefined);
 
   const chain: { file: ConfigFile; object: unknown }[] = [];
   const problems: ConfigProblem[] = [];
-  for (let current: ConfigFile | undefined = file; current; ) {
+  for (let current: ConfigFile | undefined = file; current;) {
     const own = current === file && current.repo.repo === repo.repo && current.repo.owner === repo.owner;
     const checked = parseConfig(current.text ?? "", own ? path : label(current));
     if (!checked.ok) problems.push(...checked.problems.map((p) => (own ? p : { ...p, source: label(current!) })));
@@ -181,7 +182,11 @@ async function loadChain(fetchFile: FetchFile, repo: RepoRef, ref: string | unde
     if (typeof inherited !== "string") break;
     const target = parseExtends(inherited, { owner: current.repo.owner, path: current.path });
     if (!target) {
-      problems.push({ path: extendsKey, message: `\`_extends: ${inherited}\` is not a repository reference; use \`repo\`, \`owner/repo\` or \`owner/repo:path/to/file.yml\`.`, source: label(current) });
+      problems.push({
+        path: extendsKey,
+        message: `\`_extends: ${inherited}\` is not a repository reference; use \`repo\`, \`owner/repo\` or \`owner/repo:path/to/file.yml\`.`,
+        source: label(current),
+      });
       break;
     }
     const next: ConfigFile = await fetchFile(target.repo, target.path);
@@ -194,7 +199,11 @@ async function loadChain(fetchFile: FetchFile, repo: RepoRef, ref: string | unde
       break;
     }
     if (next.text === undefined) {
-      problems.push({ path: extendsKey, message: `\`_extends: ${inherited}\` points at ${label(next)}, which does not exist or the app cannot read.`, source: label(current) });
+      problems.push({
+        path: extendsKey,
+        message: `\`_extends: ${inherited}\` points at ${label(next)}, which does not exist or the app cannot read.`,
+        source: label(current),
+      });
       break;
     }
     if (chain.length >= maxExtendsDepth) {

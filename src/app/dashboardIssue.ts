@@ -59,7 +59,9 @@ export class DashboardKeeper {
     s.timer = setTimeout(() => {
       s.timer = undefined;
       s.lastMs = Date.now();
-      s.chain = s.chain.then(() => this.refresh(s)).catch((err: unknown) => this.opts.log.warn({ repo: id, err: String(err) }, "could not update the dashboard issue"));
+      s.chain = s.chain
+        .then(() => this.refresh(s))
+        .catch((err: unknown) => this.opts.log.warn({ repo: id, err: String(err) }, "could not update the dashboard issue"));
     }, delayMs);
     s.timer.unref?.();
   }
@@ -142,7 +144,15 @@ export async function onDashboardEdited(deps: DashboardEditDeps, context: Contex
   deps.dashboard.touch(repo, p.installation?.id);
 }
 
-async function act(deps: DashboardEditDeps, context: Context, repo: RepoRef, action: DashboardAction, key: string, by: string, installationId?: number): Promise<void> {
+async function act(
+  deps: DashboardEditDeps,
+  context: Context,
+  repo: RepoRef,
+  action: DashboardAction,
+  key: string,
+  by: string,
+  installationId?: number,
+): Promise<void> {
   // Only this repository's jobs: a hand-edited marker naming another repository is ignored.
   if (!key.toLowerCase().startsWith(`${repo.owner}/${repo.repo}#`.toLowerCase())) return;
   const job = await deps.queue.latest(key);
@@ -153,7 +163,15 @@ async function act(deps: DashboardEditDeps, context: Context, repo: RepoRef, act
     await deps.queue.wake?.(job.id);
   } else {
     // The delivery id makes a redelivered edit enqueue nothing new.
-    await deps.queue.enqueue({ ...job.spec, trigger: "retry", requestedBy: by, instructions: undefined, prNumber: undefined, installationId: installationId ?? job.spec.installationId, deliveryId: `${context.id}:retry:${key}` });
+    await deps.queue.enqueue({
+      ...job.spec,
+      trigger: "retry",
+      requestedBy: by,
+      instructions: undefined,
+      prNumber: undefined,
+      installationId: installationId ?? job.spec.installationId,
+      deliveryId: `${context.id}:retry:${key}`,
+    });
   }
   context.log.info({ key, action, by }, "dashboard action");
 }

@@ -16,7 +16,12 @@ function actionBox(action: DashboardAction, key: string, label: string): string 
 
 /** One line of text from a job: no markup that could hide a marker, ping people or break the list. */
 export function defuse(text: string, max = 200): string {
-  const flat = text.replace(/<!--|-->/g, "").replace(/[\r\n]+/g, " ").replace(/[<>[\]`|]/g, "").replace(/@(\w)/g, "@\u200b$1").trim();
+  const flat = text
+    .replace(/<!--|-->/g, "")
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[<>[\]`|]/g, "")
+    .replace(/@(\w)/g, "@\u200b$1")
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -79,11 +84,53 @@ export function renderDashboard(jobs: JobRecord[], nowMs = Date.now()): string {
     dashboardMarker,
     "This issue lists what autofix is doing in this repository. Tick a box to act on a job; autofix unticks it when done. Only people with the configured permission can steer jobs.",
     "",
-    ...section("Running", running.map((j) => row(j, nowMs, [`now: ${defuse(j.progress.step ?? "starting", 40)}`], [["stop", "stop"]]))),
-    ...section("Waiting for CI", waiting.map((j) => row(j, nowMs, [], [["run-now", "check CI now"], ["stop", "stop"]]))),
-    ...section("Queued", queued.map((j) => row(j, nowMs, [], [["run-now", "run now"], ["stop", "stop"]]))),
-    ...section("Blocked", blocked.map((j) => row(j, nowMs, [`— ${defuse(blockedReason(j) ?? "")}`], [["retry", "retry"]]))),
-    ...section("Recently finished", finished.map((j) => row(j, nowMs, [`— ${j.state === "cancelled" ? "cancelled" : j.outcome?.prUrl ? `[PR](${j.outcome.prUrl})` : defuse(j.outcome?.kind ?? "done")}`], [["retry", "retry"]]))),
+    ...section(
+      "Running",
+      running.map((j) => row(j, nowMs, [`now: ${defuse(j.progress.step ?? "starting", 40)}`], [["stop", "stop"]])),
+    ),
+    ...section(
+      "Waiting for CI",
+      waiting.map((j) =>
+        row(
+          j,
+          nowMs,
+          [],
+          [
+            ["run-now", "check CI now"],
+            ["stop", "stop"],
+          ],
+        ),
+      ),
+    ),
+    ...section(
+      "Queued",
+      queued.map((j) =>
+        row(
+          j,
+          nowMs,
+          [],
+          [
+            ["run-now", "run now"],
+            ["stop", "stop"],
+          ],
+        ),
+      ),
+    ),
+    ...section(
+      "Blocked",
+      blocked.map((j) => row(j, nowMs, [`— ${defuse(blockedReason(j) ?? "")}`], [["retry", "retry"]])),
+    ),
+    ...section(
+      "Recently finished",
+      finished.map((j) =>
+        row(
+          j,
+          nowMs,
+          [`— ${j.state === "cancelled" ? "cancelled" : j.outcome?.prUrl ? `[PR](${j.outcome.prUrl})` : defuse(j.outcome?.kind ?? "done")}`],
+          [["retry", "retry"]],
+        ),
+      ),
+    ),
   ].join("\n");
 }
 
@@ -91,7 +138,8 @@ export function renderDashboard(jobs: JobRecord[], nowMs = Date.now()): string {
 export function tickedActions(body: string, before: string | undefined): { action: DashboardAction; key: string }[] {
   const ticked = (text: string) => {
     const out = new Map<string, { action: DashboardAction; key: string }>();
-    for (const m of text.matchAll(/- \[[xX]\][^\n]*?<!-- autofix:do:(retry|stop|run-now):([^ ]+#\d+) -->/g)) out.set(`${m[1]}:${m[2]}`, { action: m[1] as DashboardAction, key: m[2] });
+    for (const m of text.matchAll(/- \[[xX]\][^\n]*?<!-- autofix:do:(retry|stop|run-now):([^ ]+#\d+) -->/g))
+      out.set(`${m[1]}:${m[2]}`, { action: m[1] as DashboardAction, key: m[2] });
     return out;
   };
   const was = ticked(before ?? "");

@@ -101,7 +101,10 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
 
   const burst = deps.burst;
   const permissions = burst
-    ? { getPermission: (r: RepoRef, login: string) => burst.permission.get(`${r.owner}/${r.repo}:${login}`, async () => (await installationClient()).getPermission(r, login)) }
+    ? {
+        getPermission: (r: RepoRef, login: string) =>
+          burst.permission.get(`${r.owner}/${r.repo}:${login}`, async () => (await installationClient()).getPermission(r, login)),
+      }
     : forge;
   const decision = await mayTrigger({ forge: permissions, repo, sender, config, botLogin, action: "start" });
   if (!decision.allowed) {
@@ -110,7 +113,10 @@ export async function onIssueLabeled(deps: AppDeps, context: Context<"issues.lab
     return;
   }
   if (isPaused(context.payload.issue.labels)) {
-    say("paused", `autofix is paused for this issue because its last pull request was closed without merging. Comment \`/autofix retry\` to start a fresh attempt.`);
+    say(
+      "paused",
+      `autofix is paused for this issue because its last pull request was closed without merging. Comment \`/autofix retry\` to start a fresh attempt.`,
+    );
     context.log.info({ repo, issueNumber }, "trigger refused: the issue is paused");
     return;
   }
@@ -172,7 +178,9 @@ export async function onIssueCancelled(deps: AppDeps, context: Context<"issues.u
     const label = loaded.ok ? loaded.config.label : "autofix";
     if (payload.label.name !== label) return;
   }
-  const reason = payload.label ? `the \`${payload.label.name}\` label was removed by @${payload.sender.login}` : `the issue was closed by @${payload.sender.login}`;
+  const reason = payload.label
+    ? `the \`${payload.label.name}\` label was removed by @${payload.sender.login}`
+    : `the issue was closed by @${payload.sender.login}`;
   await deps.queue.cancel(key, reason);
   context.log.info({ key, job: active.id, reason }, "job cancelled");
 }

@@ -79,7 +79,14 @@ export async function onReviewSubmitted(deps: AppDeps, context: Context<"pull_re
   if (review.state.toLowerCase() !== "changes_requested") return;
   const c = await context_(deps, context);
   if (!c || !c.config.pr.reviseOnChangesRequested) return;
-  const decision = await mayTrigger({ forge: c.forge, repo: c.repo, sender: review.user, config: c.config, botLogin: c.botLogin, action: "revise this pull request" });
+  const decision = await mayTrigger({
+    forge: c.forge,
+    repo: c.repo,
+    sender: review.user,
+    config: c.config,
+    botLogin: c.botLogin,
+    action: "revise this pull request",
+  });
   if (!decision.allowed) {
     if (decision.explain) await c.forge.comment(c.repo, c.payload.pull_request.number, decision.explain);
     return;
@@ -100,8 +107,13 @@ export async function onReviewSubmitted(deps: AppDeps, context: Context<"pull_re
 }
 
 async function reviewComments(context: Context, repo: RepoRef, prNumber: number, reviewId: number): Promise<string[]> {
-  const data = (await context.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments", { ...repo, pull_number: prNumber, review_id: reviewId, per_page: 100 })) as { path: string; line?: number | null; original_line?: number | null; body: string }[];
-  return data.map((c) => `- ${c.path}${c.line ?? c.original_line ? `:${c.line ?? c.original_line}` : ""}: ${c.body}`);
+  const data = (await context.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments", {
+    ...repo,
+    pull_number: prNumber,
+    review_id: reviewId,
+    per_page: 100,
+  })) as { path: string; line?: number | null; original_line?: number | null; body: string }[];
+  return data.map((c) => `- ${c.path}${(c.line ?? c.original_line) ? `:${c.line ?? c.original_line}` : ""}: ${c.body}`);
 }
 
 export type { Forge };

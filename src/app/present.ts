@@ -38,7 +38,10 @@ export function redactSecrets(text: string): string {
 
 /** Keeps quoted user text from mentioning people or injecting HTML into a comment. */
 function neutralizeMarkdown(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9])/g, "@\u200b").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return text
+    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 function logsHint(opts: PresentOptions): string {
@@ -64,7 +67,13 @@ function presentUnknown(opts: PresentOptions): Presentation {
   return {
     code: unexpectedCode,
     retryable: false,
-    markdown: [`**${what}**`, "", `**Next:** ${next}`, "", `<sub>autofix error \`${unexpectedCode}\`${opts.jobId ? ` · job \`${opts.jobId}\`` : ""}</sub>`].join("\n"),
+    markdown: [
+      `**${what}**`,
+      "",
+      `**Next:** ${next}`,
+      "",
+      `<sub>autofix error \`${unexpectedCode}\`${opts.jobId ? ` · job \`${opts.jobId}\`` : ""}</sub>`,
+    ].join("\n"),
     plain: `[${unexpectedCode}] ${what} ${next}`,
   };
 }

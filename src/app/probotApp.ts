@@ -32,7 +32,9 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const dashboard = options.dashboard;
     if (dashboard) {
       app.on("issues.edited", (context) => onDashboardEdited({ ...deps, dashboard }, context));
-      app.on(["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"], async (context) => dashboard.touch(repoOf(context.payload), context.payload.installation?.id));
+      app.on(["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"], async (context) =>
+        dashboard.touch(repoOf(context.payload), context.payload.installation?.id),
+      );
     }
     for (const route of options.routes ?? []) addHandler(route);
   };

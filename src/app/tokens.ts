@@ -39,12 +39,16 @@ interface ThrottledRequest {
 export function jobThrottleHandlers(log: TokenLog) {
   const decide = (kind: string, retryAfterS: number, request: ThrottledRequest, retryCount: number, maxRetries: number): boolean => {
     const retry = retryCount < maxRetries && retryAfterS <= maxClientWaitSeconds;
-    log.warn({ method: request.method, url: request.url, retryAfterS, retryCount, retry }, `GitHub ${kind} rate limit${retry ? `: retrying in ${retryAfterS} s` : ": giving up, the queue retries the job later"}`);
+    log.warn(
+      { method: request.method, url: request.url, retryAfterS, retryCount, retry },
+      `GitHub ${kind} rate limit${retry ? `: retrying in ${retryAfterS} s` : ": giving up, the queue retries the job later"}`,
+    );
     return retry;
   };
   return {
     onRateLimit: (retryAfterS: number, request: ThrottledRequest, _octokit: unknown, retryCount = 0) => decide("primary", retryAfterS, request, retryCount, 2),
-    onSecondaryRateLimit: (retryAfterS: number, request: ThrottledRequest, _octokit: unknown, retryCount = 0) => decide("secondary", retryAfterS, request, retryCount, 3),
+    onSecondaryRateLimit: (retryAfterS: number, request: ThrottledRequest, _octokit: unknown, retryCount = 0) =>
+      decide("secondary", retryAfterS, request, retryCount, 3),
   };
 }
 
@@ -85,7 +89,10 @@ export class JobTokenSource {
       // 422: the installation was not granted one of these permissions. Narrow by repository only, so an
       // installation with fewer permissions still works as far as it can (its own grants are the bound).
       if (statusOf(err) !== 422) throw explainRequestError(err, `obtain an installation token for ${this.repo.owner}/${this.repo.repo}`);
-      this.log.warn({ installationId: this.installationId, repo: this.repo.repo }, "the installation lacks a permission autofix asks for; minting a token for the repository with the installation's own permissions");
+      this.log.warn(
+        { installationId: this.installationId, repo: this.repo.repo },
+        "the installation lacks a permission autofix asks for; minting a token for the repository with the installation's own permissions",
+      );
       try {
         ({ data } = await this.app.request(route, { installation_id: this.installationId, repositories: [this.repo.repo] }));
       } catch (again) {
@@ -106,7 +113,10 @@ export class JobTokenSource {
     }
     this.minted++;
     // Never the token itself: only when it expires.
-    this.log.debug({ installationId: this.installationId, repo: this.repo.repo, expiresAt: data.expires_at, minted: this.minted }, "minted a job installation token");
+    this.log.debug(
+      { installationId: this.installationId, repo: this.repo.repo, expiresAt: data.expires_at, minted: this.minted },
+      "minted a job installation token",
+    );
     this.current = { token: data.token, expiresAtMs };
     return this.current;
   }
@@ -140,7 +150,10 @@ export async function createJobOctokit(probot: Probot, spec: JobSpec, options: J
       why: "A job run by the app acts as one installation, and this job was queued without one.",
       next: "Trigger it again from GitHub (label or `/autofix retry`), or run it with the CLI and GITHUB_TOKEN.",
     });
-  const app = (await probot.auth()) as unknown as OctokitLike & { constructor: new (o: object) => OctokitLike; request: { endpoint: { DEFAULTS: { baseUrl: string } } } };
+  const app = (await probot.auth()) as unknown as OctokitLike & {
+    constructor: new (o: object) => OctokitLike;
+    request: { endpoint: { DEFAULTS: { baseUrl: string } } };
+  };
   const tokens = new JobTokenSource(app, spec.installationId, spec.repo, options.log, options.now);
   const Octokit = app.constructor;
   const octokit = new Octokit({

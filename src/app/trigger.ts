@@ -9,9 +9,7 @@ export interface Sender {
   type: string;
 }
 
-export type TriggerDecision =
-  | { allowed: true }
-  | { allowed: false; reason: "self" | "bot" | "permission"; explain?: string };
+export type TriggerDecision = { allowed: true } | { allowed: false; reason: "self" | "bot" | "permission"; explain?: string };
 
 export function rank(level: PermissionLevel | "none"): number {
   return level === "none" ? -1 : permissionLevels.indexOf(level);

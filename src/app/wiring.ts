@@ -86,7 +86,8 @@ export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: objec
     loadConfig: async (context: Context) => {
       // Read through the installation's client: Probot gives every webhook's client one concurrency limit per process.
       const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
-      const octokit = installationId !== undefined && bot.installationOctokit ? await bot.installationOctokit(installationId) : (context.octokit as unknown as OctokitLike);
+      const octokit =
+        installationId !== undefined && bot.installationOctokit ? await bot.installationOctokit(installationId) : (context.octokit as unknown as OctokitLike);
       return loadVersionedConfig(octokit, context.repo());
     },
     renderProblems: renderConfigProblems,
@@ -97,7 +98,8 @@ export function appDeps(queue: JobQueue, bot: BotIdentity, log?: { warn(o: objec
       quietMs: 50,
       maxWaitMs: 2_000,
       rememberMs: NOTICE_MEMORY_MS,
-      onError: (err, notice) => log?.warn({ key: notice.key, err: String(err) }, "could not post a notice on the issue; the next delivery asking for it tries again"),
+      onError: (err, notice) =>
+        log?.warn({ key: notice.key, err: String(err) }, "could not post a notice on the issue; the next delivery asking for it tries again"),
     }),
   };
 }
@@ -172,14 +174,19 @@ export function giveUpReporter(probot: Probot, bot: BotIdentity, also?: (job: Jo
       const octokit = (await probot.auth(spec.installationId)) as unknown as OctokitLike;
       const forge = forgeFromOctokit(octokit, await bot.login(), bot.appId);
       const marker = `<!-- autofix:status:${job.key} -->`;
-      await forge.ensureStatusComment(spec.repo, spec.issueNumber, marker, [
+      await forge.ensureStatusComment(
+        spec.repo,
+        spec.issueNumber,
         marker,
-        "⚠️ **autofix gave up on this issue.**",
-        "",
-        presentError(error).markdown,
-        "",
-        `It tried ${job.failures} time(s). The operator's logs have the details (job \`${job.id}\`). Comment \`/autofix retry\` to try again.`,
-      ].join("\n"));
+        [
+          marker,
+          "⚠️ **autofix gave up on this issue.**",
+          "",
+          presentError(error).markdown,
+          "",
+          `It tried ${job.failures} time(s). The operator's logs have the details (job \`${job.id}\`). Comment \`/autofix retry\` to try again.`,
+        ].join("\n"),
+      );
     } catch {
       // Reporting is best effort: the failure is recorded on the job either way.
     }

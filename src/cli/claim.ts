@@ -42,7 +42,11 @@ export async function claimIssue(octokit: Octokit, repo: RepoRef, issueNumber: n
 }
 
 async function liveClaims(octokit: Octokit, repo: RepoRef, issueNumber: number, login: string): Promise<ClaimComment[]> {
-  const comments = (await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: issueNumber, per_page: 100 })) as ClaimComment[];
+  const comments = (await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    ...repo,
+    issue_number: issueNumber,
+    per_page: 100,
+  })) as ClaimComment[];
   const now = Date.now();
   return comments.filter((c) => c.user?.login === login && c.body?.startsWith(claimPrefix) && now - Date.parse(c.created_at) < staleAfterMs);
 }

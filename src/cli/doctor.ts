@@ -33,7 +33,12 @@ async function checkDataDir(settings: Settings): Promise<Check> {
     await rm(probe);
     return { name: "data directory", status: "ok", detail: `${dir} is writable` };
   } catch (err) {
-    return { name: "data directory", status: "fail", setup: true, detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory` };
+    return {
+      name: "data directory",
+      status: "fail",
+      setup: true,
+      detail: `${dir} is not writable (${(err as Error).message}): set AUTOFIX_DATA_DIR to a writable directory`,
+    };
   }
 }
 
@@ -44,8 +49,15 @@ const LOW_DISK_BYTES = 2 * 1024 ** 3;
 export function diskCheck(dir: string, freeBytes: number, spares: "on" | "off"): Check {
   const gb = (freeBytes / 1024 ** 3).toFixed(1);
   if (freeBytes >= LOW_DISK_BYTES) return { name: "disk", status: "ok", detail: `${gb} GB free under ${dir}; spare checkouts are ${spares}` };
-  const next = spares === "on" ? "free some space, or set AUTOFIX_SPARE_CHECKOUTS=off to keep no second checkout per repository" : "free some space or move AUTOFIX_DATA_DIR to a larger disk";
-  return { name: "disk", status: "warn", detail: `only ${gb} GB free under ${dir}: each running job checks its repository out twice, and spare checkouts add one per recent repository; ${next}` };
+  const next =
+    spares === "on"
+      ? "free some space, or set AUTOFIX_SPARE_CHECKOUTS=off to keep no second checkout per repository"
+      : "free some space or move AUTOFIX_DATA_DIR to a larger disk";
+  return {
+    name: "disk",
+    status: "warn",
+    detail: `only ${gb} GB free under ${dir}: each running job checks its repository out twice, and spare checkouts add one per recent repository; ${next}`,
+  };
 }
 
 async function checkDisk(settings: Settings): Promise<Check> {
@@ -59,12 +71,19 @@ async function checkDisk(settings: Settings): Promise<Check> {
 }
 
 async function checkApp(settings: Settings): Promise<Check> {
-  if (!settings.APP_ID) return { name: "GitHub App", status: "warn", detail: "APP_ID is not set: only the CLI (GITHUB_TOKEN) can run; run `npm start` to register the app" };
+  if (!settings.APP_ID)
+    return { name: "GitHub App", status: "warn", detail: "APP_ID is not set: only the CLI (GITHUB_TOKEN) can run; run `npm start` to register the app" };
   try {
     const probot = new Probot({ appId: settings.APP_ID, privateKey: privateKeyOf(settings), baseUrl: githubBaseUrl(settings) });
     const octokit = await probot.auth();
     const { data } = await octokit.request("GET /app");
-    if (!settings.WEBHOOK_SECRET) return { name: "GitHub App", status: "fail", setup: true, detail: `app ${data?.slug} authenticates, but WEBHOOK_SECRET is not set: set it to the app's webhook secret` };
+    if (!settings.WEBHOOK_SECRET)
+      return {
+        name: "GitHub App",
+        status: "fail",
+        setup: true,
+        detail: `app ${data?.slug} authenticates, but WEBHOOK_SECRET is not set: set it to the app's webhook secret`,
+      };
     return { name: "GitHub App", status: "ok", detail: `authenticated as ${data?.slug}` };
   } catch (err) {
     return { name: "GitHub App", status: "fail", detail: `${presentError(err).plain} Check APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH.` };
@@ -79,7 +98,15 @@ async function checkLlm(settings: Settings, role: "agent" | "judge"): Promise<Ch
   } catch (err) {
     return { name, status: "fail", setup: true, detail: presentError(err).plain };
   }
-  if (!llm) return { name, status: "warn", detail: role === "agent" ? "not configured: set AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL, or use a CLI agent preset" : "not configured: the semantic and review gates will report error unless a repository allows skipping" };
+  if (!llm)
+    return {
+      name,
+      status: "warn",
+      detail:
+        role === "agent"
+          ? "not configured: set AUTOFIX_LLM_PROVIDER, AUTOFIX_LLM_API_KEY and AUTOFIX_LLM_MODEL, or use a CLI agent preset"
+          : "not configured: the semantic and review gates will report error unless a repository allows skipping",
+    };
   try {
     await llm.complete({ system: "Reply with OK.", messages: [{ role: "user", content: "OK?" }], maxOutputTokens: 5, signal: AbortSignal.timeout(20_000) });
     return { name, status: "ok", detail: `${llm.provider} model ${llm.defaultModel} answered` };
@@ -97,7 +124,11 @@ async function checkAgents(settings: Settings): Promise<Check[]> {
     checks.push(
       found
         ? { name: `agent ${preset.name}`, status: "ok", detail: `${preset.program} found at ${found}` }
-        : { name: `agent ${preset.name}`, status: "warn", detail: `${preset.program} not found on PATH or AUTOFIX_AGENT_PATH${preset.installHint ? `: install it with ${preset.installHint}` : ""} (only needed for repositories choosing this preset)` },
+        : {
+            name: `agent ${preset.name}`,
+            status: "warn",
+            detail: `${preset.program} not found on PATH or AUTOFIX_AGENT_PATH${preset.installHint ? `: install it with ${preset.installHint}` : ""} (only needed for repositories choosing this preset)`,
+          },
     );
   }
   return checks;
@@ -147,7 +178,12 @@ async function checkSandbox(settings: Settings): Promise<Check[]> {
     const sandbox = await createSandbox(sandboxOptionsFrom(settings));
     const checks: Check[] = [];
     if (sandbox.isolation === "bubblewrap") checks.push({ name: "sandbox", status: "ok", detail: "bubblewrap isolates agents and repository commands" });
-    else checks.push({ name: "sandbox", status: "warn", detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces` });
+    else
+      checks.push({
+        name: "sandbox",
+        status: "warn",
+        detail: `${sandbox.fallbackReason ?? "process isolation only"}: install bubblewrap (apt-get install bubblewrap) and allow user namespaces`,
+      });
     checks.push(...describeSandbox(sandbox.description));
     return checks;
   } catch (err) {
@@ -159,23 +195,50 @@ async function checkSandbox(settings: Settings): Promise<Check[]> {
 export function describeSandbox(d: SandboxDescription): Check[] {
   const visible = d.readOnlyPaths.length ? d.readOnlyPaths.join(", ") : "nothing beyond the system directories";
   const checks: Check[] = [
-    { name: "sandbox toolchains", status: "ok", detail: `read-only: ${visible}; PATH: ${d.pathDirs.join(":")}${Object.keys(d.env).length ? `; ${Object.entries(d.env).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}` },
+    {
+      name: "sandbox toolchains",
+      status: "ok",
+      detail: `read-only: ${visible}; PATH: ${d.pathDirs.join(":")}${
+        Object.keys(d.env).length
+          ? `; ${Object.entries(d.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`
+          : ""
+      }`,
+    },
   ];
   if (d.refused.length > 0) {
-    checks.push({ name: "sandbox toolchains", status: "warn", detail: `not shown: ${d.refused.map((r) => `${r.path} (${r.reason})`).join("; ")}. Install toolchains outside home directories and autofix's own files, or name them in AUTOFIX_SANDBOX_MOUNTS` });
+    checks.push({
+      name: "sandbox toolchains",
+      status: "warn",
+      detail: `not shown: ${d.refused.map((r) => `${r.path} (${r.reason})`).join("; ")}. Install toolchains outside home directories and autofix's own files, or name them in AUTOFIX_SANDBOX_MOUNTS`,
+    });
   }
   const cap = formatMemory(d.memory.maxBytes);
   checks.push(
     d.memory.enforcedBy === "cgroup"
-      ? { name: "sandbox memory", status: "ok", detail: `each agent run and command is capped at ${cap} of memory (a cgroup per run); AUTOFIX_SANDBOX_MEMORY_MB changes it` }
+      ? {
+          name: "sandbox memory",
+          status: "ok",
+          detail: `each agent run and command is capped at ${cap} of memory (a cgroup per run); AUTOFIX_SANDBOX_MEMORY_MB changes it`,
+        }
       : d.memory.enforcedBy === "rlimit-as"
-        ? { name: "sandbox memory", status: "warn", detail: `no memory cgroup can be created here: the ${cap} cap is on address space (RLIMIT_AS), which Node and WebAssembly runtimes reserve far beyond what they use; delegate a cgroup to autofix or raise AUTOFIX_SANDBOX_MEMORY_MB` }
+        ? {
+            name: "sandbox memory",
+            status: "warn",
+            detail: `no memory cgroup can be created here: the ${cap} cap is on address space (RLIMIT_AS), which Node and WebAssembly runtimes reserve far beyond what they use; delegate a cgroup to autofix or raise AUTOFIX_SANDBOX_MEMORY_MB`,
+          }
         : { name: "sandbox memory", status: "warn", detail: "no memory cap: neither a memory cgroup nor prlimit (util-linux) is available" },
   );
   checks.push(
     d.commandView === "overlay"
       ? { name: "sandbox command view", status: "ok", detail: "repository commands run on an overlay (copy-on-write) view of the spawn" }
-      : { name: "sandbox command view", status: "warn", detail: "overlay mounts are not available here: each side of the deterministic gate copies the spawn (cp -a) before its commands; allow unprivileged user namespaces with bubblewrap for the overlay" },
+      : {
+          name: "sandbox command view",
+          status: "warn",
+          detail:
+            "overlay mounts are not available here: each side of the deterministic gate copies the spawn (cp -a) before its commands; allow unprivileged user namespaces with bubblewrap for the overlay",
+        },
   );
   return checks;
 }
@@ -188,7 +251,16 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     process.stdout.write(`✖ settings: ${presentError(err).plain}\n`);
     return ExitCode.usage;
   }
-  const checks = [await checkDataDir(settings), await checkDisk(settings), await checkQueue(settings), ...(await checkSandbox(settings)), await checkApp(settings), await checkLlm(settings, "agent"), await checkLlm(settings, "judge"), ...(await checkAgents(settings))];
+  const checks = [
+    await checkDataDir(settings),
+    await checkDisk(settings),
+    await checkQueue(settings),
+    ...(await checkSandbox(settings)),
+    await checkApp(settings),
+    await checkLlm(settings, "agent"),
+    await checkLlm(settings, "judge"),
+    ...(await checkAgents(settings)),
+  ];
   checks.push(await checkStoreSize(settings));
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);

@@ -22,7 +22,12 @@ import { claimIssue, type Claim } from "./claim.js";
 export async function pollCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { label: { type: "string", default: "autofix" }, once: { type: "boolean", default: true }, "max-issues": { type: "string", default: "10" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { label: { type: "string", default: "autofix" }, once: { type: "boolean", default: true }, "max-issues": { type: "string", default: "10" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -33,18 +38,27 @@ export async function pollCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(maxIssues) || maxIssues < 1) throw new UsageError("--max-issues must be a positive whole number.");
   const repo = { owner: m[1], repo: m[2] };
   const settings = loadSettings();
-  if (!settings.GITHUB_TOKEN) throw new UsageError("GITHUB_TOKEN is not set.", "Export a token that can write issues, contents and pull requests of the repository.");
+  if (!settings.GITHUB_TOKEN)
+    throw new UsageError("GITHUB_TOKEN is not set.", "Export a token that can write issues, contents and pull requests of the repository.");
   const log = pino({ level: settings.LOG_LEVEL ?? "warn" }, humanLogDestination());
   const octokit = githubClient(settings.GITHUB_TOKEN, settings.GHE_HOST ? `${settings.GHE_PROTOCOL ?? "https"}://${settings.GHE_HOST}/api/v3` : undefined);
   const login = ((await octokit.request("GET /user")).data as { login: string }).login;
-  const forge = createOctokitForge(octokit as unknown as OctokitLike, { botLogin: login, gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)() });
+  const forge = createOctokitForge(octokit as unknown as OctokitLike, {
+    botLogin: login,
+    gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)(),
+  });
   const progress = createProgress(process.stderr.isTTY ? "tty" : "plain");
 
-  const issues = (await octokit.paginate("GET /repos/{owner}/{repo}/issues", { ...repo, state: "open", labels: parsed.values.label, per_page: 100 })) as { number: number; pull_request?: unknown; user: { login: string } }[];
+  const issues = (await octokit.paginate("GET /repos/{owner}/{repo}/issues", { ...repo, state: "open", labels: parsed.values.label, per_page: 100 })) as {
+    number: number;
+    pull_request?: unknown;
+    user: { login: string };
+  }[];
   const candidates = issues.filter((i) => !i.pull_request).slice(0, maxIssues);
   progress.line(`${candidates.length} open issue(s) labelled \`${parsed.values.label}\` in ${repo.owner}/${repo.repo}.`);
   const loaded = await loadConfigViaApi(octokit as unknown as OctokitLike, repo);
-  if (!loaded.ok) throw new UsageError(`.github/autofix.yml of ${repo.owner}/${repo.repo} is invalid.`, "Run `autofix validate-config` on it and fix the problems.");
+  if (!loaded.ok)
+    throw new UsageError(`.github/autofix.yml of ${repo.owner}/${repo.repo} is invalid.`, "Run `autofix validate-config` on it and fix the problems.");
   const runtime = await createRuntime(settings, log);
   const pollerId = randomUUID();
   let worst = 0;
@@ -96,7 +110,12 @@ export async function pollCommand(argv: string[]): Promise<number> {
   return worst;
 }
 
-async function stillLabelled(octokit: ReturnType<typeof githubClient>, repo: { owner: string; repo: string }, issueNumber: number, label: string): Promise<boolean> {
+async function stillLabelled(
+  octokit: ReturnType<typeof githubClient>,
+  repo: { owner: string; repo: string },
+  issueNumber: number,
+  label: string,
+): Promise<boolean> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: issueNumber });
   return data.state === "open" && data.labels.some((l: string | { name?: string }) => (typeof l === "string" ? l : l.name) === label);
 }

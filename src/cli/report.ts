@@ -17,7 +17,10 @@ export function collectRun(ctx: EphemeralContext) {
   return { spawn, attempts };
 }
 
-export function printReport(input: { ctx: EphemeralContext; outcome: JobOutcome; forge: Forge; json: boolean; dryRun: boolean }, out: NodeJS.WritableStream = process.stdout): void {
+export function printReport(
+  input: { ctx: EphemeralContext; outcome: JobOutcome; forge: Forge; json: boolean; dryRun: boolean },
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const { spawn, attempts } = collectRun(input.ctx);
   const last = attempts.at(-1);
   const reportPaths = (input.forge as { reportPaths?: { json: string; markdown: string } }).reportPaths;
@@ -39,7 +42,10 @@ export function printReport(input: { ctx: EphemeralContext; outcome: JobOutcome;
               permissionDenials: a.attempt.agent.permissionDenials,
               failure: a.attempt.agent.failure,
             },
-            delta: { stats: a.attempt.delta.stats, files: a.attempt.delta.files.map((f) => ({ path: f.path, kind: f.kind, binary: f.binary, patch: f.patch })) },
+            delta: {
+              stats: a.attempt.delta.stats,
+              files: a.attempt.delta.files.map((f) => ({ path: f.path, kind: f.kind, binary: f.binary, patch: f.patch })),
+            },
             violations: a.attempt.violations,
             gates: a.gates,
           })),
@@ -65,7 +71,8 @@ export function printReport(input: { ctx: EphemeralContext; outcome: JobOutcome;
       lines.push("", `Gate ${g.gate}: ${g.status.toUpperCase()} — ${g.summary}`);
       for (const r of g.reasons) lines.push(`  - ${r}`);
       for (const n of g.notes ?? []) lines.push(`  note: ${n}`);
-      for (const c of g.commands ?? []) lines.push(`  $ ${c.command} → ${c.status}${c.detectedFrom ? ` (detected from ${c.detectedFrom})` : ""}, ${(c.durationMs / 1000).toFixed(1)} s`);
+      for (const c of g.commands ?? [])
+        lines.push(`  $ ${c.command} → ${c.status}${c.detectedFrom ? ` (detected from ${c.detectedFrom})` : ""}, ${(c.durationMs / 1000).toFixed(1)} s`);
     }
   }
   if (last?.gates?.length) lines.push("", `Gates: ${gatesSentence(last.gates)}`);

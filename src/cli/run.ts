@@ -70,10 +70,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new UsageError("`autofix run` needs exactly one issue: owner/repo#12 or an issue URL (or --local).");
     const ref = parseTarget(target);
-    if (!settings.GITHUB_TOKEN) throw new UsageError("GITHUB_TOKEN is not set.", "Export a token that can read the repository (and write, without --dry-run): `export GITHUB_TOKEN=...`.");
+    if (!settings.GITHUB_TOKEN)
+      throw new UsageError(
+        "GITHUB_TOKEN is not set.",
+        "Export a token that can read the repository (and write, without --dry-run): `export GITHUB_TOKEN=...`.",
+      );
     const octokit = githubClient(settings.GITHUB_TOKEN, settings.GHE_HOST ? `${settings.GHE_PROTOCOL ?? "https"}://${settings.GHE_HOST}/api/v3` : undefined);
     const login = (await octokit.request("GET /user").catch(() => undefined))?.data?.login as string | undefined;
-    forge = createOctokitForge(octokit as unknown as OctokitLike, { botLogin: login, gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)() });
+    forge = createOctokitForge(octokit as unknown as OctokitLike, {
+      botLogin: login,
+      gitCredentials: async () => installationGitCredentials(octokit as unknown as OctokitLike)(),
+    });
     spec = { repo: ref.repo, issueNumber: ref.issueNumber, trigger: "cli", requestedBy: login ?? "cli" };
     if (values.config) config = await configFor(values.config);
     else {
@@ -135,7 +142,11 @@ async function configFor(file: string | undefined, fallback?: string): Promise<A
 }
 
 function configInvalid(problems: { path: string; line?: number; message: string }[], file: string): AutofixError {
-  return new AutofixError("CONFIG_INVALID", { what: `${file} is invalid.`, why: `\n${renderConfigProblemsText(problems, file)}`, next: "Fix the listed problems (`autofix validate-config` checks the file)." });
+  return new AutofixError("CONFIG_INVALID", {
+    what: `${file} is invalid.`,
+    why: `\n${renderConfigProblemsText(problems, file)}`,
+    next: "Fix the listed problems (`autofix validate-config` checks the file).",
+  });
 }
 
 async function readText(file: string, what: string): Promise<string> {
@@ -147,13 +158,28 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 function unreadable(file: string, what: string, err: unknown): AutofixError {
-  return new AutofixError("FILE_UNREADABLE", { what: `The ${what} ${file} cannot be read.`, why: (err as Error).message, next: `Check the path and its permissions.` });
+  return new AutofixError("FILE_UNREADABLE", {
+    what: `The ${what} ${file} cannot be read.`,
+    why: (err as Error).message,
+    next: `Check the path and its permissions.`,
+  });
 }
 
 async function assertGitRepository(repoPath: string): Promise<void> {
-  const isRepo = await stat(path.join(repoPath, ".git")).then(() => true, () => stat(path.join(repoPath, "HEAD")).then(() => true, () => false));
+  const isRepo = await stat(path.join(repoPath, ".git")).then(
+    () => true,
+    () =>
+      stat(path.join(repoPath, "HEAD")).then(
+        () => true,
+        () => false,
+      ),
+  );
   if (!isRepo)
-    throw new AutofixError("NOT_A_GIT_REPOSITORY", { what: `${repoPath} is not a git repository.`, why: "--local needs a repository with at least one commit on its current branch.", next: "Point --local at a git checkout (run `git init` and commit first)." });
+    throw new AutofixError("NOT_A_GIT_REPOSITORY", {
+      what: `${repoPath} is not a git repository.`,
+      why: "--local needs a repository with at least one commit on its current branch.",
+      next: "Point --local at a git checkout (run `git init` and commit first).",
+    });
 }
 
 export function githubClient(token: string, baseUrl?: string): Octokit {
@@ -170,4 +196,3 @@ export function githubClient(token: string, baseUrl?: string): Octokit {
     },
   });
 }
-

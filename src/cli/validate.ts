@@ -14,7 +14,9 @@ export function passEnvWarnings(passEnv: readonly string[]): string[] {
   const warnings: string[] = [];
   for (const name of passEnv) {
     if (isForbiddenAgentVariable(name))
-      warnings.push(`agent.passEnv names ${name}, which is always withheld from the agent (it would hand the agent the bot's own credentials or settings). Remove it.`);
+      warnings.push(
+        `agent.passEnv names ${name}, which is always withheld from the agent (it would hand the agent the bot's own credentials or settings). Remove it.`,
+      );
     else if (fixedAgentNames.has(name))
       warnings.push(`agent.passEnv names ${name}, which the agent always gets from autofix itself (the repository cannot replace it). Remove it.`);
   }
@@ -28,7 +30,11 @@ export async function validateCommand(argv: string[]): Promise<number> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new AutofixError("FILE_UNREADABLE", { what: `${file} cannot be read.`, why: (err as Error).message, next: "Pass the path of your autofix.yml: `autofix validate-config path/to/autofix.yml`." });
+    throw new AutofixError("FILE_UNREADABLE", {
+      what: `${file} cannot be read.`,
+      why: (err as Error).message,
+      next: "Pass the path of your autofix.yml: `autofix validate-config path/to/autofix.yml`.",
+    });
   }
   const parsed = parseConfig(text, file);
   if (parsed.ok) {

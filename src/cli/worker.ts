@@ -13,7 +13,8 @@ import { UsageError } from "./errors.js";
 export async function workerCommand(argv: string[]): Promise<number> {
   if (argv.length) throw new UsageError("`autofix worker` takes no arguments; it reads its settings from the environment.");
   const settings = loadSettings();
-  if (!settings.APP_ID) throw new UsageError("APP_ID is not set.", "A worker acts as the GitHub App: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) as on the server.");
+  if (!settings.APP_ID)
+    throw new UsageError("APP_ID is not set.", "A worker acts as the GitHub App: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) as on the server.");
   const log = pino({ level: settings.LOG_LEVEL ?? "info" });
   const probot = new Probot({
     appId: settings.APP_ID,
@@ -30,7 +31,14 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const bot = botIdentity(probot, Number(settings.APP_ID));
   const worker = queue.startWorker({
     // Job moves redraw the dashboard issue of repositories that ask for one (config `dashboard.issue`).
-    handler: githubJobHandler({ probot, queue, runtime, bot, log, dashboard: dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS) }),
+    handler: githubJobHandler({
+      probot,
+      queue,
+      runtime,
+      bot,
+      log,
+      dashboard: dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS),
+    }),
     onGiveUp: giveUpReporter(probot, bot),
     concurrency: settings.AUTOFIX_CONCURRENCY,
     perInstallation: settings.AUTOFIX_PER_INSTALLATION,

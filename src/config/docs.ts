@@ -17,7 +17,8 @@ export function renderJsonSchema(): Record<string, unknown> {
   schema.properties = {
     _extends: {
       type: "string",
-      description: "Inherit options from another repository's config: `repo`, `owner/repo` or `owner/repo:path/to/file.yml`. Mappings merge key by key; lists are concatenated.",
+      description:
+        "Inherit options from another repository's config: `repo`, `owner/repo` or `owner/repo:path/to/file.yml`. Mappings merge key by key; lists are concatenated.",
     },
     ...schema.properties,
   };
@@ -39,7 +40,7 @@ function sections(path: string[] = [], node: z.core.$ZodType = configSchema): Se
 }
 
 function isLeaf(node: z.core.$ZodType | undefined): boolean {
-  return !node || ((unwrap(node) as any)._zod.def.type !== "object");
+  return !node || (unwrap(node) as any)._zod.def.type !== "object";
 }
 
 function defaultAt(path: string[]): unknown {

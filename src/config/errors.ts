@@ -25,7 +25,10 @@ export class ConfigInvalid extends AutofixError {
 
 /** User text can reach these messages (a bad value is quoted): keep it from pinging people or injecting HTML. */
 function neutralize(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9])/g, "@\u200b").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return text
+    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 export function renderConfigProblems(problems: readonly ConfigProblem[]): string {

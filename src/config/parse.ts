@@ -36,7 +36,10 @@ function validate(obj: unknown, lineOf: LineOf): ConfigResult {
   if (obj === null || obj === undefined) return { ok: true, config: configSchema.parse({}) };
   if (typeof obj !== "object" || Array.isArray(obj)) {
     const found = Array.isArray(obj) ? "a list" : `the value ${JSON.stringify(obj)}`;
-    return { ok: false, problems: [{ path: "", line: lineOf([], false), message: `the file must be a mapping of options (\`key: value\` lines), but it holds ${found}.` }] };
+    return {
+      ok: false,
+      problems: [{ path: "", line: lineOf([], false), message: `the file must be a mapping of options (\`key: value\` lines), but it holds ${found}.` }],
+    };
   }
   const { rest, problems } = withoutExtends(withoutEmptyValues(obj));
   const parsed = configSchema.safeParse(rest);

@@ -96,7 +96,10 @@ function sentenceFor(issue: Issue, path: readonly Key[], input: unknown): string
       const value = valueAt(input, path);
       if (value === undefined) return `this option is required: ${allowed}.`;
       // YAML reads `"2"` and `'true'` as text; the fix is to drop the quotes.
-      const quoted = typeof value === "string" && ((issue.expected === "number" && value.trim() !== "" && !Number.isNaN(Number(value))) || (issue.expected === "boolean" && /^(true|false)$/i.test(value)));
+      const quoted =
+        typeof value === "string" &&
+        ((issue.expected === "number" && value.trim() !== "" && !Number.isNaN(Number(value))) ||
+          (issue.expected === "boolean" && /^(true|false)$/i.test(value)));
       return `found ${found}, but this must be ${allowed}.${quoted ? " Write it without quotes." : ""}`;
     }
     case "too_small":
@@ -131,7 +134,10 @@ export function problemsFromIssues(issues: readonly Issue[], input: unknown): { 
       const value = valueAt(input, path);
       const branch = issue.errors.find((errs) => errs.length > 0 && errs.every((e) => !(e.code === "invalid_type" && e.path.length === 0)));
       if (value && typeof value === "object" && branch) {
-        return problemsFromIssues(branch.map((e) => ({ ...e, path: [...path, ...e.path] }) as Issue), input);
+        return problemsFromIssues(
+          branch.map((e) => ({ ...e, path: [...path, ...e.path] }) as Issue),
+          input,
+        );
       }
     }
     return [{ path, keyOnly: false, message: sentenceFor(issue, path, input) }];

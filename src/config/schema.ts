@@ -4,8 +4,7 @@ import { z } from "zod";
 import { secretSettingNames } from "../settings.js";
 import { permissionLevels } from "../forge/index.js";
 
-const globList = (what: string, defaults: string[]) =>
-  z.array(z.string().min(1)).default(defaults).describe(what);
+const globList = (what: string, defaults: string[]) => z.array(z.string().min(1)).default(defaults).describe(what);
 
 /** A model name, never a key or an endpoint: those are the operator's, and a repository file is public. */
 const modelName = (what: string) =>
@@ -13,12 +12,14 @@ const modelName = (what: string) =>
     .string()
     .min(1)
     .max(200)
-    .refine((name) => !/:\/\/|^\s|\s$|^(sk-|ghs_|ghp_|github_pat_)/.test(name), "a model name such as `gpt-4.1` or `claude-sonnet-4-5`; keys and endpoints are operator settings, never in the repository")
+    .refine(
+      (name) => !/:\/\/|^\s|\s$|^(sk-|ghs_|ghp_|github_pat_)/.test(name),
+      "a model name such as `gpt-4.1` or `claude-sonnet-4-5`; keys and endpoints are operator settings, never in the repository",
+    )
     .optional()
     .describe(what);
 
 const ownSecrets = new Set<string>(secretSettingNames);
-
 
 export const agentSchema = z
   .object({
@@ -30,7 +31,9 @@ export const agentSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("Command line for the `command` preset (run with /bin/sh -c in the spawn). The prompt is in $AUTOFIX_PROMPT and in the file named by $AUTOFIX_PROMPT_FILE."),
+      .describe(
+        "Command line for the `command` preset (run with /bin/sh -c in the spawn). The prompt is in $AUTOFIX_PROMPT and in the file named by $AUTOFIX_PROMPT_FILE.",
+      ),
     model: modelName("Model name for the agent. Never a key or an endpoint: those are operator settings."),
     timeoutMinutes: z.number().positive().max(180).default(20).describe("Wall-clock limit for one agent attempt."),
     passEnv: z
@@ -38,10 +41,15 @@ export const agentSchema = z
         z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name in UPPER_SNAKE_CASE")
-          .refine((name) => !ownSecrets.has(name), "the name of an operator variable other than autofix's own secrets (GitHub App key, tokens, LLM keys), which never reach an agent"),
+          .refine(
+            (name) => !ownSecrets.has(name),
+            "the name of an operator variable other than autofix's own secrets (GitHub App key, tokens, LLM keys), which never reach an agent",
+          ),
       )
       .default([])
-      .describe("Operator environment variables passed through to the agent (for example its own API key). The operator must also allow them with AUTOFIX_AGENT_PASS_ENV."),
+      .describe(
+        "Operator environment variables passed through to the agent (for example its own API key). The operator must also allow them with AUTOFIX_AGENT_PASS_ENV.",
+      ),
     instructions: z.string().max(20_000).optional().describe("Extra instructions added to every prompt."),
     maxSteps: z.number().int().positive().max(500).default(60).describe("Built-in agent: most tool calls in one attempt."),
     allowCommands: z.array(z.string().min(1)).default([]).describe("Built-in agent: commands it may run (exact program names, e.g. `npm`)."),
@@ -49,7 +57,9 @@ export const agentSchema = z
     network: z
       .enum(["open", "none", "allow"])
       .default("open")
-      .describe("Network for CLI agents: `open`, `none`, or `allow` (only `allowHosts` and the preset's LLM endpoint, through autofix's egress proxy; refused connections are recorded with the run)."),
+      .describe(
+        "Network for CLI agents: `open`, `none`, or `allow` (only `allowHosts` and the preset's LLM endpoint, through autofix's egress proxy; refused connections are recorded with the run).",
+      ),
     allowHosts: z
       .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, "a host name, `host:port` or `*.domain`"))
       .max(50)
@@ -82,12 +92,24 @@ export const ciGateSchema = z
       .union([z.literal("all"), z.array(z.string().min(1)).min(1)])
       .default("all")
       .describe("Which checks are watched: `all`, or a list of check-run names, commit-status contexts or workflow names."),
-    timeoutMinutes: z.number().positive().max(24 * 60).default(60).describe("How long to wait for the watched checks to finish before saying which never did."),
+    timeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(60)
+      .describe("How long to wait for the watched checks to finish before saying which never did."),
     onFailure: z
       .enum(["repair", "report"])
       .default("repair")
-      .describe("On a red check: `repair` hands the failure to the agent for one more commit (counted against `limits.attempts` and spend); `report` only says which checks failed."),
-    pollSeconds: z.number().positive().max(3_600).default(60).describe("How often the checks are read again when no check event arrives (a fallback for lost webhooks)."),
+      .describe(
+        "On a red check: `repair` hands the failure to the agent for one more commit (counted against `limits.attempts` and spend); `report` only says which checks failed.",
+      ),
+    pollSeconds: z
+      .number()
+      .positive()
+      .max(3_600)
+      .default(60)
+      .describe("How often the checks are read again when no check event arrives (a fallback for lost webhooks)."),
   })
   .strict();
 
@@ -103,41 +125,61 @@ export const gatesSchema = z
     deterministic: z
       .object({
         commands: z
-          .array(z.union([z.string().min(1).transform((run) => ({ run, timeoutMinutes: 15 })), commandSchema]))
+          .array(
+            z.union([
+              z
+                .string()
+                .min(1)
+                .transform((run) => ({ run, timeoutMinutes: 15 })),
+              commandSchema,
+            ]),
+          )
           .optional()
-          .describe("The repository's own checks, run after the agent and on the baseline. When absent, autofix detects the test command from the repository's manifests."),
-        setup: z.array(z.string().min(1)).default([]).describe("Commands run before the checks on both sides (for example `npm ci`); their failure is an error, not a regression."),
+          .describe(
+            "The repository's own checks, run after the agent and on the baseline. When absent, autofix detects the test command from the repository's manifests.",
+          ),
+        setup: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Commands run before the checks on both sides (for example `npm ci`); their failure is an error, not a regression."),
         network: z
           .enum(["open", "none", "allow"])
           .default("none")
-          .describe("Network inside the sandbox for the repository's commands: `none`, `open`, or `allow` (only the hosts in `allowHosts`, through autofix's egress proxy; refused connections are listed in the report)."),
+          .describe(
+            "Network inside the sandbox for the repository's commands: `none`, `open`, or `allow` (only the hosts in `allowHosts`, through autofix's egress proxy; refused connections are listed in the report).",
+          ),
         allowHosts: z
           .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, "a host name, `host:port` or `*.domain`"))
           .max(50)
           .default([])
-          .describe("With `network: allow`: the hosts the commands may reach (`registry.npmjs.org`, `pypi.org:443`, `*.example.com`), over HTTP(S) through the proxy in HTTP_PROXY/HTTPS_PROXY."),
-        protectedPaths: globList("Paths the agent must not edit: CI and automation that runs with privileges, and this file. Edits fail the gate. Lint, test and coverage configuration are judged by the gate's rules instead (loosening blocks, tightening passes).", [
-          ".github/workflows/**",
-          ".github/actions/**",
-          ".github/autofix.yml",
-          ".github/autofix.yaml",
-          ".gitlab-ci.yml",
-          ".gitlab/ci/**",
-          ".circleci/**",
-          "Jenkinsfile",
-          ".travis.yml",
-          "azure-pipelines.yml",
-          ".azure-pipelines/**",
-          "bitbucket-pipelines.yml",
-          "appveyor.yml",
-          ".appveyor.yml",
-          ".buildkite/**",
-          ".drone.yml",
-          ".woodpecker.yml",
-          ".woodpecker/**",
-          "cloudbuild.yaml",
-          "buildspec.yml",
-        ]),
+          .describe(
+            "With `network: allow`: the hosts the commands may reach (`registry.npmjs.org`, `pypi.org:443`, `*.example.com`), over HTTP(S) through the proxy in HTTP_PROXY/HTTPS_PROXY.",
+          ),
+        protectedPaths: globList(
+          "Paths the agent must not edit: CI and automation that runs with privileges, and this file. Edits fail the gate. Lint, test and coverage configuration are judged by the gate's rules instead (loosening blocks, tightening passes).",
+          [
+            ".github/workflows/**",
+            ".github/actions/**",
+            ".github/autofix.yml",
+            ".github/autofix.yaml",
+            ".gitlab-ci.yml",
+            ".gitlab/ci/**",
+            ".circleci/**",
+            "Jenkinsfile",
+            ".travis.yml",
+            "azure-pipelines.yml",
+            ".azure-pipelines/**",
+            "bitbucket-pipelines.yml",
+            "appveyor.yml",
+            ".appveyor.yml",
+            ".buildkite/**",
+            ".drone.yml",
+            ".woodpecker.yml",
+            ".woodpecker/**",
+            "cloudbuild.yaml",
+            "buildspec.yml",
+          ],
+        ),
         maxBinaryBytes: z.number().int().nonnegative().default(1_000_000).describe("Largest new binary file allowed."),
       })
       .strict()
@@ -148,7 +190,12 @@ export const gatesSchema = z
         enabled: z.boolean().default(true).describe("Run the LLM judge."),
         model: modelName("Model for the judge (defaults to the operator's judge model)."),
         minConfidence: z.number().min(0).max(1).default(0.7).describe("Confidence the judge must reach for a pass."),
-        maxDiffChars: z.number().int().positive().default(60_000).describe("Diff budget shown to the judge; larger diffs are summarized with a visible marker."),
+        maxDiffChars: z
+          .number()
+          .int()
+          .positive()
+          .default(60_000)
+          .describe("Diff budget shown to the judge; larger diffs are summarized with a visible marker."),
       })
       .strict()
       .prefault({})
@@ -191,7 +238,9 @@ export const prSchema = z
     onGateFailure: z
       .enum(["none", "draft"])
       .default("none")
-      .describe("After the last attempt fails a gate: `none` comments on the issue and keeps the branch; `draft` opens a draft PR labelled with the failing gates."),
+      .describe(
+        "After the last attempt fails a gate: `none` comments on the issue and keeps the branch; `draft` opens a draft PR labelled with the failing gates.",
+      ),
     draft: z.boolean().default(false).describe("Open even passing PRs as drafts."),
     labels: z.array(z.string().min(1)).default([]).describe("Labels added to the PR."),
     reviewers: z.array(z.string().min(1)).default([]).describe("Users asked to review, besides the requester."),

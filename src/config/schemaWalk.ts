@@ -100,7 +100,10 @@ function describeJson(js: any, patternHint?: string): string {
     case "integer":
       return numberRange(js);
     case "string": {
-      const limits = [js.minLength > 1 ? `at least ${js.minLength} characters` : js.minLength === 1 ? "not empty" : undefined, js.maxLength ? `at most ${js.maxLength} characters` : undefined].filter(Boolean);
+      const limits = [
+        js.minLength > 1 ? `at least ${js.minLength} characters` : js.minLength === 1 ? "not empty" : undefined,
+        js.maxLength ? `at most ${js.maxLength} characters` : undefined,
+      ].filter(Boolean);
       if (patternHint) return `text (${patternHint})`;
       const shape = js.pattern ? `matching \`${js.pattern}\`` : undefined;
       return ["text", ...limits, shape].filter(Boolean).join(", ");

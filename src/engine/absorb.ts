@@ -92,16 +92,9 @@ async function absorbWith(store: ObjectStore, opts: AbsorbOptions): Promise<Abso
   return { commitSha, parentSha: headSha, gitdir, merged };
 }
 
-type Resolution =
-  | { conflict: { reason: string; hunks: string[] } }
-  | { entry?: BaselineEntry | null; content?: Uint8Array; merged?: boolean };
+type Resolution = { conflict: { reason: string; hunks: string[] } } | { entry?: BaselineEntry | null; content?: Uint8Array; merged?: boolean };
 
-async function resolveChange(
-  change: FileChange,
-  base: BaselineEntry | undefined,
-  head: BaselineEntry | undefined,
-  store: ObjectStore,
-): Promise<Resolution> {
+async function resolveChange(change: FileChange, base: BaselineEntry | undefined, head: BaselineEntry | undefined, store: ObjectStore): Promise<Resolution> {
   const upstreamUnchanged = base?.oid === head?.oid && base?.mode === head?.mode;
   if (change.kind === "delete") {
     if (!head) return {}; // deleted upstream too
@@ -151,12 +144,7 @@ function pathClash(p: string, next: Map<string, BaselineEntry | null>, head: Rec
 }
 
 /** Rewrites only the trees on changed paths, bottom-up; returns the root tree id. */
-async function writeTrees(
-  gitdir: string,
-  store: ObjectStore,
-  headDirs: Map<string, string>,
-  next: Map<string, BaselineEntry | null>,
-): Promise<string> {
+async function writeTrees(gitdir: string, store: ObjectStore, headDirs: Map<string, string>, next: Map<string, BaselineEntry | null>): Promise<string> {
   const dirs = new Set<string>([""]);
   for (const p of next.keys()) {
     for (let d = path.posix.dirname(p); d !== "."; d = path.posix.dirname(d)) dirs.add(d);

@@ -38,7 +38,15 @@ export async function branchChange(input: BranchChangeInput): Promise<RecordedCh
       if (!after) {
         const old = await readBlob(store, before.oid);
         const binary = before.mode === "120000" || isBinary(old);
-        files.push({ path: p, kind: "delete", oldMode: before.mode, oldOid: before.oid, binary, size: 0, ...(binary ? { linesAdded: 0, linesDeleted: 0 } : textPatch(p, old, undefined)) });
+        files.push({
+          path: p,
+          kind: "delete",
+          oldMode: before.mode,
+          oldOid: before.oid,
+          binary,
+          size: 0,
+          ...(binary ? { linesAdded: 0, linesDeleted: 0 } : textPatch(p, old, undefined)),
+        });
         continue;
       }
       const content = await readBlob(store, after.oid);

@@ -77,7 +77,7 @@ export function writeEntry(abs: string, content: Buffer, mode: GitMode): Stats {
 function writeNewFile(abs: string, content: Buffer, mode: number): Stats {
   const fd = openSync(abs, "wx", mode);
   try {
-    for (let written = 0; written < content.length; ) written += writeSync(fd, content, written);
+    for (let written = 0; written < content.length;) written += writeSync(fd, content, written);
     // The umask may have cleared bits of the mode given to open.
     if (mode !== 0o644) fchmodSync(fd, mode);
     return fstatSync(fd);

@@ -69,9 +69,7 @@ export class MergeConflict extends AutofixError {
     super(
       "MERGE_CONFLICT",
       {
-        what: `The change conflicts with commits pushed to \`${ontoRef}\` since the job started (${conflicts
-          .map((c) => c.path)
-          .join(", ")}).`,
+        what: `The change conflicts with commits pushed to \`${ontoRef}\` since the job started (${conflicts.map((c) => c.path).join(", ")}).`,
         why: conflicts.map((c) => `${c.path}: ${c.reason}`).join("; "),
         next: "Comment `/autofix retry` to run the job again on the current head, or resolve the overlap by hand.",
       },

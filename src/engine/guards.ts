@@ -73,25 +73,39 @@ export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimit
   if (files.length === 0) {
     const excludedPaths = delta.excluded.map((e) => e.path);
     if (delta.touchedButRestored) {
-      out.push(new GuardViolation("RESTORED", {
-        what: "The agent changed files and then restored them all.",
-        why: "Every file it wrote ended byte-identical to the base commit, so there is no change to propose.",
-        next: RETRY,
-      }));
+      out.push(
+        new GuardViolation("RESTORED", {
+          what: "The agent changed files and then restored them all.",
+          why: "Every file it wrote ended byte-identical to the base commit, so there is no change to propose.",
+          next: RETRY,
+        }),
+      );
     } else if (delta.excluded.length > 0 && delta.excluded.every((e) => e.reason === "tool-file")) {
-      out.push(new GuardViolation("ONLY_TOOL_FILES", {
-        what: "The agent's only changes were its own tool files.",
-        why: "Agent settings, caches and editor files are never part of a pull request.",
-        next: RETRY,
-      }, excludedPaths));
+      out.push(
+        new GuardViolation(
+          "ONLY_TOOL_FILES",
+          {
+            what: "The agent's only changes were its own tool files.",
+            why: "Agent settings, caches and editor files are never part of a pull request.",
+            next: RETRY,
+          },
+          excludedPaths,
+        ),
+      );
     } else {
-      out.push(new GuardViolation("EMPTY_DELTA", {
-        what: "The agent made no changes.",
-        why: excludedPaths.length
-          ? `It only wrote paths the repository ignores or agent tool files (${summarize(excludedPaths)}).`
-          : "No file in the repository differs from the base commit.",
-        next: RETRY,
-      }, excludedPaths));
+      out.push(
+        new GuardViolation(
+          "EMPTY_DELTA",
+          {
+            what: "The agent made no changes.",
+            why: excludedPaths.length
+              ? `It only wrote paths the repository ignores or agent tool files (${summarize(excludedPaths)}).`
+              : "No file in the repository differs from the base commit.",
+            next: RETRY,
+          },
+          excludedPaths,
+        ),
+      );
     }
     return out;
   }
@@ -100,11 +114,17 @@ export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimit
   const baselineCount = Object.keys(baseline.files).length;
   const share = baselineCount ? deleted.length / baselineCount : 0;
   if (deleted.length > limits.maxDeletedFiles || (deleted.length > 1 && share > limits.maxDeletedShare)) {
-    out.push(new GuardViolation("WHOLESALE_DELETION", {
-      what: `The agent deleted ${deleted.length} of ${baselineCount} files.`,
-      why: `More than ${limits.maxDeletedFiles} files or ${Math.round(limits.maxDeletedShare * 100)}% of the repository deleted at once is treated as destructive.`,
-      next: "If such a deletion is intended, do it by hand; otherwise retry with a clearer issue description.",
-    }, deleted));
+    out.push(
+      new GuardViolation(
+        "WHOLESALE_DELETION",
+        {
+          what: `The agent deleted ${deleted.length} of ${baselineCount} files.`,
+          why: `More than ${limits.maxDeletedFiles} files or ${Math.round(limits.maxDeletedShare * 100)}% of the repository deleted at once is treated as destructive.`,
+          next: "If such a deletion is intended, do it by hand; otherwise retry with a clearer issue description.",
+        },
+        deleted,
+      ),
+    );
   }
 
   // Each link's text alone, and every path as the filesystem will resolve it through all the links of the
@@ -114,54 +134,90 @@ export function checkGuards(delta: Delta, baseline: Baseline, limits: GuardLimit
     (f) => f.kind !== "delete" && ((f.linkTarget !== undefined && linkEscapes(f.path, f.linkTarget)) || resolveInTree(f.path, links).escapes),
   );
   if (escaping.length) {
-    out.push(new GuardViolation("ESCAPING_SYMLINK", {
-      what: `The agent created symbolic links that point outside the repository (${escaping.map((f) => `${f.path} → ${f.linkTarget}`).join(", ")}).`,
-      why: "A link out of the working copy can expose files of the machine that builds or reviews the change.",
-      next: "Links must stay inside the repository; retry, or add the link by hand if it is really wanted.",
-    }, escaping.map((f) => f.path)));
+    out.push(
+      new GuardViolation(
+        "ESCAPING_SYMLINK",
+        {
+          what: `The agent created symbolic links that point outside the repository (${escaping.map((f) => `${f.path} → ${f.linkTarget}`).join(", ")}).`,
+          why: "A link out of the working copy can expose files of the machine that builds or reviews the change.",
+          next: "Links must stay inside the repository; retry, or add the link by hand if it is really wanted.",
+        },
+        escaping.map((f) => f.path),
+      ),
+    );
   }
 
   if (limits.denyPaths.length) {
     const denied = picomatch(limits.denyPaths, { dot: true });
     const hits = files.filter((f) => denied(f.path)).map((f) => f.path);
     if (hits.length) {
-      out.push(new GuardViolation("DENIED_PATH", {
-        what: `The agent changed protected paths (${summarize(hits)}).`,
-        why: `The repository's autofix settings deny changes matching ${limits.denyPaths.join(", ")}.`,
-        next: "Make this change by hand, or adjust `denyPaths` in .github/autofix.yml if autofix should be allowed to.",
-      }, hits));
+      out.push(
+        new GuardViolation(
+          "DENIED_PATH",
+          {
+            what: `The agent changed protected paths (${summarize(hits)}).`,
+            why: `The repository's autofix settings deny changes matching ${limits.denyPaths.join(", ")}.`,
+            next: "Make this change by hand, or adjust `denyPaths` in .github/autofix.yml if autofix should be allowed to.",
+          },
+          hits,
+        ),
+      );
     }
   }
 
   const large = files.filter((f) => f.kind !== "delete" && f.size > limits.maxFileBytes);
   if (large.length) {
-    out.push(new GuardViolation("FILE_TOO_LARGE", {
-      what: `The agent wrote files larger than ${formatBytes(limits.maxFileBytes)} (${large.map((f) => `${f.path}: ${formatBytes(f.size)}`).join(", ")}).`,
-      why: "Large files are almost never part of a fix and bloat the repository forever.",
-      next: "Raise `limits.maxFileBytes` in .github/autofix.yml if this is expected, or retry.",
-    }, large.map((f) => f.path)));
+    out.push(
+      new GuardViolation(
+        "FILE_TOO_LARGE",
+        {
+          what: `The agent wrote files larger than ${formatBytes(limits.maxFileBytes)} (${large.map((f) => `${f.path}: ${formatBytes(f.size)}`).join(", ")}).`,
+          why: "Large files are almost never part of a fix and bloat the repository forever.",
+          next: "Raise `limits.maxFileBytes` in .github/autofix.yml if this is expected, or retry.",
+        },
+        large.map((f) => f.path),
+      ),
+    );
   }
   if (delta.stats.bytesWritten > limits.maxTotalBytes) {
-    out.push(new GuardViolation("TOTAL_TOO_LARGE", {
-      what: `The agent wrote ${formatBytes(delta.stats.bytesWritten)} in total.`,
-      why: `The limit for one change is ${formatBytes(limits.maxTotalBytes)}.`,
-      next: "Raise `limits.maxTotalBytes` in .github/autofix.yml if this is expected, or retry.",
-    }, files.filter((f) => f.kind !== "delete").map((f) => f.path)));
+    out.push(
+      new GuardViolation(
+        "TOTAL_TOO_LARGE",
+        {
+          what: `The agent wrote ${formatBytes(delta.stats.bytesWritten)} in total.`,
+          why: `The limit for one change is ${formatBytes(limits.maxTotalBytes)}.`,
+          next: "Raise `limits.maxTotalBytes` in .github/autofix.yml if this is expected, or retry.",
+        },
+        files.filter((f) => f.kind !== "delete").map((f) => f.path),
+      ),
+    );
   }
   if (files.length > limits.maxFiles) {
-    out.push(new GuardViolation("TOO_MANY_FILES", {
-      what: `The agent changed ${files.length} files.`,
-      why: `The limit for one change is ${limits.maxFiles} files, to keep pull requests reviewable.`,
-      next: "Split the issue into smaller ones, or raise `limits.maxFiles` in .github/autofix.yml.",
-    }, files.map((f) => f.path)));
+    out.push(
+      new GuardViolation(
+        "TOO_MANY_FILES",
+        {
+          what: `The agent changed ${files.length} files.`,
+          why: `The limit for one change is ${limits.maxFiles} files, to keep pull requests reviewable.`,
+          next: "Split the issue into smaller ones, or raise `limits.maxFiles` in .github/autofix.yml.",
+        },
+        files.map((f) => f.path),
+      ),
+    );
   }
   const lines = delta.stats.linesAdded + delta.stats.linesDeleted;
   if (lines > limits.maxLinesChanged) {
-    out.push(new GuardViolation("TOO_MANY_LINES", {
-      what: `The agent changed ${lines} lines.`,
-      why: `The limit for one change is ${limits.maxLinesChanged} added plus deleted lines, to keep pull requests reviewable.`,
-      next: "Split the issue into smaller ones, or raise `limits.maxLinesChanged` in .github/autofix.yml.",
-    }, files.map((f) => f.path)));
+    out.push(
+      new GuardViolation(
+        "TOO_MANY_LINES",
+        {
+          what: `The agent changed ${lines} lines.`,
+          why: `The limit for one change is ${limits.maxLinesChanged} added plus deleted lines, to keep pull requests reviewable.`,
+          next: "Split the issue into smaller ones, or raise `limits.maxLinesChanged` in .github/autofix.yml.",
+        },
+        files.map((f) => f.path),
+      ),
+    );
   }
   return out;
 }
@@ -216,7 +272,9 @@ export function resolveInTree(repoPath: string, links: Map<string, string>): { e
 /** The base commit's links as they are in the spawn (untouched ones are the base's), read without following. */
 export async function readBaselineLinks(spawnDir: string, baseline: Baseline): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const linkPaths = Object.entries(baseline.files).filter(([, entry]) => entry.mode === "120000").map(([p]) => p);
+  const linkPaths = Object.entries(baseline.files)
+    .filter(([, entry]) => entry.mode === "120000")
+    .map(([p]) => p);
   for (const linkPath of linkPaths) {
     try {
       out[linkPath] = await readlink(path.join(spawnDir, linkPath));
@@ -233,19 +291,31 @@ export async function inspectSpawnIntegrity(spawn: Spawn): Promise<GuardViolatio
   const marker = await readMarker(spawn.dir);
   const changed = diffFingerprints(state.gitDir, await fingerprintGitDir(path.join(spawn.dir, ".git")).catch(() => ({})));
   if (changed.length || !marker) {
-    out.push(new GuardViolation("GIT_DIR_WRITE", {
-      what: `The agent wrote into the repository's .git directory (${summarize(changed.length ? changed : [".git"])}).`,
-      why: "Changing git's configuration, hooks or refs could run code or send data elsewhere; the agent may only edit the working tree.",
-      next: "Retry; if the agent keeps doing this, check its instructions or use another agent.",
-    }, changed));
+    out.push(
+      new GuardViolation(
+        "GIT_DIR_WRITE",
+        {
+          what: `The agent wrote into the repository's .git directory (${summarize(changed.length ? changed : [".git"])}).`,
+          why: "Changing git's configuration, hooks or refs could run code or send data elsewhere; the agent may only edit the working tree.",
+          next: "Retry; if the agent keeps doing this, check its instructions or use another agent.",
+        },
+        changed,
+      ),
+    );
   }
   const { hardlinked } = await readSpawnFindings(spawn);
   if (hardlinked.length) {
-    out.push(new GuardViolation("ESCAPING_SYMLINK", {
-      what: `The agent created hard links (${summarize(hardlinked)}).`,
-      why: "A hard link can carry the content of a file outside the repository into the change.",
-      next: "Retry; files must be written, not linked.",
-    }, hardlinked));
+    out.push(
+      new GuardViolation(
+        "ESCAPING_SYMLINK",
+        {
+          what: `The agent created hard links (${summarize(hardlinked)}).`,
+          why: "A hard link can carry the content of a file outside the repository into the change.",
+          next: "Retry; files must be written, not linked.",
+        },
+        hardlinked,
+      ),
+    );
   }
   return out;
 }
@@ -259,4 +329,3 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1_000) return `${(bytes / 1_000).toFixed(1)} kB`;
   return `${bytes} B`;
 }
-

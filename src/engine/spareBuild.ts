@@ -36,7 +36,13 @@ export async function buildSpareFiles(gitdir: string, local: boolean, sha: strin
 }
 
 /** Runs in the helper thread; a spare's at the lowest priority, for this thread only (Linux nice values are per thread). */
-export async function runSpareBuildInThisThread(request: { gitdir: string; local: boolean; sha: string; dir: string; lowPriority: boolean }): Promise<BuiltSpare> {
+export async function runSpareBuildInThisThread(request: {
+  gitdir: string;
+  local: boolean;
+  sha: string;
+  dir: string;
+  lowPriority: boolean;
+}): Promise<BuiltSpare> {
   if (request.lowPriority) {
     try {
       setPriority(19);
@@ -65,7 +71,11 @@ const { parentPort, workerData } = require("node:worker_threads");
 function tsxLoader(moduleUrl: string): string | undefined {
   if (!moduleUrl.endsWith(".ts")) return undefined;
   // require.resolve answers the CommonJS entry; the ESM one sits beside it.
-  return pathToFileURL(createRequire(moduleUrl).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  return pathToFileURL(
+    createRequire(moduleUrl)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
 }
 
 /** A spare's build: on a helper thread at the lowest priority. */
@@ -77,12 +87,22 @@ export function buildSpareOnThread(store: { gitdir: string; local: boolean }, sh
  * A checkout on a helper thread (one per checkout; aborting terminates it). A single file creation can hold the
  * kernel for tens of milliseconds on a busy disk, so a long-lived worker creates files off its event loop.
  */
-export function checkoutOnThread(store: { gitdir: string; local: boolean }, sha: string, dir: string, signal: AbortSignal | undefined, opts: { lowPriority: boolean }): Promise<BuiltSpare> {
+export function checkoutOnThread(
+  store: { gitdir: string; local: boolean },
+  sha: string,
+  dir: string,
+  signal: AbortSignal | undefined,
+  opts: { lowPriority: boolean },
+): Promise<BuiltSpare> {
   const moduleUrl = import.meta.url;
   return new Promise((resolve, reject) => {
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { module: moduleUrl, tsx: tsxLoader(moduleUrl), request: { gitdir: store.gitdir, local: store.local, sha, dir, lowPriority: opts.lowPriority } },
+      workerData: {
+        module: moduleUrl,
+        tsx: tsxLoader(moduleUrl),
+        request: { gitdir: store.gitdir, local: store.local, sha, dir, lowPriority: opts.lowPriority },
+      },
       // The parent's flags (a tsx loader among them) are not needed: the bootstrap registers what it needs.
       execArgv: [],
     });

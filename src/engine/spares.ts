@@ -146,7 +146,10 @@ export class SpareRegistry {
     await new Promise((r) => setImmediate(r));
     signal.throwIfAborted();
     await mkdir(path.dirname(dir), { recursive: true });
-    const built = this.options.buildOn === "main" ? await buildSpareFiles(storeRef.gitdir, storeRef.local, sha, dir, signal) : await buildSpareOnThread(storeRef, sha, dir, signal);
+    const built =
+      this.options.buildOn === "main"
+        ? await buildSpareFiles(storeRef.gitdir, storeRef.local, sha, dir, signal)
+        : await buildSpareOnThread(storeRef, sha, dir, signal);
     const spare: Spare = { sha, dir, ...built };
     signal.throwIfAborted();
     // One spare per repository: the commit of the latest spawn is the one the next job most likely needs.
@@ -162,7 +165,14 @@ export class SpareRegistry {
     clearTimeout(this.expiry);
     const oldest = Math.min(...[...this.ready.values()].flat().map((s) => s.builtAtMs));
     if (!Number.isFinite(oldest)) return;
-    this.expiry = setTimeout(() => void this.evictBeyondLimit().then(() => this.scheduleExpiry(), () => undefined), Math.max(0, oldest + this.ttlMs - Date.now()));
+    this.expiry = setTimeout(
+      () =>
+        void this.evictBeyondLimit().then(
+          () => this.scheduleExpiry(),
+          () => undefined,
+        ),
+      Math.max(0, oldest + this.ttlMs - Date.now()),
+    );
     // Never the reason a process (a test) stays alive.
     this.expiry.unref();
   }
@@ -170,12 +180,13 @@ export class SpareRegistry {
   private async evictBeyondLimit(): Promise<void> {
     const all = [...this.ready.entries()].flatMap(([key, list]) => list.map((spare) => ({ key, spare })));
     const now = Date.now();
-    const doomed = all
-      .sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs)
-      .filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs >= this.ttlMs);
+    const doomed = all.sort((a, b) => b.spare.builtAtMs - a.spare.builtAtMs).filter((entry, i) => i >= MAX_SPARES || now - entry.spare.builtAtMs >= this.ttlMs);
     for (const { key, spare } of doomed) {
       const list = this.ready.get(key) ?? [];
-      this.ready.set(key, list.filter((s) => s !== spare));
+      this.ready.set(
+        key,
+        list.filter((s) => s !== spare),
+      );
       await rm(spare.dir, { recursive: true, force: true });
     }
   }

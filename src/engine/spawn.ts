@@ -36,7 +36,10 @@ export interface MaterializeOptions {
 
 /** A directory name for a job id: safe characters only, with a hash suffix when anything was replaced. */
 export function spawnDirName(jobId: string): string {
-  const safe = jobId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 100);
+  const safe = jobId
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .replace(/^\.+/, "_")
+    .slice(0, 100);
   if (safe === jobId && safe.length > 0) return safe;
   return `${safe}-${createHash("sha256").update(jobId).digest("hex").slice(0, 10)}`;
 }
@@ -110,10 +113,7 @@ async function writeGitDir(root: string, store: ObjectStore, baseSha: string, ma
   await mkdir(path.join(gitDir, "objects", "info"), { recursive: true });
   // Detached HEAD on the pinned sha, no [remote] section: nothing can fetch into this spawn.
   await writeFile(path.join(gitDir, "HEAD"), `${baseSha}\n`);
-  await writeFile(
-    path.join(gitDir, "config"),
-    "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = false\n",
-  );
+  await writeFile(path.join(gitDir, "config"), "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = false\n");
   // Lets native git in the spawn (an agent running `git log`) read history without copying objects.
   await writeFile(path.join(gitDir, "objects", "info", "alternates"), `${path.join(store.gitdir, "objects")}\n`);
   if (!store.local) await writeFile(path.join(gitDir, "shallow"), `${baseSha}\n`);
@@ -136,11 +136,7 @@ async function replaceDir(building: string, dir: string): Promise<void> {
 /** Leftovers of an interrupted materialization of this job (temp build dirs, half-deleted old spawns). */
 async function removeDebris(workRoot: string, dirName: string): Promise<void> {
   const entries = await readdir(workRoot).catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((e) => debrisOwner(e) === dirName)
-      .map((e) => rm(path.join(workRoot, e), { recursive: true, force: true })),
-  );
+  await Promise.all(entries.filter((e) => debrisOwner(e) === dirName).map((e) => rm(path.join(workRoot, e), { recursive: true, force: true })));
 }
 
 function debrisOwner(entry: string): string | undefined {

@@ -19,11 +19,7 @@ export function isBinary(content: Uint8Array): boolean {
 }
 
 /** Patch and line counts; `old`/`next` undefined for an added/deleted file (/dev/null side). */
-export function textPatch(
-  p: string,
-  old: Buffer | undefined,
-  next: Buffer | undefined,
-): { patch?: string; linesAdded: number; linesDeleted: number } {
+export function textPatch(p: string, old: Buffer | undefined, next: Buffer | undefined): { patch?: string; linesAdded: number; linesDeleted: number } {
   const oldText = old?.toString("utf8") ?? "";
   const newText = next?.toString("utf8") ?? "";
   if (oldText.length > MAX_PATCH_BYTES || newText.length > MAX_PATCH_BYTES) {

@@ -37,6 +37,9 @@ export function toolFileMatcher(extra: readonly string[] = []): ToolFileMatcher 
   const matchBase = picomatch(anywhere, { dot: true, basename: true });
   const matchRooted = picomatch(rooted, { dot: true });
   // A directory pattern like ".claude/**" also covers that directory nested anywhere (packages/x/.claude/).
-  const matchNested = picomatch(rooted.map((p) => `**/${p}`), { dot: true });
+  const matchNested = picomatch(
+    rooted.map((p) => `**/${p}`),
+    { dot: true },
+  );
   return (p) => matchBase(p) || matchRooted(p) || matchNested(p);
 }

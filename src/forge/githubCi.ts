@@ -82,7 +82,12 @@ export async function listCommitStatuses(ctx: GitHubContext, repo: RepoRef, sha:
   const { data } = await explained(`read the commit statuses of ${sha.slice(0, 12)}`, () =>
     ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/status", { ...repo, ref: sha, per_page: 100 }),
   );
-  return ((data as { statuses?: RawStatus[] } | undefined)?.statuses ?? []).map((s) => ({ context: s.context, state: s.state, description: s.description ?? null, targetUrl: s.target_url ?? null }));
+  return ((data as { statuses?: RawStatus[] } | undefined)?.statuses ?? []).map((s) => ({
+    context: s.context,
+    state: s.state,
+    description: s.description ?? null,
+    targetUrl: s.target_url ?? null,
+  }));
 }
 
 export async function listWorkflowRuns(ctx: GitHubContext, repo: RepoRef, sha: string): Promise<WorkflowRunInfo[]> {
@@ -90,14 +95,28 @@ export async function listWorkflowRuns(ctx: GitHubContext, repo: RepoRef, sha: s
   const answer = await explained(`list the workflow runs of ${sha.slice(0, 12)}`, () =>
     tolerating([404], () => ctx.octokit.request("GET /repos/{owner}/{repo}/actions/runs", { ...repo, head_sha: sha, per_page: 100 })),
   );
-  return ((answer?.data as { workflow_runs?: RawWorkflowRun[] } | undefined)?.workflow_runs ?? []).map((w) => ({ id: w.id, name: w.name, checkSuiteId: w.check_suite_id, status: w.status, conclusion: w.conclusion ?? null }));
+  return ((answer?.data as { workflow_runs?: RawWorkflowRun[] } | undefined)?.workflow_runs ?? []).map((w) => ({
+    id: w.id,
+    name: w.name,
+    checkSuiteId: w.check_suite_id,
+    status: w.status,
+    conclusion: w.conclusion ?? null,
+  }));
 }
 
 export async function listCheckAnnotations(ctx: GitHubContext, repo: RepoRef, checkRunId: number): Promise<CheckAnnotation[]> {
   const answer = await explained(`list the annotations of check run ${checkRunId}`, () =>
-    tolerating([404], () => ctx.octokit.request("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", { ...repo, check_run_id: checkRunId, per_page: 50 })),
+    tolerating([404], () =>
+      ctx.octokit.request("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", { ...repo, check_run_id: checkRunId, per_page: 50 }),
+    ),
   );
-  return ((answer?.data ?? []) as RawAnnotation[]).map((a) => ({ path: a.path, startLine: a.start_line, level: a.annotation_level, message: a.message, title: a.title ?? null }));
+  return ((answer?.data ?? []) as RawAnnotation[]).map((a) => ({
+    path: a.path,
+    startLine: a.start_line,
+    level: a.annotation_level,
+    message: a.message,
+    title: a.title ?? null,
+  }));
 }
 
 export async function getActionsJobLog(ctx: GitHubContext, repo: RepoRef, jobId: number): Promise<ActionsJobLog | undefined> {
@@ -108,13 +127,19 @@ export async function getActionsJobLog(ctx: GitHubContext, repo: RepoRef, jobId:
   const logs = await tolerating([403, 404, 410], () => ctx.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { ...repo, job_id: jobId }));
   const raw = logs?.data;
   const text = typeof raw === "string" ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw).toString("utf8") : raw ? String(raw) : "";
-  const steps = ((job.data as RawJob | undefined)?.steps ?? []).map((s) => ({ name: String(s.name), number: Number(s.number), conclusion: s.conclusion ?? null }));
+  const steps = ((job.data as RawJob | undefined)?.steps ?? []).map((s) => ({
+    name: String(s.name),
+    number: Number(s.number),
+    conclusion: s.conclusion ?? null,
+  }));
   return { steps, log: text.length > maxLogChars ? text.slice(-maxLogChars) : text };
 }
 
 /** REST cannot leave draft; GraphQL's markPullRequestReadyForReview can (needs the PR's node id). */
 export async function markPrReady(ctx: GitHubContext, repo: RepoRef, prNumber: number): Promise<boolean> {
-  const { data } = (await explained(`read PR #${prNumber}`, () => ctx.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: prNumber }))) as {
+  const { data } = (await explained(`read PR #${prNumber}`, () =>
+    ctx.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: prNumber }),
+  )) as {
     data: { draft?: boolean; node_id?: string };
   };
   if (data.draft !== true) return true;
@@ -123,7 +148,9 @@ export async function markPrReady(ctx: GitHubContext, repo: RepoRef, prNumber: n
     return false;
   }
   try {
-    await ctx.octokit.graphql("mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }", { id: data.node_id });
+    await ctx.octokit.graphql("mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }", {
+      id: data.node_id,
+    });
     return true;
   } catch (err) {
     ctx.log.warn({ pr: prNumber, err: String(err) }, "GitHub refused to mark the PR ready for review; it stays a draft");

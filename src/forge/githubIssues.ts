@@ -8,7 +8,6 @@ import { truncateForGitHub } from "./githubChecks.js";
 /** GitHub refuses issue comments, PR bodies and review bodies longer than this (HTTP 422 "body is too long"). */
 export const bodyMaxChars = 65_536;
 
-
 const perPage = 100;
 
 interface RawComment {
@@ -64,19 +63,13 @@ export async function getIssue(ctx: GitHubContext, repo: RepoRef, issueNumber: n
     body: data.body ?? "",
     author: data.user?.login ?? "ghost",
     state: data.state === "closed" ? "closed" : "open",
-    labels: (data.labels ?? []).map((label: string | { name?: string }) => (typeof label === "string" ? label : label.name ?? "")).filter(Boolean),
+    labels: (data.labels ?? []).map((label: string | { name?: string }) => (typeof label === "string" ? label : (label.name ?? ""))).filter(Boolean),
     htmlUrl: data.html_url,
     comments,
   };
 }
 
-export async function ensureStatusComment(
-  ctx: GitHubContext,
-  repo: RepoRef,
-  issueNumber: number,
-  marker: string,
-  body: string,
-): Promise<number> {
+export async function ensureStatusComment(ctx: GitHubContext, repo: RepoRef, issueNumber: number, marker: string, body: string): Promise<number> {
   // The marker is what finds the comment again after a restart or a redelivery, so it must be in the body.
   const fullBody = truncateForGitHub(body.includes(marker) ? body : `${marker}\n${body}`, bodyMaxChars);
   const key = `${repo.owner}/${repo.repo}#${issueNumber} ${marker}`;
@@ -93,9 +86,7 @@ export async function ensureStatusComment(
     }
     ctx.statusComments?.delete(key);
   }
-  const existing = (await listComments(ctx, repo, issueNumber)).find(
-    (raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker),
-  );
+  const existing = (await listComments(ctx, repo, issueNumber)).find((raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker));
   if (existing && existing.body !== fullBody) {
     await explained(`update the status comment on issue #${issueNumber}`, () => editComment(ctx, repo, existing.id, fullBody));
   }
@@ -104,7 +95,12 @@ export async function ensureStatusComment(
     : await createOnce(
         (noRetry) =>
           explained(`comment on issue #${issueNumber} of ${repo.owner}/${repo.repo}`, () =>
-            ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: issueNumber, body: fullBody, ...noRetry }),
+            ctx.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+              ...repo,
+              issue_number: issueNumber,
+              body: fullBody,
+              ...noRetry,
+            }),
           ).then(({ data }) => data.id as number),
         async () => (await listComments(ctx, repo, issueNumber)).find((raw) => isOwnComment(ctx, raw) && (raw.body ?? "").includes(marker))?.id,
       );

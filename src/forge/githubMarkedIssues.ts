@@ -42,14 +42,19 @@ export async function createIssue(ctx: GitHubContext, repo: RepoRef, issue: { ti
   const body = truncateForGitHub(issue.body, bodyMaxChars);
   return createOnce(
     (noRetry) =>
-      explained(`open an issue in ${repo.owner}/${repo.repo}`, () => ctx.octokit.request("POST /repos/{owner}/{repo}/issues", { ...repo, title: issue.title, body, ...noRetry })).then(({ data }) =>
-        toMarkedIssue(data as RawIssue),
-      ),
+      explained(`open an issue in ${repo.owner}/${repo.repo}`, () =>
+        ctx.octokit.request("POST /repos/{owner}/{repo}/issues", { ...repo, title: issue.title, body, ...noRetry }),
+      ).then(({ data }) => toMarkedIssue(data as RawIssue)),
     async () => (marker ? findIssueByMarker(ctx, repo, marker) : undefined),
   );
 }
 
-export async function updateIssue(ctx: GitHubContext, repo: RepoRef, issueNumber: number, issue: { title?: string; body?: string; state?: "open" | "closed" }): Promise<MarkedIssue | undefined> {
+export async function updateIssue(
+  ctx: GitHubContext,
+  repo: RepoRef,
+  issueNumber: number,
+  issue: { title?: string; body?: string; state?: "open" | "closed" },
+): Promise<MarkedIssue | undefined> {
   const fields = { ...issue, ...(issue.body !== undefined ? { body: truncateForGitHub(issue.body, bodyMaxChars) } : {}) };
   // 404/410: the issue was deleted (or transferred away); the caller creates a new one.
   const answer = await explained(`update issue #${issueNumber}`, () =>

@@ -30,9 +30,7 @@ export async function findOpenPrByHead(ctx: GitHubContext, repo: RepoRef, branch
   );
   // The head filter matches the owner's account: a same-owner fork with the same branch must not match.
   const fullName = `${repo.owner}/${repo.repo}`.toLowerCase();
-  const found = (data as any[]).find(
-    (pr) => pr.head?.ref === branch && (!pr.head?.repo || String(pr.head.repo.full_name).toLowerCase() === fullName),
-  );
+  const found = (data as any[]).find((pr) => pr.head?.ref === branch && (!pr.head?.repo || String(pr.head.repo.full_name).toLowerCase() === fullName));
   return found ? toPullRequest(found) : undefined;
 }
 
@@ -134,9 +132,7 @@ export async function requestReviewers(ctx: GitHubContext, repo: RepoRef, prNumb
   );
   const author = pr.data.user?.login?.toLowerCase();
   // GitHub refuses a review request to the PR's author; the bot itself cannot review either.
-  const wanted = [...new Set(reviewers)].filter(
-    (login) => login.toLowerCase() !== author && login.toLowerCase() !== ctx.botLogin?.toLowerCase(),
-  );
+  const wanted = [...new Set(reviewers)].filter((login) => login.toLowerCase() !== author && login.toLowerCase() !== ctx.botLogin?.toLowerCase());
   if (wanted.length === 0) return;
   const ask = (logins: string[]) =>
     ctx.octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {
@@ -200,8 +196,6 @@ export async function createReview(
 export async function deleteBranch(ctx: GitHubContext, repo: RepoRef, branch: string): Promise<void> {
   // 404/422: the branch is already gone (merged PRs often delete it): the wanted state holds.
   await explained(`delete branch ${branch}`, () =>
-    tolerating([404, 422], () =>
-      ctx.octokit.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: `heads/${branch}` }),
-    ),
+    tolerating([404, 422], () => ctx.octokit.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: `heads/${branch}` })),
   );
 }

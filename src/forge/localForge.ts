@@ -43,7 +43,16 @@ async function gitDirOf(repoPath: string): Promise<string> {
 export function renderLocalReport(report: LocalReport): string {
   const lines = [`# autofix local run: ${report.issue.title}`, "", `Repository: \`${report.repoPath}\``, ""];
   if (report.pr) {
-    lines.push(`## Result`, "", `Branch \`${report.pr.headRef}\` at \`${report.pr.headSha}\` (would be a ${report.pr.draft ? "draft " : ""}PR into \`${report.pr.baseRef}\`)`, "", `### ${report.pr.title}`, "", report.pr.body, "");
+    lines.push(
+      `## Result`,
+      "",
+      `Branch \`${report.pr.headRef}\` at \`${report.pr.headSha}\` (would be a ${report.pr.draft ? "draft " : ""}PR into \`${report.pr.baseRef}\`)`,
+      "",
+      `### ${report.pr.title}`,
+      "",
+      report.pr.body,
+      "",
+    );
   }
   if (report.statusComment) lines.push("## Status", "", report.statusComment.body, "");
   for (const check of report.checkRuns) {

@@ -47,9 +47,7 @@ export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptio
     kind: "github",
 
     async getRepo(repo: RepoRef): Promise<RepoInfo> {
-      const { data } = await explained(`read the repository ${repo.owner}/${repo.repo}`, () =>
-        octokit.request("GET /repos/{owner}/{repo}", { ...repo }),
-      );
+      const { data } = await explained(`read the repository ${repo.owner}/${repo.repo}`, () => octokit.request("GET /repos/{owner}/{repo}", { ...repo }));
       // Names from the API, not the caller: a renamed repository redirects and answers with its new name.
       return {
         owner: data.owner.login,
@@ -65,9 +63,7 @@ export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptio
 
     async getPermission(repo, username) {
       const answer = await explained(`read the permission of ${username} on ${repo.owner}/${repo.repo}`, () =>
-        tolerating([404], () =>
-          octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { ...repo, username }),
-        ),
+        tolerating([404], () => octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { ...repo, username })),
       );
       return answer ? toPermissionLevel(answer.data) : "none";
     },

@@ -110,10 +110,7 @@ export interface Forge extends CiForge {
 
   findOpenPrByHead(repo: RepoRef, branch: string): Promise<PullRequest | undefined>;
   /** Open a PR for `head` or update the open one in place (looked up by head branch first). */
-  ensurePr(
-    repo: RepoRef,
-    pr: { head: string; base: string; title: string; body: string; draft: boolean },
-  ): Promise<PullRequest & { created: boolean }>;
+  ensurePr(repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest & { created: boolean }>;
   getPr(repo: RepoRef, prNumber: number): Promise<PullRequest>;
   addLabels(repo: RepoRef, issueNumber: number, labels: string[]): Promise<void>;
   removeLabel(repo: RepoRef, issueNumber: number, label: string): Promise<void>;

@@ -61,11 +61,7 @@ function lockfileChurn(delta: Delta): Violation[] {
   return violations;
 }
 
-export function runBuiltinChecks(
-  delta: Delta,
-  config: AutofixConfig,
-  guardViolations: Violation[],
-): Violation[] {
+export function runBuiltinChecks(delta: Delta, config: AutofixConfig, guardViolations: Violation[]): Violation[] {
   const violations: Violation[] = guardViolations.map((g) => ({ ...g, code: g.code }));
   const settings = config.gates.deterministic;
 

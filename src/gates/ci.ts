@@ -72,8 +72,16 @@ export function classifyChecks(checks: CommitChecks, ownSlug?: string): CiCheck[
   for (const suite of checks.suites) {
     if (suitesWithRuns.has(suite.id) || (ownSlug !== undefined && suite.appSlug === ownSlug) || (suite.runCount ?? 0) > 0) continue;
     const name = workflowOfSuite.get(suite.id) ?? `${suite.appSlug ?? "a CI app"} check suite`;
-    if (suite.conclusion === "action_required") out.push({ name, kind: "suite", appSlug: suite.appSlug, state: "not-started", why: "waiting for a maintainer's approval (action_required): workflows of a first-time or bot contributor need approval" });
-    else if (suite.status !== "completed") out.push({ name, kind: "suite", appSlug: suite.appSlug, state: "pending", why: "requested, no check run started yet" });
+    if (suite.conclusion === "action_required")
+      out.push({
+        name,
+        kind: "suite",
+        appSlug: suite.appSlug,
+        state: "not-started",
+        why: "waiting for a maintainer's approval (action_required): workflows of a first-time or bot contributor need approval",
+      });
+    else if (suite.status !== "completed")
+      out.push({ name, kind: "suite", appSlug: suite.appSlug, state: "pending", why: "requested, no check run started yet" });
   }
   return out;
 }
@@ -85,7 +93,12 @@ function watchedOnly(all: CiCheck[], config: Pick<CiGateConfig, "checks">): CiCh
   // A watched name with nothing behind it has not started (yet): said by name when the wait is over.
   for (const name of wanted) {
     if (!watched.some((c) => c.name === name || c.workflow === name)) {
-      watched.push({ name, kind: "missing", state: "not-started", why: "no check or workflow of this name ran for the commit (no workflow for this branch, or not triggered)" });
+      watched.push({
+        name,
+        kind: "missing",
+        state: "not-started",
+        why: "no check or workflow of this name ran for the commit (no workflow for this branch, or not triggered)",
+      });
     }
   }
   return watched;

@@ -45,7 +45,9 @@ function clip(text: string, max: number): string {
 }
 
 export function renderCiRepairReport(details: CiFailureDetail[]): string {
-  const parts = ["The repository's CI failed on the pull request with your change. Fix the cause in the code (never by editing CI configuration or skipping tests)."];
+  const parts = [
+    "The repository's CI failed on the pull request with your change. Fix the cause in the code (never by editing CI configuration or skipping tests).",
+  ];
   for (const d of details) {
     parts.push("", `## Failing check: ${d.check.name}${d.check.workflow ? ` (workflow ${d.check.workflow})` : ""}${d.check.why ? ` — ${d.check.why}` : ""}`);
     const out = d.output;
@@ -54,7 +56,8 @@ export function renderCiRepairReport(details: CiFailureDetail[]): string {
     if (out?.text) parts.push("", clip(out.text, 4_000));
     if (d.annotations.length) {
       parts.push("", "Annotations:");
-      for (const a of d.annotations.slice(0, 30)) parts.push(`- ${a.level} ${a.path}${a.startLine ? `:${a.startLine}` : ""}: ${a.title ? `${a.title}: ` : ""}${a.message}`);
+      for (const a of d.annotations.slice(0, 30))
+        parts.push(`- ${a.level} ${a.path}${a.startLine ? `:${a.startLine}` : ""}: ${a.title ? `${a.title}: ` : ""}${a.message}`);
     }
     if (d.job?.log) {
       const failedStep = d.job.steps.find((s) => s.conclusion === "failure");

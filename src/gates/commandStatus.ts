@@ -38,14 +38,24 @@ export function cannotRun(spec: CommandSpec, outcome: CommandOutcome, output: st
       hint: `install ${missing ? `\`${missing}\`` : "it"} where the sandbox can see it: ${mountHint}`,
     };
   }
-  if (outcome.exitCode === 126) return { reason: "a program it runs is not executable (exit 126)", hint: `check the program's permissions and that its interpreter is visible: ${mountHint}` };
+  if (outcome.exitCode === 126)
+    return {
+      reason: "a program it runs is not executable (exit 126)",
+      hint: `check the program's permissions and that its interpreter is visible: ${mountHint}`,
+    };
   const module = moduleOf(spec.run);
   const missingModule = /No module named '?([\w.]+)'?/.exec(output)?.[1];
   if (module && missingModule && (missingModule === module || module.startsWith(`${missingModule}.`))) {
-    return { reason: `No module named ${missingModule}`, hint: `install ${missingModule} for the interpreter the sandbox runs (\`${spec.run.split(/\s+/)[0]}\` on its PATH), or show one that has it: ${mountHint}` };
+    return {
+      reason: `No module named ${missingModule}`,
+      hint: `install ${missingModule} for the interpreter the sandbox runs (\`${spec.run.split(/\s+/)[0]}\` on its PATH), or show one that has it: ${mountHint}`,
+    };
   }
   if (isRed(outcome) && reportsTests(spec) && (!outcome.tests || Object.keys(outcome.tests).length === 0)) {
-    return { reason: `it failed (exit ${outcome.exitCode}) without reporting a single test`, hint: `read its output: a missing or wrong-version toolchain is the usual cause; ${mountHint}` };
+    return {
+      reason: `it failed (exit ${outcome.exitCode}) without reporting a single test`,
+      hint: `read its output: a missing or wrong-version toolchain is the usual cause; ${mountHint}`,
+    };
   }
   return undefined;
 }
@@ -74,8 +84,19 @@ export function judgeCommand(spec: CommandSpec, baseline: CommandOutcome | undef
   }
   // A side that could not run gives nothing to compare: an error, whatever the other side did. The
   // after side's own failure to start after a green base (a deleted script) says the same: nothing ran.
-  const unrunnable = baseline.cannotRun ? { side: "baseline" as const, ...baseline.cannotRun } : after.cannotRun ? { side: "after" as const, ...after.cannotRun } : undefined;
-  const afterMerelyBroke = !baseline.cannotRun && after.cannotRun && baseline.tests && Object.keys(baseline.tests).length > 0 && !after.memoryExceeded && after.exitCode !== 127 && after.exitCode !== 126;
+  const unrunnable = baseline.cannotRun
+    ? { side: "baseline" as const, ...baseline.cannotRun }
+    : after.cannotRun
+      ? { side: "after" as const, ...after.cannotRun }
+      : undefined;
+  const afterMerelyBroke =
+    !baseline.cannotRun &&
+    after.cannotRun &&
+    baseline.tests &&
+    Object.keys(baseline.tests).length > 0 &&
+    !after.memoryExceeded &&
+    after.exitCode !== 127 &&
+    after.exitCode !== 126;
   if (unrunnable && !afterMerelyBroke) {
     report.status = "error";
     report.cannotRun = unrunnable;
@@ -91,7 +112,9 @@ export function judgeCommand(spec: CommandSpec, baseline: CommandOutcome | undef
     // The base named its tests and the change leaves none to read (a crash, a collection error, a
     // deleted manifest): every test that passed on the base is missing, whatever the exit codes say.
     const comparison = compareTestResults(baseline.tests, after.tests ?? {});
-    const note = after.tests ? after.testsNote : "after the change the command's results name no tests, so every test that passed on the base counts as missing";
+    const note = after.tests
+      ? after.testsNote
+      : "after the change the command's results name no tests, so every test that passed on the base counts as missing";
     report.tests = { ...comparison, parsed: true, ...(note ? { note } : {}) };
     if (comparison.regressed.length > 0 || comparison.missing.length > 0) report.status = "regressed";
     // Red without a named test (a build error, a lint step after the tests) still went from green to red.

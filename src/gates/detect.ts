@@ -136,9 +136,7 @@ export async function detectCommands(dir: string): Promise<CommandSpec[]> {
 }
 
 /** Commands from the repository config, in the same shape as detected ones. */
-export function configuredCommands(
-  commands: { run: string; timeoutMinutes: number; name?: string; junit?: string }[],
-): CommandSpec[] {
+export function configuredCommands(commands: { run: string; timeoutMinutes: number; name?: string; junit?: string }[]): CommandSpec[] {
   return commands.map((c) => ({
     name: c.name ?? c.run,
     run: c.run,

@@ -70,7 +70,8 @@ async function selectCommands(input: DeterministicGateInput): Promise<{ specs: C
   return { specs, detected: true };
 }
 
-const proseOrTemplate = /\.(?:md|mdx|markdown|rst|txt|adoc)$|(^|\/)(?:LICENSE|CODEOWNERS|AUTHORS|NOTICE)[^/]*$|^\.github\/(?:ISSUE_TEMPLATE|PULL_REQUEST_TEMPLATE|DISCUSSION_TEMPLATE)|^\.github\/FUNDING\.ya?ml$|^docs\//i;
+const proseOrTemplate =
+  /\.(?:md|mdx|markdown|rst|txt|adoc)$|(^|\/)(?:LICENSE|CODEOWNERS|AUTHORS|NOTICE)[^/]*$|^\.github\/(?:ISSUE_TEMPLATE|PULL_REQUEST_TEMPLATE|DISCUSSION_TEMPLATE)|^\.github\/FUNDING\.ya?ml$|^docs\//i;
 
 function touchesOnlyProse(delta: Delta): boolean {
   return delta.files.length > 0 && delta.files.every((f) => proseOrTemplate.test(f.path));
@@ -152,10 +153,21 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   }
 
   await mkdir(input.scratchDir, { recursive: true });
-  const common = { setup: settings.setup, commands: specs, sandbox: input.sandbox, network: settings.network, allowHosts: settings.allowHosts, scratchDir: input.scratchDir, signal: input.signal, toolchain: input.toolchain, mounts: input.config.sandbox.mounts };
+  const common = {
+    setup: settings.setup,
+    commands: specs,
+    sandbox: input.sandbox,
+    network: settings.network,
+    allowHosts: settings.allowHosts,
+    scratchDir: input.scratchDir,
+    signal: input.signal,
+    toolchain: input.toolchain,
+    mounts: input.config.sandbox.mounts,
+  };
   // Each side runs on its own copy-on-write view: nothing the commands write reaches the spawn or the base.
   const after = await runSide({ ...common, side: "after", dir: input.spawnDir });
-  if (after.refusedConnections) notes.push(`network allow: the egress proxy refused ${after.refusedConnections.join(", ")} (not in gates.deterministic.allowHosts)`);
+  if (after.refusedConnections)
+    notes.push(`network allow: the egress proxy refused ${after.refusedConnections.join(", ")} (not in gates.deterministic.allowHosts)`);
   if (after.setupFailure) {
     const failure = after.setupFailure;
     return done({
@@ -181,7 +193,9 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
       return done({
         status: "error",
         summary: `Setup command \`${failure.command}\` failed on the base commit, so regressions cannot be told apart.`,
-        reasons: [`\`${failure.command}\` ${failure.timedOut ? "timed out" : `exited with ${failure.exitCode}`} on the base: ${failure.outputTail.slice(-800)}`],
+        reasons: [
+          `\`${failure.command}\` ${failure.timedOut ? "timed out" : `exited with ${failure.exitCode}`} on the base: ${failure.outputTail.slice(-800)}`,
+        ],
       });
     }
     baseline = { commands: side.commands, recordedAt: new Date().toISOString() };
@@ -193,12 +207,19 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   const reports = specs.map((spec, index) => judgeCommand(spec, baseline.commands[index], after.commands[index] as (typeof after.commands)[number]));
   const unrunnable = reports.filter((r) => r.cannotRun);
   if (unrunnable.length > 0) {
-    return done({ status: "error", summary: `No checks ran: ${unrunnable.map((r) => `\`${r.command}\` (${r.cannotRun!.reason})`).join("; ")}.`, reasons: unrunnable.map(describeCannotRun), commands: reports });
+    return done({
+      status: "error",
+      summary: `No checks ran: ${unrunnable.map((r) => `\`${r.command}\` (${r.cannotRun!.reason})`).join("; ")}.`,
+      reasons: unrunnable.map(describeCannotRun),
+      commands: reports,
+    });
   }
   for (const report of reports) {
     if (report.tests && !report.tests.parsed && report.tests.note) notes.push(`${report.command}: ${report.tests.note}`);
     if (report.status === "already-red" && !report.tests?.parsed) {
-      notes.push(`\`${report.command}\` fails on the base commit too (exit ${report.exitCode}) and names no tests: it cannot tell whether this change breaks anything`);
+      notes.push(
+        `\`${report.command}\` fails on the base commit too (exit ${report.exitCode}) and names no tests: it cannot tell whether this change breaks anything`,
+      );
     }
   }
   const blocking = reports.filter(commandBlocks);
@@ -213,12 +234,13 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
     });
   }
   if (alreadyRed.length > 0 && touchesOnlyProse(input.delta)) {
-    notes.push(`the checks were already red on the base (${alreadyRed.map((r) => `\`${r.command}\``).join(", ")}); this change touches no code, test or check configuration, so it cannot have caused that`);
+    notes.push(
+      `the checks were already red on the base (${alreadyRed.map((r) => `\`${r.command}\``).join(", ")}); this change touches no code, test or check configuration, so it cannot have caused that`,
+    );
   }
-  const extras = [
-    fixed.length > 0 ? `fixed: ${fixed.join(", ")}` : "",
-    alreadyRed.length > 0 ? `${alreadyRed.length} already red on the base` : "",
-  ].filter(Boolean);
+  const extras = [fixed.length > 0 ? `fixed: ${fixed.join(", ")}` : "", alreadyRed.length > 0 ? `${alreadyRed.length} already red on the base` : ""].filter(
+    Boolean,
+  );
   return done({
     status: "pass",
     summary: `Passed: built-in checks and ${reports.length} command(s), no regression against the base${extras.length ? ` (${extras.join("; ")})` : ""}.`,

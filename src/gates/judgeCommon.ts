@@ -102,7 +102,9 @@ export function judgeFlagAnswers(
   for (const [index, flag] of (flags ?? []).entries()) {
     const answer = answers.find((a) => a.flag === index + 1);
     if (!answer) {
-      reasons.push(`The judge did not address flag ${index + 1} (${flag.code}, ${flag.path}); every "tests weakened" flag needs an answer before the change can pass.`);
+      reasons.push(
+        `The judge did not address flag ${index + 1} (${flag.code}, ${flag.path}); every "tests weakened" flag needs an answer before the change can pass.`,
+      );
       continue;
     }
     flagAnswers.push({ code: flag.code, path: flag.path, answer: answer.answer, concern: answer.concern });

@@ -30,13 +30,17 @@ export function renderDiffForJudge(delta: Delta, maxChars: number): { text: stri
     truncated = true;
     const room = budget - header.length - 200;
     if (room > 500) {
-      shown.set(change.path, `${header}${change.patch.slice(0, room)}\n[… TRUNCATED by autofix: ${change.patch.length - room} more characters of this file's patch not shown …]`);
+      shown.set(
+        change.path,
+        `${header}${change.patch.slice(0, room)}\n[… TRUNCATED by autofix: ${change.patch.length - room} more characters of this file's patch not shown …]`,
+      );
       budget = 0;
     } else {
       shown.set(change.path, `${header}[… TRUNCATED by autofix: this file's patch (${change.patch.length} characters) is not shown; see its stats above …]`);
     }
   }
   for (const change of delta.files) parts.push(shown.get(change.path) as string);
-  if (truncated) parts.unshift(`[NOTE: the diff exceeds the ${maxChars}-character budget and was summarized; every changed file is listed, but some patches are cut.]`);
+  if (truncated)
+    parts.unshift(`[NOTE: the diff exceeds the ${maxChars}-character budget and was summarized; every changed file is listed, but some patches are cut.]`);
   return { text: parts.join("\n"), truncated };
 }

@@ -41,13 +41,21 @@ function renderGate(result: GateResult): string[] {
     lines.push(`- command \`${command.command}\`: ${command.status} (exit ${command.exitCode})`);
     for (const test of command.tests?.regressed ?? []) lines.push(`  - broken test: ${test}`);
     for (const test of command.tests?.missing ?? []) lines.push(`  - test missing or skipped now: ${test}`);
-    if (command.outputTail) lines.push("  output (end):", ...command.outputTail.slice(-1_500).split("\n").map((l) => `    ${l}`));
+    if (command.outputTail)
+      lines.push(
+        "  output (end):",
+        ...command.outputTail
+          .slice(-1_500)
+          .split("\n")
+          .map((l) => `    ${l}`),
+      );
   }
   for (const finding of result.findings ?? []) {
     lines.push(`- [${finding.severity}] ${finding.path}${finding.line ? `:${finding.line}` : ""}: ${finding.text}`);
   }
   for (const flag of result.testFlags ?? []) lines.push(`- tests weakened [${flag.code}]: ${flag.message}`);
-  for (const answer of result.flagAnswers ?? []) if (answer.concern) lines.push(`- the judge's concern about ${answer.path} (${answer.code}): ${answer.answer}`);
+  for (const answer of result.flagAnswers ?? [])
+    if (answer.concern) lines.push(`- the judge's concern about ${answer.path} (${answer.code}): ${answer.answer}`);
   if (result.unrelatedPaths?.length) lines.push(`- changes unrelated to the issue: ${result.unrelatedPaths.join(", ")}`);
   return lines;
 }

@@ -3,7 +3,17 @@
 import { z } from "zod";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import { flagAnswersField, judgeFlagAnswers, llmFailure, renderDiffBlock, renderIssue, renderTestFlags, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
+import {
+  flagAnswersField,
+  judgeFlagAnswers,
+  llmFailure,
+  renderDiffBlock,
+  renderIssue,
+  renderTestFlags,
+  sameModelNotes,
+  untrustedNotice,
+  withoutLlm,
+} from "./judgeCommon.js";
 import { readPatch } from "./patchLines.js";
 import type { JudgeInput } from "./semantic.js";
 import type { GateResult, ReviewFinding } from "./types.js";
@@ -58,7 +68,13 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
   const elapsed = () => Date.now() - started;
   const settings = input.config.gates.review;
   if (!settings.enabled) {
-    return { gate: "review", status: "skipped", summary: "Skipped: the repository turned the review gate off (gates.review.enabled: false).", reasons: [], durationMs: elapsed() };
+    return {
+      gate: "review",
+      status: "skipped",
+      summary: "Skipped: the repository turned the review gate off (gates.review.enabled: false).",
+      reasons: [],
+      durationMs: elapsed(),
+    };
   }
   if (!input.llm) return withoutLlm("review", input.config, elapsed());
 
@@ -96,16 +112,16 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
       flags.reasons.length > 0 && blocking.length === 0
         ? `The reviewer (${answer.model}) did not clear the "tests weakened" flags: ${flags.reasons.length} open.`
         : blocking.length > 0
-        ? `The reviewer (${answer.model}) found ${blocking.length} problem(s) at or above ${settings.blockAt}: ${countText}.`
-        : requestsChanges
-        ? `The reviewer (${answer.model}) requested changes (findings: ${countText}; none at or above ${settings.blockAt}).`
-        : `The reviewer (${answer.model}) found nothing at or above ${settings.blockAt} (${countText}).`,
+          ? `The reviewer (${answer.model}) found ${blocking.length} problem(s) at or above ${settings.blockAt}: ${countText}.`
+          : requestsChanges
+            ? `The reviewer (${answer.model}) requested changes (findings: ${countText}; none at or above ${settings.blockAt}).`
+            : `The reviewer (${answer.model}) found nothing at or above ${settings.blockAt} (${countText}).`,
     reasons:
       blocking.length > 0 || flags.reasons.length > 0
         ? [...blocking.map((f) => `[${f.severity}] ${f.path}${f.line ? `:${f.line}` : ""}: ${f.text}`), ...flags.reasons]
         : requestsChanges
-        ? [`The reviewer asked for changes: ${answer.value.summary}`]
-        : [answer.value.summary],
+          ? [`The reviewer asked for changes: ${answer.value.summary}`]
+          : [answer.value.summary],
     durationMs: elapsed(),
     model: answer.model,
     ...(answer.usage ? { usage: answer.usage } : {}),

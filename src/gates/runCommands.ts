@@ -128,13 +128,20 @@ async function runOne(
   });
   if (result.cancelled) throwIfAborted(options.signal);
   let output = await readOutput(logFile);
-  if (result.memoryExceeded) output += `\nautofix: the command used more than ${formatMemory(options.sandbox.description.memory.maxBytes)} of memory and was stopped.\n`;
+  if (result.memoryExceeded)
+    output += `\nautofix: the command used more than ${formatMemory(options.sandbox.description.memory.maxBytes)} of memory and was stopped.\n`;
   for (const target of result.refusedConnections ?? []) {
     output += `\nautofix: the egress proxy refused a connection to ${target}: it is not in gates.deterministic.allowHosts.\n`;
     if (!refusedConnections.includes(target)) refusedConnections.push(target);
   }
   for (const refused of result.refusedMounts ?? []) output = `autofix: sandbox.mounts ${refused.path} was not shown: ${refused.reason}\n${output}`;
-  return { exitCode: result.exitCode, timedOut: result.timedOut, durationMs: result.durationMs, output, ...(result.memoryExceeded ? { memoryExceeded: true } : {}) };
+  return {
+    exitCode: result.exitCode,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    output,
+    ...(result.memoryExceeded ? { memoryExceeded: true } : {}),
+  };
 }
 
 /**
@@ -244,4 +251,3 @@ async function runCommandsIn(options: SideOptions, view: CommandView, sideDir: s
   }
   return { commands };
 }
-

@@ -6,7 +6,17 @@ import type { Issue } from "../forge/index.js";
 import type { LlmClient } from "../llm/index.js";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import { flagAnswersField, judgeFlagAnswers, llmFailure, renderDiffBlock, renderIssue, renderTestFlags, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
+import {
+  flagAnswersField,
+  judgeFlagAnswers,
+  llmFailure,
+  renderDiffBlock,
+  renderIssue,
+  renderTestFlags,
+  sameModelNotes,
+  untrustedNotice,
+  withoutLlm,
+} from "./judgeCommon.js";
 import type { GateResult, TestFlag } from "./types.js";
 
 export const semanticVerdictSchema = z.object({
@@ -44,7 +54,13 @@ export async function runSemanticGate(input: JudgeInput): Promise<GateResult> {
   const elapsed = () => Date.now() - started;
   const settings = input.config.gates.semantic;
   if (!settings.enabled) {
-    return { gate: "semantic", status: "skipped", summary: "Skipped: the repository turned the semantic gate off (gates.semantic.enabled: false).", reasons: [], durationMs: elapsed() };
+    return {
+      gate: "semantic",
+      status: "skipped",
+      summary: "Skipped: the repository turned the semantic gate off (gates.semantic.enabled: false).",
+      reasons: [],
+      durationMs: elapsed(),
+    };
   }
   if (!input.llm) return withoutLlm("semantic", input.config, elapsed());
 

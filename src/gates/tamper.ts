@@ -15,18 +15,22 @@ export const assertion =
   /\bexpect\s*\(|\bassert\w*!?\s*[(.!\s]|\.should\b|\bt\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\brequire\.\w+\s*\(|\bself\.assert\w*\s*\(|\bverify\s*\(/;
 const triviallyTrue =
   /expect\(\s*(?:true|1|!0)\s*\)\s*\.\s*(?:toBe|toEqual|toStrictEqual|toBeTruthy)\s*\(\s*(?:true|1)?\s*\)|\bassert\s+(?:True|1)\s*$|\bassert(?:\.ok|\.equal|\.strictEqual)?\s*\(\s*true\s*(?:,\s*true\s*)?\)|\bassert!\s*\(\s*true\s*\)|\bassert(?:True|That)\s*\(\s*true\s*\)|\bself\.assertTrue\(\s*True\s*\)/;
-export const exactMatcher = /\.(?:toBe|toEqual|toStrictEqual|toMatchObject|toThrow\w*)\s*\(\s*\S|\bassert\.(?:strictEqual|deepStrictEqual|equal|deepEqual|throws)\s*\(|\bassert_eq!|\bassertEquals?\s*\(|==/;
-export const weakMatcher = /\.(?:toBeTruthy|toBeDefined|toBeFalsy|not\.toBeNull|not\.toBeUndefined|toBeGreaterThanOrEqual\(\s*0\s*\))|\bassert\.ok\s*\(|\bassert(?:True|NotNull)\s*\(|\bis not None\b/;
+export const exactMatcher =
+  /\.(?:toBe|toEqual|toStrictEqual|toMatchObject|toThrow\w*)\s*\(\s*\S|\bassert\.(?:strictEqual|deepStrictEqual|equal|deepEqual|throws)\s*\(|\bassert_eq!|\bassertEquals?\s*\(|==/;
+export const weakMatcher =
+  /\.(?:toBeTruthy|toBeDefined|toBeFalsy|not\.toBeNull|not\.toBeUndefined|toBeGreaterThanOrEqual\(\s*0\s*\))|\bassert\.ok\s*\(|\bassert(?:True|NotNull)\s*\(|\bis not None\b/;
 
 /** Test files deleted; a file moved elsewhere (paired by content similarity) is judged as an edit instead. */
 function deletedTests(changes: JudgedChange[]): Violation[] {
   const deleted = changes.filter((c) => c.kind === "delete" && isTestPath(c.path));
   if (deleted.length === 0) return [];
-  return [{
-    code: "TEST_DELETED",
-    message: `Test files were deleted: ${deleted.map((c) => c.path).join(", ")}. A fix keeps the existing tests.`,
-    paths: deleted.map((c) => c.path),
-  }];
+  return [
+    {
+      code: "TEST_DELETED",
+      message: `Test files were deleted: ${deleted.map((c) => c.path).join(", ")}. A fix keeps the existing tests.`,
+      paths: deleted.map((c) => c.path),
+    },
+  ];
 }
 
 /** Test files by name, and source files that hold unit tests (Rust's `#[cfg(test)] mod tests`). */

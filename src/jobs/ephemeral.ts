@@ -6,7 +6,11 @@ import { jobKey } from "./types.js";
 
 export type EphemeralContext = JobContext & { outputs: Map<string, unknown> };
 
-export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (name: string, phase: "start" | "done" | "failed", ms: number) => void): EphemeralContext {
+export function ephemeralContext(
+  spec: JobSpec,
+  signal: AbortSignal,
+  onStep?: (name: string, phase: "start" | "done" | "failed", ms: number) => void,
+): EphemeralContext {
   const now = new Date().toISOString();
   const job: JobRecord = {
     id: randomUUID(),
@@ -29,7 +33,13 @@ export function ephemeralContext(spec: JobSpec, signal: AbortSignal, onStep?: (n
       if (outputs.has(name)) return outputs.get(name) as T;
       const started = Date.now();
       onStep?.(name, "start", 0);
-      const record = { name, status: "running" as "running" | "done" | "failed", startedAt: new Date(started).toISOString(), finishedAt: undefined as string | undefined, output: undefined as unknown };
+      const record = {
+        name,
+        status: "running" as "running" | "done" | "failed",
+        startedAt: new Date(started).toISOString(),
+        finishedAt: undefined as string | undefined,
+        output: undefined as unknown,
+      };
       job.steps.push(record);
       try {
         const value = await fn();

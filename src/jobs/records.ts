@@ -72,7 +72,11 @@ export class JobDeferred extends AutofixError {
   ) {
     super(
       "JOB_DEFERRED",
-      { what: `The job is waiting for ${waitingFor}.`, why: "Waiting must not hold a worker.", next: "Nothing: the job resumes when it is woken or its wait is over." },
+      {
+        what: `The job is waiting for ${waitingFor}.`,
+        why: "Waiting must not hold a worker.",
+        next: "Nothing: the job resumes when it is woken or its wait is over.",
+      },
       { retryable: true, data: { delayMs } },
     );
   }

@@ -20,16 +20,19 @@ export function installSignalHandlers(
     }
     stopping = true;
     log.info({ signal, graceMs }, "shutting down: finishing running jobs, then releasing the rest");
-    worker.stop(graceMs).then(async () => options.afterStop?.()).then(
-      () => {
-        log.info({ signal }, "worker stopped");
-        exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, "worker did not stop cleanly");
-        exit(1);
-      },
-    );
+    worker
+      .stop(graceMs)
+      .then(async () => options.afterStop?.())
+      .then(
+        () => {
+          log.info({ signal }, "worker stopped");
+          exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, "worker did not stop cleanly");
+          exit(1);
+        },
+      );
   };
   for (const s of signals) process.on(s, onSignal);
   return () => {

@@ -40,9 +40,7 @@ function toAnthropicMessages(messages: ChatMessage[]): AnthropicMessage[] {
   };
   for (const message of messages) {
     if (message.role === "tool") {
-      push("user", [
-        { type: "tool_result", tool_use_id: message.toolCallId, content: message.content, ...(message.isError ? { is_error: true } : {}) },
-      ]);
+      push("user", [{ type: "tool_result", tool_use_id: message.toolCallId, content: message.content, ...(message.isError ? { is_error: true } : {}) }]);
     } else if (message.role === "assistant") {
       const blocks: Block[] = [];
       if (message.content) blocks.push({ type: "text", text: message.content });
@@ -60,9 +58,7 @@ function toAnthropicMessages(messages: ChatMessage[]): AnthropicMessage[] {
 }
 
 function toolsOf(request: CompletionRequest) {
-  return request.tools?.length
-    ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) }
-    : {};
+  return request.tools?.length ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {};
 }
 
 export const anthropicWire: WireFormat = {

@@ -77,7 +77,10 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         if (!dialect && !limits) throw err;
         Object.assign(quirks, dialect, limits?.quirks);
         maxOutputTokens = limits?.maxOutputTokens ?? capped(maxOutputTokens);
-        options.log?.warn({ provider: wire.provider, model, adjusted: { ...dialect, ...limits } }, "LLM endpoint rejected a request parameter; resending adjusted");
+        options.log?.warn(
+          { provider: wire.provider, model, adjusted: { ...dialect, ...limits } },
+          "LLM endpoint rejected a request parameter; resending adjusted",
+        );
       }
     }
   }

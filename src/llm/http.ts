@@ -1,15 +1,7 @@
 // One POST to a model endpoint with a per-request timeout, bounded retries (429, 5xx, network) with
 // exponential backoff and jitter, `retry-after` honoured up to a cap, and cancellation that stops at once.
 import { throwIfAborted } from "../errors.js";
-import {
-  LlmAuthFailed,
-  LlmRequestRejected,
-  LlmResponseInvalid,
-  LlmTimeout,
-  LlmUnavailable,
-  redactSecret,
-  type Provider,
-} from "./errors.js";
+import { LlmAuthFailed, LlmRequestRejected, LlmResponseInvalid, LlmTimeout, LlmUnavailable, redactSecret, type Provider } from "./errors.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt; attempts = maxRetries + 1. */

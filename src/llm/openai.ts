@@ -95,9 +95,7 @@ export const openaiWire: WireFormat = {
     if (!parsed.success) return `It is not a chat completion: ${parsed.error.issues[0]?.message ?? "unknown shape"}.`;
     const response = parsed.data;
     const choice = response.choices[0];
-    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call) =>
-      parseToolArguments(call.id, call.function.name, call.function.arguments),
-    );
+    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call) => parseToolArguments(call.id, call.function.name, call.function.arguments));
     const refusal = choice.message.refusal ?? undefined;
     const finish = choice.finish_reason ?? "";
     const stopReason =

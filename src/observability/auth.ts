@@ -7,10 +7,7 @@ import type { Settings } from "../settings.js";
 export const sessionCookieName = "autofix_session";
 export const sessionMaxAgeSeconds = 12 * 60 * 60;
 
-type AccessSettings = Pick<
-  Settings,
-  "AUTOFIX_DASHBOARD_TOKEN" | "AUTOFIX_DASHBOARD_USER" | "AUTOFIX_DASHBOARD_PASSWORD"
->;
+type AccessSettings = Pick<Settings, "AUTOFIX_DASHBOARD_TOKEN" | "AUTOFIX_DASHBOARD_USER" | "AUTOFIX_DASHBOARD_PASSWORD">;
 
 export type Access = "granted" | "denied" | "off";
 
@@ -62,10 +59,7 @@ export function sessionValid(settings: AccessSettings, value: string, nowMs: num
   return macOk && ageSeconds >= -60 && ageSeconds <= sessionMaxAgeSeconds;
 }
 
-export function checkCredentials(
-  settings: AccessSettings,
-  given: { token?: string; user?: string; password?: string },
-): boolean {
+export function checkCredentials(settings: AccessSettings, given: { token?: string; user?: string; password?: string }): boolean {
   let ok = false;
   // Evaluate every configured check, so the time taken does not say which one failed.
   if (tokenConfigured(settings) && given.token !== undefined) {
@@ -111,16 +105,11 @@ export function checkAccess(req: IncomingMessage, settings: AccessSettings): Acc
 
 /** `Secure` only when the request came over TLS (directly or through a proxy saying so). */
 export function sessionCookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
-  const forwarded = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]?.trim();
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]
+    ?.trim();
   const secure = forwarded === "https" || Boolean((req.socket as { encrypted?: boolean }).encrypted);
-  return [
-    `${sessionCookieName}=${value}`,
-    "Path=/",
-    "HttpOnly",
-    "SameSite=Strict",
-    `Max-Age=${maxAgeSeconds}`,
-    ...(secure ? ["Secure"] : []),
-  ].join("; ");
+  return [`${sessionCookieName}=${value}`, "Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
 }
 
 /** What to tell an operator when the dashboard is off, naming the variables to set. */

@@ -24,11 +24,7 @@ export async function withinMs<T>(work: Promise<T>, timeoutMs: number, what: str
   }
 }
 
-export async function answerHealth(
-  queue: JobQueue,
-  res: ServerResponse,
-  log?: { warn(obj: object, msg?: string): void },
-): Promise<void> {
+export async function answerHealth(queue: JobQueue, res: ServerResponse, log?: { warn(obj: object, msg?: string): void }): Promise<void> {
   let body: Record<string, string>;
   try {
     await withinMs(queue.ping(), pingTimeoutMs, "the job store");

@@ -81,8 +81,7 @@ export function operatorRoutes(deps: OperatorRoutesDeps): OperatorRoutes {
         .latest(jobKey(spec.repo, spec.issueNumber))
         .then((job) => {
           const isThisJob =
-            job?.state === "running" ||
-            (job?.state !== "queued" && job?.outcome?.kind === outcome.kind && job.outcome.message === outcome.message);
+            job?.state === "running" || (job?.state !== "queued" && job?.outcome?.kind === outcome.kind && job.outcome.message === outcome.message);
           if (job && isThisJob) recordJobSteps(jobMetrics, job);
         })
         .catch((err: unknown) => deps.log.warn({ err }, "could not read a finished job for its metrics"));

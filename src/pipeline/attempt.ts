@@ -1,18 +1,14 @@
 // One agent attempt in the job's spawn, and the keeper that makes the spawn survive a resume:
 // after a crash the spawn is re-materialized at the pinned commit and the last delta re-applied.
-import { mkdir,rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { buildPrompt,readRepoInstructions } from "../agents/index.js";
+import { buildPrompt, readRepoInstructions } from "../agents/index.js";
 import type { JobContext } from "../jobs/index.js";
 import type { SpendMeter } from "../llm/index.js";
 import { computeDelta } from "../engine/index.js";
-import { checkGuards,inspectSpawnIntegrity,readBaselineLinks } from "../engine/index.js";
-import type { AttemptRecord,PipelineEnv,ResolvedTarget } from "./context.js";
+import { checkGuards, inspectSpawnIntegrity, readBaselineLinks } from "../engine/index.js";
+import type { AttemptRecord, PipelineEnv, ResolvedTarget } from "./context.js";
 import type { SpawnKeeper } from "./spawnKeeper.js";
-
-
-
-
 
 export async function prepareAttempt(input: {
   ctx: JobContext;
@@ -55,11 +51,13 @@ export async function prepareAttempt(input: {
 
   const delta = await computeDelta(spawn, baseline, { toolFiles: config.agent.toolFiles });
   const limits = { ...config.limits, denyPaths: config.denyPaths };
-  const violations = [...checkGuards(delta, baseline, limits, await readBaselineLinks(spawn.dir, baseline)), ...(await inspectSpawnIntegrity(spawn))].map((v) => ({
-    code: v.code,
-    message: v.message,
-    paths: v.paths,
-  }));
+  const violations = [...checkGuards(delta, baseline, limits, await readBaselineLinks(spawn.dir, baseline)), ...(await inspectSpawnIntegrity(spawn))].map(
+    (v) => ({
+      code: v.code,
+      message: v.message,
+      paths: v.paths,
+    }),
+  );
   return { attempt, agent: run, delta, violations, prompt: { trimmed } };
 }
 

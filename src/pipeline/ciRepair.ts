@@ -51,12 +51,16 @@ export function spentSoFar(steps: StepRecord[]): JobSpend {
   return spent;
 }
 
-export function repairAllowance(ctx: JobContext, env: PipelineEnv): { ok: true; attempts: number; tokens: number; costUsd: number } | { ok: false; why: string } {
+export function repairAllowance(
+  ctx: JobContext,
+  env: PipelineEnv,
+): { ok: true; attempts: number; tokens: number; costUsd: number } | { ok: false; why: string } {
   const limits = env.config.limits;
   const spent = spentSoFar(ctx.job.steps);
   const attempts = limits.attempts - spent.attempts;
   if (attempts < 1) return { ok: false, why: `the job used all ${limits.attempts} of its agent attempts (\`limits.attempts\`).` };
-  if (spent.tokens >= limits.maxTokens) return { ok: false, why: `the job spent its ${limits.maxTokens.toLocaleString("en-US")} tokens (\`limits.maxTokens\`).` };
+  if (spent.tokens >= limits.maxTokens)
+    return { ok: false, why: `the job spent its ${limits.maxTokens.toLocaleString("en-US")} tokens (\`limits.maxTokens\`).` };
   if (spent.costUsd >= limits.maxCostUsd) return { ok: false, why: `the job spent its $${limits.maxCostUsd} (\`limits.maxCostUsd\`).` };
   return { ok: true, attempts, tokens: limits.maxTokens - spent.tokens, costUsd: limits.maxCostUsd - spent.costUsd };
 }
@@ -102,7 +106,16 @@ export async function repairAfterCi(
   const repairEnv: PipelineEnv = {
     ...env,
     // Waiting for CI does not count against the wall-time cap; attempts, tokens and cost do.
-    config: { ...env.config, limits: { ...limits, attempts: allowance.attempts, maxTokens: allowance.tokens, maxCostUsd: allowance.costUsd, maxWallMinutes: elapsedMin + limits.maxWallMinutes } },
+    config: {
+      ...env.config,
+      limits: {
+        ...limits,
+        attempts: allowance.attempts,
+        maxTokens: allowance.tokens,
+        maxCostUsd: allowance.costUsd,
+        maxWallMinutes: elapsedMin + limits.maxWallMinutes,
+      },
+    },
     // CI output is written by code under test: it reaches the agent as a gate report (data), never as instructions.
     repairReports: [report.text],
     revisionReason: `the repository's CI failed (${names})`,
@@ -121,7 +134,8 @@ export async function repairAfterCi(
     if (outcome.kind !== "pr-updated" || outcome.prNumber === undefined) return { kind: "ended", outcome };
     // With `pr.onGateFailure: draft` a repair that failed its gates is pushed too: never follow (and make ready) that.
     const failing = repairGatesFailing(ctx, round.round, repairEnv);
-    if (failing.length) return { kind: "ended", outcome: { ...outcome, message: `The repair commit did not pass the ${failing.join(", ")} gate(s); see its check runs.` } };
+    if (failing.length)
+      return { kind: "ended", outcome: { ...outcome, message: `The repair commit did not pass the ${failing.join(", ")} gate(s); see its check runs.` } };
     return { kind: "round", outcome };
   } finally {
     await cleanupJobDirs(repairId, env.paths.workRoot, env.paths.scratchRoot);

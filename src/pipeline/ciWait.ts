@@ -11,19 +11,13 @@ import { repairAfterCi, repairAllowance, type CiRound, type Rerun } from "./ciRe
 
 export const ciCheckName = "autofix / ci";
 
-
 /** The PR opens (and, through a CI repair, stays) a draft when its CI is followed; never offline, where no CI runs. */
 export function ciWaitDrafts(env: PipelineEnv): boolean {
   return env.config.gates.ci.wait && !env.dryRun && env.forge.kind === "github" && typeof env.forge.listCheckRuns === "function";
 }
 
 export function ciWaitWanted(env: PipelineEnv, outcome: JobOutcome): boolean {
-  return (
-    ciWaitDrafts(env) &&
-    env.ciFollow !== false &&
-    (outcome.kind === "pr-opened" || outcome.kind === "pr-updated") &&
-    outcome.prNumber !== undefined
-  );
+  return ciWaitDrafts(env) && env.ciFollow !== false && (outcome.kind === "pr-opened" || outcome.kind === "pr-updated") && outcome.prNumber !== undefined;
 }
 
 /** A job re-claimed while waiting for CI goes straight back to its latest round, replaying nothing else. */
@@ -99,7 +93,8 @@ async function pollOnce(ctx: JobContext, env: PipelineEnv, round: CiRound): Prom
   const ci = env.config.gates.ci;
   const pr = await env.forge.getPr(repo, round.prNumber);
   if (pr.state !== "open") return { status: "handed-over", why: `PR #${pr.number} was ${pr.merged ? "merged" : "closed"}` };
-  if (pr.headSha !== round.headSha) return { status: "handed-over", why: `someone else pushed \`${pr.headSha.slice(0, 12)}\` to \`${pr.headRef}\`, so the PR is theirs to steer now` };
+  if (pr.headSha !== round.headSha)
+    return { status: "handed-over", why: `someone else pushed \`${pr.headSha.slice(0, 12)}\` to \`${pr.headRef}\`, so the PR is theirs to steer now` };
   const head = await readChecks(env, repo, round.headSha, true);
   const timeoutMs = ci.timeoutMinutes * 60_000;
   const elapsedMs = Date.now() - round.startedAtMs;
@@ -117,7 +112,13 @@ async function pollOnce(ctx: JobContext, env: PipelineEnv, round: CiRound): Prom
   throw new JobDeferred(waitMs, `the repository's CI on PR #${round.prNumber} (${verdict.waitingOn.length} check(s) unfinished)`);
 }
 
-async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, verdict: CiVerdict | { status: "handed-over"; why: string }, rerun: Rerun): Promise<JobOutcome | CiRound> {
+async function settleRound(
+  ctx: JobContext,
+  env: PipelineEnv,
+  round: CiRound,
+  verdict: CiVerdict | { status: "handed-over"; why: string },
+  rerun: Rerun,
+): Promise<JobOutcome | CiRound> {
   const repo = ctx.job.spec.repo;
   const pr = `PR #${round.prNumber}`;
   const finish = async (conclusion: CheckConclusion, title: string, lines: string[], headline: string, message: string): Promise<JobOutcome> => {
@@ -129,19 +130,41 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
     return { ...round.outcome, message };
   };
   if (verdict.status === "handed-over") {
-    const lines = [`autofix stopped following CI on ${pr}: ${verdict.why}.`, "", "The PR stays as it is; comment `/autofix revise <instructions>` to hand it back."];
+    const lines = [
+      `autofix stopped following CI on ${pr}: ${verdict.why}.`,
+      "",
+      "The PR stays as it is; comment `/autofix revise <instructions>` to hand it back.",
+    ];
     return finish("neutral", "Handed over", lines, `👋 **autofix stopped following CI on ${round.prUrl}.**`, `CI not followed further: ${verdict.why}.`);
   }
-  const excused = "excused" in verdict && verdict.excused.length ? ["", "Red on the base branch too, so not blamed on this change:", ...verdict.excused.map((c) => `- ${describeCheck(c)}`)] : [];
+  const excused =
+    "excused" in verdict && verdict.excused.length
+      ? ["", "Red on the base branch too, so not blamed on this change:", ...verdict.excused.map((c) => `- ${describeCheck(c)}`)]
+      : [];
   if (verdict.status === "green" || verdict.status === "none") {
     const ready = await ctx.step(`ci-${round.round}-ready`, async () => ({ ready: (await env.forge.markPrReady?.(repo, round.prNumber)) ?? false }));
     const readyLine = ready.ready ? "The PR is marked ready for review." : "GitHub did not let autofix mark the PR ready for review; please do it yourself.";
     const lines =
       verdict.status === "none"
-        ? [`No CI check ran on \`${round.headSha.slice(0, 12)}\` within ${Math.round((3 * env.config.gates.ci.pollSeconds) / 60) || 1} min: the repository has no workflow for this branch.`, readyLine]
-        : [`Every watched check is green on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.checks.map((c) => `- ${describeCheck(c)}`), ...excused, "", readyLine];
+        ? [
+            `No CI check ran on \`${round.headSha.slice(0, 12)}\` within ${Math.round((3 * env.config.gates.ci.pollSeconds) / 60) || 1} min: the repository has no workflow for this branch.`,
+            readyLine,
+          ]
+        : [
+            `Every watched check is green on \`${round.headSha.slice(0, 12)}\`:`,
+            ...verdict.checks.map((c) => `- ${describeCheck(c)}`),
+            ...excused,
+            "",
+            readyLine,
+          ];
     const headline = `✅ **autofix opened a pull request: ${round.prUrl}** — ${verdict.status === "none" ? "no CI ran for it" : "the repository's CI is green"}.`;
-    return finish(verdict.status === "none" ? "neutral" : "success", verdict.status === "none" ? "No CI ran" : "CI is green", lines, headline, `${pr}: CI ${verdict.status === "none" ? "did not run" : "green"}; ${ready.ready ? "ready for review" : "still a draft"}.`);
+    return finish(
+      verdict.status === "none" ? "neutral" : "success",
+      verdict.status === "none" ? "No CI ran" : "CI is green",
+      lines,
+      headline,
+      `${pr}: CI ${verdict.status === "none" ? "did not run" : "green"}; ${ready.ready ? "ready for review" : "still a draft"}.`,
+    );
   }
   if (verdict.status === "timeout") {
     const lines = [
@@ -152,7 +175,13 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
       "The PR stays a draft. Approve or start the workflows, then mark it ready yourself, or comment `/autofix retry`.",
     ];
     const names = verdict.unfinished.map((c) => `${c.name} (${c.why ?? c.state})`).join(", ");
-    return finish("neutral", "CI did not finish", lines, `⏳ **autofix's draft pull request ${round.prUrl} is waiting on CI that never finished.**`, `${pr} stays a draft: CI did not finish in time: ${names}.`);
+    return finish(
+      "neutral",
+      "CI did not finish",
+      lines,
+      `⏳ **autofix's draft pull request ${round.prUrl} is waiting on CI that never finished.**`,
+      `${pr} stays a draft: CI did not finish in time: ${names}.`,
+    );
   }
   if (verdict.status === "pending") throw new Error("a pending CI verdict is never recorded");
   // Red: repair while the job's attempts and spend allow, else report.
@@ -161,18 +190,59 @@ async function settleRound(ctx: JobContext, env: PipelineEnv, round: CiRound, ve
   const ci = env.config.gates.ci;
   if (ci.onFailure === "repair" && allowance.ok) {
     await ctx.step(`ci-${round.round}-red`, async () => {
-      const summary = [`CI failed on this commit:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), ...excused, "", "autofix hands the failure to the agent for a repair commit."].join("\n");
-      await env.forge.ensureCheckRun(repo, { name: ciCheckName, headSha: round.headSha, status: "completed", conclusion: "failure", title: `CI failed (${failingNames}); repairing`, summary });
+      const summary = [
+        `CI failed on this commit:`,
+        ...verdict.failing.map((c) => `- ${describeCheck(c)}`),
+        ...excused,
+        "",
+        "autofix hands the failure to the agent for a repair commit.",
+      ].join("\n");
+      await env.forge.ensureCheckRun(repo, {
+        name: ciCheckName,
+        headSha: round.headSha,
+        status: "completed",
+        conclusion: "failure",
+        title: `CI failed (${failingNames}); repairing`,
+        summary,
+      });
       return {};
     });
     const repaired = await repairAfterCi(ctx, env, round, verdict, rerun);
     if (repaired.kind === "round") return startRound(ctx, env, round.round + 1, round.baseBranch, repaired.outcome);
-    const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), "", `The repair did not land: ${repaired.outcome.message}`, "", "The PR stays a draft."];
-    return finish("failure", "CI failed; repair did not land", lines, `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`, `${pr} stays a draft: CI failed (${failingNames}); the repair did not land.`);
+    const lines = [
+      `CI failed on \`${round.headSha.slice(0, 12)}\`:`,
+      ...verdict.failing.map((c) => `- ${describeCheck(c)}`),
+      "",
+      `The repair did not land: ${repaired.outcome.message}`,
+      "",
+      "The PR stays a draft.",
+    ];
+    return finish(
+      "failure",
+      "CI failed; repair did not land",
+      lines,
+      `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`,
+      `${pr} stays a draft: CI failed (${failingNames}); the repair did not land.`,
+    );
   }
-  const why = ci.onFailure === "report" ? "`gates.ci.onFailure` is `report`, so autofix does not repair." : `No repair left: ${allowance.ok ? "" : allowance.why}`;
-  const lines = [`CI failed on \`${round.headSha.slice(0, 12)}\`:`, ...verdict.failing.map((c) => `- ${describeCheck(c)}`), ...excused, "", why, "", "The PR stays a draft. Fix it on the branch, or comment `/autofix revise <instructions>`."];
-  return finish("failure", "CI failed", lines, `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`, `${pr} stays a draft: CI failed (${failingNames}). ${why}`);
+  const why =
+    ci.onFailure === "report" ? "`gates.ci.onFailure` is `report`, so autofix does not repair." : `No repair left: ${allowance.ok ? "" : allowance.why}`;
+  const lines = [
+    `CI failed on \`${round.headSha.slice(0, 12)}\`:`,
+    ...verdict.failing.map((c) => `- ${describeCheck(c)}`),
+    ...excused,
+    "",
+    why,
+    "",
+    "The PR stays a draft. Fix it on the branch, or comment `/autofix revise <instructions>`.",
+  ];
+  return finish(
+    "failure",
+    "CI failed",
+    lines,
+    `❌ **autofix's draft pull request ${round.prUrl} fails the repository's CI** (${failingNames}).`,
+    `${pr} stays a draft: CI failed (${failingNames}). ${why}`,
+  );
 }
 
 async function writeStatus(ctx: JobContext, env: PipelineEnv, headline: string, details: string[]): Promise<void> {

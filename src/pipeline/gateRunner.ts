@@ -34,7 +34,11 @@ export async function runGates(input: {
     scratchDir: path.join(env.paths.scratchRoot, keeper.spawn.jobId.replace(/[^A-Za-z0-9_.-]/g, "_"), `gates-${attempt.attempt}`),
   });
   // Every job report says when commands ran without OS isolation (issue 14).
-  if (env.sandbox.fallbackReason) deterministic.notes = [...(deterministic.notes ?? []), `Sandbox warning: repository commands ran without bubblewrap isolation (${env.sandbox.fallbackReason}).`];
+  if (env.sandbox.fallbackReason)
+    deterministic.notes = [
+      ...(deterministic.notes ?? []),
+      `Sandbox warning: repository commands ran without bubblewrap isolation (${env.sandbox.fallbackReason}).`,
+    ];
   env.onGate?.(deterministic);
   if (deterministic.status !== "pass") {
     const skipped = (gate: GateName): GateResult => ({
@@ -47,7 +51,15 @@ export async function runGates(input: {
     return [deterministic, skipped("semantic"), skipped("review")];
   }
   await input.onPhase?.("semantic");
-  const judgeInput = { issue: target.issue, delta: input.judgeDelta ?? attempt.delta, llm: env.judge, config: env.config, agentModel: env.agentModel, signal, ...(deterministic.testFlags?.length ? { testFlags: deterministic.testFlags } : {}) };
+  const judgeInput = {
+    issue: target.issue,
+    delta: input.judgeDelta ?? attempt.delta,
+    llm: env.judge,
+    config: env.config,
+    agentModel: env.agentModel,
+    signal,
+    ...(deterministic.testFlags?.length ? { testFlags: deterministic.testFlags } : {}),
+  };
   const [semantic, review] = await Promise.all([runSemanticGate(judgeInput), runReviewGate(judgeInput)]);
   env.onGate?.(semantic);
   env.onGate?.(review);

@@ -60,7 +60,8 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
         if (kind === "shutdown" || kind === "lease-lost") throw err;
         const cancelled = ctx.signal.reason instanceof JobCancelled ? ctx.signal.reason : err instanceof JobCancelled ? err : undefined;
         const reason = cancelled ? String(cancelled.data.reason) : typeof ctx.signal.reason === "string" ? ctx.signal.reason : "the job was stopped";
-        const headline = kind === "timeout" ? "⏱️ **autofix stopped working on this issue: the job ran out of time.**" : "🛑 **autofix stopped working on this issue.**";
+        const headline =
+          kind === "timeout" ? "⏱️ **autofix stopped working on this issue: the job ran out of time.**" : "🛑 **autofix stopped working on this issue.**";
         const said = kind === "timeout" ? `The job timed out: ${reason}.` : `The job was cancelled: ${reason}.`;
         await writeFinal(forge, ctx, headline, [said, "", "Add the label again or comment `/autofix retry` to start over."]);
         deps.onOutcome?.(spec, { kind: "cancelled", message: reason });
@@ -109,7 +110,13 @@ async function recordedChange(queue: JobQueue, key: string): Promise<RecordedCha
 function configInvalid(deps: JobHandlerDeps, problems: ConfigProblemLike[]): JobOutcome {
   return {
     kind: "config-invalid",
-    message: ["`.github/autofix.yml` is invalid, so autofix did nothing.", "", deps.renderProblems(problems), "", "Fix the file on the default branch and try again."].join("\n"),
+    message: [
+      "`.github/autofix.yml` is invalid, so autofix did nothing.",
+      "",
+      deps.renderProblems(problems),
+      "",
+      "Fix the file on the default branch and try again.",
+    ].join("\n"),
   };
 }
 

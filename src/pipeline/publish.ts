@@ -4,14 +4,14 @@ import { rm } from "node:fs/promises";
 import type { JobContext } from "../jobs/index.js";
 import type { SpawnKeeper } from "./spawnKeeper.js";
 import { absorb } from "../engine/index.js";
-import type { Budget,SpendLimitReached } from "./budget.js";
+import type { Budget, SpendLimitReached } from "./budget.js";
 import { isAutofixError } from "../errors.js";
 import { mapFindingsToDiff } from "../gates/index.js";
-import type { GateName,GateResult } from "../gates/index.js";
+import type { GateName, GateResult } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
-import { neutralizeMentions,renderCheckRun,renderPrBody,renderPrTitle } from "./render.js";
+import { neutralizeMentions, renderCheckRun, renderPrBody, renderPrTitle } from "./render.js";
 import { agentOutcomeLines, gatesSentence, isPartialChange } from "./agentReport.js";
-import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget } from "./context.js";
+import type { AttemptRecord, PipelineEnv, PublishResult, ResolvedTarget } from "./context.js";
 import type { StatusReporter } from "./status.js";
 import type { RepoSource } from "../engine/index.js";
 
@@ -26,7 +26,6 @@ export interface PublishInput {
   budget: Budget;
 }
 
-
 interface PushRecord {
   commitSha: string;
   parentSha: string;
@@ -38,13 +37,7 @@ function commitMessage(input: PublishInput): string {
   const { requestedBy: login, requestedById: id } = ctx.job.spec;
   // GitHub attributes a co-author by a verified email or the noreply address, which carries the id.
   const email = id ? `${id}+${login}@users.noreply.github.com` : `${login}@users.noreply.github.com`;
-  return [
-    renderPrTitle(target.issue.number, target.issue.title),
-    "",
-    `Fixes #${target.issue.number}`,
-    "",
-    `Co-authored-by: ${login} <${email}>`,
-  ].join("\n");
+  return [renderPrTitle(target.issue.number, target.issue.title), "", `Fixes #${target.issue.number}`, "", `Co-authored-by: ${login} <${email}>`].join("\n");
 }
 
 /** Absorb and push as one step: until the push succeeds nothing is published, so redoing it is safe. */
@@ -129,7 +122,10 @@ export async function publishPullRequest(input: PublishInput & { draft: boolean;
     const findings = last.results.find((r) => r.gate === "review")?.findings ?? [];
     if (findings.length) {
       const { inline, body } = mapFindingsToDiff(findings, last.attempt.delta);
-      const bodyText = ["Findings of the `autofix / review` gate.", ...body.map((f) => `- **${f.severity}** \`${f.path}${f.line ? `:${f.line}` : ""}\`: ${neutralizeMentions(f.text)}`)].join("\n");
+      const bodyText = [
+        "Findings of the `autofix / review` gate.",
+        ...body.map((f) => `- **${f.severity}** \`${f.path}${f.line ? `:${f.line}` : ""}\`: ${neutralizeMentions(f.text)}`),
+      ].join("\n");
       await env.forge.createReview(repo, pr.number, {
         commitSha: pushed.commitSha,
         body: bodyText,

@@ -61,13 +61,19 @@ export function renderGateDetails(result: GateResult): string {
       if (c.tests?.regressed.length) lines.push("", `Tests broken by the change (${c.name}): ${c.tests.regressed.map((t) => `\`${t}\``).join(", ")}`);
       if (c.tests?.missing.length) lines.push("", `Tests that disappeared (${c.name}): ${c.tests.missing.map((t) => `\`${t}\``).join(", ")}`);
       if (c.tests?.fixed.length) lines.push("", `Tests fixed (${c.name}): ${c.tests.fixed.map((t) => `\`${t}\``).join(", ")}`);
-      if (c.status !== "pass" && c.outputTail) lines.push("", `<details><summary>${c.name} output (tail)</summary>\n\n${fence(c.outputTail, 3_000)}\n</details>`);
+      if (c.status !== "pass" && c.outputTail)
+        lines.push("", `<details><summary>${c.name} output (tail)</summary>\n\n${fence(c.outputTail, 3_000)}\n</details>`);
     }
   }
   if (result.testFlags?.length) {
-    lines.push("", "Tests weakened (flags for the judges and the reviewer):", ...result.testFlags.map((f) => `- \`${f.code}\` ${neutralizeMentions(f.message)}`));
+    lines.push(
+      "",
+      "Tests weakened (flags for the judges and the reviewer):",
+      ...result.testFlags.map((f) => `- \`${f.code}\` ${neutralizeMentions(f.message)}`),
+    );
   }
-  for (const a of result.flagAnswers ?? []) lines.push(`- ${a.concern ? "⚠️ concern" : "answered"} on \`${a.code}\` (${a.path}): ${neutralizeMentions(a.answer)}`);
+  for (const a of result.flagAnswers ?? [])
+    lines.push(`- ${a.concern ? "⚠️ concern" : "answered"} on \`${a.code}\` (${a.path}): ${neutralizeMentions(a.answer)}`);
   if (result.findings?.length) {
     lines.push("", "| severity | where | finding |", "| --- | --- | --- |");
     for (const f of result.findings)
@@ -110,13 +116,19 @@ export interface PrBodyInput {
 }
 
 export function renderPrTitle(issueNumber: number, issueTitle: string): string {
-  const clean = issueTitle.replace(/[\r\n]+/g, " ").trim().slice(0, 200);
+  const clean = issueTitle
+    .replace(/[\r\n]+/g, " ")
+    .trim()
+    .slice(0, 200);
   return `fix: ${clean} (#${issueNumber})`;
 }
 
 export function renderPrBody(input: PrBodyInput): string {
   const { delta } = input;
-  const files = delta.files.map((f) => `- \`${f.path}\` (${f.kind}${f.binary ? ", binary" : ""}${f.oldMode && f.newMode && f.oldMode !== f.newMode ? `, mode ${f.oldMode} → ${f.newMode}` : ""})`);
+  const files = delta.files.map(
+    (f) =>
+      `- \`${f.path}\` (${f.kind}${f.binary ? ", binary" : ""}${f.oldMode && f.newMode && f.oldMode !== f.newMode ? `, mode ${f.oldMode} → ${f.newMode}` : ""})`,
+  );
   const gateRows = input.results.map((r) => {
     const link = input.checkUrls[r.gate] ? `[${checkName(r.gate)}](${input.checkUrls[r.gate]})` : checkName(r.gate);
     return `| ${link} | ${statusIcon[r.status]} ${r.status} | ${neutralizeMentions(r.summary).replace(/\|/g, "\\|")} |`;
@@ -158,7 +170,12 @@ export function renderPrBody(input: PrBodyInput): string {
     );
   }
   if (questions.length) {
-    parts.push("", "### Questions for the reviewer", "The judge could not settle these from the issue:", ...questions.map((q) => `- [ ] ${neutralizeMentions(q)}`));
+    parts.push(
+      "",
+      "### Questions for the reviewer",
+      "The judge could not settle these from the issue:",
+      ...questions.map((q) => `- [ ] ${neutralizeMentions(q)}`),
+    );
   }
   parts.push(
     "",
@@ -166,7 +183,9 @@ export function renderPrBody(input: PrBodyInput): string {
     `- Attempts: ${input.attempts}`,
     `- Spend: ${renderSpend(input.spend)}`,
     `- Agent: ${input.agentRun.agent} (${(input.agentRun.durationMs / 1000).toFixed(1)} s, isolation: ${input.agentRun.isolation})`,
-    ...(input.agentRun.isolation === "process" ? ["- ⚠️ The agent ran without bubblewrap isolation on this worker (see the operator's start-up log and docs/security.md)."] : []),
+    ...(input.agentRun.isolation === "process"
+      ? ["- ⚠️ The agent ran without bubblewrap isolation on this worker (see the operator's start-up log and docs/security.md)."]
+      : []),
     ...(said.length ? ["", "### What the agent reported", ...said.map((l) => `- ${neutralizeMentions(l).replace(/\n/g, " ")}`)] : []),
     "",
     "Comment `/autofix revise <instructions>` to ask for changes, `/autofix retry` for a fresh attempt, `/autofix stop` to cancel.",

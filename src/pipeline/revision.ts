@@ -26,14 +26,28 @@ export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Base
     const base = prFile ? reconstructBase(p, prFile, headContent) : { content: headContent };
     if (base === undefined) {
       // GitHub shows no hunks for binaries and very large files: say so instead of guessing.
-      files.push({ path: p, kind: final ? (headContent ? "modify" : "add") : "delete", binary: true, size: final?.length ?? 0, linesAdded: 0, linesDeleted: 0 });
+      files.push({
+        path: p,
+        kind: final ? (headContent ? "modify" : "add") : "delete",
+        binary: true,
+        size: final?.length ?? 0,
+        linesAdded: 0,
+        linesDeleted: 0,
+      });
       continue;
     }
     if (equal(base.content, final)) continue;
     const kind = base.content === undefined ? "add" : final === undefined ? "delete" : "modify";
     const binary = (final && isBinary(final)) || (base.content && isBinary(base.content)) || false;
     const patch = binary ? { linesAdded: 0, linesDeleted: 0 } : textPatch(p, base.content, final);
-    files.push({ path: p, kind, binary, size: final?.length ?? 0, ...patch, ...(rev?.newMode ? { newMode: rev.newMode } : head ? { newMode: head.mode } : {}) });
+    files.push({
+      path: p,
+      kind,
+      binary,
+      size: final?.length ?? 0,
+      ...patch,
+      ...(rev?.newMode ? { newMode: rev.newMode } : head ? { newMode: head.mode } : {}),
+    });
   }
   return {
     baseSha: input.headBaseline.baseSha,

@@ -3,27 +3,25 @@
 // a finished side effect (a push, a PR) is never redone.
 import path from "node:path";
 import type { AgentRun } from "../agents/index.js";
-import { AutofixError,throwIfAborted } from "../errors.js";
-import type { JobContext,JobOutcome } from "../jobs/index.js";
+import { AutofixError, throwIfAborted } from "../errors.js";
+import type { JobContext, JobOutcome } from "../jobs/index.js";
 import { meteredClient, SpendMeter, type SpendTotals } from "../llm/index.js";
 import type { AgentFailure } from "../agents/index.js";
 import { Budget } from "./budget.js";
 import type { GateResult } from "../gates/index.js";
-import { decide,renderRepairReport } from "../gates/index.js";
+import { decide, renderRepairReport } from "../gates/index.js";
 import { runGates } from "./gateRunner.js";
-import { publishAtLimit,publishFailure,publishPullRequest } from "./publish.js";
+import { publishAtLimit, publishFailure, publishPullRequest } from "./publish.js";
 import { StatusReporter } from "./status.js";
 import { prepareAttempt } from "./attempt.js";
 import { SpawnKeeper } from "./spawnKeeper.js";
-import type { AttemptRecord,PipelineEnv,PublishResult,ResolvedTarget,SpawnRecord } from "./context.js";
+import type { AttemptRecord, PipelineEnv, PublishResult, ResolvedTarget, SpawnRecord } from "./context.js";
 import type { Delta } from "../engine/index.js";
 import { wholeChangeDelta } from "./revision.js";
 import { runUpdateBranch } from "./updateBranch.js";
 import { agentCouldNotWork, agentOutcomeLines, describeAgentFailure } from "./agentReport.js";
 import { fence, neutralizeMentions } from "./render.js";
 import { ciWaitDrafts, ciWaitWanted, followCi, resumeCiWait } from "./ciWait.js";
-
-
 
 const noChangeCodes = new Set(["EMPTY_DELTA", "ONLY_TOOL_FILES", "RESTORED"]);
 
@@ -74,9 +72,7 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     budget.check();
     await ctx.progress({ step: `agent-${k}`, attempt: k, tokens: budget.tokens, costUsd: budget.total.costUsd });
     await status.phase({ phase: "agent", attempt: k, of: attempts });
-    const attempt = await ctx.step(`agent-${k}`, () =>
-      prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt, meter }),
-    );
+    const attempt = await ctx.step(`agent-${k}`, () => prepareAttempt({ ctx, env, keeper, target, attempt: k, repairReports, previous: last?.attempt, meter }));
     const spentByAgent = await stopAtLimit({ attempt, results: [] });
     if (spentByAgent) return spentByAgent;
     status.note(`Attempt ${k}: agent finished in ${(attempt.agent.durationMs / 1000).toFixed(0)} s; ${attempt.delta.files.length} file(s) changed.`);
@@ -88,7 +84,17 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     const gates = await ctx.step(`gates-${k}`, async () => {
       await keeper.ensure(attempt.delta, ctx.signal);
       const judgeDelta = await judgedChange(env, target, keeper, attempt);
-      return { results: await runGates({ env: judged, target, keeper, attempt, judgeDelta, signal: ctx.signal, onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }) }) };
+      return {
+        results: await runGates({
+          env: judged,
+          target,
+          keeper,
+          attempt,
+          judgeDelta,
+          signal: ctx.signal,
+          onPhase: (gate) => status.phase({ phase: "gate", gate, attempt: k }),
+        }),
+      };
     });
     last = { attempt, results: gates.results };
     const decision = decide(gates.results, config);
@@ -104,7 +110,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
     }
     repairReports = [renderRepairReport(gates.results)];
   }
-  if (!last) throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
+  if (!last)
+    throw new AutofixError("NO_ATTEMPT", { what: "No agent attempt ran.", why: "limits.attempts is below 1.", next: "Set limits.attempts to at least 1." });
 
   const decision = decide(last.results, config);
   const noChange = last.attempt.violations.find((v) => noChangeCodes.has(v.code));
@@ -131,7 +138,18 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
   if (decision.action === "no-pr" || guardRefused) {
     result = await publishFailure({ ctx, env, target, source, keeper, last, status, budget, keepBranch: !guardRefused });
   } else {
-    result = await publishPullRequest({ ctx, env, target, source, keeper, last, status, budget, draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env), failing: decision.failing });
+    result = await publishPullRequest({
+      ctx,
+      env,
+      target,
+      source,
+      keeper,
+      last,
+      status,
+      budget,
+      draft: decision.action === "draft-pr" || config.pr.draft || ciWaitDrafts(env),
+      failing: decision.failing,
+    });
   }
   // Only a change that passed every gate waits for CI: green CI must never make a failing draft ready.
   if (decision.failing.length === 0 && ciWaitWanted(env, result.outcome)) return followCi(ctx, env, target.baseBranch, result.outcome, runPipeline);

@@ -12,7 +12,16 @@ export class SpawnKeeper {
 
   static async create(jobId: string, source: RepoSource, baseRef: string, paths: Paths, signal: AbortSignal, spares?: SpareRegistry): Promise<SpawnRecord> {
     // A long-lived worker (it has spares) also creates the files off its event loop.
-    const spawn = await materialize({ jobId, source, baseRef, workRoot: paths.workRoot, cacheRoot: paths.cacheRoot, signal, spares, checkoutOn: spares ? "thread" : "main" });
+    const spawn = await materialize({
+      jobId,
+      source,
+      baseRef,
+      workRoot: paths.workRoot,
+      cacheRoot: paths.cacheRoot,
+      signal,
+      spares,
+      checkoutOn: spares ? "thread" : "main",
+    });
     return { spawn, baseline: await recordBaseline(spawn) };
   }
 
@@ -47,7 +56,14 @@ export class SpawnKeeper {
       }
     }
     const { spawn } = this.record;
-    await materialize({ jobId: spawn.jobId, source: this.source, baseRef: spawn.baseSha, workRoot: this.paths.workRoot, cacheRoot: this.paths.cacheRoot, signal });
+    await materialize({
+      jobId: spawn.jobId,
+      source: this.source,
+      baseRef: spawn.baseSha,
+      workRoot: this.paths.workRoot,
+      cacheRoot: this.paths.cacheRoot,
+      signal,
+    });
     // Re-record the stat snapshot the delta relies on, then re-apply the change.
     await recordBaseline(spawn);
     if (delta) await applyDelta(delta, spawn.dir);

@@ -1,23 +1,22 @@
 // Keeping the bot's branch current: when the base branch moves (and, by default, only when the PR no
 // longer merges), re-absorb the recorded delta onto the new head with no agent run, push, and re-run
 // the deterministic gate. A conflict is said on the PR; nothing is pushed then.
-import { mkdir,rm,writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import fs from "node:fs";
 import path from "node:path";
 import git from "isomorphic-git";
 import { isAutofixError, throwIfAborted } from "../errors.js";
-import type { JobContext,JobOutcome } from "../jobs/index.js";
+import type { JobContext, JobOutcome } from "../jobs/index.js";
 import { absorb } from "../engine/index.js";
 import { branchChange } from "../engine/index.js";
 import { recordBaseline } from "../engine/index.js";
 import { computeDelta } from "../engine/index.js";
 import { runDeterministicGate } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
-import { neutralizeMentions,renderCheckRun,renderPrTitle } from "./render.js";
+import { neutralizeMentions, renderCheckRun, renderPrTitle } from "./render.js";
 import type { PipelineEnv } from "./context.js";
-import { materialize,removeSpawn } from "../engine/index.js";
+import { materialize, removeSpawn } from "../engine/index.js";
 import type { Delta } from "../engine/index.js";
-
 
 /** A wait that ends at once when the job is cancelled (and then throws its cancellation). */
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -58,16 +57,23 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
   const say = (step: string, body: string) => ctx.step(step, async () => (await forge.comment(repo, pr.number, body), {}));
   const commits = forge.listPrCommits ? await forge.listPrCommits(repo, pr.number) : [];
   if (commits.some((c) => c.authorEmail !== env.author.email)) {
-    await say("comment-human-commits", `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. A human has pushed to \`${pr.headRef}\`, so autofix will not rewrite it: please merge \`${pr.baseRef}\` into the branch yourself, or comment \`/autofix retry\`.`);
+    await say(
+      "comment-human-commits",
+      `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. A human has pushed to \`${pr.headRef}\`, so autofix will not rewrite it: please merge \`${pr.baseRef}\` into the branch yourself, or comment \`/autofix retry\`.`,
+    );
     return { kind: "conflict", message: "The base moved; the branch has human commits, so it was left for a human to update." };
   }
   const source = env.source(info);
   // A revised PR has no single recorded delta: its whole change is read back from the branch itself.
   const forkSha = commits[0]?.parentShas?.[0];
-  const readBack = () => branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: forkSha!, signal: ctx.signal });
+  const readBack = () =>
+    branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: forkSha!, signal: ctx.signal });
   const recorded = (await env.recordedChange?.()) ?? (forkSha ? await ctx.step("branch-change", readBack) : undefined);
   if (!recorded) {
-    await say("comment-unreadable", `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`);
+    await say(
+      "comment-unreadable",
+      `The base branch \`${pr.baseRef}\` moved and this PR no longer merges cleanly. autofix could not read the PR's whole change back from \`${pr.headRef}\` (it changes a submodule, or the branch moved while autofix looked), so it did not re-apply it: comment \`/autofix retry\` for a fresh attempt on the current base.`,
+    );
     return { kind: "conflict", message: "The base moved; the PR's change could not be read back to re-absorb." };
   }
   const pushed = await ctx.step("reabsorb", async () => {
@@ -79,13 +85,24 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
         onto: pr.baseRef,
         cacheRoot: env.paths.cacheRoot,
         workRoot: env.paths.workRoot,
-        message: [renderPrTitle(spec.issueNumber, ctx.job.spec.issueTitle ?? `issue #${spec.issueNumber}`), "", `Fixes #${spec.issueNumber}`, "", `Re-applied onto the moved ${pr.baseRef} by autofix.`].join("\n"),
+        message: [
+          renderPrTitle(spec.issueNumber, ctx.job.spec.issueTitle ?? `issue #${spec.issueNumber}`),
+          "",
+          `Fixes #${spec.issueNumber}`,
+          "",
+          `Re-applied onto the moved ${pr.baseRef} by autofix.`,
+        ].join("\n"),
         author: env.author,
         signal: ctx.signal,
       });
       try {
         await pushBranch({ gitdir: absorbed.gitdir, source, branch: pr.headRef, commitSha: absorbed.commitSha, force: true, signal: ctx.signal });
-        return { ok: true as const, commitSha: absorbed.commitSha, parentSha: absorbed.parentSha, files: await filesAt(absorbed.gitdir, absorbed.commitSha, recorded.delta) };
+        return {
+          ok: true as const,
+          commitSha: absorbed.commitSha,
+          parentSha: absorbed.parentSha,
+          files: await filesAt(absorbed.gitdir, absorbed.commitSha, recorded.delta),
+        };
       } finally {
         await rm(absorbed.gitdir, { recursive: true, force: true });
       }
@@ -95,13 +112,25 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
     }
   });
   if (!pushed.ok) {
-    await say("comment-conflict", `⚠️ The base branch \`${pr.baseRef}\` moved and autofix's change no longer applies to it:\n\n${neutralizeMentions(pushed.why)}\n\nNothing was pushed. Resolve the conflict on the branch, or comment \`/autofix retry\` for a fresh attempt on the current base.`);
+    await say(
+      "comment-conflict",
+      `⚠️ The base branch \`${pr.baseRef}\` moved and autofix's change no longer applies to it:\n\n${neutralizeMentions(pushed.why)}\n\nNothing was pushed. Resolve the conflict on the branch, or comment \`/autofix retry\` for a fresh attempt on the current base.`,
+    );
     return { kind: "conflict", message: `The change conflicts with the moved ${pr.baseRef}; nothing was pushed.`, prNumber: pr.number, prUrl: pr.htmlUrl };
   }
   const gate = await ctx.step("deterministic", async () => rerunDeterministic(ctx, env, source, pushed.parentSha, pushed.files));
   await ctx.step("check", async () => forge.ensureCheckRun(repo, renderCheckRun(gate, pushed.commitSha)));
-  await say("comment-updated", `🔄 The base branch \`${pr.baseRef}\` moved, so autofix re-applied its change onto \`${pushed.parentSha.slice(0, 12)}\` (no agent run) and re-ran the deterministic gate: **${gate.status}**.`);
-  return { kind: "pr-updated", message: `Branch ${pr.headRef} re-absorbed onto ${pr.baseRef}; deterministic gate ${gate.status}.`, prNumber: pr.number, prUrl: pr.htmlUrl, branch: pr.headRef };
+  await say(
+    "comment-updated",
+    `🔄 The base branch \`${pr.baseRef}\` moved, so autofix re-applied its change onto \`${pushed.parentSha.slice(0, 12)}\` (no agent run) and re-ran the deterministic gate: **${gate.status}**.`,
+  );
+  return {
+    kind: "pr-updated",
+    message: `Branch ${pr.headRef} re-absorbed onto ${pr.baseRef}; deterministic gate ${gate.status}.`,
+    prNumber: pr.number,
+    prUrl: pr.htmlUrl,
+    branch: pr.headRef,
+  };
 }
 
 /** The re-absorbed content of every path the recorded delta touches (null when deleted). */
@@ -118,7 +147,13 @@ async function filesAt(gitdir: string, commitSha: string, delta: Delta): Promise
   return out;
 }
 
-async function rerunDeterministic(ctx: JobContext, env: PipelineEnv, source: ReturnType<PipelineEnv["source"]>, baseSha: string, files: Record<string, string | null>) {
+async function rerunDeterministic(
+  ctx: JobContext,
+  env: PipelineEnv,
+  source: ReturnType<PipelineEnv["source"]>,
+  baseSha: string,
+  files: Record<string, string | null>,
+) {
   const jobId = `${ctx.job.id}--update`;
   const spawn = await materialize({ jobId, source, baseRef: baseSha, workRoot: env.paths.workRoot, cacheRoot: env.paths.cacheRoot, signal: ctx.signal });
   let baselineSpawn: Awaited<ReturnType<typeof materialize>> | undefined;
@@ -138,7 +173,14 @@ async function rerunDeterministic(ctx: JobContext, env: PipelineEnv, source: Ret
       baseline,
       spawnDir: spawn.dir,
       baselineDir: async () => {
-        baselineSpawn ??= await materialize({ jobId: `${jobId}--baseline`, source, baseRef: baseSha, workRoot: env.paths.workRoot, cacheRoot: env.paths.cacheRoot, signal: ctx.signal });
+        baselineSpawn ??= await materialize({
+          jobId: `${jobId}--baseline`,
+          source,
+          baseRef: baseSha,
+          workRoot: env.paths.workRoot,
+          cacheRoot: env.paths.cacheRoot,
+          signal: ctx.signal,
+        });
         return baselineSpawn.dir;
       },
       config: env.config,

@@ -31,7 +31,12 @@ export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions, context: 
       if (request.allowHosts && request.network === "none") {
         proxyDir = await mkdtemp(path.join(os.tmpdir(), "autofix-egress-"));
         proxy = await startEgressProxy(proxyDir, request.allowHosts);
-        request = { ...request, env: { ...request.env, ...proxyEnv() }, writablePaths: [...(request.writablePaths ?? []), proxyDir], argv: withForwarder(process.execPath, proxy.socketPath, request.argv) };
+        request = {
+          ...request,
+          env: { ...request.env, ...proxyEnv() },
+          writablePaths: [...(request.writablePaths ?? []), proxyDir],
+          argv: withForwarder(process.execPath, proxy.socketPath, request.argv),
+        };
       }
       try {
         const result = await runPrepared(request);

@@ -44,7 +44,20 @@ const managerRoots: Record<string, (root: string) => Record<string, string>> = {
 };
 
 /** Never shown, even below a toolchain root: credentials and personal configuration. */
-const sensitiveNames = new Set([".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".config", ".netrc", ".git-credentials", ".npmrc", ".pypirc", ".password-store"]);
+const sensitiveNames = new Set([
+  ".ssh",
+  ".gnupg",
+  ".aws",
+  ".azure",
+  ".kube",
+  ".docker",
+  ".config",
+  ".netrc",
+  ".git-credentials",
+  ".npmrc",
+  ".pypirc",
+  ".password-store",
+]);
 /** Home subdirectories too broad to show whole (~/.local/share holds keyrings); a bin below them is fine. */
 const broadHomeDirs = new Set([".local", ".cache"]);
 /** Host trees no toolchain mount may be or contain. */

@@ -55,7 +55,14 @@ export interface CreateSandboxOptions {
 
 /** The sandbox an operator's settings ask for: toolchain mounts, memory cap, and what must never be shown. */
 export function sandboxOptionsFrom(
-  settings: { AUTOFIX_SANDBOX: CreateSandboxOptions["mode"]; AUTOFIX_SANDBOX_MOUNTS: string[]; AUTOFIX_SANDBOX_MEMORY_MB: number; AUTOFIX_DATA_DIR: string; PRIVATE_KEY_PATH?: string; AUTOFIX_AGENT_PATH?: string },
+  settings: {
+    AUTOFIX_SANDBOX: CreateSandboxOptions["mode"];
+    AUTOFIX_SANDBOX_MOUNTS: string[];
+    AUTOFIX_SANDBOX_MEMORY_MB: number;
+    AUTOFIX_DATA_DIR: string;
+    PRIVATE_KEY_PATH?: string;
+    AUTOFIX_AGENT_PATH?: string;
+  },
   log?: SandboxLog,
 ): CreateSandboxOptions {
   const dataDir = path.resolve(settings.AUTOFIX_DATA_DIR);
@@ -89,7 +96,11 @@ export async function createSandbox(opts: CreateSandboxOptions): Promise<Sandbox
   }
   const policy = new HostToolsPolicy({ forbidden: opts.forbiddenPaths, homes: opts.homes });
   const hostTools = discoverHostTools({ pathEnv: opts.hostPath, operatorMounts: opts.mounts, forbidden: opts.forbiddenPaths, homes: opts.homes });
-  if (hostTools.refused.length > 0) opts.log?.info?.({ sandbox: "mounts", refused: hostTools.refused }, "some directories of PATH or AUTOFIX_SANDBOX_MOUNTS are not shown to agents and commands");
+  if (hostTools.refused.length > 0)
+    opts.log?.info?.(
+      { sandbox: "mounts", refused: hostTools.refused },
+      "some directories of PATH or AUTOFIX_SANDBOX_MOUNTS are not shown to agents and commands",
+    );
   const context: RunContext = { hostTools, policy, gitObjectRoots: (opts.gitObjectRoots ?? []).map((p) => path.resolve(p)) };
   const nodeDir = nodeInstallDir();
   const baseReadOnlyPaths = nodeDir ? [nodeDir] : [];

@@ -47,13 +47,22 @@ export async function gitAlternates(dir: string, roots: string[]): Promise<strin
 }
 
 export async function prepareRequest(request: SandboxRequest, ctx: RunContext): Promise<{ request: SandboxRequest; refusedMounts: HostTools["refused"] }> {
-  const tools: HostTools = { readOnlyPaths: [...ctx.hostTools.readOnlyPaths], pathDirs: [...ctx.hostTools.pathDirs], env: { ...ctx.hostTools.env }, refused: [] };
+  const tools: HostTools = {
+    readOnlyPaths: [...ctx.hostTools.readOnlyPaths],
+    pathDirs: [...ctx.hostTools.pathDirs],
+    env: { ...ctx.hostTools.env },
+    refused: [],
+  };
   for (const mount of request.mounts ?? []) {
     // A repository file is not the operator: it may only name toolchain places, never any host directory.
     const resolved = path.resolve(mount);
     const allowed = [...repositoryMountRoots, ...ctx.hostTools.readOnlyPaths].some((root) => isWithin(resolved, root));
     if (allowed) addMount(tools, ctx.policy, mount);
-    else tools.refused.push({ path: mount, reason: `a repository may only name directories under ${repositoryMountRoots.join(", ")} or the operator's mounts; ask the operator to add it to AUTOFIX_SANDBOX_MOUNTS` });
+    else
+      tools.refused.push({
+        path: mount,
+        reason: `a repository may only name directories under ${repositoryMountRoots.join(", ")} or the operator's mounts; ask the operator to add it to AUTOFIX_SANDBOX_MOUNTS`,
+      });
   }
   const env: Record<string, string> = { ...request.env, PATH: mergePath(request.env.PATH, tools.pathDirs) };
   for (const [name, value] of Object.entries(tools.env)) env[name] ??= value;

@@ -15,10 +15,7 @@ const cache = new Map<string, Promise<ProbeResult>>();
 
 function runProbe(bwrapPath: string, baseReadOnlyPaths: string[]): Promise<ProbeResult> {
   const args = [
-    ...bubblewrapArgs(
-      { argv: ["true"], cwd: "/tmp", env: { PATH: "/usr/bin:/bin" }, timeoutMs: probeTimeoutMs, network: "none" },
-      { baseReadOnlyPaths },
-    ),
+    ...bubblewrapArgs({ argv: ["true"], cwd: "/tmp", env: { PATH: "/usr/bin:/bin" }, timeoutMs: probeTimeoutMs, network: "none" }, { baseReadOnlyPaths }),
     "--",
     "/bin/sh",
     "-c",

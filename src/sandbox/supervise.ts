@@ -79,13 +79,7 @@ export async function supervise(request: SandboxRequest, opts: SuperviseOptions)
   }
 }
 
-function runChild(
-  request: SandboxRequest,
-  opts: SuperviseOptions,
-  cgroup: RunCgroup | undefined,
-  tail: OutputTail,
-  stdoutTail: OutputTail,
-): Promise<Outcome> {
+function runChild(request: SandboxRequest, opts: SuperviseOptions, cgroup: RunCgroup | undefined, tail: OutputTail, stdoutTail: OutputTail): Promise<Outcome> {
   // A child fed through fd 3 waits for it, so it joins the cgroup by pid; any other joins itself first.
   const joinsByPid = cgroup !== undefined && opts.extraInput !== undefined;
   const { file, args } = cgroup && !joinsByPid ? joinCgroupArgv(cgroup, opts.file, opts.args) : opts;

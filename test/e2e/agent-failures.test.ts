@@ -150,7 +150,9 @@ describe("an agent that worked is reported with its own words", () => {
 
     expect(job.outcome?.kind).toBe("pr-opened");
     const [pr] = harness.fake.pullsOf(full);
-    expect(pr.body.split("\n")[0]).toMatch(/^> ⏱️ \*\*Partial change: the agent ran out of time \(\d+ s\) and was stopped before it finished\.\*\* This PR holds what it had written by then; check that the change is complete before merging\.$/);
+    expect(pr.body.split("\n")[0]).toMatch(
+      /^> ⏱️ \*\*Partial change: the agent ran out of time \(\d+ s\) and was stopped before it finished\.\*\* This PR holds what it had written by then; check that the change is complete before merging\.$/,
+    );
     expect(pr.body).toContain("deterministic passed; semantic and review skipped (no LLM configured). This PR holds only the agent's change for this issue.");
     expect(pr.body).not.toContain("All three gates passed");
     expect(pr.body).toContain("- Timed out: the agent ran longer than 0.03 minutes and was stopped.");
@@ -171,11 +173,18 @@ describe("the same failures in the CLI's text output (autofix run --local)", () 
   async function failingLlm(status: number, message: string): Promise<Record<string, string>> {
     llm = http.createServer((req, res) => {
       req.resume();
-      req.on("end", () => res.writeHead(status, { "content-type": "application/json", "retry-after": "0" }).end(JSON.stringify({ error: { message, type: "server_error" } })));
+      req.on("end", () =>
+        res.writeHead(status, { "content-type": "application/json", "retry-after": "0" }).end(JSON.stringify({ error: { message, type: "server_error" } })),
+      );
     });
     await new Promise<void>((resolve) => llm!.listen(0, "127.0.0.1", resolve));
     const { port } = llm.address() as AddressInfo;
-    return { AUTOFIX_LLM_PROVIDER: "openai", AUTOFIX_LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, AUTOFIX_LLM_API_KEY: "sk-cli-test-key-0123456789", AUTOFIX_LLM_MODEL: "agent-model-1" };
+    return {
+      AUTOFIX_LLM_PROVIDER: "openai",
+      AUTOFIX_LLM_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      AUTOFIX_LLM_API_KEY: "sk-cli-test-key-0123456789",
+      AUTOFIX_LLM_MODEL: "agent-model-1",
+    };
   }
 
   function demoRepo(): string {
@@ -195,7 +204,9 @@ describe("the same failures in the CLI's text output (autofix run --local)", () 
       writeFileSync(file, configText);
       extra.push("--config", file);
     }
-    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), ...extra, ...args], { env: { AUTOFIX_DATA_DIR: tempDir(), ...env } });
+    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), ...extra, ...args], {
+      env: { AUTOFIX_DATA_DIR: tempDir(), ...env },
+    });
     // People read this output: no raw JSON log line anywhere.
     for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) expect(line.trimStart().startsWith("{")).toBe(false);
     return r;

@@ -8,9 +8,11 @@ const full = "octo-org/widget";
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }),
   "src/math.js": "export const add = (a, b) => a - b;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   // Slow enough that the second issue's job waits in the queue behind the first (one job per installation).
-  "tools/fix.mjs": 'import fs from "node:fs";\nawait new Promise((r) => setTimeout(r, 4000));\nconst f = "src/math.js";\nfs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("a - b", "a + b"));\n',
+  "tools/fix.mjs":
+    'import fs from "node:fs";\nawait new Promise((r) => setTimeout(r, 4000));\nconst f = "src/math.js";\nfs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("a - b", "a + b"));\n',
 };
 const config = "agent:\n  preset: command\n  command: node tools/fix.mjs\n  timeoutMinutes: 1\ngates:\n  allowSkipWithoutLlm: true\n";
 
@@ -47,7 +49,12 @@ describe("acknowledging a label", () => {
     expect(waiting?.state).toBe("queued");
     expect(statusOf(harness, 22)[0].body).toContain(`Queued as job \`${waiting?.id}\``);
     expect(statusOf(harness, 22)[0].body).toContain("/autofix stop");
-    expect(harness.fake.reactions.filter((r) => r.content === "eyes").map((r) => r.target).sort()).toEqual(["issue:21", "issue:22"]);
+    expect(
+      harness.fake.reactions
+        .filter((r) => r.content === "eyes")
+        .map((r) => r.target)
+        .sort(),
+    ).toEqual(["issue:21", "issue:22"]);
 
     for (const number of [21, 22]) {
       const job = await harness.waitForJob(`${full}#${number}`, undefined, 120_000);

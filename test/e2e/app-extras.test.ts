@@ -11,12 +11,16 @@ const key = `${full}#7`;
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }),
   "src/math.js": "export const add = (a, b) => a - b;\nexport const mul = (a, b) => a * b;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   "tools/fix.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nfs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("a - b", "a + b"));\n',
-  "tools/only-tool-files.mjs": 'import fs from "node:fs";\nfs.mkdirSync(".claude", { recursive: true });\nfs.writeFileSync(".claude/settings.local.json", "{\\"hooks\\": {}}\\n");\n',
+  "tools/only-tool-files.mjs":
+    'import fs from "node:fs";\nfs.mkdirSync(".claude", { recursive: true });\nfs.writeFileSync(".claude/settings.local.json", "{\\"hooks\\": {}}\\n");\n',
   // First attempt: a wrong fix. When the prompt carries a gate report (a repair attempt), the right one.
-  "tools/learns.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nconst repair = /semantic/.test(process.env.AUTOFIX_PROMPT ?? "");\nconst text = fs.readFileSync("src/math.js", "utf8").replace("a * b", "a * b * 1");\nfs.writeFileSync(f, repair ? text.replace("a - b", "a + b") : text);\n',
-  "tools/restore.mjs": 'import fs from "node:fs";\nconst f = "src/math.js";\nconst before = fs.readFileSync(f, "utf8");\nfs.writeFileSync(f, before + "// temp\\n");\nfs.writeFileSync(f, before);\n',
+  "tools/learns.mjs":
+    'import fs from "node:fs";\nconst f = "src/math.js";\nconst repair = /semantic/.test(process.env.AUTOFIX_PROMPT ?? "");\nconst text = fs.readFileSync("src/math.js", "utf8").replace("a * b", "a * b * 1");\nfs.writeFileSync(f, repair ? text.replace("a - b", "a + b") : text);\n',
+  "tools/restore.mjs":
+    'import fs from "node:fs";\nconst f = "src/math.js";\nconst before = fs.readFileSync(f, "utf8");\nfs.writeFileSync(f, before + "// temp\\n");\nfs.writeFileSync(f, before);\n',
 };
 const config = (command: string) => `agent:\n  preset: command\n  command: ${command}\n  timeoutMinutes: 1\n`;
 
@@ -105,7 +109,12 @@ describe("what reviewers see", () => {
     await harness.deliver("pull_request", {
       action: "opened",
       number: 50,
-      pull_request: { number: 50, head: { ref: "tune-autofix", sha, repo: { name: "widget", full_name: full, owner: { login: "octo-org" } } }, base: { ref: "main" }, user: { login: "maintainer", type: "User" } },
+      pull_request: {
+        number: 50,
+        head: { ref: "tune-autofix", sha, repo: { name: "widget", full_name: full, owner: { login: "octo-org" } } },
+        base: { ref: "main" },
+        user: { login: "maintainer", type: "User" },
+      },
       repository: { name: "widget", full_name: full, owner: { login: "octo-org", type: "Organization" } },
       sender: { login: "maintainer", type: "User" },
       installation: { id: installationId },

@@ -21,7 +21,8 @@ console.log("agent: fixed add (" + mode + ")");
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }, null, 2),
   "src/math.js": "export const add = (a, b) => a - b;\nexport const mul = (a, b) => a * b;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add, mul } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\ntest("mul", () => assert.equal(mul(2, 3), 6));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add, mul } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\ntest("mul", () => assert.equal(mul(2, 3), 6));\n',
   "tools/agent.mjs": agentScript,
   "README.md": "# widget\n",
 };
@@ -176,7 +177,10 @@ describe("label → job → gated PR", () => {
     startFakeJudge({});
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
     await harness.waitForJob(key, (j) => j.progress.step === "agent-1");
-    const moved = harness.repo.commit({ "docs/CHANGELOG.md": "# Changelog\n- unrelated work\n", "README.md": "# widget\n\nNow documented.\n" }, "unrelated upstream work");
+    const moved = harness.repo.commit(
+      { "docs/CHANGELOG.md": "# Changelog\n- unrelated work\n", "README.md": "# widget\n\nNow documented.\n" },
+      "unrelated upstream work",
+    );
     const job = await harness.waitForJob(key);
     expect(job.outcome?.kind).toBe("pr-opened");
     expect((await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7~1")).trim()).toBe(moved);

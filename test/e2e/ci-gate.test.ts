@@ -27,7 +27,8 @@ fs.writeFileSync("src/math.js", text);
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }),
   "src/math.js": "export const add = (a, b) => a - b;\nexport const mul = (a, b) => a * b + 1;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   "tools/agent.mjs": agentScript,
 };
 

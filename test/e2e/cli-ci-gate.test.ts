@@ -43,7 +43,9 @@ it("autofix run opens a draft, waits in the process while CI runs, and exits 0 w
   });
   fake.start();
   proxy = await startGitHubProxy(fake);
-  const run = await runCli(["run", "octo/greeter#12"], { env: { ...proxy.env, GITHUB_TOKEN: token, AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_GITHUB_THROTTLE: "off" } });
+  const run = await runCli(["run", "octo/greeter#12"], {
+    env: { ...proxy.env, GITHUB_TOKEN: token, AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_GITHUB_THROTTLE: "off" },
+  });
   expect(run.code, run.stderr).toBe(0);
   const pr = fake.pullsOf("octo/greeter")[0];
   expect(pr.draft).toBe(false);

@@ -34,7 +34,10 @@ describe("autofix help and docs/cli.md", () => {
   it("show the same usage line for every command", async () => {
     const help = await runCli(["help"]);
     const docs = readFileSync(path.join(repoRoot, "docs", "cli.md"), "utf8");
-    const usageLines = help.stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("autofix ") && !l.startsWith("autofix:"));
+    const usageLines = help.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("autofix ") && !l.startsWith("autofix:"));
     expect(usageLines.length).toBeGreaterThan(5);
     for (const line of usageLines) {
       const [, command] = line.split(" ");

@@ -110,7 +110,14 @@ beforeAll(async () => {
   fake.setPermission(full, "maintainer", "write");
   extendFakeGitHub(fake, { owner, name, bare: repo.bare, config: () => config });
   fake.addIssue(full, { number: cancelledIssue, title: "add() subtracts (cancelled)", author: "reporter", labels: ["autofix"] });
-  for (const p of points) fake.addIssue(full, { number: p.issue, title: `add() subtracts (${p.step})`, body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter", labels: ["autofix"] });
+  for (const p of points)
+    fake.addIssue(full, {
+      number: p.issue,
+      title: `add() subtracts (${p.step})`,
+      body: "`add(2, 3)` returns -1; it should return 5.",
+      author: "reporter",
+      labels: ["autofix"],
+    });
   fake.start();
   proxy = await startGitHubProxy(fake);
   apiFront = await startDelayFront(`http://${proxy.env.GHE_HOST}`, holdGitHub);
@@ -182,7 +189,8 @@ async function crashAndResume(point: KillPoint): Promise<Crashed> {
     workers.push(doomed);
     await waitFor(`${point.step} to be under way`, 90_000, async () => {
       const j = await queue.get(job.id);
-      if (j && ["succeeded", "failed", "cancelled"].includes(j.state)) throw new Error(`job ended before the kill at ${point.step}: ${JSON.stringify(j.outcome ?? j.error)}\n${doomed.output()}`);
+      if (j && ["succeeded", "failed", "cancelled"].includes(j.state))
+        throw new Error(`job ended before the kill at ${point.step}: ${JSON.stringify(j.outcome ?? j.error)}\n${doomed.output()}`);
       return running(j, point.step) && (!point.landed || (await point.landed())) ? true : undefined;
     });
     doomed.kill("SIGKILL");
@@ -215,7 +223,10 @@ describe("a worker killed inside each pipeline step (real pipeline, real process
       expect(final.state, `${label}: ${JSON.stringify(final.error ?? final.outcome)}\n${logs.slice(-3000)}`).toBe("succeeded");
       expect(final.outcome?.kind, label).toBe("pr-opened");
       // A second claim is the resume; a loaded machine may let a lease lapse once more, which must change nothing.
-      expect(final.claims, `${label}: ${JSON.stringify({ failures: final.failures, error: final.error, steps: final.steps.map((x) => [x.name, x.status, x.error?.message]) })}\n${logs.slice(-4000)}`).toBeGreaterThanOrEqual(2);
+      expect(
+        final.claims,
+        `${label}: ${JSON.stringify({ failures: final.failures, error: final.error, steps: final.steps.map((x) => [x.name, x.status, x.error?.message]) })}\n${logs.slice(-4000)}`,
+      ).toBeGreaterThanOrEqual(2);
 
       const prs = fake.pullsOf(full).filter((p) => p.head.ref === branch);
       expect(prs, `${label}: PRs`).toHaveLength(1);
@@ -226,7 +237,10 @@ describe("a worker killed inside each pipeline step (real pipeline, real process
       expect(status[0].body, label).toContain(prs[0].html_url);
 
       const head = branchSha(point.issue)!;
-      const runs = fake.checkRuns.filter((r) => r.head_sha === head).map((r) => r.name).sort();
+      const runs = fake.checkRuns
+        .filter((r) => r.head_sha === head)
+        .map((r) => r.name)
+        .sort();
       expect(runs, `${label}: check runs on the branch head`).toEqual([...new Set(runs)]);
       expect(runs, label).toContain("autofix / deterministic");
 
@@ -251,7 +265,14 @@ describe("a worker killed inside each pipeline step (real pipeline, real process
     const env = workerEnv(dataDir);
     const queue = await createJobQueue({ AUTOFIX_DATA_DIR: dataDir });
     try {
-      const { job } = await queue.enqueue({ repo: { owner, repo: name }, issueNumber: cancelledIssue, installationId, trigger: "label", requestedBy: "maintainer", deliveryId: "crash-cancelled" });
+      const { job } = await queue.enqueue({
+        repo: { owner, repo: name },
+        issueNumber: cancelledIssue,
+        installationId,
+        trigger: "label",
+        requestedBy: "maintainer",
+        deliveryId: "crash-cancelled",
+      });
       const doomed = await startAutofixWorker(env);
       workers.push(doomed);
       await waitFor("the agent to be under way", 90_000, async () => (running(await queue.get(job.id), "agent-1") ? true : undefined));

@@ -157,8 +157,6 @@ describe("dashboard in a browser", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor({ timeout: waitMs });
     const response = await page.goto(`${server.url}/autofix`);
     expect(response?.status()).toBe(401);
-    await waitUntil("the job to be recorded as succeeded", async () =>
-      (await queue.get(job.id))?.state === "succeeded" ? true : undefined,
-    );
+    await waitUntil("the job to be recorded as succeeded", async () => ((await queue.get(job.id))?.state === "succeeded" ? true : undefined));
   });
 });

@@ -14,11 +14,13 @@ const key = `${full}#7`;
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }),
   "src/math.js": "export const add = (a, b) => a - b;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   "tools/agent.mjs": 'import fs from "node:fs";\nfs.writeFileSync("src/math.js", fs.readFileSync("src/math.js", "utf8").replace("a - b", "a + b"));\n',
 };
 // CI is followed but only a check event or the dashboard wakes the job (polling every 10 minutes).
-const config = "agent:\n  preset: command\n  command: node tools/agent.mjs\n  timeoutMinutes: 1\ngates:\n  ci:\n    wait: true\n    pollSeconds: 600\ndashboard:\n  issue: true\n  title: autofix dashboard\n";
+const config =
+  "agent:\n  preset: command\n  command: node tools/agent.mjs\n  timeoutMinutes: 1\ngates:\n  ci:\n    wait: true\n    pollSeconds: 600\ndashboard:\n  issue: true\n  title: autofix dashboard\n";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

@@ -61,7 +61,13 @@ describe("one spend meter per job", () => {
   it("judge answers that failed validation count against the cap, so the job stops instead of attempting again", async () => {
     const harness = await start(`agent:\n  preset: command\n  command: node tools/agent.mjs\nlimits:\n  attempts: 2\n  maxTokens: 2500\n`);
     const usage = { prompt_tokens: 900, completion_tokens: 120, total_tokens: 1020 };
-    const answer = (content: string) => ({ id: "c", object: "chat.completion", model: "judge-model-1", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage });
+    const answer = (content: string) => ({
+      id: "c",
+      object: "chat.completion",
+      model: "judge-model-1",
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+      usage,
+    });
     const calls: string[] = [];
     nock(new URL(judgeBaseUrl).origin)
       .persist()
@@ -131,7 +137,10 @@ describe("one spend meter per job, across attempts", () => {
 describe("repair attempts", () => {
   it("judges that cannot run (their endpoint refuses the key) do not spend a second attempt", async () => {
     const harness = await start(`agent:\n  preset: command\n  command: node tools/agent.mjs\nlimits:\n  attempts: 2\n`);
-    nock(new URL(judgeBaseUrl).origin).persist().post("/v1/chat/completions").reply(401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error" } });
+    nock(new URL(judgeBaseUrl).origin)
+      .persist()
+      .post("/v1/chat/completions")
+      .reply(401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error" } });
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
     const job = await harness.waitForJob(key, finished);
 

@@ -22,7 +22,8 @@ fs.writeFileSync(file, text);
 const files = {
   "package.json": JSON.stringify({ name: "widget", type: "module", scripts: { test: "node --test test/" } }),
   "src/math.js": "export const add = (a, b) => a - b;\nexport const mul = (a, b) => a * b;\n",
-  "test/math.test.js": 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
+  "test/math.test.js":
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { add } from "../src/math.js";\ntest("add", () => assert.equal(add(2, 3), 5));\n',
   "tools/agent.mjs": agentScript,
 };
 const config = "agent:\n  preset: command\n  command: node tools/agent.mjs\n  timeoutMinutes: 1\n";
@@ -65,7 +66,13 @@ function prEvent(action: string, pr: any, extra: object = {}) {
   return {
     action,
     number: pr.number,
-    pull_request: { number: pr.number, merged: false, head: { ref: pr.head.ref, sha: pr.head.sha, repo: { full_name: full } }, base: { ref: "main" }, user: { login: "autofix[bot]", type: "Bot" } },
+    pull_request: {
+      number: pr.number,
+      merged: false,
+      head: { ref: pr.head.ref, sha: pr.head.sha, repo: { full_name: full } },
+      base: { ref: "main" },
+      user: { login: "autofix[bot]", type: "Bot" },
+    },
     repository: repository(),
     sender: { login: "maintainer", type: "User" },
     installation: { id: installationId },
@@ -119,7 +126,7 @@ describe("the reviewer's loop", () => {
     await harness.waitForJob(key, (j) => j.spec.trigger === "retry" && ["succeeded", "failed", "cancelled"].includes(j.state));
     // The human's commit is still in the branch's history: nothing was force-pushed over it.
     await gitAsync(harness.repo.bare, "merge-base", "--is-ancestor", human, "autofix/issue-7");
-    expect((await gitAsync(harness.repo.bare, "show", "autofix/issue-7:NOTES.md"))).toBe("human notes\n");
+    expect(await gitAsync(harness.repo.bare, "show", "autofix/issue-7:NOTES.md")).toBe("human notes\n");
   });
 
   it("/autofix status answers with the job's state; a user without permission gets an explanation instead", async () => {
@@ -145,7 +152,10 @@ describe("the reviewer's loop", () => {
     const closedPr = harness.fake.pullsOf(full)[0];
     closedPr.state = "closed";
     const before = (await lastJob(harness))!.id;
-    await harness.deliver("issues", { ...labeledPayload({ issue: 7, title: "add() subtracts" }), issue: { ...labeledPayload({ issue: 7, title: "x" }).issue, labels: [{ name: "autofix" }, { name: "autofix: paused" }] } });
+    await harness.deliver("issues", {
+      ...labeledPayload({ issue: 7, title: "add() subtracts" }),
+      issue: { ...labeledPayload({ issue: 7, title: "x" }).issue, labels: [{ name: "autofix" }, { name: "autofix: paused" }] },
+    });
     expect((await lastJob(harness))!.id).toBe(before);
     await harness.deliver("issue_comment", commentEvent({ on: 7, body: "/autofix retry" }));
     const retried = await harness.waitForJob(key, (j) => j.id !== before && ["succeeded", "failed", "cancelled"].includes(j.state));
@@ -160,7 +170,14 @@ describe("the reviewer's loop", () => {
   });
 
   function pushEvent(after: string) {
-    return { ref: "refs/heads/main", after, deleted: false, repository: { ...repository(), owner: { login: "octo-org", name: "octo-org" } }, sender: { login: "maintainer", type: "User" }, installation: { id: installationId } };
+    return {
+      ref: "refs/heads/main",
+      after,
+      deleted: false,
+      repository: { ...repository(), owner: { login: "octo-org", name: "octo-org" } },
+      sender: { login: "maintainer", type: "User" },
+      installation: { id: installationId },
+    };
   }
 
   it("when the base moves, the change is re-absorbed onto the new head without an agent run and the deterministic gate re-runs", async () => {
@@ -204,7 +221,10 @@ describe("the reviewer's loop", () => {
   it("when the base moves into a conflict, the bot says so on the PR and pushes nothing", async () => {
     const { harness, pr } = await withOpenPr();
     const before = (await gitAsync(harness.repo.bare, "rev-parse", "autofix/issue-7")).trim();
-    const moved = harness.repo.commit({ "src/math.js": "export const add = (a, b) => Number(a) - Number(b);\nexport const mul = (a, b) => a * b;\n" }, "upstream touches add()");
+    const moved = harness.repo.commit(
+      { "src/math.js": "export const add = (a, b) => Number(a) - Number(b);\nexport const mul = (a, b) => a * b;\n" },
+      "upstream touches add()",
+    );
     harness.fake.pullsOf(full)[0].mergeable = false;
     await harness.deliver("push", pushEvent(moved));
     const job = await harness.waitForJob(key, (j) => j.spec.trigger === "update-branch" && ["succeeded", "failed", "cancelled"].includes(j.state));

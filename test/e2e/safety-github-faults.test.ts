@@ -82,7 +82,10 @@ describe("GitHub API faults", () => {
     const all = await harness.booted.queue.list({ limit: 1000 });
     for (const n of issues) {
       const job = jobs.get(n)!;
-      expect(all.filter((j) => j.key === `${full}#${n}`), `jobs for issue ${n}`).toHaveLength(1);
+      expect(
+        all.filter((j) => j.key === `${full}#${n}`),
+        `jobs for issue ${n}`,
+      ).toHaveLength(1);
       expect(job.outcome, `outcome of issue ${n}`).toBeDefined();
       expect(job.outcome?.kind, `outcome of issue ${n}: ${job.outcome?.message}`).toBe("pr-opened");
       const { statusComments, pulls } = ledger(harness, n);
@@ -107,12 +110,17 @@ describe("GitHub API faults", () => {
     const faults = injectGitHubFaults(harness.fake, {
       rate: 0,
       seed: 1,
-      decide: (method, path) => (method !== "GET" && !path.includes("access_tokens") && !lost.has(`${method} ${path}`) ? (lost.add(`${method} ${path}`), "502-after-handling") : undefined),
+      decide: (method, path) =>
+        method !== "GET" && !path.includes("access_tokens") && !lost.has(`${method} ${path}`)
+          ? (lost.add(`${method} ${path}`), "502-after-handling")
+          : undefined,
     });
     await harness.deliver("issues", labeledPayload({ issue: 1, title: "item 1 is broken" }));
     const job = await harness.waitForJob(`${full}#1`, finished, 60_000);
     expect(job.outcome?.kind, job.outcome?.message).toBe("pr-opened");
-    expect(faults.injected.map((f) => `${f.method} ${f.path}`)).toEqual(expect.arrayContaining(["POST /repos/octo-org/widget/issues/1/comments", "POST /repos/octo-org/widget/pulls", "POST /repos/octo-org/widget/check-runs"]));
+    expect(faults.injected.map((f) => `${f.method} ${f.path}`)).toEqual(
+      expect.arrayContaining(["POST /repos/octo-org/widget/issues/1/comments", "POST /repos/octo-org/widget/pulls", "POST /repos/octo-org/widget/check-runs"]),
+    );
     const { statusComments, pulls } = ledger(harness, 1);
     expect(statusComments, statusComments.map((c) => c.body.split("\n")[1]).join(" | ")).toHaveLength(1);
     expect(pulls).toHaveLength(1);

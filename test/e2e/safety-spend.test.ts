@@ -42,7 +42,8 @@ afterEach(async () => {
 
 async function start(config: string, env: Record<string, string> = {}, issues = [7]) {
   h = await startAppHarness({ files, config, env: { ...judgeEnv, ...env } });
-  for (const n of issues) h.fake.addIssue(full, { number: n, title: "add() subtracts", body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter" });
+  for (const n of issues)
+    h.fake.addIssue(full, { number: n, title: "add() subtracts", body: "`add(2, 3)` returns -1; it should return 5.", author: "reporter" });
   h.fake.setPermission(full, "maintainer", "write");
   return h;
 }
@@ -65,7 +66,14 @@ describe("spend caps", () => {
     const judge = startFakeJudge({});
     const { scope } = scriptConversation(
       "openai",
-      [{ text: "add() subtracts.", calls: [{ name: "edit_file", arguments: { path: "src/math.js", old_text: "a - b", new_text: "a + b" } }], inputTokens: 2_400, outputTokens: 150 }],
+      [
+        {
+          text: "add() subtracts.",
+          calls: [{ name: "edit_file", arguments: { path: "src/math.js", old_text: "a - b", new_text: "a + b" } }],
+          inputTokens: 2_400,
+          outputTokens: 150,
+        },
+      ],
       agentLlm,
     );
     await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }));
@@ -173,7 +181,12 @@ describe("daily quota", () => {
     const status = statusOf(harness, 9);
     expect(status).toContain("already ran 2 autofix jobs in the last 24 hours (limit 2)");
     expect(status).toContain("`limits.runsPerDay`");
-    expect(harness.fake.pullsOf(full).map((p) => p.head.ref).sort()).toEqual(["autofix/issue-7", "autofix/issue-8"]);
+    expect(
+      harness.fake
+        .pullsOf(full)
+        .map((p) => p.head.ref)
+        .sort(),
+    ).toEqual(["autofix/issue-7", "autofix/issue-8"]);
   });
 
   it("the job past the operator's AUTOFIX_INSTALLATION_RUNS_PER_DAY does not start and says who can raise it", async () => {

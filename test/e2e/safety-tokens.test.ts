@@ -48,7 +48,15 @@ async function start(opts: { expiresInMs?: (mint: number) => number } = {}) {
     const token = scoped ? jobToken(n) : installationToken;
     mints.push({ body, token });
     const expiresInMs = scoped ? (opts.expiresInMs?.(n) ?? 3_600_000) : 3_600_000;
-    return { status: 201, body: { token, expires_at: new Date(Date.now() + expiresInMs).toISOString(), permissions: body?.permissions ?? {}, repository_selection: scoped ? "selected" : "all" } };
+    return {
+      status: 201,
+      body: {
+        token,
+        expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+        permissions: body?.permissions ?? {},
+        repository_selection: scoped ? "selected" : "all",
+      },
+    };
   });
   // The job's first read of the repository: which token did it carry?
   const repoReads: string[] = [];
@@ -90,7 +98,10 @@ describe("installation tokens", () => {
 
     const scoped = mints.filter((m) => m.body?.repositories);
     expect(scoped).toHaveLength(1);
-    expect(scoped[0].body).toEqual({ repositories: ["widget"], permissions: { contents: "write", pull_requests: "write", issues: "write", checks: "write", metadata: "read" } });
+    expect(scoped[0].body).toEqual({
+      repositories: ["widget"],
+      permissions: { contents: "write", pull_requests: "write", issues: "write", checks: "write", metadata: "read" },
+    });
     expect(scoped[0].body.permissions).toEqual(jobTokenPermissions);
     expect(repoReads).toEqual([`token ${jobToken(1)}`]);
     // Fetch and push both carried the job's token, never the installation-wide one.

@@ -55,7 +55,16 @@ describe("an accepted webhook is durable", () => {
     const port = await freePort();
     const child = spawn(process.execPath, [path.join(repoRoot, "dist", "server.js")], {
       cwd: repoRoot,
-      env: cleanEnv({ APP_ID: "1", PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: secret, AUTOFIX_DATA_DIR: dataDir, AUTOFIX_WORKER: "off", HOST: "127.0.0.1", PORT: String(port), ...proxy.env }),
+      env: cleanEnv({
+        APP_ID: "1",
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: secret,
+        AUTOFIX_DATA_DIR: dataDir,
+        AUTOFIX_WORKER: "off",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        ...proxy.env,
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -67,13 +76,21 @@ describe("an accepted webhook is durable", () => {
       const deadline = Date.now() + 30_000;
       // Bounded wait for the server to listen.
       for (;;) {
-        const up = await post(`http://127.0.0.1:${port}/autofix/healthz`, "", {}).then(() => true, () => false);
+        const up = await post(`http://127.0.0.1:${port}/autofix/healthz`, "", {}).then(
+          () => true,
+          () => false,
+        );
         if (up) break;
         if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const body = JSON.stringify({ ...labeledPayload({ issue: 5, title: "add() subtracts" }), installation: { id: installationId } });
-      const answer = await post(url, body, { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": "durable-1", "x-hub-signature-256": sign(body, secret) });
+      const answer = await post(url, body, {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": "durable-1",
+        "x-hub-signature-256": sign(body, secret),
+      });
       child.kill("SIGKILL");
       await exited;
       expect(answer.status, output).toBeGreaterThanOrEqual(200);

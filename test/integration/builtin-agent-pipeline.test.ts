@@ -35,7 +35,19 @@ describe("the built-in agent in the pipeline", () => {
     const configFile = path.join(work, "autofix.yml");
     writeFileSync(
       configFile,
-      ["agent:", "  preset: builtin", "  maxSteps: 10", "gates:", "  deterministic:", "    commands: ['node --test']", "  semantic:", "    enabled: false", "  review:", "    enabled: false", ""].join("\n"),
+      [
+        "agent:",
+        "  preset: builtin",
+        "  maxSteps: 10",
+        "gates:",
+        "  deterministic:",
+        "    commands: ['node --test']",
+        "  semantic:",
+        "    enabled: false",
+        "  review:",
+        "    enabled: false",
+        "",
+      ].join("\n"),
     );
     Object.assign(process.env, {
       AUTOFIX_DATA_DIR: path.join(work, "data"),

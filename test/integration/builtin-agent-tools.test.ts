@@ -24,7 +24,7 @@ beforeEach(async () => {
   outside = path.join(base, "outside");
   await cp(fixtureRepo, root, { recursive: true });
   await mkdir(path.join(root, ".git"));
-  await writeFile(path.join(root, ".git", "config"), "[remote \"origin\"]\n\turl = https://example.invalid/repo.git\n");
+  await writeFile(path.join(root, ".git", "config"), '[remote "origin"]\n\turl = https://example.invalid/repo.git\n');
   await mkdir(outside);
   await writeFile(path.join(outside, "secret.txt"), "TOKEN=ghs_outside_secret\n");
 });
@@ -34,7 +34,11 @@ afterEach(async () => {
 });
 
 let callId = 0;
-async function call(name: string, args: Record<string, unknown>, options: Parameters<typeof createToolset>[0] = { allowCommands: [], commandTimeoutMs: 10_000 }) {
+async function call(
+  name: string,
+  args: Record<string, unknown>,
+  options: Parameters<typeof createToolset>[0] = { allowCommands: [], commandTimeoutMs: 10_000 },
+) {
   const outcome: ToolOutcome = await createToolset(options).execute({ root }, { id: `c${++callId}`, name, arguments: args });
   if (outcome.kind !== "result") throw new Error(`expected a tool result, got ${outcome.kind}`);
   return outcome;
@@ -78,7 +82,10 @@ describe("confinement to the spawn", () => {
   it("refuses writes to paths the gates protect, before the model spends an attempt on them", async () => {
     const isProtected = (p: string) => p.startsWith(".github/") || p === "vitest.config.ts";
     const tools = createToolset({ allowCommands: [], commandTimeoutMs: 1 });
-    const write = await tools.execute({ root, isProtected }, { id: "w", name: "write_file", arguments: { path: ".github/workflows/ci.yml", content: "on: push" } });
+    const write = await tools.execute(
+      { root, isProtected },
+      { id: "w", name: "write_file", arguments: { path: ".github/workflows/ci.yml", content: "on: push" } },
+    );
     expect(write).toMatchObject({ kind: "result", isError: true });
     expect((write as { content: string }).content).toMatch(/"\.github\/workflows\/ci\.yml" is protected by the repository's autofix configuration/);
     expect(existsSync(path.join(root, ".github"))).toBe(false);
@@ -211,7 +218,12 @@ describe("run_command", () => {
 describe("in the loop", () => {
   it("hands a refused path back to the model and carries on to the fix", async () => {
     const { scope, bodies } = scriptConversation("openai", [
-      { calls: [{ name: "read_file", arguments: { path: "../../etc/passwd" } }, { name: "read_file", arguments: { path: "/etc/passwd" } }] },
+      {
+        calls: [
+          { name: "read_file", arguments: { path: "../../etc/passwd" } },
+          { name: "read_file", arguments: { path: "/etc/passwd" } },
+        ],
+      },
       { calls: [{ name: "edit_file", arguments: { path: "src/list.js", old_text: "list.length - n + 1", new_text: "list.length - n" } }] },
       { calls: [{ name: "run_command", arguments: { argv: ["node", "--test"] } }] },
       { text: "Fixed: tests pass." },

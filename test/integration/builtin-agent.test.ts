@@ -60,7 +60,9 @@ describe.each<Provider>(["openai", "anthropic"])("the built-in agent over %s", (
       { calls: [{ name: "read_file", arguments: { path: "src/list.js" } }] },
       {
         text: "The slice starts one element too late.",
-        calls: [{ name: "edit_file", arguments: { path: "src/list.js", old_text: "list.slice(list.length - n + 1)", new_text: "list.slice(list.length - n)" } }],
+        calls: [
+          { name: "edit_file", arguments: { path: "src/list.js", old_text: "list.slice(list.length - n + 1)", new_text: "list.slice(list.length - n)" } },
+        ],
       },
       { calls: [{ name: "finish", arguments: { summary: "Fixed the off-by-one in lastItems: the slice now starts at length - n." } }] },
     ]);
@@ -95,7 +97,12 @@ describe("the built-in agent's bounds", () => {
     const { spawnDir, scratchDir } = await makeSpawn();
     const { origin, path: endpoint } = endpoints.openai;
     const turns = scriptConversation("openai", [
-      { calls: [{ name: "list_files", arguments: {} }, { name: "list_files", arguments: { dir: "src" } }] },
+      {
+        calls: [
+          { name: "list_files", arguments: {} },
+          { name: "list_files", arguments: { dir: "src" } },
+        ],
+      },
       { calls: [{ name: "list_files", arguments: { dir: "test" } }] },
       { calls: [{ name: "read_file", arguments: { path: "README.md" } }] },
     ]);
@@ -114,7 +121,12 @@ describe("the built-in agent's bounds", () => {
       { calls: [{ name: "list_files", arguments: {} }], inputTokens: 6_000, outputTokens: 100 },
       { calls: [{ name: "read_file", arguments: { path: "src/list.js" } }], inputTokens: 7_000, outputTokens: 100 },
     ]);
-    const result = await createBuiltinAgent({ llm: llmFor("anthropic"), maxSteps: 60, maxTokens: 10_000 }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    const result = await createBuiltinAgent({ llm: llmFor("anthropic"), maxSteps: 60, maxTokens: 10_000 }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "p",
+      timeoutMs: 60_000,
+    });
     scope.done();
     expect(result.stopReason).toBe("token budget of 10,000 tokens used up (13,200 used)");
     expect(result.usage).toEqual({ inputTokens: 13_000, outputTokens: 200 });
@@ -133,7 +145,12 @@ describe("the built-in agent's bounds", () => {
   it("reports a timeout when the attempt's wall-clock limit passes during a model call", async () => {
     const { spawnDir, scratchDir } = await makeSpawn();
     nock(endpoints.openai.origin).post(endpoints.openai.path).delay(5_000).reply(200, {});
-    const result = await createBuiltinAgent({ llm: llmFor("openai", { timeoutMs: 30_000 }), maxSteps: 60 }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 300 });
+    const result = await createBuiltinAgent({ llm: llmFor("openai", { timeoutMs: 30_000 }), maxSteps: 60 }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "p",
+      timeoutMs: 300,
+    });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
     expect(result.stopReason).toMatch(/the agent ran longer than/);
@@ -161,7 +178,12 @@ describe("the built-in agent's bounds", () => {
       { calls: [read] },
       { calls: [{ name: "finish", arguments: { summary: "done" } }] },
     ]);
-    const result = await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 60, maxHistoryChars: 1_000 }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    const result = await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 60, maxHistoryChars: 1_000 }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "p",
+      timeoutMs: 60_000,
+    });
     scope.done();
     const early = toolResultsIn("openai", bodies[1]);
     expect(early[0]).toMatch(/^test\/list\.test\.js \(lines 1-15 of 15\)/);
@@ -196,7 +218,12 @@ describe("the built-in agent's bounds", () => {
       { calls: [{ name: "write_file", arguments: { path: ".github/workflows/ci.yml", content: "on: push\n" } }] },
       { text: "Understood, leaving CI alone." },
     ]);
-    await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 5, protectedPaths: [".github/workflows/**"] }).run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 60_000 });
+    await createBuiltinAgent({ llm: llmFor("openai"), maxSteps: 5, protectedPaths: [".github/workflows/**"] }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "p",
+      timeoutMs: 60_000,
+    });
     scope.done();
     expect(toolResultsIn("openai", bodies[1])[0]).toMatch(/^Error: "\.github\/workflows\/ci\.yml" is protected/);
   });

@@ -64,7 +64,15 @@ describe("the aider preset (run against a stand-in `aider`, since Aider cannot b
     const record = readFileSync(path.join(spawnDir, ".aider-record"), "utf8");
     const args = [...record.matchAll(/^ARG (.*)$/gm)].map((m) => m[1]);
     expect(args).toEqual(
-      expect.arrayContaining(["--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-git", "--no-gitignore", "--no-check-update", "--analytics-disable"]),
+      expect.arrayContaining([
+        "--yes-always",
+        "--no-auto-commits",
+        "--no-dirty-commits",
+        "--no-git",
+        "--no-gitignore",
+        "--no-check-update",
+        "--analytics-disable",
+      ]),
     );
     const promptFile = path.join(scratchDir, "prompt.md");
     expect(args[args.indexOf("--message-file") + 1]).toBe(promptFile);
@@ -88,7 +96,10 @@ describe("the aider preset (run against a stand-in `aider`, since Aider cannot b
     });
     await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 });
     // Besides the toolchain variables the sandbox sets for the host's version managers (PYENV_ROOT...).
-    const envNames = [...readFileSync(path.join(spawnDir, ".aider-record"), "utf8").matchAll(/^ENV ([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]!).filter((n) => !(n in sandbox.description.env)).sort();
+    const envNames = [...readFileSync(path.join(spawnDir, ".aider-record"), "utf8").matchAll(/^ENV ([A-Z_][A-Z0-9_]*)=/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => !(n in sandbox.description.env))
+      .sort();
     expect(envNames).toEqual(["AUTOFIX_PROMPT", "AUTOFIX_PROMPT_FILE", "CI", "HOME", "LANG", "LC_ALL", "OPENAI_API_KEY", "PATH", "PWD", "TERM", "TMPDIR"]);
     expect(readFileSync(path.join(spawnDir, ".aider-record"), "utf8")).not.toContain(botSecret);
   });
@@ -96,7 +107,12 @@ describe("the aider preset (run against a stand-in `aider`, since Aider cannot b
   it("says how to install aider when it is not on PATH", async () => {
     const { spawnDir, scratchDir } = freshJob("missing");
     // A name no machine has: an aider installed globally sits in a system directory the agent's PATH holds.
-    const agent = createCommandAgent({ preset: { ...aider, program: "aider-absent-for-this-test" }, sandbox, env: { passEnv: [], operatorAllowed: [] }, network: "none" });
+    const agent = createCommandAgent({
+      preset: { ...aider, program: "aider-absent-for-this-test" },
+      sandbox,
+      env: { passEnv: [], operatorAllowed: [] },
+      network: "none",
+    });
     const error = await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentNotInstalled);
     expect((error as Error).message).toMatch(/^aider-absent-for-this-test not found on PATH: install it with .*aider-install/);

@@ -61,19 +61,20 @@ afterAll(() => {
 });
 
 /** A scripted agent that snoops everywhere a hostile agent would, writing what it found into the spawn. */
-const snoopingAgent = () => [
-  "{",
-  `  echo '== secret holder environ'; cat /proc/${secretHolder.pid}/environ | tr '\\0' '\\n'`,
-  "  echo '== env'; env",
-  "  echo '== parent environ'; cat /proc/$PPID/environ | tr '\\0' '\\n'",
-  "  echo '== every visible environ'; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'",
-  "  echo '== spawn files'; find . -type f",
-  "  echo '== prompt file'; cat \"$AUTOFIX_PROMPT_FILE\"",
-  "  echo '== home'; ls -la \"$HOME\"",
-  "} > dump.txt 2>&1",
-  "sed -i 's/helo/hello/' greeting.txt",
-  "echo 'fixed the greeting'",
-].join("\n");
+const snoopingAgent = () =>
+  [
+    "{",
+    `  echo '== secret holder environ'; cat /proc/${secretHolder.pid}/environ | tr '\\0' '\\n'`,
+    "  echo '== env'; env",
+    "  echo '== parent environ'; cat /proc/$PPID/environ | tr '\\0' '\\n'",
+    "  echo '== every visible environ'; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'",
+    "  echo '== spawn files'; find . -type f",
+    "  echo '== prompt file'; cat \"$AUTOFIX_PROMPT_FILE\"",
+    "  echo '== home'; ls -la \"$HOME\"",
+    "} > dump.txt 2>&1",
+    "sed -i 's/helo/hello/' greeting.txt",
+    "echo 'fixed the greeting'",
+  ].join("\n");
 
 describe("the command agent in the bubblewrap sandbox", () => {
   it("hands a snooping agent no secret of the bot: not in its environment, its parent's, or any file of the spawn", async () => {
@@ -200,7 +201,13 @@ describe("the command agent in the bubblewrap sandbox", () => {
 
   it("reports a failing agent command with its exit code", async () => {
     const { spawnDir, scratchDir } = freshJob();
-    const agent = createCommandAgent({ preset: command, sandbox, env: { passEnv: [], operatorAllowed: [] }, command: "echo broken >&2; exit 3", network: "none" });
+    const agent = createCommandAgent({
+      preset: command,
+      sandbox,
+      env: { passEnv: [], operatorAllowed: [] },
+      command: "echo broken >&2; exit 3",
+      network: "none",
+    });
     const run = await agent.run({ spawnDir, scratchDir, prompt: "p", timeoutMs: 30_000 });
     expect(run).toMatchObject({ exitCode: 3, timedOut: false, stopReason: "the agent command exited with code 3" });
     expect(run.outputTail).toContain("broken");
@@ -217,9 +224,9 @@ describe("the command agent in the bubblewrap sandbox", () => {
   it("refuses a scratch directory inside the spawn", async () => {
     const { spawnDir } = freshJob();
     const agent = createCommandAgent({ preset: command, sandbox, env: { passEnv: [], operatorAllowed: [] }, command: "true" });
-    await expect(
-      agent.run({ spawnDir, scratchDir: path.join(spawnDir, ".autofix"), prompt: "p", timeoutMs: 30_000 }),
-    ).rejects.toBeInstanceOf(AgentScratchInsideSpawn);
+    await expect(agent.run({ spawnDir, scratchDir: path.join(spawnDir, ".autofix"), prompt: "p", timeoutMs: 30_000 })).rejects.toBeInstanceOf(
+      AgentScratchInsideSpawn,
+    );
     expect(listFiles(spawnDir)).toEqual(["greeting.txt"]);
   });
 

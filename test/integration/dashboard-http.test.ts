@@ -9,15 +9,7 @@ import { dashboardStartupMessage } from "../../src/observability/index.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { loadSettings, type Settings } from "../../src/settings.js";
 import { tempDir } from "../support/repoBuilder.js";
-import {
-  agentOutput,
-  gateResults,
-  scriptedHandler,
-  startDashboardServer,
-  waitUntil,
-  type DashboardServer,
-  type ScriptedRun,
-} from "../support/browser.js";
+import { agentOutput, gateResults, scriptedHandler, startDashboardServer, waitUntil, type DashboardServer, type ScriptedRun } from "../support/browser.js";
 
 const token = "test-dashboard-token-0123456789";
 const hostile = "<script>alert(1)</script>";
@@ -83,8 +75,7 @@ describe("dashboard over HTTP", () => {
   let server: DashboardServer;
   const finished: JobRecord[] = [];
 
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(server.url + path, { headers, redirect: "manual" });
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers, redirect: "manual" });
   const bearer = { authorization: `Bearer ${token}` };
 
   beforeAll(async () => {

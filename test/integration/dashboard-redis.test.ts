@@ -8,15 +8,7 @@ import { createMetrics } from "../../src/observability/metrics.js";
 import { loadSettings } from "../../src/settings.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { tempDir } from "../support/repoBuilder.js";
-import {
-  agentOutput,
-  gateResults,
-  scriptedHandler,
-  sleep,
-  startDashboardServer,
-  waitUntil,
-  type DashboardServer,
-} from "../support/browser.js";
+import { agentOutput, gateResults, scriptedHandler, sleep, startDashboardServer, waitUntil, type DashboardServer } from "../support/browser.js";
 
 const token = "redis-dashboard-token-0123456789";
 

@@ -62,7 +62,15 @@ describe("dashboard pages rendered from job records", () => {
 
   it("shows a failed step's error code and message, and stops refreshing a finished job", () => {
     const job = record(
-      [{ name: "agent-1", status: "failed", startedAt: at(0), finishedAt: at(600), error: { code: "AGENT_TIMED_OUT", message: "The agent ran past 10 min <limit>." } }],
+      [
+        {
+          name: "agent-1",
+          status: "failed",
+          startedAt: at(0),
+          finishedAt: at(600),
+          error: { code: "AGENT_TIMED_OUT", message: "The agent ran past 10 min <limit>." },
+        },
+      ],
       { state: "failed", error: { code: "AGENT_TIMED_OUT", message: "gave up" }, finishedAt: at(601) },
     );
     const page = renderJobPage(job, options);
@@ -95,8 +103,20 @@ describe("dashboard pages rendered from job records", () => {
   it("reads the pipeline's own resolve and pr steps for the title and the pull request", () => {
     const job = record(
       [
-        { name: "resolve", status: "done", startedAt: at(0), finishedAt: at(1), output: { issue: { number: 3, title: "Title <from> GitHub" }, baseBranch: "main" } },
-        { name: "pr", status: "done", startedAt: at(5), finishedAt: at(6), output: { number: 12, htmlUrl: "https://github.com/acme/widgets/pull/12", created: true } },
+        {
+          name: "resolve",
+          status: "done",
+          startedAt: at(0),
+          finishedAt: at(1),
+          output: { issue: { number: 3, title: "Title <from> GitHub" }, baseBranch: "main" },
+        },
+        {
+          name: "pr",
+          status: "done",
+          startedAt: at(5),
+          finishedAt: at(6),
+          output: { number: 12, htmlUrl: "https://github.com/acme/widgets/pull/12", created: true },
+        },
       ],
       { state: "succeeded" },
     );
@@ -117,7 +137,12 @@ describe("dashboard pages rendered from job records", () => {
   });
 
   it("survives a record with missing spec fields and non-array steps", () => {
-    const broken = { ...record([]), spec: {} as JobRecord["spec"], steps: null as unknown as StepRecord[], progress: undefined as unknown as JobRecord["progress"] };
+    const broken = {
+      ...record([]),
+      spec: {} as JobRecord["spec"],
+      steps: null as unknown as StepRecord[],
+      progress: undefined as unknown as JobRecord["progress"],
+    };
     expect(() => renderListPage(lists(broken), options)).not.toThrow();
     expect(renderJobPage(broken, options)).toContain("No step has started yet.");
   });

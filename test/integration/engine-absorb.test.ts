@@ -64,17 +64,16 @@ describe("absorb", () => {
     const base = lines(60);
     const agentA = scriptedAgents.editFile("shared.txt", replaceLine(base, 2, "line 3 by A"));
     const agentB = scriptedAgents.editFile("shared.txt", replaceLine(base, 50, "line 51 by B"));
-    const [a, b] = await Promise.all([
-      agentDelta(source, "job-a", agentA, cacheRoot, workRoot),
-      agentDelta(source, "job-b", agentB, cacheRoot, workRoot),
-    ]);
+    const [a, b] = await Promise.all([agentDelta(source, "job-a", agentA, cacheRoot, workRoot), agentDelta(source, "job-b", agentB, cacheRoot, workRoot)]);
     // A third writer pushes to main between the jobs' materialization and absorption.
     repo.commit({ "other.txt": "other, changed upstream\n", "upstream-only.txt": "new upstream\n" });
     const results = await Promise.all(
-      ([
-        ["job-a", a],
-        ["job-b", b],
-      ] as const).map(async ([job, { baseline, delta }]) => {
+      (
+        [
+          ["job-a", a],
+          ["job-b", b],
+        ] as const
+      ).map(async ([job, { baseline, delta }]) => {
         const absorbed = await absorb({ delta, baseline, source, onto: "main", cacheRoot, workRoot, message: `fix from ${job}`, author });
         repo.commit({ "third.txt": `pushed while ${job} absorbs\n` });
         await pushBranch({ gitdir: absorbed.gitdir, source, branch: `autofix/${job}`, commitSha: absorbed.commitSha, force: true });
@@ -99,9 +98,7 @@ describe("absorb", () => {
       jobs.map(({ baseline, delta }) => absorb({ delta, baseline, source, onto: "main", cacheRoot, workRoot, message: "twin", author })),
     );
     expect(absorbed[0].gitdir).not.toBe(absorbed[1].gitdir);
-    await Promise.all(
-      absorbed.map((a, i) => pushBranch({ gitdir: a.gitdir, source, branch: `autofix/twin-${i}`, commitSha: a.commitSha, force: true })),
-    );
+    await Promise.all(absorbed.map((a, i) => pushBranch({ gitdir: a.gitdir, source, branch: `autofix/twin-${i}`, commitSha: a.commitSha, force: true })));
     for (const i of [0, 1]) expect(await gitAsync(repo.bare, "show", `autofix/twin-${i}:other.txt`)).toBe("same fix\n");
   });
 
@@ -166,12 +163,7 @@ describe("absorb", () => {
     await pushBranch({ gitdir: absorbed.gitdir, source, branch: "autofix/bin", commitSha: absorbed.commitSha, force: false });
     const blobOid = (await gitAsync(repo.bare, "rev-parse", "autofix/bin:assets/blob.bin")).trim();
     const raw = await new Promise<Buffer>((resolve, reject) =>
-      execFile(
-        "git",
-        ["cat-file", "blob", blobOid],
-        { cwd: repo.bare, encoding: "buffer" },
-        (err, out) => (err ? reject(err) : resolve(out)),
-      ),
+      execFile("git", ["cat-file", "blob", blobOid], { cwd: repo.bare, encoding: "buffer" }, (err, out) => (err ? reject(err) : resolve(out))),
     );
     expect(raw.equals(bytes)).toBe(true);
     expect(await gitAsync(repo.bare, "diff", "--raw", "autofix/bin^", "autofix/bin")).toMatch(/:100644 100755 [0-9a-f]+ [0-9a-f]+ M\tother\.txt/);
@@ -193,8 +185,12 @@ describe("absorb", () => {
   it("a branch's whole change, read back from git, re-absorbs onto a moved base: edits, modes, links, binaries, deletions", async () => {
     const { repo, source, name } = newRepo();
     const fork = repo.head();
-    repo.commit({ "shared.txt": replaceLine(lines(60), 2, "bot edit"), "bin/run.sh": { content: "#!/bin/sh\n", executable: true }, "gone.txt": null }, "bot", "autofix/issue-3");
-    repo.commit({ "logo.bin": Buffer.from([0, 1, 2, 255]), "link": { symlink: "other.txt" } }, "bot revision", "autofix/issue-3");
+    repo.commit(
+      { "shared.txt": replaceLine(lines(60), 2, "bot edit"), "bin/run.sh": { content: "#!/bin/sh\n", executable: true }, "gone.txt": null },
+      "bot",
+      "autofix/issue-3",
+    );
+    repo.commit({ "logo.bin": Buffer.from([0, 1, 2, 255]), link: { symlink: "other.txt" } }, "bot revision", "autofix/issue-3");
     const head = repo.head("autofix/issue-3");
     const moved = repo.commit({ "shared.txt": replaceLine(lines(60), 50, "upstream edit"), "NEWS.md": "news\n" }, "upstream");
     const cacheRoot = tempDir();
@@ -221,6 +217,11 @@ describe("absorb", () => {
     expect(result.parent).toBe(moved);
     expect(result.files).toEqual(["bin/run.sh", "gone.txt", "link", "logo.bin", "shared.txt"]);
     expect((await gitAsync(bare, "show", "autofix/issue-3:shared.txt")).split("\n")[50]).toBe("upstream edit");
-    expect((await gitAsync(bare, "ls-tree", "autofix/issue-3", "bin/run.sh", "link")).split("\n").filter(Boolean).map((l) => l.split(" ")[0])).toEqual(["100755", "120000"]);
+    expect(
+      (await gitAsync(bare, "ls-tree", "autofix/issue-3", "bin/run.sh", "link"))
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(["100755", "120000"]);
   });
 });

@@ -78,9 +78,7 @@ describe("computeDelta", () => {
       ["src/helpers.ts", "add"],
       ["src/util.ts", "delete"],
     ]);
-    expect(delta.files.find((f) => f.path === "src/util.ts")?.patch).toBe(
-      "--- a/src/util.ts\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-export const u = 2;\n",
-    );
+    expect(delta.files.find((f) => f.path === "src/util.ts")?.patch).toBe("--- a/src/util.ts\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-export const u = 2;\n");
   });
 
   it("applyDelta on a fresh spawn reproduces the same delta", async () => {

@@ -13,9 +13,7 @@ export function snapshotTree(dir: string, options: { includeGit?: boolean } = {}
       const info = lstatSync(abs);
       if (info.isSymbolicLink()) out[childRel] = `link:${readlinkSync(abs)}`;
       else if (info.isDirectory()) walk(childRel);
-      else out[childRel] = options.includeGit
-        ? readFileSync(abs, "latin1")
-        : `file:${info.mode & 0o111 ? "x" : "-"}:${readFileSync(abs).toString("base64")}`;
+      else out[childRel] = options.includeGit ? readFileSync(abs, "latin1") : `file:${info.mode & 0o111 ? "x" : "-"}:${readFileSync(abs).toString("base64")}`;
     }
   };
   walk("");

@@ -80,7 +80,11 @@ describe("spare checkouts", () => {
     expect(second.fromSpare).toBe(true);
     expect(existsSync(spareDir)).toBe(false);
     expect(snapshotTree(second.dir)).toEqual(nativeCheckout);
-    expect(JSON.parse(readFileSync(path.join(second.dir, ".git", "autofix-spawn.json"), "utf8"))).toMatchObject({ jobId: "second", baseSha: repo.head(), sync: "none" });
+    expect(JSON.parse(readFileSync(path.join(second.dir, ".git", "autofix-spawn.json"), "utf8"))).toMatchObject({
+      jobId: "second",
+      baseSha: repo.head(),
+      sync: "none",
+    });
     expect(await gitAsync(second.dir, "status", "--porcelain")).toBe("");
 
     const baseline = await recordBaseline(second);
@@ -110,18 +114,30 @@ describe("spare checkouts", () => {
       /README\.md changed/,
     ],
     ["a file made executable", (spare) => chmodSync(path.join(spare, "README.md"), 0o755), /README\.md changed/],
-    ["an added file under an ignored path", (spare) => {
-      mkdirSync(path.join(spare, "node_modules", "evil"), { recursive: true });
-      writeFileSync(path.join(spare, "node_modules", "evil", "index.js"), "steal()\n");
-    }, /unexpected directory node_modules/],
-    ["a planted .git directory", (spare) => {
-      mkdirSync(path.join(spare, ".git"));
-      writeFileSync(path.join(spare, ".git", "config"), "[remote \"origin\"]\n\turl = https://evil.example\n");
-    }, /unexpected directory \.git/],
-    ["a file swapped for a symlink out of the tree", (spare) => {
-      unlinkSync(path.join(spare, "README.md"));
-      symlinkSync("/etc/passwd", path.join(spare, "README.md"));
-    }, /README\.md changed/],
+    [
+      "an added file under an ignored path",
+      (spare) => {
+        mkdirSync(path.join(spare, "node_modules", "evil"), { recursive: true });
+        writeFileSync(path.join(spare, "node_modules", "evil", "index.js"), "steal()\n");
+      },
+      /unexpected directory node_modules/,
+    ],
+    [
+      "a planted .git directory",
+      (spare) => {
+        mkdirSync(path.join(spare, ".git"));
+        writeFileSync(path.join(spare, ".git", "config"), '[remote "origin"]\n\turl = https://evil.example\n');
+      },
+      /unexpected directory \.git/,
+    ],
+    [
+      "a file swapped for a symlink out of the tree",
+      (spare) => {
+        unlinkSync(path.join(spare, "README.md"));
+        symlinkSync("/etc/passwd", path.join(spare, "README.md"));
+      },
+      /README\.md changed/,
+    ],
     ["a deleted file", (spare) => unlinkSync(path.join(spare, "bin", "run.sh")), /1 file\(s\) missing/],
     ["a hard link kept from outside", (spare) => linkSync(path.join(spare, "README.md"), path.join(tempDir(), "handle")), /README\.md changed/],
   ];
@@ -217,14 +233,28 @@ describe("spare checkouts", () => {
     const first = await warmWorker(movingSource);
     writeFileSync(path.join(first.spareDir, "README.md"), "# tampered\n");
     moving.commit({ "README.md": "# app, again\n" });
-    const touched = await materialize({ spares: registry, jobId: "touched", source: movingSource, baseRef: "main", workRoot: first.work, cacheRoot: first.cacheRoot });
+    const touched = await materialize({
+      spares: registry,
+      jobId: "touched",
+      source: movingSource,
+      baseRef: "main",
+      workRoot: first.work,
+      cacheRoot: first.cacheRoot,
+    });
     expect(touched.fromSpare).toBeUndefined();
     expect(readFileSync(path.join(touched.dir, "README.md"), "utf8")).toBe("# app, again\n");
     expect(discarded.map((d) => d.reason)).toEqual([expect.stringMatching(/README\.md changed/)]);
 
     const second = await warmWorker(movingSource);
     moving.commit(Object.fromEntries(Object.keys(generatedFiles(300)).map((p) => [p, `rewritten ${p}\n`])));
-    const rewritten = await materialize({ spares: registry, jobId: "rewritten", source: movingSource, baseRef: "main", workRoot: second.work, cacheRoot: second.cacheRoot });
+    const rewritten = await materialize({
+      spares: registry,
+      jobId: "rewritten",
+      source: movingSource,
+      baseRef: "main",
+      workRoot: second.work,
+      cacheRoot: second.cacheRoot,
+    });
     expect(rewritten.fromSpare).toBeUndefined();
     expect(readFileSync(path.join(rewritten.dir, "src/d1/e0/file1.ts"), "utf8")).toBe("rewritten src/d1/e0/file1.ts\n");
     expect(existsSync(second.spareDir)).toBe(false);
@@ -273,7 +303,14 @@ describe("spare checkouts", () => {
     registry = new SpareRegistry();
     const work = tempDir();
     const big = buildRepo(tempDir(), "big", generatedFiles(2000));
-    await materialize({ spares: registry, jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
+    await materialize({
+      spares: registry,
+      jobId: "big",
+      source: { cacheKey: "local/big", url: big.bare },
+      workRoot: work,
+      baseRef: "main",
+      cacheRoot: tempDir(),
+    });
     const sparesRoot = path.join(work, SPARES_DIR);
     const deadline = Date.now() + 10_000;
     while (!(existsSync(sparesRoot) && readdirSync(sparesRoot).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
@@ -285,7 +322,14 @@ describe("spare checkouts", () => {
     registry = new SpareRegistry();
     const work = tempDir();
     const big = buildRepo(tempDir(), "big", generatedFiles(2000));
-    await materialize({ spares: registry, jobId: "big", source: { cacheKey: "local/big", url: big.bare }, workRoot: work, baseRef: "main", cacheRoot: tempDir() });
+    await materialize({
+      spares: registry,
+      jobId: "big",
+      source: { cacheKey: "local/big", url: big.bare },
+      workRoot: work,
+      baseRef: "main",
+      cacheRoot: tempDir(),
+    });
     // Linux keeps a nice value per thread (/proc/self/task/<tid>/stat, field 19): the build's thread shows 19.
     const niceThreads = () =>
       readdirSync("/proc/self/task").filter((tid) => {

@@ -172,9 +172,9 @@ describe("materialize", () => {
   });
 
   it("says the base branch does not exist instead of failing obscurely", async () => {
-    await expect(
-      materialize({ jobId: "nobranch", source, baseRef: "no-such-branch", workRoot: tempDir(), cacheRoot: tempDir() }),
-    ).rejects.toMatchObject({ code: "BASE_NOT_FOUND" });
+    await expect(materialize({ jobId: "nobranch", source, baseRef: "no-such-branch", workRoot: tempDir(), cacheRoot: tempDir() })).rejects.toMatchObject({
+      code: "BASE_NOT_FOUND",
+    });
   });
 
   it("materializes from a local repository path without any network", async () => {

@@ -58,13 +58,23 @@ describe("state after retries", () => {
     const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]", appId: 7 });
     const sha = "e".repeat(40);
     await forge.ensureCheckRun(repo, { name: "autofix / gates", headSha: sha, status: "in_progress", title: "Running", summary: "…" });
-    await forge.ensureCheckRun(repo, { name: "autofix / gates", headSha: sha, status: "completed", conclusion: "failure", title: "Semantic gate failed", summary: "The diff does not address the issue." });
+    await forge.ensureCheckRun(repo, {
+      name: "autofix / gates",
+      headSha: sha,
+      status: "completed",
+      conclusion: "failure",
+      title: "Semantic gate failed",
+      summary: "The diff does not address the issue.",
+    });
     expect(fake.checkRuns).toHaveLength(1);
     expect(fake.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Semantic gate failed" } });
   });
 
   it("labels, reactions, reviewers and branch deletion land in the repository's state", async () => {
-    fake = new FakeGitHub().addRepo("acme", "widgets").addIssue("acme/widgets", { number: 3, title: "Bug", labels: ["autofix"] }).start();
+    fake = new FakeGitHub()
+      .addRepo("acme", "widgets")
+      .addIssue("acme/widgets", { number: 3, title: "Bug", labels: ["autofix"] })
+      .start();
     fake.setBranch("acme/widgets", "autofix/issue-3", "a".repeat(40)).setPermission("acme/widgets", "alice", "write");
     const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
     const pr = await forge.ensurePr(repo, { head: "autofix/issue-3", base: "main", title: "Fix #3", body: "b", draft: true });
@@ -143,7 +153,9 @@ describe("FakeGitHub as the e2e tests' GitHub", () => {
     fake = new FakeGitHub({
       prFiles: (_repo, pr) => [{ filename: "src/a.ts", status: "modified", patch: `@@ ${pr.headRef} @@` }],
       prCommits: () => [{ sha: "c1", author: { login: "autofix[bot]" }, commit: { author: { email: "bot@example.test" } } }],
-    }).addRepo("acme", "widgets").start();
+    })
+      .addRepo("acme", "widgets")
+      .start();
     fake.setBranch("acme/widgets", "autofix/issue-3", "a".repeat(40)).setBranch("acme/widgets", "autofix/issue-4", "b".repeat(40));
     const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
     const pr = await forge.ensurePr(repo, { head: "autofix/issue-3", base: "main", title: "t", body: "b", draft: false });
@@ -167,12 +179,26 @@ describe("one-shot nock helpers", () => {
     const scopes = [
       mockInstallationToken(42, "ghs_one_shot"),
       mockRepo("acme", "widgets", { defaultBranch: "develop" }),
-      mockIssue("acme", "widgets", { number: 5, title: "Typo", body: "teh", labels: ["autofix"], comments: [{ id: 1, author: "alice", body: "see README" }, { id: 2, author: "autofix[bot]", body: "working" }] }),
+      mockIssue("acme", "widgets", {
+        number: 5,
+        title: "Typo",
+        body: "teh",
+        labels: ["autofix"],
+        comments: [
+          { id: 1, author: "alice", body: "see README" },
+          { id: 2, author: "autofix[bot]", body: "working" },
+        ],
+      }),
       mockPermission("acme", "widgets", "alice", "triage"),
     ];
     const forge = createOctokitForge(await installationOctokit(), { botLogin: "autofix[bot]" });
     expect(await forge.getRepo(repo)).toMatchObject({ defaultBranch: "develop", cloneUrl: "https://github.com/acme/widgets.git" });
-    expect(await forge.getIssue(repo, 5)).toMatchObject({ title: "Typo", body: "teh", labels: ["autofix"], comments: [{ author: "alice", body: "see README" }] });
+    expect(await forge.getIssue(repo, 5)).toMatchObject({
+      title: "Typo",
+      body: "teh",
+      labels: ["autofix"],
+      comments: [{ author: "alice", body: "see README" }],
+    });
     expect(await forge.getPermission(repo, "alice")).toBe("triage");
     for (const scope of scopes) scope.done();
     nock.cleanAll();

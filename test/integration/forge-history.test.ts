@@ -18,9 +18,11 @@ describe("reading an existing PR", () => {
   it("lists every file of a large PR across pages, with renames and binaries without a patch", async () => {
     const many = Array.from({ length: 100 }, (_, i) => ({ filename: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }));
     const scope = nock(api)
-      .get(`${R}/pulls/12/files`).query({ per_page: 100 })
+      .get(`${R}/pulls/12/files`)
+      .query({ per_page: 100 })
       .reply(200, many, { link: `<${api}${R}/pulls/12/files?per_page=100&page=2>; rel="next"` })
-      .get(`${R}/pulls/12/files`).query({ per_page: 100, page: 2 })
+      .get(`${R}/pulls/12/files`)
+      .query({ per_page: 100, page: 2 })
       .reply(200, [
         { filename: "docs/new.md", previous_filename: "docs/old.md", status: "renamed", patch: "" },
         { filename: "logo.png", status: "added" },
@@ -33,10 +35,13 @@ describe("reading an existing PR", () => {
   });
 
   it("lists a PR's commits with their authors, so a human's push can be noticed", async () => {
-    const scope = nock(api).get(`${R}/pulls/12/commits`).query(true).reply(200, [
-      { sha: "a1", author: { login: "autofix[bot]" }, commit: { author: { email: "bot@example.test" } } },
-      { sha: "b2", author: null, commit: { author: { email: "someone@example.test" } } },
-    ]);
+    const scope = nock(api)
+      .get(`${R}/pulls/12/commits`)
+      .query(true)
+      .reply(200, [
+        { sha: "a1", author: { login: "autofix[bot]" }, commit: { author: { email: "bot@example.test" } } },
+        { sha: "b2", author: null, commit: { author: { email: "someone@example.test" } } },
+      ]);
     expect(await forge().listPrCommits!(repo, 12)).toEqual([
       { sha: "a1", authorLogin: "autofix[bot]", authorEmail: "bot@example.test" },
       { sha: "b2", authorLogin: undefined, authorEmail: "someone@example.test" },
@@ -46,9 +51,20 @@ describe("reading an existing PR", () => {
 
   it("lists the open PRs into a base branch", async () => {
     const repository = repoPayload("acme", "widgets");
-    const scope = nock(api).get(`${R}/pulls`).query({ state: "open", base: "main", per_page: 100 }).reply(200, [
-      { number: 3, html_url: "h", state: "open", draft: false, merged_at: null, head: { ref: "autofix/issue-3", sha: "s", repo: repository }, base: { ref: "main", repo: repository } },
-    ]);
+    const scope = nock(api)
+      .get(`${R}/pulls`)
+      .query({ state: "open", base: "main", per_page: 100 })
+      .reply(200, [
+        {
+          number: 3,
+          html_url: "h",
+          state: "open",
+          draft: false,
+          merged_at: null,
+          head: { ref: "autofix/issue-3", sha: "s", repo: repository },
+          base: { ref: "main", repo: repository },
+        },
+      ]);
     expect(await forge().listOpenPrs!(repo, "main")).toMatchObject([{ number: 3, headRef: "autofix/issue-3", baseRef: "main", merged: false }]);
     scope.done();
   });

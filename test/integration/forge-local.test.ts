@@ -30,7 +30,14 @@ describe("the local forge", () => {
     await forge.ensureStatusComment(repo, 1, "<!-- autofix:status:1 -->", "running");
     await forge.ensureStatusComment(repo, 1, "<!-- autofix:status:1 -->", "done");
     await forge.ensureCheckRun(repo, { name: "autofix / gates", headSha: "x", status: "in_progress", title: "Running", summary: "…" });
-    await forge.ensureCheckRun(repo, { name: "autofix / gates", headSha: "x", status: "completed", conclusion: "success", title: "Passed", summary: "All three gates agree." });
+    await forge.ensureCheckRun(repo, {
+      name: "autofix / gates",
+      headSha: "x",
+      status: "completed",
+      conclusion: "success",
+      title: "Passed",
+      summary: "All three gates agree.",
+    });
     const first = await forge.ensurePr(repo, { head: "autofix/issue-1", base: "main", title: "Fix greeting", body: "Fixes it", draft: false });
     const again = await forge.ensurePr(repo, { head: "autofix/issue-1", base: "main", title: "Fix greeting", body: "Fixes it, v2", draft: false });
     expect(first.created).toBe(true);

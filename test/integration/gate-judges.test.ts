@@ -20,7 +20,8 @@ const issue: Issue = {
   htmlUrl: "https://github.com/octo/calc/issues/7",
   comments: [],
 };
-const calc = "export const add = (a: number, b: number) => a + b;\nexport const sub = (a: number, b: number) => a + b;\nexport const mul = (a: number, b: number) => a * b;\n";
+const calc =
+  "export const add = (a: number, b: number) => a + b;\nexport const sub = (a: number, b: number) => a + b;\nexport const mul = (a: number, b: number) => a * b;\n";
 const delta = buildDelta(
   { "src/calc.ts": calc, "README.md": "calc\n" },
   { "src/calc.ts": calc.replace("sub = (a: number, b: number) => a + b", "sub = (a: number, b: number) => a - b"), "README.md": "calc, the calculator\n" },
@@ -61,7 +62,13 @@ describe("semantic gate", () => {
     const onlySource = buildDelta({ "src/calc.ts": calc }, { "src/calc.ts": calc.replace("=> a + b;\nexport const mul", "=> a - b;\nexport const mul") });
     const result = await runSemanticGate({ issue, delta: onlySource, llm: client(), config: gateConfig() });
     expect(scope.isDone()).toBe(true);
-    expect(result).toMatchObject({ gate: "semantic", status: "pass", verdict: "yes", model: "judge-1", questions: ["Should sub() also accept bigint arguments?"] });
+    expect(result).toMatchObject({
+      gate: "semantic",
+      status: "pass",
+      verdict: "yes",
+      model: "judge-1",
+      questions: ["Should sub() also accept bigint arguments?"],
+    });
     expect(result.usage).toMatchObject({ inputTokens: 900, outputTokens: 80 });
     const system = sent!.messages.find((m) => m.role === "system")!.content;
     const user = sent!.messages.find((m) => m.role === "user")!.content;
@@ -71,7 +78,9 @@ describe("semantic gate", () => {
   });
 
   it("fails when the judge says the change only partly addresses the issue", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(verdict({ verdict: "partly", rationale: "mul is untouched but the issue also names it." })));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({ verdict: "partly", rationale: "mul is untouched but the issue also names it." })));
     const result = await runSemanticGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("fail");
@@ -79,15 +88,24 @@ describe("semantic gate", () => {
   });
 
   it("fails a confident yes below the configured confidence", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(verdict({ confidence: 0.8 })));
-    const result = await runSemanticGate({ issue, delta: buildDelta({ a: "1\n" }, { a: "2\n" }), llm: client(), config: gateConfig({ semantic: { minConfidence: 0.85 } }) });
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({ confidence: 0.8 })));
+    const result = await runSemanticGate({
+      issue,
+      delta: buildDelta({ a: "1\n" }, { a: "2\n" }),
+      llm: client(),
+      config: gateConfig({ semantic: { minConfidence: 0.85 } }),
+    });
     scope.done();
     expect(result.status).toBe("fail");
     expect(result.reasons[0]).toContain("0.80 is below the required 0.85");
   });
 
   it("never passes an unsure verdict, even at full confidence", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(verdict({ verdict: "unsure", confidence: 1 })));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({ verdict: "unsure", confidence: 1 })));
     const result = await runSemanticGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("fail");
@@ -95,7 +113,9 @@ describe("semantic gate", () => {
   });
 
   it("fails on unrelated changed paths, ignoring paths the diff does not hold", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(verdict({ unrelatedPaths: ["README.md", "src/imagined.ts"] })));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({ unrelatedPaths: ["README.md", "src/imagined.ts"] })));
     const result = await runSemanticGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("fail");
@@ -104,8 +124,10 @@ describe("semantic gate", () => {
 
   it("retries once on malformed output, then reports error rather than a guess", async () => {
     const scope = nock(base)
-      .post("/v1/chat/completions").reply(200, chat("Looks good to me!"))
-      .post("/v1/chat/completions").reply(200, chat(JSON.stringify({ verdict: "maybe", confidence: 3 })));
+      .post("/v1/chat/completions")
+      .reply(200, chat("Looks good to me!"))
+      .post("/v1/chat/completions")
+      .reply(200, chat(JSON.stringify({ verdict: "maybe", confidence: 3 })));
     const result = await runSemanticGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("error");
@@ -114,15 +136,20 @@ describe("semantic gate", () => {
 
   it("accepts the corrected answer after one malformed reply", async () => {
     const scope = nock(base)
-      .post("/v1/chat/completions").reply(200, chat("```json\n{ \"verdict\": \"yes\", \n```"))
-      .post("/v1/chat/completions").reply(200, chat(verdict({})));
+      .post("/v1/chat/completions")
+      .reply(200, chat('```json\n{ "verdict": "yes", \n```'))
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({})));
     const result = await runSemanticGate({ issue, delta: buildDelta({ a: "1\n" }, { a: "2\n" }), llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("pass");
   });
 
   it("reports error when the judge does not answer in time", async () => {
-    nock(base).post("/v1/chat/completions").delay(3_000).reply(200, chat(verdict({})));
+    nock(base)
+      .post("/v1/chat/completions")
+      .delay(3_000)
+      .reply(200, chat(verdict({})));
     const result = await runSemanticGate({ issue, delta, llm: client({ timeoutMs: 150 }), config: gateConfig() });
     expect(result.status).toBe("error");
     expect(result.summary).toContain("LLM_TIMEOUT");
@@ -130,7 +157,10 @@ describe("semantic gate", () => {
   });
 
   it("reports error when every retry is answered 429", async () => {
-    const scope = nock(base).post("/v1/chat/completions").times(3).reply(429, { error: { message: "rate limited" } });
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .times(3)
+      .reply(429, { error: { message: "rate limited" } });
     const result = await runSemanticGate({ issue, delta, llm: client({ maxRetries: 2 }), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("error");
@@ -148,8 +178,16 @@ describe("semantic gate", () => {
   });
 
   it("notes when the judge is the agent's own model", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(verdict({}), "same-model"));
-    const result = await runSemanticGate({ issue, delta: buildDelta({ a: "1\n" }, { a: "2\n" }), llm: client(), config: gateConfig(), agentModel: "same-model" });
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(verdict({}), "same-model"));
+    const result = await runSemanticGate({
+      issue,
+      delta: buildDelta({ a: "1\n" }, { a: "2\n" }),
+      llm: client(),
+      config: gateConfig(),
+      agentModel: "same-model",
+    });
     scope.done();
     expect(result.notes?.join(" ")).toContain("same model as the agent (same-model)");
   });
@@ -186,8 +224,21 @@ describe("semantic gate", () => {
   it("works through the Anthropic wire format too", async () => {
     const scope = nock(base)
       .post("/v1/messages")
-      .reply(200, { id: "m1", type: "message", role: "assistant", model: "claude-judge", stop_reason: "end_turn", content: [{ type: "text", text: verdict({}) }], usage: { input_tokens: 10, output_tokens: 5 } });
-    const result = await runSemanticGate({ issue, delta: buildDelta({ a: "1\n" }, { a: "2\n" }), llm: client({ provider: "anthropic" }), config: gateConfig() });
+      .reply(200, {
+        id: "m1",
+        type: "message",
+        role: "assistant",
+        model: "claude-judge",
+        stop_reason: "end_turn",
+        content: [{ type: "text", text: verdict({}) }],
+        usage: { input_tokens: 10, output_tokens: 5 },
+      });
+    const result = await runSemanticGate({
+      issue,
+      delta: buildDelta({ a: "1\n" }, { a: "2\n" }),
+      llm: client({ provider: "anthropic" }),
+      config: gateConfig(),
+    });
     scope.done();
     expect(result).toMatchObject({ status: "pass", model: "claude-judge" });
   });
@@ -197,7 +248,9 @@ const review = (findings: unknown[], decision = "comment") => JSON.stringify({ d
 
 describe("review gate", () => {
   it("passes with findings below the blocking severity and keeps them for the PR", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(review([{ path: "src/calc.ts", line: 2, severity: "nit", text: "Name the parameters minuend and subtrahend." }], "approve")));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(review([{ path: "src/calc.ts", line: 2, severity: "nit", text: "Name the parameters minuend and subtrahend." }], "approve")));
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result).toMatchObject({ gate: "review", status: "pass", model: "judge-1" });
@@ -205,7 +258,9 @@ describe("review gate", () => {
   });
 
   it("fails on a major finding and names it", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(review([{ path: "src/calc.ts", line: 2, severity: "major", text: "No test covers the fix." }], "request-changes")));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(review([{ path: "src/calc.ts", line: 2, severity: "major", text: "No test covers the fix." }], "request-changes")));
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("fail");
@@ -213,7 +268,9 @@ describe("review gate", () => {
   });
 
   it("blocks at the severity the repository chose", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(review([{ path: "src/calc.ts", line: null, severity: "minor", text: "Add a doc comment." }])));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(200, chat(review([{ path: "src/calc.ts", line: null, severity: "minor", text: "Add a doc comment." }])));
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig({ review: { blockAt: "minor" } }) });
     scope.done();
     expect(result.status).toBe("fail");
@@ -222,32 +279,47 @@ describe("review gate", () => {
 
   it("reports error after a malformed answer and a malformed retry", async () => {
     const scope = nock(base)
-      .post("/v1/chat/completions").reply(200, chat(JSON.stringify({ decision: "lgtm" })))
-      .post("/v1/chat/completions").reply(200, chat(JSON.stringify({ decision: "approve", summary: "ok", findings: [{ path: "x", severity: "critical", text: "?" }] })));
+      .post("/v1/chat/completions")
+      .reply(200, chat(JSON.stringify({ decision: "lgtm" })))
+      .post("/v1/chat/completions")
+      .reply(200, chat(JSON.stringify({ decision: "approve", summary: "ok", findings: [{ path: "x", severity: "critical", text: "?" }] })));
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     expect(result.status).toBe("error");
   });
 
   it("reports error on rate-limit exhaustion and on timeout", async () => {
-    const limited = nock(base).post("/v1/chat/completions").times(2).reply(429, { error: { message: "slow down" } }, { "retry-after": "0" });
+    const limited = nock(base)
+      .post("/v1/chat/completions")
+      .times(2)
+      .reply(429, { error: { message: "slow down" } }, { "retry-after": "0" });
     const rateLimited = await runReviewGate({ issue, delta, llm: client({ maxRetries: 1 }), config: gateConfig() });
     limited.done();
     expect(rateLimited.status).toBe("error");
-    nock(base).post("/v1/chat/completions").delay(3_000).reply(200, chat(review([])));
+    nock(base)
+      .post("/v1/chat/completions")
+      .delay(3_000)
+      .reply(200, chat(review([])));
     const slow = await runReviewGate({ issue, delta, llm: client({ timeoutMs: 150 }), config: gateConfig() });
     expect(slow.status).toBe("error");
     expect(slow.summary).toContain("LLM_TIMEOUT");
   });
 
   it("places findings on diff lines inline and the rest in the review body", async () => {
-    const scope = nock(base).post("/v1/chat/completions").reply(200, chat(review([
-      { path: "src/calc.ts", line: 2, severity: "minor", text: "on the changed line" },
-      { path: "src/calc.ts", line: 3, severity: "nit", text: "on a context line" },
-      { path: "src/calc.ts", line: 40, severity: "minor", text: "outside every hunk" },
-      { path: "src/other.ts", line: 1, severity: "minor", text: "a file the diff does not touch" },
-      { path: "README.md", severity: "nit", text: "file-level remark" },
-    ])));
+    const scope = nock(base)
+      .post("/v1/chat/completions")
+      .reply(
+        200,
+        chat(
+          review([
+            { path: "src/calc.ts", line: 2, severity: "minor", text: "on the changed line" },
+            { path: "src/calc.ts", line: 3, severity: "nit", text: "on a context line" },
+            { path: "src/calc.ts", line: 40, severity: "minor", text: "outside every hunk" },
+            { path: "src/other.ts", line: 1, severity: "minor", text: "a file the diff does not touch" },
+            { path: "README.md", severity: "nit", text: "file-level remark" },
+          ]),
+        ),
+      );
     const result = await runReviewGate({ issue, delta, llm: client(), config: gateConfig() });
     scope.done();
     const { inline, body } = mapFindingsToDiff(result.findings ?? [], delta);

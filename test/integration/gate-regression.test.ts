@@ -7,12 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createBaselineCache,
-  createMemoryBaselineCache,
-  runDeterministicGate,
-  type BaselineResultCache,
-} from "../../src/gates/deterministic.js";
+import { createBaselineCache, createMemoryBaselineCache, runDeterministicGate, type BaselineResultCache } from "../../src/gates/deterministic.js";
 import { createSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { buildDelta } from "../fixtures/cheats/buildDelta.js";
@@ -65,7 +60,8 @@ async function scenario(fixture: string, changes: Record<string, string | null>)
     await symlink(hostNodeModules, path.join(spawnDir, "node_modules"));
   }
   const before: Record<string, string> = {};
-  for (const file of (await listFiles(baselineDir)).filter((f) => !f.startsWith("node_modules"))) before[file] = await readFile(path.join(baselineDir, file), "utf8");
+  for (const file of (await listFiles(baselineDir)).filter((f) => !f.startsWith("node_modules")))
+    before[file] = await readFile(path.join(baselineDir, file), "utf8");
   for (const [file, content] of Object.entries(changes)) {
     if (content === null) await rm(path.join(spawnDir, file));
     else await writeFile(path.join(spawnDir, file), content);
@@ -110,7 +106,10 @@ describe("node --test (TAP), detected from package.json", () => {
   });
 
   it("passes an agent that fixes the failing test and lists it as fixed", async () => {
-    const source = (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;");
+    const source = (await mathJs()).replace(
+      "// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;",
+      "export function sub(a, b) {\n  return a - b;",
+    );
     const run = await scenario("node", { "src/math.mjs": source });
     const result = await runDeterministicGate(run.input());
     expect(result.reasons).toEqual([]);
@@ -138,7 +137,12 @@ describe("node --test (TAP), detected from package.json", () => {
 describe("a test file that fails to load on both sides", () => {
   it("is not mistaken for a new failure though each side names it by its own absolute path", async () => {
     const brokenFile = 'import { it } from "node:test";\nit("never loads", () => {\n';
-    const run = await scenario("node", { "src/math.mjs": (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;") });
+    const run = await scenario("node", {
+      "src/math.mjs": (await mathJs()).replace(
+        "// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;",
+        "export function sub(a, b) {\n  return a - b;",
+      ),
+    });
     // The broken file is part of the base (written on both sides before the run, outside the delta).
     const spawnDir = run.spawnDir;
     const baselineDir = path.join(path.dirname(spawnDir), "baseline");
@@ -168,9 +172,11 @@ describe("checks an agent tries to make disappear", () => {
   });
 
   it("blocks a change that makes the suite crash before naming any test, though the base was already red", async () => {
-    const run = await scenario("node", { "src/math.mjs": `${await mathJs()}
+    const run = await scenario("node", {
+      "src/math.mjs": `${await mathJs()}
 export function broken( {
-` });
+`,
+    });
     const result = await runDeterministicGate(run.input());
     expect(result.status).toBe("fail");
     expect(result.commands?.[0]?.tests?.missing).toContain("math > adds");
@@ -181,7 +187,13 @@ describe("JUnit XML from a configured command", () => {
   const junitConfig = () =>
     gateConfig({
       deterministic: {
-        commands: [{ name: "unit tests", run: "mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/", junit: "reports/junit.xml" }],
+        commands: [
+          {
+            name: "unit tests",
+            run: "mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/",
+            junit: "reports/junit.xml",
+          },
+        ],
       },
     });
 
@@ -191,7 +203,10 @@ describe("JUnit XML from a configured command", () => {
     expect(blocked.status).toBe("fail");
     expect(blocked.commands?.[0]?.tests).toMatchObject({ regressed: ["math > multiplies"], parsed: true, note: "per-test results read from JUnit XML" });
 
-    const fixedSource = (await mathJs()).replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;");
+    const fixedSource = (await mathJs()).replace(
+      "// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;",
+      "export function sub(a, b) {\n  return a - b;",
+    );
     const fixed = await scenario("node", { "src/math.mjs": fixedSource });
     const passed = await runDeterministicGate(fixed.input(junitConfig()));
     expect(passed.status).toBe("pass");
@@ -216,9 +231,18 @@ describe("vitest under npm, with its junit reporter injected", () => {
     const broken = await scenario("vitest", { "src/math.mjs": vitestMath.replace("return a * b;", "return a * b + 1;") });
     const blocked = await runDeterministicGate(broken.input());
     expect(blocked.status).toBe("fail");
-    expect(blocked.commands?.[0]?.tests).toMatchObject({ regressed: ["test/math.test.mjs > math > multiplies"], parsed: true, note: "per-test results read from JUnit XML" });
+    expect(blocked.commands?.[0]?.tests).toMatchObject({
+      regressed: ["test/math.test.mjs > math > multiplies"],
+      parsed: true,
+      note: "per-test results read from JUnit XML",
+    });
 
-    const fixed = await scenario("vitest", { "src/math.mjs": vitestMath.replace("// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;", "export function sub(a, b) {\n  return a - b;") });
+    const fixed = await scenario("vitest", {
+      "src/math.mjs": vitestMath.replace(
+        "// The bug the issue reports: sub adds.\nexport function sub(a, b) {\n  return a + b;",
+        "export function sub(a, b) {\n  return a - b;",
+      ),
+    });
     const passed = await runDeterministicGate(fixed.input());
     expect(passed.status).toBe("pass");
     expect(passed.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["test/math.test.mjs > math > subtracts"] } });
@@ -234,7 +258,12 @@ describe("cargo test, detected from Cargo.toml", () => {
     expect(blocked.commands?.[0]).toMatchObject({ command: "cargo test --no-fail-fast", detectedFrom: "Cargo.toml", status: "regressed" });
     expect(blocked.commands?.[0]?.tests?.regressed).toEqual(["src/lib.rs > tests::multiplies"]);
 
-    const fixed = await scenario("cargo", { "src/lib.rs": lib.replace("// The bug the issue reports: sub adds.\npub fn sub(a: i32, b: i32) -> i32 {\n    a + b", "pub fn sub(a: i32, b: i32) -> i32 {\n    a - b") });
+    const fixed = await scenario("cargo", {
+      "src/lib.rs": lib.replace(
+        "// The bug the issue reports: sub adds.\npub fn sub(a: i32, b: i32) -> i32 {\n    a + b",
+        "pub fn sub(a: i32, b: i32) -> i32 {\n    a - b",
+      ),
+    });
     const passed = await runDeterministicGate(fixed.input());
     expect(passed.status).toBe("pass");
     expect(passed.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["src/lib.rs > tests::subtracts"] } });
@@ -262,25 +291,38 @@ describe("pytest, detected from pytest.ini, with an injected --junitxml", () => 
 describe("configured commands of known runners report per test too", () => {
   it("go test without -json gets it, so a failing test renamed away is missing, not fixed", async () => {
     const test = await readFile(path.join(fixtures, "go/calc_test.go"), "utf8");
-    const run = await scenario("go", { "calc_test.go": test.replace("func TestSub(t *testing.T) {\n\tif Sub(3, 1) != 2 {", "func TestSubtraction(t *testing.T) {\n\tif Sub(0, 0) != 0 {") });
+    const run = await scenario("go", {
+      "calc_test.go": test.replace("func TestSub(t *testing.T) {\n\tif Sub(3, 1) != 2 {", "func TestSubtraction(t *testing.T) {\n\tif Sub(0, 0) != 0 {"),
+    });
     const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: ["go test ./..."] } })));
     expect(result.status).toBe("fail");
-    expect(result.commands?.[0]).toMatchObject({ command: "go test ./...", status: "regressed", tests: { parsed: true, missing: ["example.com/calc > TestSub"] } });
+    expect(result.commands?.[0]).toMatchObject({
+      command: "go test ./...",
+      status: "regressed",
+      tests: { parsed: true, missing: ["example.com/calc > TestSub"] },
+    });
     expect(result.reasons.join("\n")).toContain("example.com/calc > TestSub (ran on the base, missing or skipped now)");
   });
 
   it("pytest gets --junitxml, and a fix shows the red test turned green", async () => {
     const run = await scenario("pytest", { "calc.py": (await calcPy()).replace("def sub(a, b):\n    return a + b", "def sub(a, b):\n    return a - b") });
-    const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: [{ name: "unit", run: "python3 -m pytest -q -p no:cacheprovider" }] } })));
+    const result = await runDeterministicGate(
+      run.input(gateConfig({ deterministic: { commands: [{ name: "unit", run: "python3 -m pytest -q -p no:cacheprovider" }] } })),
+    );
     expect(result.status).toBe("pass");
-    expect(result.commands?.[0]).toMatchObject({ status: "fixed", tests: { parsed: true, note: "per-test results read from JUnit XML", fixed: ["test_calc > test_sub"] } });
+    expect(result.commands?.[0]).toMatchObject({
+      status: "fixed",
+      tests: { parsed: true, note: "per-test results read from JUnit XML", fixed: ["test_calc > test_sub"] },
+    });
   });
 });
 
 describe("whole-command fallback and failures of the run itself", () => {
   it("falls back to exit codes when the output names no tests, and says so", async () => {
     const run = await scenario("node", { "src/math.mjs": (await mathJs()).replace("return a * b;", "return a * b + 1;") });
-    const config = gateConfig({ deterministic: { commands: ["node -e \"process.exit(require('fs').readFileSync('src/math.mjs','utf8').includes('+ 1') ? 1 : 0)\""] } });
+    const config = gateConfig({
+      deterministic: { commands: ["node -e \"process.exit(require('fs').readFileSync('src/math.mjs','utf8').includes('+ 1') ? 1 : 0)\""] },
+    });
     const result = await runDeterministicGate(run.input(config));
     expect(result.status).toBe("fail");
     expect(result.commands?.[0]).toMatchObject({ status: "regressed", tests: { parsed: false } });
@@ -292,12 +334,17 @@ describe("whole-command fallback and failures of the run itself", () => {
     const result = await runDeterministicGate(run.input(gateConfig({ deterministic: { commands: ["echo broken toolchain; exit 2"] } })));
     expect(result.status).toBe("pass");
     expect(result.commands?.[0]?.status).toBe("already-red");
-    expect(result.notes).toContain("`echo broken toolchain; exit 2` fails on the base commit too (exit 2) and names no tests: it cannot tell whether this change breaks anything");
+    expect(result.notes).toContain(
+      "`echo broken toolchain; exit 2` fails on the base commit too (exit 2) and names no tests: it cannot tell whether this change breaks anything",
+    );
   });
 
   it("reports error, never pass, when the checks cannot be run at all", async () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
-    const result = await runDeterministicGate({ ...run.input(gateConfig({ deterministic: { commands: ["true"] } })), spawnDir: path.join(root, "no-such-spawn") });
+    const result = await runDeterministicGate({
+      ...run.input(gateConfig({ deterministic: { commands: ["true"] } })),
+      spawnDir: path.join(root, "no-such-spawn"),
+    });
     expect(result.status).toBe("error");
     expect(result.reasons.join(" ")).toContain("no-such-spawn");
   });
@@ -306,7 +353,12 @@ describe("whole-command fallback and failures of the run itself", () => {
     const run = await scenario("node", { "src/math.mjs": `${await mathJs()}\n` });
     const before = await listFiles(run.spawnDir);
     const sourceBefore = await readFile(path.join(run.spawnDir, "src/math.mjs"), "utf8");
-    const config = gateConfig({ deterministic: { setup: ["mkdir -p coverage && echo 1 > coverage/lcov.info"], commands: ["echo '// formatted' >> src/math.mjs && rm test/math.test.mjs && node --test test/ || true"] } });
+    const config = gateConfig({
+      deterministic: {
+        setup: ["mkdir -p coverage && echo 1 > coverage/lcov.info"],
+        commands: ["echo '// formatted' >> src/math.mjs && rm test/math.test.mjs && node --test test/ || true"],
+      },
+    });
     const result = await runDeterministicGate(run.input(config));
     expect(result.commands?.[0]).toBeDefined();
     expect(await listFiles(run.spawnDir)).toEqual(before);
@@ -335,7 +387,13 @@ describe("whole-command fallback and failures of the run itself", () => {
     await mkdir(path.join(run.spawnDir, "node_modules"), { recursive: true });
     await mkdir(path.join(run.spawnDir, "vendor"), { recursive: true });
     await writeFile(path.join(run.spawnDir, "vendor/lib.txt"), "committed\n");
-    const config = gateConfig({ deterministic: { commands: ["mkdir -p node_modules/.cache && echo hit > node_modules/.cache/stamp && echo changed > vendor/lib.txt && test ! -L node_modules && test ! -L vendor"] } });
+    const config = gateConfig({
+      deterministic: {
+        commands: [
+          "mkdir -p node_modules/.cache && echo hit > node_modules/.cache/stamp && echo changed > vendor/lib.txt && test ! -L node_modules && test ! -L vendor",
+        ],
+      },
+    });
     const result = await runDeterministicGate(run.input(config));
     expect(result.commands?.[0]?.exitCode).toBe(0);
     expect(existsSync(path.join(run.spawnDir, "node_modules/.cache/stamp"))).toBe(false);

@@ -32,7 +32,10 @@ describe.each(["node-cjs", "node-esm", "python", "go", "rust"] as const)("%s", (
       expect(result.status, detail).toBe("fail");
       if (testCase.code === evidenceOnly) {
         // Only the run can see it: a test that was on the base is absent (or skipped) after the change.
-        expect(result.commands?.some((c) => (c.tests?.missing.length ?? 0) > 0), detail).toBe(true);
+        expect(
+          result.commands?.some((c) => (c.tests?.missing.length ?? 0) > 0),
+          detail,
+        ).toBe(true);
       } else expect(result.summary).toContain(testCase.code);
       return;
     }

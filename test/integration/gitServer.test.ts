@@ -32,9 +32,7 @@ describe("loopback git server", () => {
 
   it("refuses a wrong credential with 401", async () => {
     const dir = tempDir();
-    await expect(
-      git.clone({ fs, http, dir, url: server.repoUrl("demo"), onAuth: () => ({ username: "x", password: "bad" }) }),
-    ).rejects.toThrow(/401/);
+    await expect(git.clone({ fs, http, dir, url: server.repoUrl("demo"), onAuth: () => ({ username: "x", password: "bad" }) })).rejects.toThrow(/401/);
   });
 
   it("serves native git clone too", async () => {

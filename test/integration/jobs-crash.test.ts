@@ -54,19 +54,19 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
       graceMs: 1_000,
     };
     const doomed = await spawnWorker(config);
-    await waitFor(
-      () => readdirSync(dir).filter((f) => f.startsWith("crash-")).length === plans.length,
-      "every job to reach its planned crash point",
-      30_000,
-    );
+    await waitFor(() => readdirSync(dir).filter((f) => f.startsWith("crash-")).length === plans.length, "every job to reach its planned crash point", 30_000);
     doomed.kill("SIGKILL");
     expect(await doomed.exited).toBe("SIGKILL");
 
     await spawnWorker(config);
-    const finished = await waitFor(async () => {
-      const all = await Promise.all(jobs.map(({ job }) => queue.get(job.id)));
-      return all.every((j) => j && ["succeeded", "failed", "cancelled"].includes(j.state)) ? (all as JobRecord[]) : undefined;
-    }, "every job to end after the restart", 45_000);
+    const finished = await waitFor(
+      async () => {
+        const all = await Promise.all(jobs.map(({ job }) => queue.get(job.id)));
+        return all.every((j) => j && ["succeeded", "failed", "cancelled"].includes(j.state)) ? (all as JobRecord[]) : undefined;
+      },
+      "every job to end after the restart",
+      45_000,
+    );
 
     const runs = readLines(paths.runsFile);
     const effects = readLines(paths.effectsFile);
@@ -77,7 +77,10 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
       expect(record.outcome, label).toEqual({ kind: "pr-opened", message: `opened #${1000 + 100 + i}`, prNumber: 1000 + 100 + i });
       expect(record.claims, label).toBe(2);
       expect(record.failures, label).toBe(0);
-      expect(record.steps.map((s) => [s.name, s.status]), label).toEqual(PIPELINE_STEPS.map((s) => [s, "done"]));
+      expect(
+        record.steps.map((s) => [s.name, s.status]),
+        label,
+      ).toEqual(PIPELINE_STEPS.map((s) => [s, "done"]));
       const crashAt = PIPELINE_STEPS.indexOf(plan.step);
       for (const [at, step] of PIPELINE_STEPS.entries()) {
         const ran = runs.filter((l) => l === `run ${job.key} ${step}`).length;
@@ -103,13 +106,20 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
     await waitFor(() => readdirSync(dir).includes("crash-200"), "the job to be inside its agent step", 30_000);
     const asked = await queue.cancel(job.key, "the autofix label was removed");
     expect(asked?.id).toBe(job.id);
-    const ended = await waitFor(async () => {
-      const j = await queue.get(job.id);
-      return j?.state === "cancelled" ? j : undefined;
-    }, "the running job to end cancelled", 15_000);
+    const ended = await waitFor(
+      async () => {
+        const j = await queue.get(job.id);
+        return j?.state === "cancelled" ? j : undefined;
+      },
+      "the running job to end cancelled",
+      15_000,
+    );
     expect(ended.cancelReason).toBe("the autofix label was removed");
     expect(ended.outcome?.kind).toBe("cancelled");
-    expect(ended.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "failed"]]);
+    expect(ended.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "failed"],
+    ]);
     const effects = readLines(paths.effectsFile);
     expect(effects).toEqual([`effect ${job.key} spawn`]);
   });
@@ -127,13 +137,21 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
     expect(await first.exited).toBe(0);
     const released = await queue.get(job.id);
     expect(released?.state).toBe("queued");
-    expect(released?.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "done"], ["gates", "running"]]);
+    expect(released?.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "done"],
+      ["gates", "running"],
+    ]);
     // A 60 s lease: only an explicit release lets the next worker take the job this soon.
     await spawnWorker(config);
-    const ended = await waitFor(async () => {
-      const j = await queue.get(job.id);
-      return j?.state === "succeeded" ? j : undefined;
-    }, "the released job to be finished by the second worker", 20_000);
+    const ended = await waitFor(
+      async () => {
+        const j = await queue.get(job.id);
+        return j?.state === "succeeded" ? j : undefined;
+      },
+      "the released job to be finished by the second worker",
+      20_000,
+    );
     expect(ended.claims).toBe(2);
     const runs = readLines(paths.runsFile);
     expect(runs.filter((l) => l.endsWith(" spawn"))).toHaveLength(1);
@@ -152,10 +170,14 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
     await waitFor(() => readdirSync(dir).includes("crash-400"), "the job to be inside its absorb step", 30_000);
     frozen.kill("SIGSTOP");
     const successor = await spawnWorker(config);
-    const finished = await waitFor(async () => {
-      const j = await queue.get(job.id);
-      return j?.state === "succeeded" ? j : undefined;
-    }, "the successor to finish the job", 30_000);
+    const finished = await waitFor(
+      async () => {
+        const j = await queue.get(job.id);
+        return j?.state === "succeeded" ? j : undefined;
+      },
+      "the successor to finish the job",
+      30_000,
+    );
     successor.kill("SIGKILL");
     await successor.exited;
     frozen.kill("SIGCONT");
@@ -167,7 +189,10 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
     expect(after?.claims).toBe(2);
     const effects = readLines(paths.effectsFile);
     for (const step of ["spawn", "agent", "gates", "absorb", "push", "pr"]) {
-      expect(effects.filter((l) => l === `effect ${job.key} ${step}`), step).toHaveLength(1);
+      expect(
+        effects.filter((l) => l === `effect ${job.key} ${step}`),
+        step,
+      ).toHaveLength(1);
     }
   });
 
@@ -192,10 +217,15 @@ describe.each(drivers)("crash recovery on %s", (driver) => {
       const { job } = await queue.enqueue(issueSpec(1_000 + i, { installationId: 1 + (i % 5), deliveryId: `d-${i}` }));
       ids.push(job.id);
     }
-    await waitFor(async () => {
-      const done = await queue.list({ states: ["succeeded"], limit: 1_000 });
-      return done.length === ids.length;
-    }, "all 120 jobs to succeed", 60_000, 100);
+    await waitFor(
+      async () => {
+        const done = await queue.list({ states: ["succeeded"], limit: 1_000 });
+        return done.length === ids.length;
+      },
+      "all 120 jobs to succeed",
+      60_000,
+      100,
+    );
     const invocations = readLines(path.join(dir, "invocations.log")).map((l) => l.split(" "));
     const perJob = new Map<string, number>();
     for (const [id] of invocations) perJob.set(id, (perJob.get(id) ?? 0) + 1);

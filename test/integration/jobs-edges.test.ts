@@ -179,7 +179,16 @@ describe("BullMQ delivery", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "autofix-stalls-"));
     const { job } = await queue.enqueue(issueSpec(60));
     // "count" logs each start of the job, then works for two minutes: long enough to be killed mid-job.
-    const config: WorkerProcessConfig = { location, handler: "count", dir, concurrency: 1, perInstallation: 1, leaseMs: 1_000, graceMs: 100, stepDelayMs: 120_000 };
+    const config: WorkerProcessConfig = {
+      location,
+      handler: "count",
+      dir,
+      concurrency: 1,
+      perInstallation: 1,
+      leaseMs: 1_000,
+      graceMs: 100,
+      stepDelayMs: 120_000,
+    };
     const starts = () => readLines(path.join(dir, "invocations.log"));
     const children: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
     try {
@@ -195,7 +204,10 @@ describe("BullMQ delivery", () => {
       const failed = await waitFor(async () => ((await queue.get(job.id))?.state === "failed" ? queue.get(job.id) : undefined), "the give-up", 20_000);
       expect(failed?.error?.code).toBe("JOB_WORKER_DIED");
       expect(failed?.outcome?.message).toMatch(/stopped its worker 2 times.*`\/autofix retry`/);
-      const reports = await waitFor(() => (readLines(path.join(dir, "gave-up.log")).length > 0 ? readLines(path.join(dir, "gave-up.log")) : undefined), "the give-up report");
+      const reports = await waitFor(
+        () => (readLines(path.join(dir, "gave-up.log")).length > 0 ? readLines(path.join(dir, "gave-up.log")) : undefined),
+        "the give-up report",
+      );
       expect(reports).toEqual([expect.stringMatching(new RegExp(`^${job.id} \\d+ .*stalled`))]);
       await new Promise((r) => setTimeout(r, 1_500));
       expect(starts()).toHaveLength(2);

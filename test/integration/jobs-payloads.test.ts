@@ -21,15 +21,20 @@ describe.each(drivers)("job payloads on %s", (driver) => {
   afterAll(() => fixture.teardown());
 
   const ended = (queue: JobQueue, id: string) =>
-    waitFor(async () => {
-      const job = await queue.get(id);
-      return job && ["succeeded", "failed", "cancelled"].includes(job.state) ? job : undefined;
-    }, `job ${id} to end`, 60_000);
+    waitFor(
+      async () => {
+        const job = await queue.get(id);
+        return job && ["succeeded", "failed", "cancelled"].includes(job.state) ? job : undefined;
+      },
+      `job ${id} to end`,
+      60_000,
+    );
 
   /** Bytes the job's record takes: the SQLite file and its WAL, or the job's hash in Redis. */
   async function recordBytes(location: QueueLocation, jobId?: string): Promise<number> {
     if (driver === "sqlite") {
-      const size = (suffix: string) => (existsSync(path.join(location.dataDir, `autofix.db${suffix}`)) ? statSync(path.join(location.dataDir, `autofix.db${suffix}`)).size : 0);
+      const size = (suffix: string) =>
+        existsSync(path.join(location.dataDir, `autofix.db${suffix}`)) ? statSync(path.join(location.dataDir, `autofix.db${suffix}`)).size : 0;
       return size("") + size("-wal");
     }
     const redis = new Redis(location.redisUrl ?? "");
@@ -83,7 +88,9 @@ describe.each(drivers)("job payloads on %s", (driver) => {
     const location = fixture.location();
     const queue = await fixture.open(location);
     const { job } = await queue.enqueue(issueSpec(3));
-    const worker = queue.startWorker(testWorkerOptions(async (ctx) => (await ctx.step("gates-1", async () => ({ log: "y".repeat(200_000) })), { kind: "no-change", message: "ok" })));
+    const worker = queue.startWorker(
+      testWorkerOptions(async (ctx) => (await ctx.step("gates-1", async () => ({ log: "y".repeat(200_000) })), { kind: "no-change", message: "ok" })),
+    );
     stops.push(() => worker.stop(0));
     await ended(queue, job.id);
     await worker.stop(0);

@@ -55,7 +55,10 @@ describe.each(drivers)("job queue on %s", (driver) => {
     expect(finished.state).toBe("succeeded");
     expect(finished.outcome).toEqual({ kind: "pr-opened", message: "abc-edited", prNumber: 7 });
     expect(finished.claims).toBe(1);
-    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "done"]]);
+    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "done"],
+    ]);
     expect(finished.steps[0].output).toEqual({ sha: "abc" });
     expect(finished.progress).toMatchObject({ attempt: 1, tokens: 10 });
     expect(ran).toEqual(["spawn", "agent"]);
@@ -102,7 +105,10 @@ describe.each(drivers)("job queue on %s", (driver) => {
     const live = await queue.get(job.id);
     expect(live?.state).toBe("running");
     expect(live?.progress.step).toBe("agent");
-    expect(live?.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "running"]]);
+    expect(live?.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "running"],
+    ]);
     const asked = await queue.cancel(job.key, "the autofix label was removed");
     expect(asked?.cancelReason).toBe("the autofix label was removed");
     const finished = await ended(queue, job.id);
@@ -110,7 +116,10 @@ describe.each(drivers)("job queue on %s", (driver) => {
     expect(finished.state).toBe("cancelled");
     expect(finished.cancelReason).toBe("the autofix label was removed");
     expect(finished.outcome?.kind).toBe("cancelled");
-    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "failed"]]);
+    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "failed"],
+    ]);
   });
 
   it("a new trigger cancels the issue's running job, and the new job runs only after it stopped", async () => {
@@ -318,7 +327,10 @@ describe.each(drivers)("job queue on %s", (driver) => {
     await worker.stop(200);
     const released = await first.get(slow.job.id);
     expect(released?.state).toBe("queued");
-    expect(released?.steps.map((s) => [s.name, s.status])).toEqual([["spawn", "done"], ["agent", "running"]]);
+    expect(released?.steps.map((s) => [s.name, s.status])).toEqual([
+      ["spawn", "done"],
+      ["agent", "running"],
+    ]);
     track(second.startWorker(testWorkerOptions(handler("second"))));
     const finished = await ended(second, slow.job.id);
     expect(finished.state).toBe("succeeded");

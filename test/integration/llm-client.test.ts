@@ -4,13 +4,7 @@ import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobCancelled } from "../../src/errors.js";
 import { createLlmClient, type LlmClientOptions } from "../../src/llm/client.js";
-import {
-  LlmAuthFailed,
-  LlmRequestRejected,
-  LlmResponseInvalid,
-  LlmTimeout,
-  LlmUnavailable,
-} from "../../src/llm/errors.js";
+import { LlmAuthFailed, LlmRequestRejected, LlmResponseInvalid, LlmTimeout, LlmUnavailable } from "../../src/llm/errors.js";
 import type { Usage } from "../../src/llm/types.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/llm/${name}`, import.meta.url), "utf8"));
@@ -79,7 +73,10 @@ describe("OpenAI-compatible chat completions", () => {
     });
     scope.done();
     expect(sent.tools).toEqual([
-      { type: "function", function: { name: "read_file", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } } } } },
+      {
+        type: "function",
+        function: { name: "read_file", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } } } },
+      },
     ]);
     expect(sent.max_tokens).toBe(1000);
     expect(sent.messages[2]).toEqual({
@@ -163,10 +160,7 @@ describe("OpenAI-compatible chat completions", () => {
 
   it("gives up with a retryable LlmUnavailable after bounded attempts when the 429s never stop", async () => {
     const { waits, retry } = recordingRetry();
-    const scope = nock("https://api.openai.com")
-      .post("/v1/chat/completions")
-      .times(4)
-      .reply(429, fixture("openai-error-429.json"), { "retry-after": "1" });
+    const scope = nock("https://api.openai.com").post("/v1/chat/completions").times(4).reply(429, fixture("openai-error-429.json"), { "retry-after": "1" });
     const error = await openai({ retry, maxRetries: 3 })
       .complete({ system: "s", messages: [{ role: "user", content: "u" }] })
       .catch((e: unknown) => e);
@@ -180,7 +174,9 @@ describe("OpenAI-compatible chat completions", () => {
   it("does not sleep through a retry-after longer than it is willing to wait", async () => {
     const { waits, retry } = recordingRetry();
     nock("https://api.openai.com").post("/v1/chat/completions").reply(429, fixture("openai-error-429.json"), { "retry-after": "3600" });
-    const error = await openai({ retry }).complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);
+    const error = await openai({ retry })
+      .complete({ system: "s", messages: [{ role: "user", content: "u" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmUnavailable);
     expect((error as Error).message).toMatch(/asked to wait 3600 s/);
     expect(waits).toEqual([]);
@@ -302,13 +298,17 @@ describe("OpenAI-compatible chat completions", () => {
 
   it("says the endpoint is not an OpenAI endpoint when a 200 carries an HTML page", async () => {
     nock("https://api.openai.com").post("/v1/chat/completions").reply(200, "<html>captive portal</html>");
-    const error = await openai().complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);
+    const error = await openai()
+      .complete({ system: "s", messages: [{ role: "user", content: "u" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmResponseInvalid);
   });
 
   it("gives up with LlmTimeout when the server never answers within the timeout", async () => {
     nock("https://api.openai.com").post("/v1/chat/completions").delay(5_000).reply(200, fixture("openai-text.json"));
-    const error = await openai({ timeoutMs: 200 }).complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);
+    const error = await openai({ timeoutMs: 200 })
+      .complete({ system: "s", messages: [{ role: "user", content: "u" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmTimeout);
     expect(error).toMatchObject({ code: "LLM_TIMEOUT", data: { timeoutMs: 200 } });
   });
@@ -334,9 +334,7 @@ describe("OpenAI-compatible chat completions", () => {
   });
 
   it("stops during a backoff sleep when the job is cancelled, without another request", async () => {
-    const scope = nock("https://api.openai.com")
-      .post("/v1/chat/completions")
-      .reply(429, fixture("openai-error-429.json"), { "retry-after": "30" });
+    const scope = nock("https://api.openai.com").post("/v1/chat/completions").reply(429, fixture("openai-error-429.json"), { "retry-after": "30" });
     const second = nock("https://api.openai.com").post("/v1/chat/completions").reply(200, fixture("openai-text.json"));
     const controller = new AbortController();
     const pending = createLlmClient({ provider: "openai", apiKey, model: "gpt-4.1" })
@@ -507,7 +505,9 @@ describe("Anthropic Messages", () => {
 
   it("turns a 401 into LlmAuthFailed naming the agent's key setting", async () => {
     nock("https://api.anthropic.com").post("/v1/messages").reply(401, fixture("anthropic-error-401.json"));
-    const error = await anthropic().complete({ system: "s", messages: [{ role: "user", content: "u" }] }).catch((e: unknown) => e);
+    const error = await anthropic()
+      .complete({ system: "s", messages: [{ role: "user", content: "u" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmAuthFailed);
     expect((error as LlmAuthFailed).explanation.next).toMatch(/AUTOFIX_LLM_API_KEY/);
   });

@@ -124,9 +124,7 @@ describe("structured output", () => {
   });
 
   it("throws LlmRefused when the model refuses, without a corrective retry", async () => {
-    const scope = nock("https://api.anthropic.com")
-      .post("/v1/messages")
-      .reply(200, anthropicAnswer("I can't help with that.", "refusal"));
+    const scope = nock("https://api.anthropic.com").post("/v1/messages").reply(200, anthropicAnswer("I can't help with that.", "refusal"));
     const client = createLlmClient({ provider: "anthropic", apiKey: "k-anthropic", model: "claude-haiku-4-5" });
     const error = await client.structured(verdictSchema, { system: "s", prompt: "judge" }).catch((e: unknown) => e);
     scope.done();

@@ -225,7 +225,9 @@ describe("claude-code preset with the real Claude Code CLI", () => {
     const seen = () => trap.attempts.some((target) => target.includes("api.example.test"));
     const controller = new AbortController();
     const watch = setInterval(() => seen() && controller.abort("trap reached"), 100);
-    await agent.run({ spawnDir: spawn.dir, prompt: "Fix it.", scratchDir: spawn.scratchDir, timeoutMs: 45_000, signal: controller.signal }).catch(() => undefined);
+    await agent
+      .run({ spawnDir: spawn.dir, prompt: "Fix it.", scratchDir: spawn.scratchDir, timeoutMs: 45_000, signal: controller.signal })
+      .catch(() => undefined);
     clearInterval(watch);
     expect(seen()).toBe(true);
     trap.attempts.splice(0);

@@ -247,7 +247,9 @@ describe("codex preset under the process fallback (no bubblewrap)", () => {
     if (written) rmSync(outside);
 
     expect(written).toBe(false);
-    expect(run.permissionDenials).toEqual(["the agent was refused permission to apply a patch: writing outside of the project; rejected by user approval settings"]);
+    expect(run.permissionDenials).toEqual([
+      "the agent was refused permission to apply a patch: writing outside of the project; rejected by user approval settings",
+    ]);
     expect(run.stopReason).toMatch(/refused/);
     expect(await started.spawn.delta()).toEqual([]);
     await started.fake.close();

@@ -68,9 +68,19 @@ describe("claude-code prepare", () => {
     const inv = await claudeCodePreset.prepare(ctx);
 
     expect(inv.argv).toEqual([
-      "claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
-      "--allowedTools", "Bash(git status:*),Bash(git diff:*),Bash(git log:*),Bash(git show:*)", "--no-session-persistence",
-      "--model", "claude-sonnet-4-5", "--", "Fix the greeting.",
+      "claude",
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      "Bash(git status:*),Bash(git diff:*),Bash(git log:*),Bash(git show:*)",
+      "--no-session-persistence",
+      "--model",
+      "claude-sonnet-4-5",
+      "--",
+      "Fix the greeting.",
     ]);
     expect(inv.endpointHosts).toEqual(["gateway.internal:8080"]);
     expect(inv.env).toEqual({
@@ -114,9 +124,7 @@ describe("claude-code prepare", () => {
     expect(err.message).toContain("npm i -g @anthropic-ai/claude-code@2.1.328");
     expect(err.message).toContain("AUTOFIX_CLAUDE_ALLOW_UNTESTED=true");
 
-    const allowed = await claudeCodePreset.prepare(
-      context({ searchPath: `${bin}:/usr/bin:/bin`, operatorEnv: { AUTOFIX_CLAUDE_ALLOW_UNTESTED: "true" } }),
-    );
+    const allowed = await claudeCodePreset.prepare(context({ searchPath: `${bin}:/usr/bin:/bin`, operatorEnv: { AUTOFIX_CLAUDE_ALLOW_UNTESTED: "true" } }));
     expect(allowed.argv[0]).toBe("claude");
     expect(allowed.readOnlyPaths).toEqual([bin]);
   });
@@ -169,9 +177,7 @@ describe("claude-code interpret", () => {
     );
     // A result line cut by the output limit is not a result.
     const cut = result({}).slice(0, 40);
-    expect(claudeCodePreset.interpret({ exitCode: null, outputTail: cut, stdout: cut }).stopReason).toBe(
-      "claude-code was stopped before it reported a result",
-    );
+    expect(claudeCodePreset.interpret({ exitCode: null, outputTail: cut, stdout: cut }).stopReason).toBe("claude-code was stopped before it reported a result");
   });
 });
 

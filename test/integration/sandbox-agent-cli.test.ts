@@ -51,18 +51,34 @@ describe("finding agent CLIs", () => {
     expect(sandbox.description.readOnlyPaths).toContain(path.join(home, ".local", "bin"));
     expect(sandbox.description.readOnlyPaths).not.toContain(path.join(home, ".local"));
     const { spawnDir, scratchDir } = freshJob();
-    const run = await createCommandAgent({ preset: presetFor("fixer-cli"), sandbox, env: { passEnv: [], operatorAllowed: [] } }).run({ spawnDir, scratchDir, prompt: "fix", timeoutMs: 30_000 });
+    const run = await createCommandAgent({ preset: presetFor("fixer-cli"), sandbox, env: { passEnv: [], operatorAllowed: [] } }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "fix",
+      timeoutMs: 30_000,
+    });
     expect(run.exitCode).toBe(0);
     expect(readFileSync(path.join(spawnDir, "greeting.txt"), "utf8")).toBe("hello\n");
   });
 
   it("finds a CLI in the operator's AUTOFIX_AGENT_PATH and shows its install prefix read-only", async () => {
     const dataDir = path.join(root, "data");
-    const options = sandboxOptionsFrom({ AUTOFIX_SANDBOX: "required", AUTOFIX_SANDBOX_MOUNTS: [], AUTOFIX_SANDBOX_MEMORY_MB: 1024, AUTOFIX_DATA_DIR: dataDir, AUTOFIX_AGENT_PATH: path.join(root, "opt", "agents", "bin") });
+    const options = sandboxOptionsFrom({
+      AUTOFIX_SANDBOX: "required",
+      AUTOFIX_SANDBOX_MOUNTS: [],
+      AUTOFIX_SANDBOX_MEMORY_MB: 1024,
+      AUTOFIX_DATA_DIR: dataDir,
+      AUTOFIX_AGENT_PATH: path.join(root, "opt", "agents", "bin"),
+    });
     const sandbox = await createSandbox({ ...options, homes: [home] });
     expect(sandbox.description.readOnlyPaths).toContain(path.join(root, "opt", "agents"));
     const { spawnDir, scratchDir } = freshJob();
-    const run = await createCommandAgent({ preset: presetFor("opt-fixer"), sandbox, env: { passEnv: [], operatorAllowed: [] } }).run({ spawnDir, scratchDir, prompt: "fix", timeoutMs: 30_000 });
+    const run = await createCommandAgent({ preset: presetFor("opt-fixer"), sandbox, env: { passEnv: [], operatorAllowed: [] } }).run({
+      spawnDir,
+      scratchDir,
+      prompt: "fix",
+      timeoutMs: 30_000,
+    });
     expect(run.exitCode).toBe(0);
     expect(readFileSync(path.join(spawnDir, "greeting.txt"), "utf8")).toBe("hello\n");
   });

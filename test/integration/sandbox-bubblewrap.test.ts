@@ -66,8 +66,7 @@ afterAll(async () => {
 
 /** Each attempt prints `label=reached` or `label=blocked`, then what it saw (so a leak shows in the output). */
 function canaryScript(only?: string[]): string {
-  const connect =
-    `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"`;
+  const connect = `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"`;
   const attempts: Array<[string, string]> = [
     ["parent-environ", `cat /proc/${process.pid}/environ /proc/$PPID/environ`],
     ["test-process-environ", `cat /proc/${process.pid}/environ`],
@@ -89,12 +88,7 @@ function canaryScript(only?: string[]): string {
   // (First, so the verdicts stay in the output tail even where the dump is large.)
   const chosen = only ? attempts.filter(([label]) => only.includes(label)) : attempts;
   const lines = ["cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'", "echo processes=$(ls -d /proc/[0-9]* | wc -l)", "seen=$(mktemp)"];
-  lines.push(
-    ...chosen.map(
-      ([label, cmd]) =>
-        `if ( ${cmd} ) > "$seen" 2>&1; then v=reached; else v=blocked; fi; printf '\\n${label}=%s\\n' "$v"; cat "$seen"`,
-    ),
-  );
+  lines.push(...chosen.map(([label, cmd]) => `if ( ${cmd} ) > "$seen" 2>&1; then v=reached; else v=blocked; fi; printf '\\n${label}=%s\\n' "$v"; cat "$seen"`));
   lines.push('rm -f "$seen"');
   return lines.join("\n");
 }
@@ -212,7 +206,11 @@ describe("the bubblewrap sandbox", () => {
       timeoutMs: 30_000,
       network: "none",
     });
-    const names = result.outputTail.trim().split("\n").map((line) => line.split("=")[0]).sort();
+    const names = result.outputTail
+      .trim()
+      .split("\n")
+      .map((line) => line.split("=")[0])
+      .sort();
     expect(names).toEqual(["GREETING", "PATH", "PWD"]);
   });
 

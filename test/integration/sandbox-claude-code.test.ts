@@ -29,13 +29,22 @@ it("runs git status, git diff and git log in the spawn successfully", async () =
   const root = path.dirname(path.dirname(spawn.dir));
   sandbox = await createSandbox({ mode: "required", gitObjectRoots: [root] });
   writeFileSync(path.join(spawn.dir, "src/greet.ts"), "export const greet = 'hello';\n");
-  const fake = await startFakeAnthropic({ kind: "bash", commands: ["git status --porcelain", "git diff --stat", "git log --oneline -1"], finalText: "Looked around." });
+  const fake = await startFakeAnthropic({
+    kind: "bash",
+    commands: ["git status --porcelain", "git diff --stat", "git log --oneline -1"],
+    finalText: "Looked around.",
+  });
   process.env.AUTOFIX_CLAUDE_BASE_URL = fake.baseUrl;
   try {
     const agent = createCommandAgent({
       preset: claudeCodePreset,
       sandbox,
-      env: { passEnv: ["ANTHROPIC_API_KEY"], operatorAllowed: ["ANTHROPIC_API_KEY"], source: { ANTHROPIC_API_KEY: "sk-ant-agent-own-key-42" }, extraPathDirs: [cli.binDir] },
+      env: {
+        passEnv: ["ANTHROPIC_API_KEY"],
+        operatorAllowed: ["ANTHROPIC_API_KEY"],
+        source: { ANTHROPIC_API_KEY: "sk-ant-agent-own-key-42" },
+        extraPathDirs: [cli.binDir],
+      },
       model: "claude-sonnet-4-5",
       network: "open",
     });
@@ -61,7 +70,12 @@ it("reaches its endpoint with network allow (nothing else listed), through the e
     const agent = createCommandAgent({
       preset: claudeCodePreset,
       sandbox,
-      env: { passEnv: ["ANTHROPIC_API_KEY"], operatorAllowed: ["ANTHROPIC_API_KEY"], source: { ANTHROPIC_API_KEY: "sk-ant-agent-own-key-42" }, extraPathDirs: [cli.binDir] },
+      env: {
+        passEnv: ["ANTHROPIC_API_KEY"],
+        operatorAllowed: ["ANTHROPIC_API_KEY"],
+        source: { ANTHROPIC_API_KEY: "sk-ant-agent-own-key-42" },
+        extraPathDirs: [cli.binDir],
+      },
       model: "claude-sonnet-4-5",
       network: "allow",
     });

@@ -23,7 +23,10 @@ beforeAll(() => {
   // What bwrap prints where unprivileged user namespaces are disabled (sysctl or a container's seccomp profile).
   namespacelessBwrap = path.join(root, "bin", "bwrap");
   mkdirSync(path.dirname(namespacelessBwrap), { recursive: true });
-  writeFileSync(namespacelessBwrap, "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n");
+  writeFileSync(
+    namespacelessBwrap,
+    "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n",
+  );
   chmodSync(namespacelessBwrap, 0o755);
   spawnDir = path.join(root, "spawn");
   mkdirSync(spawnDir);
@@ -108,8 +111,8 @@ describe("when bubblewrap works", () => {
 describe("a request that would expose the host", () => {
   it("is refused as a rejected run, before anything starts", async () => {
     const sandbox = await createSandbox({ mode: "required" });
-    await expect(
-      sandbox.run({ argv: ["true"], cwd: spawnDir, env: {}, timeoutMs: 10_000, network: "none", readOnlyPaths: ["/"] }),
-    ).rejects.toMatchObject({ code: "SANDBOX_REQUEST_REFUSED" });
+    await expect(sandbox.run({ argv: ["true"], cwd: spawnDir, env: {}, timeoutMs: 10_000, network: "none", readOnlyPaths: ["/"] })).rejects.toMatchObject({
+      code: "SANDBOX_REQUEST_REFUSED",
+    });
   });
 });

@@ -37,7 +37,13 @@ ${honestTest}`;
 
 describe("the baseline run cannot be poisoned by the after-run", () => {
   it("still reports the regression when the agent's test plants ~/.npmrc for the base side, and caches a clean base", async () => {
-    const run = await gateScenario(root, sandbox, "", { "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest }, { "calc.js": calc("+"), "test.js": poisoningTest });
+    const run = await gateScenario(
+      root,
+      sandbox,
+      "",
+      { "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest },
+      { "calc.js": calc("+"), "test.js": poisoningTest },
+    );
     const cache = createMemoryBaselineCache();
     const config = gateConfig({ deterministic: { commands: ["npm test"] } });
     const result = await runDeterministicGate(run.input(config, cache));
@@ -53,8 +59,16 @@ describe("the baseline run cannot be poisoned by the after-run", () => {
 
 describe("commands never write the spawn", () => {
   it("keeps a committed vendor/ exactly as the agent left it, whatever the commands write there", async () => {
-    const run = await gateScenario(root, sandbox, "", { "vendor/lib.txt": "committed\n", "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest }, { "calc.js": calc("-") + "// touched\n" });
-    const config = gateConfig({ deterministic: { commands: ["echo rewritten > vendor/lib.txt && echo new > vendor/added.txt && mkdir -p target && echo x > target/out && npm test"] } });
+    const run = await gateScenario(
+      root,
+      sandbox,
+      "",
+      { "vendor/lib.txt": "committed\n", "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest },
+      { "calc.js": calc("-") + "// touched\n" },
+    );
+    const config = gateConfig({
+      deterministic: { commands: ["echo rewritten > vendor/lib.txt && echo new > vendor/added.txt && mkdir -p target && echo x > target/out && npm test"] },
+    });
     const result = await runDeterministicGate(run.input(config));
     expect(result.status).toBe("pass");
     expect(await readFile(path.join(run.spawnDir, "vendor/lib.txt"), "utf8")).toBe("committed\n");
@@ -69,7 +83,13 @@ describe("commands never write the spawn", () => {
   it("does the same with the copy fallback where overlays are refused", async () => {
     const copying = await createSandbox({ mode: "required", hostPath: "/usr/bin:/bin", commandView: "copy" });
     expect(copying.description.commandView).toBe("copy");
-    const run = await gateScenario(root, copying, "", { "vendor/lib.txt": "committed\n", "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest }, { "calc.js": calc("-") + "// touched\n" });
+    const run = await gateScenario(
+      root,
+      copying,
+      "",
+      { "vendor/lib.txt": "committed\n", "package.json": packageJson, "calc.js": calc("-"), "test.js": honestTest },
+      { "calc.js": calc("-") + "// touched\n" },
+    );
     const config = gateConfig({ deterministic: { commands: ["echo rewritten > vendor/lib.txt && npm test"] } });
     const result = await runDeterministicGate(run.input(config));
     expect(result.status).toBe("pass");
@@ -94,7 +114,13 @@ describe("memory cap", () => {
 
   it("leaves a command under the cap alone", async () => {
     const capped = await createSandbox({ mode: "required", hostPath: "/usr/bin:/bin", limits: { maxMemoryBytes: 256 * 1024 * 1024 } });
-    const result = await capped.run({ argv: ["/bin/sh", "-c", "python3 -c \"b = bytearray(32 * 1024 * 1024); print('allocated')\""], cwd: root, env: { PATH: "/usr/bin:/bin" }, timeoutMs: 60_000, network: "none" });
+    const result = await capped.run({
+      argv: ["/bin/sh", "-c", "python3 -c \"b = bytearray(32 * 1024 * 1024); print('allocated')\""],
+      cwd: root,
+      env: { PATH: "/usr/bin:/bin" },
+      timeoutMs: 60_000,
+      network: "none",
+    });
     expect(result.outputTail).toContain("allocated");
     expect(result.memoryExceeded).toBeUndefined();
   });

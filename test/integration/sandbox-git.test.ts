@@ -36,7 +36,13 @@ const gitScript = [
   "cat src/a.txt",
 ].join("\n");
 
-const request = (cwd: string): SandboxRequest => ({ argv: ["/bin/sh", "-c", gitScript], cwd, env: { PATH: "/usr/bin:/bin", HOME: "/tmp" }, timeoutMs: 60_000, network: "none" });
+const request = (cwd: string): SandboxRequest => ({
+  argv: ["/bin/sh", "-c", gitScript],
+  cwd,
+  env: { PATH: "/usr/bin:/bin", HOME: "/tmp" },
+  timeoutMs: 60_000,
+  network: "none",
+});
 
 it("runs git status, diff, log and stash in a spawn inside the sandbox, reading objects from the cache", async () => {
   const sandbox: Sandbox = await createSandbox({ mode: "required", gitObjectRoots: [cacheRoot], hostPath: "/usr/bin:/bin" });
@@ -55,7 +61,19 @@ it("does not mount an alternates entry outside the object cache", async () => {
   mkdirSync(path.join(planted, "objects"));
   writeFileSync(path.join(planted, "secret"), "s3cret\n");
   const outside = tempDir("outside-spawn-");
-  await sandbox.run({ argv: ["/bin/sh", "-c", `mkdir -p .git/objects/info && echo ${planted}/objects > .git/objects/info/alternates`], cwd: outside, env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, network: "none" });
-  const result = await sandbox.run({ argv: ["/bin/sh", "-c", `ls ${planted} 2>&1`], cwd: outside, env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, network: "none" });
+  await sandbox.run({
+    argv: ["/bin/sh", "-c", `mkdir -p .git/objects/info && echo ${planted}/objects > .git/objects/info/alternates`],
+    cwd: outside,
+    env: { PATH: "/usr/bin:/bin" },
+    timeoutMs: 10_000,
+    network: "none",
+  });
+  const result = await sandbox.run({
+    argv: ["/bin/sh", "-c", `ls ${planted} 2>&1`],
+    cwd: outside,
+    env: { PATH: "/usr/bin:/bin" },
+    timeoutMs: 10_000,
+    network: "none",
+  });
   expect(result.outputTail).toContain("No such file or directory");
 });

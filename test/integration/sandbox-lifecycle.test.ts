@@ -104,9 +104,7 @@ describe.each([
 
   it("stops a run at its timeout and kills the grandchildren it started, even ones ignoring SIGTERM", async () => {
     const dir = freshSpawn(`${isolation}-timeout`);
-    const result = await sandbox.run(
-      request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 60`], timeoutMs: 1_000 }),
-    );
+    const result = await sandbox.run(request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 60`], timeoutMs: 1_000 }));
     expect(result.timedOut).toBe(true);
     expect(result.cancelled).toBe(false);
     expect(result.exitCode === null || result.exitCode !== 0).toBe(true);
@@ -119,9 +117,7 @@ describe.each([
   it("cancels a run when its signal aborts, taking the whole process group", async () => {
     const dir = freshSpawn(`${isolation}-cancel`);
     const controller = new AbortController();
-    const running = sandbox.run(
-      request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 60`], signal: controller.signal }),
-    );
+    const running = sandbox.run(request(dir, { argv: ["/bin/sh", "-c", `${heartbeatGrandchild} sleep 60`], signal: controller.signal }));
     for (let i = 0; i < 100 && !existsSync(path.join(dir, "beat")); i++) await sleep(50);
     controller.abort("issue closed");
     const result = await running;
@@ -132,9 +128,7 @@ describe.each([
 
   it("does not start a run whose signal is already aborted", async () => {
     const dir = freshSpawn(`${isolation}-preaborted`);
-    const result = await sandbox.run(
-      request(dir, { argv: ["/bin/sh", "-c", "touch started"], signal: AbortSignal.abort("stopped") }),
-    );
+    const result = await sandbox.run(request(dir, { argv: ["/bin/sh", "-c", "touch started"], signal: AbortSignal.abort("stopped") }));
     expect(result.cancelled).toBe(true);
     expect(existsSync(path.join(dir, "started"))).toBe(false);
   });
@@ -172,7 +166,8 @@ describe.each([
 
   it("keeps the tail of interleaved stdout and stderr when the output exceeds the cap", async () => {
     const dir = freshSpawn(`${isolation}-tail`);
-    const script = "echo from-stderr >&2; i=0; while [ $i -lt 3000 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); done; echo last-on-stderr >&2; echo THE-END";
+    const script =
+      "echo from-stderr >&2; i=0; while [ $i -lt 3000 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); done; echo last-on-stderr >&2; echo THE-END";
     const result = await sandbox.run(request(dir, { argv: ["/bin/sh", "-c", script], maxOutputBytes: 1_000 }));
     expect(result.exitCode).toBe(0);
     expect(result.outputTruncated).toBe(true);

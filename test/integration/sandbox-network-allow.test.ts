@@ -57,7 +57,13 @@ describe("network allow", () => {
   });
 
   it("names the refused host in the deterministic gate's report", async () => {
-    const run = await gateScenario(root, sandbox, "", { "check.sh": `curl -sS --max-time 5 http://127.0.0.1:${portOf(other)}/ || true\n` }, { "README.md": "change\n" });
+    const run = await gateScenario(
+      root,
+      sandbox,
+      "",
+      { "check.sh": `curl -sS --max-time 5 http://127.0.0.1:${portOf(other)}/ || true\n` },
+      { "README.md": "change\n" },
+    );
     const config = gateConfig({ deterministic: { commands: ["sh check.sh"], network: "allow", allowHosts: [`127.0.0.1:${portOf(allowed)}`] } });
     const result = await runDeterministicGate(run.input(config));
     expect(result.notes).toContain(`network allow: the egress proxy refused 127.0.0.1:${portOf(other)} (not in gates.deterministic.allowHosts)`);
@@ -76,7 +82,14 @@ describe("network allow for agents", () => {
   it("records the hosts a command agent was refused, with the run", async () => {
     const spawnDir = path.join(root, "agent-spawn");
     await mkdir(spawnDir, { recursive: true });
-    const agent = createCommandAgent({ preset: findPreset("command")!, sandbox, env: { passEnv: [], operatorAllowed: [] }, command: `${curl(portOf(allowed))}; ${curl(portOf(other))}`, network: "allow", allowHosts: [`127.0.0.1:${portOf(allowed)}`] });
+    const agent = createCommandAgent({
+      preset: findPreset("command")!,
+      sandbox,
+      env: { passEnv: [], operatorAllowed: [] },
+      command: `${curl(portOf(allowed))}; ${curl(portOf(other))}`,
+      network: "allow",
+      allowHosts: [`127.0.0.1:${portOf(allowed)}`],
+    });
     const run = await agent.run({ spawnDir, scratchDir: path.join(root, "agent-scratch"), prompt: "p", timeoutMs: 30_000 });
     expect(run.outputTail).toContain("allowed-body exit=0");
     expect(run.refusedConnections).toEqual([`127.0.0.1:${portOf(other)}`]);

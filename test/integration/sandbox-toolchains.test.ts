@@ -32,14 +32,16 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const scenario = (sandbox: Sandbox, fixture: string, extra: Record<string, string>, changes: Record<string, string>) => gateScenario(root, sandbox, fixture, extra, changes);
+const scenario = (sandbox: Sandbox, fixture: string, extra: Record<string, string>, changes: Record<string, string>) =>
+  gateScenario(root, sandbox, fixture, extra, changes);
 
 const sandboxWith = (hostPath: string) => createSandbox({ mode: "required", hostPath, homes: [home, "/root"] });
 
 describe("Python with pytest from pyenv under a home directory", () => {
   // pytest 9 lives only in pyenv's Python; the system's is 7.2, which this repository refuses.
   const pytest9 = { "pytest.ini": "[pytest]\naddopts = -q\nminversion = 9.0\n" };
-  const fixedCalc = async () => (await readFile(path.join(fixtures, "pytest/calc.py"), "utf8")).replace("def sub(a, b):\n    return a + b", "def sub(a, b):\n    return a - b");
+  const fixedCalc = async () =>
+    (await readFile(path.join(fixtures, "pytest/calc.py"), "utf8")).replace("def sub(a, b):\n    return a + b", "def sub(a, b):\n    return a - b");
 
   it("runs the repository's checks with pyenv's Python red → green, showing ~/.pyenv but not the home directory", async () => {
     const sandbox = await sandboxWith(`${home}/.pyenv/shims:/usr/bin:/bin`);
@@ -51,7 +53,13 @@ describe("Python with pytest from pyenv under a home directory", () => {
     expect(result.status).toBe("pass");
     expect(result.commands?.[0]).toMatchObject({ status: "fixed", tests: { fixed: ["test_calc > test_sub"] } });
 
-    const probe = await sandbox.run({ argv: ["/bin/sh", "-c", `cat ${home}/.netrc; python3 -c 'import pytest; print(pytest.__version__)'`], cwd: run.spawnDir, env: { PATH: "/usr/bin:/bin", HOME: "/tmp" }, timeoutMs: 60_000, network: "none" });
+    const probe = await sandbox.run({
+      argv: ["/bin/sh", "-c", `cat ${home}/.netrc; python3 -c 'import pytest; print(pytest.__version__)'`],
+      cwd: run.spawnDir,
+      env: { PATH: "/usr/bin:/bin", HOME: "/tmp" },
+      timeoutMs: 60_000,
+      network: "none",
+    });
     expect(probe.outputTail).toMatch(/^9\./m);
     expect(probe.outputTail).not.toContain("secret");
   });
@@ -79,7 +87,11 @@ describe("Python with pytest from pyenv under a home directory", () => {
 describe("Rust from rustup under a home directory", () => {
   // Edition 2024 needs a recent cargo: rustup's stable has it, the system's cargo 0.66 does not.
   const manifest = { "Cargo.toml": '[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2024"\n\n[dependencies]\n' };
-  const fixedLib = async () => (await readFile(path.join(fixtures, "cargo/src/lib.rs"), "utf8")).replace("pub fn sub(a: i32, b: i32) -> i32 {\n    a + b", "pub fn sub(a: i32, b: i32) -> i32 {\n    a - b");
+  const fixedLib = async () =>
+    (await readFile(path.join(fixtures, "cargo/src/lib.rs"), "utf8")).replace(
+      "pub fn sub(a: i32, b: i32) -> i32 {\n    a + b",
+      "pub fn sub(a: i32, b: i32) -> i32 {\n    a - b",
+    );
 
   it("runs cargo test through ~/.cargo's proxies and ~/.rustup's toolchain, red → green", async () => {
     const sandbox = await sandboxWith(`${home}/.cargo/bin:/usr/bin:/bin`);

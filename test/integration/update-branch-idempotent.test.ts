@@ -21,7 +21,14 @@ function fakeForge(mergeable: boolean | null) {
   const forge = {
     kind: "github",
     getRepo: async () => ({ ...repo, defaultBranch: "main", cloneUrl: "http://127.0.0.1:9/x.git", htmlUrl: "https://github.com/octo/widgets" }),
-    getPr: async () => ({ number: 3, state: "open", mergeable, baseRef: "main", headRef: "autofix/issue-7", htmlUrl: "https://github.com/octo/widgets/pull/3" }),
+    getPr: async () => ({
+      number: 3,
+      state: "open",
+      mergeable,
+      baseRef: "main",
+      headRef: "autofix/issue-7",
+      htmlUrl: "https://github.com/octo/widgets/pull/3",
+    }),
     listPrCommits: async () => [{ sha: "a".repeat(40), authorEmail: "human@example.com", parentShas: ["b".repeat(40)] }],
     comment: async (_r: unknown, _n: number, body: string) => (comments.push(body), comments.length),
   } as unknown as Forge;

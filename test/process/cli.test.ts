@@ -78,14 +78,16 @@ describe("autofix run --local (offline)", () => {
   it("commits the fix on a local autofix branch, writes a report and exits 0", async () => {
     const repo = demoRepoCopy();
     const out = tempDir("autofix-cli-out-");
-    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), "--out", out], { env: { AUTOFIX_DATA_DIR: tempDir() } });
+    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), "--out", out], {
+      env: { AUTOFIX_DATA_DIR: tempDir() },
+    });
     expect(r.stderr + r.stdout).not.toContain("Error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('+  return "Hello, " + trimmed + "!";');
     expect(r.stdout).toContain("Gate deterministic: PASS");
     expect(r.stdout).toContain("Gate semantic: SKIPPED");
     const diff = git(repo, "diff", "main", "autofix/issue-1");
-    expect(diff).toContain("+  return \"Hello, \" + trimmed + \"!\";");
+    expect(diff).toContain('+  return "Hello, " + trimmed + "!";');
     expect(diff.match(/^diff --git/gm)).toHaveLength(1);
     expect(existsSync(path.join(out, "report.md"))).toBe(true);
     expect(git(repo, "status", "--porcelain")).toBe("");
@@ -93,18 +95,32 @@ describe("autofix run --local (offline)", () => {
 
   it("--json prints one JSON document with the outcome, delta and gates", async () => {
     const repo = demoRepoCopy();
-    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), "--json"], { env: { AUTOFIX_DATA_DIR: tempDir() } });
+    const r = await runCli(["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), "--json"], {
+      env: { AUTOFIX_DATA_DIR: tempDir() },
+    });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.outcome.kind).toBe("pr-opened");
     expect(doc.attempts[0].delta.files.map((f: { path: string }) => f.path)).toEqual(["src/greet.js"]);
-    expect(doc.attempts[0].gates.map((g: { gate: string; status: string }) => `${g.gate}:${g.status}`)).toEqual(["deterministic:pass", "semantic:skipped", "review:skipped"]);
+    expect(doc.attempts[0].gates.map((g: { gate: string; status: string }) => `${g.gate}:${g.status}`)).toEqual([
+      "deterministic:pass",
+      "semantic:skipped",
+      "review:skipped",
+    ]);
   });
 
   it("exits 1 when the agent's change breaks a test, and keeps the work on a branch", async () => {
     const repo = demoRepoCopy();
     const r = await runCli(
-      ["run", "--local", repo, "--issue-file", path.join(repoRoot, "examples", "demo-issue.md"), "--agent-command", "node -e \"require('fs').writeFileSync('src/greet.js', 'export function greet() { return 1; }\\n')\""],
+      [
+        "run",
+        "--local",
+        repo,
+        "--issue-file",
+        path.join(repoRoot, "examples", "demo-issue.md"),
+        "--agent-command",
+        "node -e \"require('fs').writeFileSync('src/greet.js', 'export function greet() { return 1; }\\n')\"",
+      ],
       { env: { AUTOFIX_DATA_DIR: tempDir() } },
     );
     expect(r.code).toBe(1);
@@ -124,7 +140,8 @@ describe("autofix run against GitHub (nock-mocked API, loopback git)", () => {
     gitRoot = tempDir("autofix-cli-gh-");
     const demo = path.join(repoRoot, "examples", "demo-repo");
     const files: Record<string, string> = {};
-    for (const rel of ["package.json", "src/greet.js", "test/greet.test.js", "tools/example-agent.mjs", ".github/autofix.yml"]) files[rel] = readFileSync(path.join(demo, rel), "utf8");
+    for (const rel of ["package.json", "src/greet.js", "test/greet.test.js", "tools/example-agent.mjs", ".github/autofix.yml"])
+      files[rel] = readFileSync(path.join(demo, rel), "utf8");
     repo = buildRepo(gitRoot, "greeter", files);
     server = await startGitServer({ root: gitRoot, passwords: [token] });
   });
@@ -141,7 +158,13 @@ describe("autofix run against GitHub (nock-mocked API, loopback git)", () => {
     fake = new FakeGitHub({ baseUrl: "https://ghe.test/api/v3", token });
     fake.addRepo("octo", "greeter", { cloneUrl: server.repoUrl("greeter") });
     fake.addIssue("octo/greeter", { number: 12, title: "Greeting keeps the spaces around a name", body: "greet('  Ada  ') keeps the spaces." });
-    extendFakeGitHub(fake, { owner: "octo", name: "greeter", bare: repo.bare, user: "cli-user", config: () => readFileSync(path.join(repoRoot, "examples/demo-repo/.github/autofix.yml"), "utf8") });
+    extendFakeGitHub(fake, {
+      owner: "octo",
+      name: "greeter",
+      bare: repo.bare,
+      user: "cli-user",
+      config: () => readFileSync(path.join(repoRoot, "examples/demo-repo/.github/autofix.yml"), "utf8"),
+    });
     fake.start();
     proxy = await startGitHubProxy(fake);
     return { ...proxy.env, GITHUB_TOKEN: token, AUTOFIX_DATA_DIR: tempDir(), AUTOFIX_GITHUB_THROTTLE: "off" };

@@ -8,7 +8,12 @@ import { git, tempDir } from "../support/repoBuilder.js";
 
 describe("npm run demo (a process)", () => {
   it("prints the demo repository, the gate reports and the branch autofix/issue-1 holding only the agent's edit", async () => {
-    const r = await runProduct("npm", ["run", "demo"], { AUTOFIX_DATA_DIR: tempDir("autofix-demo-data-"), TMPDIR: tempDir("autofix-demo-tmp-") }, { timeoutMs: 120_000 });
+    const r = await runProduct(
+      "npm",
+      ["run", "demo"],
+      { AUTOFIX_DATA_DIR: tempDir("autofix-demo-data-"), TMPDIR: tempDir("autofix-demo-tmp-") },
+      { timeoutMs: 120_000 },
+    );
     expect(r.code, r.output.slice(-3000)).toBe(0);
     const repo = /Demo repository: (\S+) \(a copy of examples\/demo-repo/.exec(r.stdout)?.[1];
     expect(repo, r.stdout).toBeTruthy();

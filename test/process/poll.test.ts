@@ -53,8 +53,10 @@ async function startWorld(labelled: number[]): Promise<World> {
   return world;
 }
 
-const poll = (env: Record<string, string>) => runCli(["poll", "--label", "autofix", "octo/greeter"], { env: { ...env, GITHUB_TOKEN: token, AUTOFIX_GITHUB_THROTTLE: "off", AUTOFIX_DATA_DIR: tempDir() } });
-const prsCreated = (fake: FakeGitHub) => fake.requests.filter((r) => r.method === "POST" && r.path === "/repos/octo/greeter/pulls").map((r) => (r.body as { head: string }).head);
+const poll = (env: Record<string, string>) =>
+  runCli(["poll", "--label", "autofix", "octo/greeter"], { env: { ...env, GITHUB_TOKEN: token, AUTOFIX_GITHUB_THROTTLE: "off", AUTOFIX_DATA_DIR: tempDir() } });
+const prsCreated = (fake: FakeGitHub) =>
+  fake.requests.filter((r) => r.method === "POST" && r.path === "/repos/octo/greeter/pulls").map((r) => (r.body as { head: string }).head);
 const prUpdates = (fake: FakeGitHub) => fake.requests.filter((r) => r.method === "PATCH" && /\/pulls\/\d+$/.test(r.path)).length;
 
 describe("autofix poll (two poller processes)", () => {

@@ -93,11 +93,15 @@ describe("npm start with App credentials (a real server process)", () => {
 
   it("a server SIGKILLed inside a job and started again finishes that job with exactly one PR", async () => {
     await gh.label(server!.url, { number: 8, title: "add() subtracts (again)", body: "`add(2, 3)` returns -1." });
-    await waitUntil("the agent of #8 to be under way", async () => {
-      const j = await jobOf(8);
-      if (ended(j)) throw new Error(`job #8 ended before the kill: ${JSON.stringify(j!.outcome ?? j!.error)}`);
-      return j?.steps.some((s) => s.name === "agent-1" && s.status === "running") ? true : undefined;
-    }, 90_000);
+    await waitUntil(
+      "the agent of #8 to be under way",
+      async () => {
+        const j = await jobOf(8);
+        if (ended(j)) throw new Error(`job #8 ended before the kill: ${JSON.stringify(j!.outcome ?? j!.error)}`);
+        return j?.steps.some((s) => s.name === "agent-1" && s.status === "running") ? true : undefined;
+      },
+      90_000,
+    );
     const first = server!;
     first.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
@@ -108,7 +112,11 @@ describe("npm start with App credentials (a real server process)", () => {
     expect((await jobOf(8))!.claims).toBeGreaterThanOrEqual(2);
     expect(prsFor(7)).toHaveLength(1);
     const spawns = path.join(dataDir, "spawns");
-    await waitUntil("the killed job's spawn to be swept", async () => (!existsSync(spawns) || readdirSync(spawns).filter((n) => !n.startsWith(".")).length === 0 ? true : undefined), 30_000);
+    await waitUntil(
+      "the killed job's spawn to be swept",
+      async () => (!existsSync(spawns) || readdirSync(spawns).filter((n) => !n.startsWith(".")).length === 0 ? true : undefined),
+      30_000,
+    );
     expect(gh.fake.unexpected).toEqual([]);
   }, 180_000);
 });

@@ -85,7 +85,12 @@ describe("npm start with a wrong setting stops at once and says which and what t
     const cwd = tempDir("autofix-startup-envfile-");
     writeFileSync(path.join(cwd, ".env"), `APP_ID=1\nPRIVATE_KEY_PATH=${keyPath}\nPORT=1\n`);
     // node dist/server.js is what `npm start` runs; here from a service's own working directory.
-    const r = await runProduct(process.execPath, [path.join(repoRoot, "dist", "server.js")], { ...good, APP_ID: undefined, PRIVATE_KEY_PATH: undefined, WEBHOOK_SECRET: undefined, PORT: "3000" }, { cwd, envFile: true, timeoutMs: 30_000 });
+    const r = await runProduct(
+      process.execPath,
+      [path.join(repoRoot, "dist", "server.js")],
+      { ...good, APP_ID: undefined, PRIVATE_KEY_PATH: undefined, WEBHOOK_SECRET: undefined, PORT: "3000" },
+      { cwd, envFile: true, timeoutMs: 30_000 },
+    );
     // APP_ID came from .env (else Probot's manifest flow would have started), PORT=3000 from the environment won.
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("[WEBHOOK_SECRET_MISSING]");

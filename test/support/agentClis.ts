@@ -40,10 +40,14 @@ export async function requirePinnedCli(program: keyof typeof pinned): Promise<Pi
   const { packageName, version } = pinned[program];
   const cli = (await locateCli(program, packageName, toolsBinDir)) ?? (await locateCli(program, packageName, process.env.PATH ?? ""));
   if (!cli) {
-    throw new Error(`${program} (${packageName}@${version}) is not installed for the tests. Run \`${installCommand()}\` in the repository root (.ci/run does).`);
+    throw new Error(
+      `${program} (${packageName}@${version}) is not installed for the tests. Run \`${installCommand()}\` in the repository root (.ci/run does).`,
+    );
   }
   if (cli.version !== version) {
-    throw new Error(`${program} at ${cli.binPath} is ${cli.version ?? "of unknown version"}, the presets are tested with ${version}. Run \`${installCommand()}\`.`);
+    throw new Error(
+      `${program} at ${cli.binPath} is ${cli.version ?? "of unknown version"}, the presets are tested with ${version}. Run \`${installCommand()}\`.`,
+    );
   }
   // Resolved: a checkout whose .tools is a symlink (a git worktree) must hand the sandbox a path it mounts.
   const binDir = realpathSync(path.dirname(cli.binPath));

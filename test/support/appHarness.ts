@@ -137,7 +137,16 @@ export async function startAppHarness(opts: {
 }
 
 /** An `issues.labeled` payload shaped like GitHub's (from @octokit/webhooks-examples), for our repo. */
-export function labeledPayload(input: { owner?: string; name?: string; issue: number; title: string; body?: string; label?: string; sender?: string; senderType?: string }) {
+export function labeledPayload(input: {
+  owner?: string;
+  name?: string;
+  issue: number;
+  title: string;
+  body?: string;
+  label?: string;
+  sender?: string;
+  senderType?: string;
+}) {
   const owner = input.owner ?? "octo-org";
   const name = input.name ?? "widget";
   return {

@@ -38,9 +38,7 @@ export interface LaunchedBrowser {
 /** Launches Chromium with a fresh profile; a missing Chromium fails loudly, it never skips. */
 export async function launchChromium(): Promise<LaunchedBrowser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `${chromiumPath} is missing: install Debian's Chromium (apt-get install -y chromium) to run the dashboard browser test.`,
-    );
+    throw new Error(`${chromiumPath} is missing: install Debian's Chromium (apt-get install -y chromium) to run the dashboard browser test.`);
   }
   const profileDir = mkdtempSync(path.join(tmpdir(), "autofix-chromium-"));
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -126,10 +124,7 @@ export interface ScriptedRun {
  * A worker handler standing in for the pipeline: it saves realistic step outputs through the real
  * JobContext (so they land in the real job store) and reports the outcome like the job handler does.
  */
-export function scriptedHandler(
-  runFor: (spec: JobSpec) => ScriptedRun,
-  onOutcome?: (spec: JobSpec, outcome: JobOutcome) => void,
-): JobHandler {
+export function scriptedHandler(runFor: (spec: JobSpec) => ScriptedRun, onOutcome?: (spec: JobSpec, outcome: JobOutcome) => void): JobHandler {
   return async (ctx) => {
     const run = runFor(ctx.job.spec);
     for (const step of run.steps) {

@@ -44,7 +44,8 @@ export function toolResults(requests: RecordedRequest[]): Record<string, string>
       if (m.role !== "user" || !Array.isArray(m.content)) continue;
       for (const b of m.content as { type: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[]) {
         if (b.type !== "tool_result" || !b.tool_use_id) continue;
-        const text = typeof b.content === "string" ? b.content : Array.isArray(b.content) ? (b.content as { text?: string }[]).map((c) => c.text ?? "").join("") : "";
+        const text =
+          typeof b.content === "string" ? b.content : Array.isArray(b.content) ? (b.content as { text?: string }[]).map((c) => c.text ?? "").join("") : "";
         out[b.tool_use_id] = `${b.is_error ? "[error] " : ""}${text}`;
       }
     }
@@ -172,7 +173,9 @@ function scriptTurn(behaviour: AnthropicBehaviour, body: { messages?: Message[];
     const next = behaviour.commands.findIndex((_, i) => !issued.includes(`toolu_fake_bash_${i}`));
     if (next < 0) return [{ type: "text", text: behaviour.finalText ?? "Done." }];
     const bash = findTool(tools, "Bash", ["command"]);
-    return [{ type: "tool_use", id: `toolu_fake_bash_${next}`, name: bash.name, input: { command: behaviour.commands[next], description: "inspect the repository" } }];
+    return [
+      { type: "tool_use", id: `toolu_fake_bash_${next}`, name: bash.name, input: { command: behaviour.commands[next], description: "inspect the repository" } },
+    ];
   }
   if (behaviour.kind !== "edit") return [];
   const file = path.posix.join(workingDirectory(body), behaviour.edit.file);
@@ -204,7 +207,16 @@ function stopReason(blocks: Block[]): string {
 }
 
 function writeJson(res: http.ServerResponse, model: string, blocks: Block[]): void {
-  const message = { id: `msg_fake_${Date.now()}`, type: "message", role: "assistant", model, content: blocks, stop_reason: stopReason(blocks), stop_sequence: null, usage };
+  const message = {
+    id: `msg_fake_${Date.now()}`,
+    type: "message",
+    role: "assistant",
+    model,
+    content: blocks,
+    stop_reason: stopReason(blocks),
+    stop_sequence: null,
+    usage,
+  };
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(message));
 }
 
@@ -213,7 +225,16 @@ function writeStream(res: http.ServerResponse, model: string, blocks: Block[]): 
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send("message_start", {
     type: "message_start",
-    message: { id: `msg_fake_${Date.now()}`, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+    message: {
+      id: `msg_fake_${Date.now()}`,
+      type: "message",
+      role: "assistant",
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usage, output_tokens: 1 },
+    },
   });
   blocks.forEach((block, index) => {
     if (block.type === "text") {
@@ -229,7 +250,11 @@ function writeStream(res: http.ServerResponse, model: string, blocks: Block[]): 
     }
     send("content_block_stop", { type: "content_block_stop", index });
   });
-  send("message_delta", { type: "message_delta", delta: { stop_reason: stopReason(blocks), stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send("message_delta", {
+    type: "message_delta",
+    delta: { stop_reason: stopReason(blocks), stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens },
+  });
   send("message_stop", { type: "message_stop" });
   res.end();
 }

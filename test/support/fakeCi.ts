@@ -29,7 +29,12 @@ export interface FakeCi {
   /** A check run in progress on a commit. */
   start(sha: string, name: string): FakeCiRun;
   /** Create or finish a check run on a commit. */
-  finish(sha: string, name: string, conclusion: string, opts?: { summary?: string; log?: string; failedStep?: string; annotations?: FakeCiRun["annotations"] }): FakeCiRun;
+  finish(
+    sha: string,
+    name: string,
+    conclusion: string,
+    opts?: { summary?: string; log?: string; failedStep?: string; annotations?: FakeCiRun["annotations"] },
+  ): FakeCiRun;
   /** A check suite of GitHub Actions with no run (a workflow waiting for approval: action_required). */
   suite(sha: string, suite: { status: string; conclusion: string | null; runCount?: number; workflow?: string }): void;
   status(sha: string, context: string, state: "pending" | "success" | "failure" | "error", description?: string): void;
@@ -42,7 +47,15 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
   const on = (fake as unknown as { on(method: string, pattern: RegExp, handler: Route): void }).on.bind(fake);
   let nextId = 90_000;
   const runs = fake.checkRuns as FakeCiRun[];
-  const suites: { id: number; sha: string; app: { slug: string }; status: string; conclusion: string | null; latest_check_runs_count: number; workflow?: string }[] = [];
+  const suites: {
+    id: number;
+    sha: string;
+    app: { slug: string };
+    status: string;
+    conclusion: string | null;
+    latest_check_runs_count: number;
+    workflow?: string;
+  }[] = [];
   const statuses: { sha: string; context: string; state: string; description: string | null; target_url: string | null }[] = [];
   const started: string[] = [];
   const logReads: number[] = [];
@@ -99,10 +112,15 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
   });
   on("GET", /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs$/, (_m, _b, url) => {
     const sha = url.searchParams.get("head_sha");
-    const list = suites.filter((s) => s.sha === sha && s.workflow).map((s) => ({ id: s.id + 1, name: s.workflow, check_suite_id: s.id, status: s.status, conclusion: s.conclusion, head_sha: sha }));
+    const list = suites
+      .filter((s) => s.sha === sha && s.workflow)
+      .map((s) => ({ id: s.id + 1, name: s.workflow, check_suite_id: s.id, status: s.status, conclusion: s.conclusion, head_sha: sha }));
     return { status: 200, body: { total_count: list.length, workflow_runs: list } };
   });
-  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)\/annotations$/, (m) => ({ status: 200, body: runs.find((r) => r.id === Number(m[3]))?.annotations ?? [] }));
+  on("GET", /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)\/annotations$/, (m) => ({
+    status: 200,
+    body: runs.find((r) => r.id === Number(m[3]))?.annotations ?? [],
+  }));
   on("GET", /^\/repos\/([^/]+)\/([^/]+)\/actions\/jobs\/(\d+)\/logs$/, (m) => {
     const run = runs.find((r) => r.id === Number(m[3]));
     logReads.push(Number(m[3]));
@@ -110,7 +128,9 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
   });
   on("GET", /^\/repos\/([^/]+)\/([^/]+)\/actions\/jobs\/(\d+)$/, (m) => {
     const run = runs.find((r) => r.id === Number(m[3]));
-    return run ? { status: 200, body: { id: run.id, name: run.name, status: run.status, conclusion: run.conclusion, steps: run.steps ?? [] } } : { status: 404, body: { message: "Not Found" } };
+    return run
+      ? { status: 200, body: { id: run.id, name: run.name, status: run.status, conclusion: run.conclusion, steps: run.steps ?? [] } }
+      : { status: 404, body: { message: "Not Found" } };
   });
   // GitHub Enterprise Server answers GraphQL at /api/graphql, beside the REST API at /api/v3.
   on("POST", /^(\/api)?\/graphql$/, (_m, body) => {
@@ -149,7 +169,15 @@ export function installFakeCi(fake: FakeGitHub, full: string): FakeCi {
       return run;
     },
     suite(sha, s) {
-      suites.push({ id: nextId++, sha, app: { slug: "github-actions" }, status: s.status, conclusion: s.conclusion, latest_check_runs_count: s.runCount ?? 0, workflow: s.workflow });
+      suites.push({
+        id: nextId++,
+        sha,
+        app: { slug: "github-actions" },
+        status: s.status,
+        conclusion: s.conclusion,
+        latest_check_runs_count: s.runCount ?? 0,
+        workflow: s.workflow,
+      });
     },
     status(sha, context, state, description) {
       const existing = statuses.find((s) => s.sha === sha && s.context === context);
@@ -180,7 +208,9 @@ export function installFakeIssues(fake: FakeGitHub, full: string): FakeIssues {
     const label = url.searchParams.get("labels");
     const state = url.searchParams.get("state") ?? "open";
     const all = [...fake.issues.entries()].filter(([k]) => k.startsWith(`${full}#`)).map(([, i]) => i);
-    const list = all.filter((i) => (state === "all" || i.state === state) && (!label || i.labels.some((l) => l.name === label))).sort((a, b) => b.number - a.number);
+    const list = all
+      .filter((i) => (state === "all" || i.state === state) && (!label || i.labels.some((l) => l.name === label)))
+      .sort((a, b) => b.number - a.number);
     return { status: 200, body: list };
   });
   on("POST", /^\/repos\/([^/]+)\/([^/]+)\/issues$/, (_m, body) => {

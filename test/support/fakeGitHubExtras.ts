@@ -5,7 +5,10 @@ import type { FakeGitHub } from "./githubApi.js";
 
 type Route = (m: RegExpMatchArray, body: any, url: URL) => { status: number; body?: unknown; headers?: Record<string, string> };
 
-export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: string; bare: string; config?: () => string | undefined; user?: string }): void {
+export function extendFakeGitHub(
+  fake: FakeGitHub,
+  opts: { owner: string; name: string; bare: string; config?: () => string | undefined; user?: string },
+): void {
   const on = (fake as unknown as { on(method: string, pattern: RegExp, handler: Route): void }).on.bind(fake);
   const full = `${opts.owner}/${opts.name}`;
   on("GET", /^\/app$/, () => ({ status: 200, body: { id: 1, slug: fake.appSlug, name: fake.appSlug } }));
@@ -60,7 +63,15 @@ export function extendFakeGitHub(fake: FakeGitHub, opts: { owner: string; name: 
       .filter(Boolean)
       .map((line) => {
         const [sha, email, parents] = line.split("\t");
-        return { sha, commit: { author: { email } }, author: null, parents: parents.split(" ").filter(Boolean).map((parent) => ({ sha: parent })) };
+        return {
+          sha,
+          commit: { author: { email } },
+          author: null,
+          parents: parents
+            .split(" ")
+            .filter(Boolean)
+            .map((parent) => ({ sha: parent })),
+        };
       });
     return { status: 200, body: commits };
   });

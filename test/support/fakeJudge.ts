@@ -21,7 +21,11 @@ export const agentLlmEnv = {
 
 export interface JudgeScript {
   semantic?: { verdict: "yes" | "partly" | "no" | "unsure"; confidence?: number; rationale?: string; unrelatedPaths?: string[]; questions?: string[] };
-  review?: { decision: "approve" | "request-changes" | "comment"; summary?: string; findings?: { path: string; line?: number | null; severity: "blocker" | "major" | "minor" | "nit"; text: string }[] };
+  review?: {
+    decision: "approve" | "request-changes" | "comment";
+    summary?: string;
+    findings?: { path: string; line?: number | null; severity: "blocker" | "major" | "minor" | "nit"; text: string }[];
+  };
 }
 
 function completion(content: string) {
@@ -44,12 +48,20 @@ export function startFakeJudge(script: JudgeScript | (() => JudgeScript)) {
     .reply(async (req: Request) => {
       const body = (await req.json()) as { messages: { role: string; content: string }[] };
       const system = body.messages.find((m) => m.role === "system")?.content ?? "";
-      const prompt = body.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+      const prompt = body.messages
+        .filter((m) => m.role === "user")
+        .map((m) => m.content)
+        .join("\n");
       const current = typeof script === "function" ? script() : script;
       if (/semantic gate/i.test(system)) {
         calls.push({ gate: "semantic", prompt });
         const s = current.semantic ?? { verdict: "yes" };
-        return [200, completion(JSON.stringify({ confidence: 0.9, rationale: "The diff changes exactly the code the issue describes.", unrelatedPaths: [], questions: [], ...s }))] as never;
+        return [
+          200,
+          completion(
+            JSON.stringify({ confidence: 0.9, rationale: "The diff changes exactly the code the issue describes.", unrelatedPaths: [], questions: [], ...s }),
+          ),
+        ] as never;
       }
       calls.push({ gate: "review", prompt });
       const r = current.review ?? { decision: "approve" };

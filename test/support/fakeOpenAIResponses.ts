@@ -109,7 +109,13 @@ function scriptTurn(behaviour: ResponsesBehaviour, body: { tools?: ToolDef[]; in
   return [{ type: "function_call", id: "fc_fake_patch", status: "completed", call_id: PATCH_CALL, name: exec.name, arguments: JSON.stringify(args) }];
 }
 
-const usage = { input_tokens: 900, input_tokens_details: { cached_tokens: 0 }, output_tokens: 60, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 960 };
+const usage = {
+  input_tokens: 900,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 60,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 960,
+};
 
 function writeStream(res: http.ServerResponse, model: string, behaviour: ResponsesBehaviour, items: OutputItem[]): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });

@@ -23,7 +23,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const secondaryMessage = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.";
+const secondaryMessage =
+  "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.";
 
 function faultReply(kind: FaultKind, retryAfterS: number) {
   const docs = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api";
@@ -120,7 +121,13 @@ function unpaced(id: string) {
  */
 export function retryingTestOctokit(opts: { retryAfterMs?: number } = {}): typeof ProbotOctokit {
   const baseMs = opts.retryAfterMs ?? 10;
-  const groups = { global: unpaced("t-global"), auth: unpaced("t-auth"), search: unpaced("t-search"), write: unpaced("t-write"), notifications: unpaced("t-notifications") };
+  const groups = {
+    global: unpaced("t-global"),
+    auth: unpaced("t-auth"),
+    search: unpaced("t-search"),
+    write: unpaced("t-write"),
+    notifications: unpaced("t-notifications"),
+  };
   return ProbotOctokit.defaults((o: any) => ({
     ...o,
     retry: { ...o?.retry, enabled: true, retryAfterBaseValue: baseMs },
@@ -143,7 +150,10 @@ export function readBranchesFromFiles(fake: FakeGitHub, fullName: string, bare: 
       return readFileSync(path.join(bare, "refs", "heads", m[2]), "utf8").trim() || undefined;
     } catch {
       const packed = existsSync(path.join(bare, "packed-refs")) ? readFileSync(path.join(bare, "packed-refs"), "utf8") : "";
-      return packed.split("\n").find((line) => line.endsWith(` refs/heads/${m[2]}`))?.split(" ")[0];
+      return packed
+        .split("\n")
+        .find((line) => line.endsWith(` refs/heads/${m[2]}`))
+        ?.split(" ")[0];
     }
   };
 }

@@ -38,7 +38,9 @@ export function repoPayload(owner: string, repo: string, opts: { defaultBranch?:
 }
 
 export function mockRepo(owner: string, repo: string, opts: Parameters<typeof repoPayload>[2] = {}): nock.Scope {
-  return nock(opts.baseUrl ?? defaultApi).get(`/repos/${owner}/${repo}`).reply(200, repoPayload(owner, repo, opts));
+  return nock(opts.baseUrl ?? defaultApi)
+    .get(`/repos/${owner}/${repo}`)
+    .reply(200, repoPayload(owner, repo, opts));
 }
 
 export function userPayload(login: string) {
@@ -56,10 +58,17 @@ export function mockIssue(
     .reply(200, issuePayload(owner, repo, issue))
     .get(`/repos/${owner}/${repo}/issues/${issue.number}/comments`)
     .query(true)
-    .reply(200, (issue.comments ?? []).map((c) => commentPayload(owner, repo, issue.number, c)));
+    .reply(
+      200,
+      (issue.comments ?? []).map((c) => commentPayload(owner, repo, issue.number, c)),
+    );
 }
 
-export function issuePayload(owner: string, repo: string, issue: { number: number; title: string; body?: string; author?: string; labels?: string[]; state?: string }) {
+export function issuePayload(
+  owner: string,
+  repo: string,
+  issue: { number: number; title: string; body?: string; author?: string; labels?: string[]; state?: string },
+) {
   return {
     id: 1000 + issue.number,
     number: issue.number,
@@ -97,7 +106,12 @@ const legacyPermission = { read: "read", triage: "read", write: "write", maintai
 
 /** The permission endpoint's real shape: legacy `permission`, precise `role_name`, and the user's flags. */
 export function permissionPayload(user: string, level: keyof typeof roleFlags | "none") {
-  if (level === "none") return { permission: "none", role_name: "none", user: { ...userPayload(user), permissions: { pull: false, triage: false, push: false, maintain: false, admin: false }, role_name: "none" } };
+  if (level === "none")
+    return {
+      permission: "none",
+      role_name: "none",
+      user: { ...userPayload(user), permissions: { pull: false, triage: false, push: false, maintain: false, admin: false }, role_name: "none" },
+    };
   return { permission: legacyPermission[level], role_name: level, user: { ...userPayload(user), permissions: roleFlags[level], role_name: level } };
 }
 
@@ -105,9 +119,12 @@ export function mockPermission(owner: string, repo: string, user: string, level:
   return nock(baseUrl).get(`/repos/${owner}/${repo}/collaborators/${user}/permission`).reply(200, permissionPayload(user, level));
 }
 
-
 type Level = keyof typeof roleFlags;
-interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 type Handler = (match: RegExpMatchArray, body: any, url: URL, headers: Headers) => Reply;
 
 /**
@@ -167,9 +184,15 @@ export class FakeGitHub {
     return this;
   }
 
-  get baseUrl(): string { return this.opts.baseUrl ?? defaultApi; }
-  get botLogin(): string { return this.opts.botLogin ?? `${this.appSlug}[bot]`; }
-  get appSlug(): string { return this.opts.appSlug ?? "autofix"; }
+  get baseUrl(): string {
+    return this.opts.baseUrl ?? defaultApi;
+  }
+  get botLogin(): string {
+    return this.opts.botLogin ?? `${this.appSlug}[bot]`;
+  }
+  get appSlug(): string {
+    return this.opts.appSlug ?? "autofix";
+  }
 
   addRepo(owner: string, repo: string, opts: Parameters<typeof repoPayload>[2] = {}): this {
     this.repos.set(`${owner}/${repo}`, repoPayload(owner, repo, { baseUrl: this.baseUrl, ...opts }));
@@ -198,8 +221,12 @@ export class FakeGitHub {
   }
 
   /** The PRs of a repository (all states), e.g. to assert "exactly one PR". */
-  pullsOf(fullName: string): any[] { return this.pulls.filter((p) => p.base.repo.full_name === fullName); }
-  commentsOn(fullName: string, issueNumber: number) { return this.comments.filter((c) => c.repo === fullName && c.issueNumber === issueNumber); }
+  pullsOf(fullName: string): any[] {
+    return this.pulls.filter((p) => p.base.repo.full_name === fullName);
+  }
+  commentsOn(fullName: string, issueNumber: number) {
+    return this.comments.filter((c) => c.repo === fullName && c.issueNumber === issueNumber);
+  }
 
   start(): this {
     const answer = async (method: string, req: Request): Promise<[number, unknown, Record<string, string>]> => {
@@ -243,12 +270,18 @@ export class FakeGitHub {
     const perPage = Number(url.searchParams.get("per_page") ?? 30);
     const page = Number(url.searchParams.get("page") ?? 1);
     const last = Math.max(1, Math.ceil(items.length / perPage));
-    const link = (p: number) => { const u = new URL(url); u.searchParams.set("page", String(p)); return u.toString(); };
+    const link = (p: number) => {
+      const u = new URL(url);
+      u.searchParams.set("page", String(p));
+      return u.toString();
+    };
     const links = page < last ? [`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`] : [];
     return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(", ") } : {} };
   }
 
-  private issue(owner: string, repo: string, n: string) { return this.issues.get(`${owner}/${repo}#${n}`); }
+  private issue(owner: string, repo: string, n: string) {
+    return this.issues.get(`${owner}/${repo}#${n}`);
+  }
 
   private defineRoutes(): void {
     const R = "/repos/([^/]+)/([^/]+)";
@@ -265,12 +298,16 @@ export class FakeGitHub {
       const level = this.permissions.get(`${m[1]}/${m[2]}:${m[3]}`);
       return level ? { status: 200, body: permissionPayload(m[3], level) } : { status: 404, body: { message: "Not Found" } };
     });
-    this.on("GET", /^\/app$/, () => ({ status: 200, body: { id: this.opts.appId ?? 1, slug: this.appSlug, name: this.appSlug, owner: userPayload("octo-org") } }));
+    this.on("GET", /^\/app$/, () => ({
+      status: 200,
+      body: { id: this.opts.appId ?? 1, slug: this.appSlug, name: this.appSlug, owner: userPayload("octo-org") },
+    }));
     this.on("GET", new RegExp(`^${R}/contents/(.+)$`), (m, _b, url, headers) => {
       const ref = url.searchParams.get("ref");
       const content = (ref ? this.files.get(`${m[1]}/${m[2]}:${m[3]}@${ref}`) : undefined) ?? this.files.get(`${m[1]}/${m[2]}:${m[3]}`);
       if (content === undefined) return { status: 404, body: { message: "Not Found" } };
-      if (/raw/.test(headers.get("accept") ?? "")) return { status: 200, body: content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
+      if (/raw/.test(headers.get("accept") ?? ""))
+        return { status: 200, body: content, headers: { "content-type": "application/vnd.github.raw; charset=utf-8" } };
       const name = m[3].split("/").pop();
       return { status: 200, body: { type: "file", encoding: "base64", name, path: m[3], content: Buffer.from(content).toString("base64") } };
     });
@@ -289,10 +326,19 @@ export class FakeGitHub {
       return issue ? { status: 200, body: issue } : { status: 404, body: { message: "Not Found" } };
     });
     this.on("GET", new RegExp(`^${R}/issues/(\\d+)/comments$`), (m, _b, url) =>
-      this.page(this.commentsOn(`${m[1]}/${m[2]}`, Number(m[3])).map(({ repo: _r, issueNumber: _n, ...c }) => c), url));
+      this.page(
+        this.commentsOn(`${m[1]}/${m[2]}`, Number(m[3])).map(({ repo: _r, issueNumber: _n, ...c }) => c),
+        url,
+      ),
+    );
     this.on("POST", new RegExp(`^${R}/issues/(\\d+)/comments$`), (m, body) => {
       const id = this.nextId++;
-      const c = { ...commentPayload(m[1], m[2], Number(m[3]), { id, author: this.botLogin, body: body.body }), user: bot(), repo: `${m[1]}/${m[2]}`, issueNumber: Number(m[3]) };
+      const c = {
+        ...commentPayload(m[1], m[2], Number(m[3]), { id, author: this.botLogin, body: body.body }),
+        user: bot(),
+        repo: `${m[1]}/${m[2]}`,
+        issueNumber: Number(m[3]),
+      };
       this.comments.push(c);
       const { repo: _r, issueNumber: _n, ...payload } = c;
       return { status: 201, body: payload };
@@ -310,7 +356,8 @@ export class FakeGitHub {
     this.on("POST", new RegExp(`^${R}/issues/(\\d+)/labels$`), (m, body) => {
       const issue = this.issue(m[1], m[2], m[3]) ?? this.prAsIssue(m[1], m[2], m[3]);
       if (!issue) return { status: 404, body: { message: "Not Found" } };
-      for (const name of body.labels as string[]) if (!issue.labels.some((l: any) => l.name === name)) issue.labels.push({ id: this.nextId++, name, color: "ededed" });
+      for (const name of body.labels as string[])
+        if (!issue.labels.some((l: any) => l.name === name)) issue.labels.push({ id: this.nextId++, name, color: "ededed" });
       return { status: 200, body: issue.labels };
     });
     this.on("DELETE", new RegExp(`^${R}/issues/(\\d+)/labels/(.+)$`), (m) => {
@@ -345,12 +392,17 @@ export class FakeGitHub {
       const head = url.searchParams.get("head");
       const base = url.searchParams.get("base");
       const state = url.searchParams.get("state") ?? "open";
-      const found = this.pullsOf(`${m[1]}/${m[2]}`).map((p) => this.fresh(p)).filter(
-        (p) => (!head || `${p.head.repo.owner.login}:${p.head.ref}` === head) && (!base || p.base.ref === base) && (state === "all" || p.state === state),
-      );
+      const found = this.pullsOf(`${m[1]}/${m[2]}`)
+        .map((p) => this.fresh(p))
+        .filter(
+          (p) => (!head || `${p.head.repo.owner.login}:${p.head.ref}` === head) && (!base || p.base.ref === base) && (state === "all" || p.state === state),
+        );
       return this.page(found, url);
     });
-    for (const [part, source] of [["files", () => this.opts.prFiles], ["commits", () => this.opts.prCommits]] as const) {
+    for (const [part, source] of [
+      ["files", () => this.opts.prFiles],
+      ["commits", () => this.opts.prCommits],
+    ] as const) {
       this.on("GET", new RegExp(`^${R}/pulls/(\\d+)/${part}$`), (m, _b, url) => {
         const pr = this.prAsIssue(m[1], m[2], m[3]);
         if (!pr) return { status: 404, body: { message: "Not Found" } };
@@ -366,14 +418,34 @@ export class FakeGitHub {
       const full = `${m[1]}/${m[2]}`;
       const repo = this.repos.get(full) ?? repoPayload(m[1], m[2]);
       if (this.pullsOf(full).some((p) => p.state === "open" && p.head.ref === body.head)) {
-        return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${m[1]}:${body.head}.` }] } };
+        return {
+          status: 422,
+          body: {
+            message: "Validation Failed",
+            errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${m[1]}:${body.head}.` }],
+          },
+        };
       }
       const sha = this.refOf(full, body.head);
       if (!sha) return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] } };
-      const number = Math.max(0, ...[...this.issues.keys()].filter((k) => k.startsWith(`${full}#`)).map((k) => Number(k.split("#")[1])), ...this.pullsOf(full).map((p) => p.number)) + 1;
+      const number =
+        Math.max(
+          0,
+          ...[...this.issues.keys()].filter((k) => k.startsWith(`${full}#`)).map((k) => Number(k.split("#")[1])),
+          ...this.pullsOf(full).map((p) => p.number),
+        ) + 1;
       const pr = {
-        id: this.nextId++, node_id: `PR_${number}`, number, state: "open", title: body.title, body: body.body ?? null, draft: body.draft === true,
-        merged: false, merged_at: null, user: { ...userPayload(this.botLogin), type: "Bot" }, labels: [] as any[],
+        id: this.nextId++,
+        node_id: `PR_${number}`,
+        number,
+        state: "open",
+        title: body.title,
+        body: body.body ?? null,
+        draft: body.draft === true,
+        merged: false,
+        merged_at: null,
+        user: { ...userPayload(this.botLogin), type: "Bot" },
+        labels: [] as any[],
         html_url: `${repo.html_url}/pull/${number}`,
         head: { ref: body.head, sha, label: `${m[1]}:${body.head}`, repo },
         base: { ref: body.base, sha: this.refOf(full, body.base) ?? "0".repeat(40), label: `${m[1]}:${body.base}`, repo },
@@ -393,12 +465,28 @@ export class FakeGitHub {
       const pr = this.prAsIssue(m[1], m[2], m[3]);
       if (!pr) return { status: 404, body: { message: "Not Found" } };
       const strangers = (body.reviewers as string[]).filter((u) => !this.permissions.has(`${m[1]}/${m[2]}:${u}`));
-      if (strangers.length) return { status: 422, body: { message: "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository." } };
+      if (strangers.length)
+        return {
+          status: 422,
+          body: {
+            message:
+              "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.",
+          },
+        };
       pr.requested_reviewers.push(...(body.reviewers as string[]).map(userPayload));
       return { status: 201, body: pr };
     });
     this.on("POST", new RegExp(`^${R}/pulls/(\\d+)/reviews$`), (m, body) => {
-      const review = { id: this.nextId++, repo: `${m[1]}/${m[2]}`, pull_number: Number(m[3]), user: userPayload(this.botLogin), body: body.body, state: "COMMENTED", commit_id: body.commit_id, comments: body.comments ?? [] };
+      const review = {
+        id: this.nextId++,
+        repo: `${m[1]}/${m[2]}`,
+        pull_number: Number(m[3]),
+        user: userPayload(this.botLogin),
+        body: body.body,
+        state: "COMMENTED",
+        commit_id: body.commit_id,
+        comments: body.comments ?? [],
+      };
       this.reviews.push(review);
       return { status: 200, body: review };
     });
@@ -418,7 +506,10 @@ export class FakeGitHub {
     });
     this.on("POST", new RegExp(`^${R}/check-runs$`), (m, body) => {
       const id = this.nextId++;
-      const run = save({ id, repo: `${m[1]}/${m[2]}`, head_sha: body.head_sha, app: app(), html_url: `https://github.com/${m[1]}/${m[2]}/runs/${id}`, conclusion: null }, body);
+      const run = save(
+        { id, repo: `${m[1]}/${m[2]}`, head_sha: body.head_sha, app: app(), html_url: `https://github.com/${m[1]}/${m[2]}/runs/${id}`, conclusion: null },
+        body,
+      );
       this.checkRuns.push(run);
       return { status: 201, body: run };
     });

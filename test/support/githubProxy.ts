@@ -23,7 +23,11 @@ export async function startGitHubProxy(fake: FakeGitHub): Promise<GitHubProxy> {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !["host", "content-length", "connection"].includes(k)) headers[k] = v;
       try {
-        const answer = await fetch(`${target.origin}${target.pathname.replace(/\/$/, "")}${path}`, { method: req.method, headers, body: body.length ? body : undefined });
+        const answer = await fetch(`${target.origin}${target.pathname.replace(/\/$/, "")}${path}`, {
+          method: req.method,
+          headers,
+          body: body.length ? body : undefined,
+        });
         const text = await answer.text();
         const out: Record<string, string> = {};
         answer.headers.forEach((v, k) => {

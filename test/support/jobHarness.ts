@@ -24,7 +24,12 @@ export interface QueueLocation {
 export async function openQueue(location: QueueLocation, log?: JobLog): Promise<JobQueue> {
   if (location.driver === "bullmq" && location.maxStalledCount !== undefined) {
     const { BullJobQueue } = await import("../../src/jobs/bullmq/queue.js");
-    return BullJobQueue.connect(location.redisUrl ?? "", { log, prefix: location.redisPrefix, dataDir: location.dataDir, worker: { maxStalledCount: location.maxStalledCount } });
+    return BullJobQueue.connect(location.redisUrl ?? "", {
+      log,
+      prefix: location.redisPrefix,
+      dataDir: location.dataDir,
+      worker: { maxStalledCount: location.maxStalledCount },
+    });
   }
   return createJobQueue(
     { AUTOFIX_DATA_DIR: location.dataDir, REDIS_URL: location.driver === "bullmq" ? location.redisUrl : undefined },
@@ -149,10 +154,14 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 export function abortable(signal: AbortSignal, ms = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -203,7 +212,11 @@ export async function startWorkerProcess(config: import("./jobWorkerProcess.js")
 /** Damages a stored job the way a bad restore or a hand edit would: its steps stop being JSON. */
 export async function corruptStoredSteps(queue: JobQueue, jobId: string): Promise<void> {
   const inner = queue as unknown as {
-    store: { db?: { prepare(sql: string): { run(...a: unknown[]): unknown } }; redis?: { hset(k: string, f: string, v: string): Promise<unknown> }; prefix?: string };
+    store: {
+      db?: { prepare(sql: string): { run(...a: unknown[]): unknown } };
+      redis?: { hset(k: string, f: string, v: string): Promise<unknown> };
+      prefix?: string;
+    };
   };
   if (queue.driver === "sqlite" && inner.store.db) {
     inner.store.db.prepare("UPDATE jobs SET steps = '{not json' WHERE id = ?").run(jobId);

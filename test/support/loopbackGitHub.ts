@@ -30,7 +30,13 @@ export interface LoopbackGitHub {
   close(): Promise<void>;
 }
 
-export async function startLoopbackGitHub(opts: { files: Record<string, FileSpec | null>; config: string; owner?: string; name?: string; token?: string }): Promise<LoopbackGitHub> {
+export async function startLoopbackGitHub(opts: {
+  files: Record<string, FileSpec | null>;
+  config: string;
+  owner?: string;
+  name?: string;
+  token?: string;
+}): Promise<LoopbackGitHub> {
   const owner = opts.owner ?? "octo-org";
   const name = opts.name ?? "widget";
   const full = `${owner}/${name}`;

@@ -23,7 +23,12 @@ export interface ProductProcess {
 
 /** `command args…` from the checkout, with only the environment the test passes (see cleanEnv). */
 /** `opts.envFile`: the test put a .env in `cwd` on purpose. */
-export function startProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string; envFile?: boolean } = {}): ProductProcess {
+export function startProduct(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string; envFile?: boolean } = {},
+): ProductProcess {
   const cwd = opts.cwd ?? repoRoot;
   if (!opts.envFile && existsSync(path.join(cwd, ".env")))
     throw new Error(
@@ -71,7 +76,12 @@ export function startProduct(command: string, args: string[], env: Record<string
 }
 
 /** Runs an entry point to its end; kills its group after `timeoutMs`. */
-export async function runProduct(command: string, args: string[], env: Record<string, string | undefined>, opts: { cwd?: string; envFile?: boolean; timeoutMs?: number } = {}) {
+export async function runProduct(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string; envFile?: boolean; timeoutMs?: number } = {},
+) {
   const p = startProduct(command, args, env, opts);
   const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 90_000);
   const code = await p.exited;

@@ -53,11 +53,9 @@ export async function startTestRedis(options: { private?: boolean } = {}): Promi
     );
   }
   const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--loglevel", "notice"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--loglevel", "notice"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   await waitForLine(child, /Ready to accept connections/, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -6,7 +6,11 @@ describe("burstCache", () => {
   it("shares one load among concurrent and later callers until it expires", async () => {
     let clock = 0;
     let loads = 0;
-    const cache = burstCache<string>(10_000, () => true, () => clock);
+    const cache = burstCache<string>(
+      10_000,
+      () => true,
+      () => clock,
+    );
     const load = async () => `config #${++loads}`;
     const answers = await Promise.all(Array.from({ length: 50 }, () => cache.get("octo-org/widget", load)));
     expect(new Set(answers)).toEqual(new Set(["config #1"]));
@@ -59,7 +63,13 @@ describe("noticeBoard", () => {
     const board = noticeBoard({ quietMs: 1, maxWaitMs: 50, rememberMs: 60_000, onError: (e, n) => errors.push(`${n.key}: ${String(e)}`) });
     let attempts = 0;
     const flaky = { lane: "installation:1", key: "octo/w#1:paused", post: async () => void attempts++ };
-    board.submit({ ...flaky, post: async () => { attempts++; throw new Error("GitHub 502"); } });
+    board.submit({
+      ...flaky,
+      post: async () => {
+        attempts++;
+        throw new Error("GitHub 502");
+      },
+    });
     await board.idle();
     expect(errors).toEqual(["octo/w#1:paused: Error: GitHub 502"]);
     expect(board.submit(flaky)).toBe(true);

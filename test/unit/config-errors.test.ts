@@ -5,7 +5,7 @@ import { parseConfig } from "../../src/config/parse.js";
 
 const problems = [
   { path: "gates.semantic.minConfidence", line: 4, message: "`3` is too large; this must be a number from 0 to 1." },
-  { path: "pr.draft", line: 3, source: "acme/shared:.github/autofix.yml", message: "found the text \"maybe\", but this must be `true` or `false`." },
+  { path: "pr.draft", line: 3, source: "acme/shared:.github/autofix.yml", message: 'found the text "maybe", but this must be `true` or `false`.' },
   { path: "", message: "the file must be a mapping of options (`key: value` lines), but it holds a list." },
 ];
 

@@ -15,7 +15,9 @@ const contents = (owner: string, repo: string, path = ".github/autofix.yml") => 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => silent } as never;
 
 function probotContext(): Context {
-  const octokit = new (ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })))({ auth: "ghs_test" } as never);
+  const octokit = new (ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })))({
+    auth: "ghs_test",
+  } as never);
   const payload = { action: "labeled", repository: { name: "widgets", owner: { login: "acme" } }, issue: { number: 1 } };
   return new Context({ id: "delivery-1", name: "issues", payload } as never, octokit as never, silent);
 }
@@ -33,8 +35,10 @@ describe("through Probot's context.config", () => {
 
   it("follows `_extends` to another repository and merges it under the repository's own options", async () => {
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, "_extends: shared-config\nlabel: fix-it\npr:\n  labels: [widgets]\n")
-      .get(contents("acme", "shared-config")).reply(200, "permission: maintain\nlabel: base-label\npr:\n  labels: [autofix]\n  draft: true\n");
+      .get(contents("acme", "widgets"))
+      .reply(200, "_extends: shared-config\nlabel: fix-it\npr:\n  labels: [widgets]\n")
+      .get(contents("acme", "shared-config"))
+      .reply(200, "permission: maintain\nlabel: base-label\npr:\n  labels: [autofix]\n  draft: true\n");
     const result = await loadRepoConfig(probotContext());
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.config).toMatchObject({ label: "fix-it", permission: "maintain", pr: { draft: true } });
@@ -44,9 +48,7 @@ describe("through Probot's context.config", () => {
 
   it("an invalid file is re-read for line numbers, so the problems point into the file", async () => {
     const file = "label: autofix\ngates:\n  semantic:\n    minConfidence: 2\n";
-    const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, file)
-      .get(contents("acme", "widgets")).reply(200, file);
+    const scope = nock(api).get(contents("acme", "widgets")).reply(200, file).get(contents("acme", "widgets")).reply(200, file);
     expect(await loadRepoConfig(probotContext())).toEqual({
       ok: false,
       problems: [{ path: "gates.semantic.minConfidence", line: 4, message: "`2` is too large; this must be a number from 0 to 1." }],
@@ -78,31 +80,42 @@ describe("through Probot's context.config", () => {
 describe("through the REST API", () => {
   it("a missing file falls back to the organisation's .github repository, then to the defaults", async () => {
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(404)
-      .get(contents("acme", ".github")).reply(200, "permission: admin\n")
-      .get(contents("acme", "gadgets")).reply(404)
-      .get(contents("acme", ".github")).reply(404);
+      .get(contents("acme", "widgets"))
+      .reply(404)
+      .get(contents("acme", ".github"))
+      .reply(200, "permission: admin\n")
+      .get(contents("acme", "gadgets"))
+      .reply(404)
+      .get(contents("acme", ".github"))
+      .reply(404);
     expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" })).toMatchObject({ ok: true, config: { permission: "admin" } });
     expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "gadgets" })).toEqual({ ok: true, config: defaultConfig() });
     scope.done();
   });
 
   it("reads the file at a PR's head sha, with line numbers in its problems", async () => {
-    const scope = nock(api)
-      .get(contents("acme", "widgets")).query({ ref: "abc123" })
-      .reply(200, "label: autofix\nagent:\n  preset: claud-code\n");
+    const scope = nock(api).get(contents("acme", "widgets")).query({ ref: "abc123" }).reply(200, "label: autofix\nagent:\n  preset: claud-code\n");
     expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" }, "abc123")).toEqual({
       ok: false,
-      problems: [{ path: "agent.preset", line: 3, message: 'the text "claud-code" is not allowed here; use one of `builtin`, `claude-code`, `codex`, `aider`, `command`. Did you mean `claude-code`?' }],
+      problems: [
+        {
+          path: "agent.preset",
+          line: 3,
+          message: 'the text "claud-code" is not allowed here; use one of `builtin`, `claude-code`, `codex`, `aider`, `command`. Did you mean `claude-code`?',
+        },
+      ],
     });
     scope.done();
   });
 
   it("follows `_extends: owner/repo:path` chains and merges them like Probot", async () => {
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, "_extends: platform/policies:autofix/base.yml\nlimits:\n  attempts: 3\n")
-      .get(contents("platform", "policies", "autofix/base.yml")).reply(200, "_extends: root\nlimits:\n  maxFiles: 5\ndenyPaths: [secrets/**]\n")
-      .get(contents("platform", "root", "autofix/base.yml")).reply(200, "permission: maintain\n");
+      .get(contents("acme", "widgets"))
+      .reply(200, "_extends: platform/policies:autofix/base.yml\nlimits:\n  attempts: 3\n")
+      .get(contents("platform", "policies", "autofix/base.yml"))
+      .reply(200, "_extends: root\nlimits:\n  maxFiles: 5\ndenyPaths: [secrets/**]\n")
+      .get(contents("platform", "root", "autofix/base.yml"))
+      .reply(200, "permission: maintain\n");
     const result = await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" });
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.config).toMatchObject({ permission: "maintain", limits: { attempts: 3, maxFiles: 5 } });
@@ -112,22 +125,31 @@ describe("through the REST API", () => {
 
   it("a problem in an inherited file names that file", async () => {
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, "_extends: shared\n")
-      .get(contents("acme", "shared")).reply(200, "label: autofix\npr:\n  draft: maybe\n");
+      .get(contents("acme", "widgets"))
+      .reply(200, "_extends: shared\n")
+      .get(contents("acme", "shared"))
+      .reply(200, "label: autofix\npr:\n  draft: maybe\n");
     expect(await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" })).toEqual({
       ok: false,
-      problems: [{ path: "pr.draft", line: 3, source: "acme/shared:.github/autofix.yml", message: 'found the text "maybe", but this must be `true` or `false`.' }],
+      problems: [
+        { path: "pr.draft", line: 3, source: "acme/shared:.github/autofix.yml", message: 'found the text "maybe", but this must be `true` or `false`.' },
+      ],
     });
     scope.done();
   });
 
   it("an `_extends` loop or a missing base is reported, never followed forever", async () => {
     const scope = nock(api)
-      .get(contents("acme", "a")).reply(200, "_extends: b\n")
-      .get(contents("acme", "b")).reply(200, "_extends: a\n")
-      .get(contents("acme", "a")).reply(200, "_extends: b\n")
-      .get(contents("acme", "c")).reply(200, "_extends: missing\n")
-      .get(contents("acme", "missing")).reply(404);
+      .get(contents("acme", "a"))
+      .reply(200, "_extends: b\n")
+      .get(contents("acme", "b"))
+      .reply(200, "_extends: a\n")
+      .get(contents("acme", "a"))
+      .reply(200, "_extends: b\n")
+      .get(contents("acme", "c"))
+      .reply(200, "_extends: missing\n")
+      .get(contents("acme", "missing"))
+      .reply(404);
     const loop = await loadConfigViaApi(rest(), { owner: "acme", repo: "a" });
     expect(!loop.ok && loop.problems[0].message).toContain("loops back to acme/a:.github/autofix.yml");
     const missing = await loadConfigViaApi(rest(), { owner: "acme", repo: "c" });
@@ -136,7 +158,9 @@ describe("through the REST API", () => {
   });
 
   it("a directory where the file should be is a problem, never silently the defaults", async () => {
-    const scope = nock(api).get(contents("acme", "widgets")).reply(200, [{ type: "file", name: "x.yml" }], { "content-type": "application/json; charset=utf-8" });
+    const scope = nock(api)
+      .get(contents("acme", "widgets"))
+      .reply(200, [{ type: "file", name: "x.yml" }], { "content-type": "application/json; charset=utf-8" });
     const result = await loadConfigViaApi(rest(), { owner: "acme", repo: "widgets" });
     expect(!result.ok && result.problems[0].message).toBe("acme/widgets:.github/autofix.yml is a directory or a submodule, not a YAML file.");
     scope.done();

@@ -72,11 +72,17 @@ describe("problems name the option, its line and what is allowed", () => {
   });
 
   it("a known option in the wrong section says where it belongs", () => {
-    expect(problemAt(problems, "minConfidence")).toMatchObject({ line: 19, message: "unknown option `minConfidence` here: it belongs under `gates.semantic`." });
+    expect(problemAt(problems, "minConfidence")).toMatchObject({
+      line: 19,
+      message: "unknown option `minConfidence` here: it belongs under `gates.semantic`.",
+    });
   });
 
   it("a value outside an enumeration lists the allowed values", () => {
-    expect(problemAt(problems, "permission")).toMatchObject({ line: 3, message: 'the text "owner" is not allowed here; use one of `read`, `triage`, `write`, `maintain`, `admin`.' });
+    expect(problemAt(problems, "permission")).toMatchObject({
+      line: 3,
+      message: 'the text "owner" is not allowed here; use one of `read`, `triage`, `write`, `maintain`, `admin`.',
+    });
   });
 
   it("a near miss of an allowed value suggests it", () => {
@@ -92,9 +98,15 @@ describe("problems name the option, its line and what is allowed", () => {
   });
 
   it("a wrong type says what was found and what is expected", () => {
-    expect(problemAt(problems, "agent.timeoutMinutes")).toMatchObject({ line: 5, message: 'found the text "ten", but this must be a number above 0 and at most 180.' });
+    expect(problemAt(problems, "agent.timeoutMinutes")).toMatchObject({
+      line: 5,
+      message: 'found the text "ten", but this must be a number above 0 and at most 180.',
+    });
     expect(problemAt(problems, "agent.maxSteps").message).toBe("found `1.5`, but this must be a whole number above 0 and at most 500.");
-    expect(problemAt(problems, "pr.labels")).toMatchObject({ line: 18, message: 'found the text "autofix", but this must be a list, each entry text, not empty.' });
+    expect(problemAt(problems, "pr.labels")).toMatchObject({
+      line: 18,
+      message: 'found the text "autofix", but this must be a list, each entry text, not empty.',
+    });
   });
 
   it("a quoted number or boolean says to drop the quotes", () => {
@@ -105,7 +117,10 @@ describe("problems name the option, its line and what is allowed", () => {
   });
 
   it("a text that breaks a pattern uses the schema's own description of the pattern", () => {
-    expect(problemAt(problems, "agent.passEnv.0")).toMatchObject({ line: 7, message: 'the text "my-key" does not fit: this must be text (an environment variable name in UPPER_SNAKE_CASE).' });
+    expect(problemAt(problems, "agent.passEnv.0")).toMatchObject({
+      line: 7,
+      message: 'the text "my-key" does not fit: this must be text (an environment variable name in UPPER_SNAKE_CASE).',
+    });
     expect(problemAt(problems, "pr.branchPrefix").message).toBe('the text "fix" does not fit: this must be text (letters, digits, `._-/`, ending with `/`).');
   });
 
@@ -139,7 +154,9 @@ describe("files that are not a config at all", () => {
   });
 
   it("a list or a scalar at the top is refused with what the file must hold", () => {
-    expect(problemsOf("- label: autofix\n")).toEqual([{ path: "", line: 1, message: "the file must be a mapping of options (`key: value` lines), but it holds a list." }]);
+    expect(problemsOf("- label: autofix\n")).toEqual([
+      { path: "", line: 1, message: "the file must be a mapping of options (`key: value` lines), but it holds a list." },
+    ]);
     expect(problemsOf("autofix\n")[0].message).toContain('the value "autofix"');
   });
 });
@@ -147,7 +164,10 @@ describe("files that are not a config at all", () => {
 describe("already-parsed objects (Probot's loader)", () => {
   it("validates an object with the same messages, without lines", () => {
     const result = validateConfigObject({ pr: { onGateFailure: "close" } });
-    expect(result).toEqual({ ok: false, problems: [{ path: "pr.onGateFailure", message: 'the text "close" is not allowed here; use one of `none`, `draft`.' }] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [{ path: "pr.onGateFailure", message: 'the text "close" is not allowed here; use one of `none`, `draft`.' }],
+    });
   });
 
   it("null (no file anywhere) means the defaults", () => {
@@ -163,7 +183,10 @@ describe("already-parsed objects (Probot's loader)", () => {
 describe("rules that protect the operator's secrets and the agent's setup", () => {
   it("a repository cannot ask for autofix's own secrets in the agent's environment", () => {
     const problems = problemsOf("agent:\n  passEnv: [OPENAI_API_KEY, GITHUB_TOKEN, AUTOFIX_LLM_API_KEY]\n");
-    expect(problems.map((p) => [p.path, p.line])).toEqual([["agent.passEnv.1", 2], ["agent.passEnv.2", 2]]);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ["agent.passEnv.1", 2],
+      ["agent.passEnv.2", 2],
+    ]);
     expect(problems[0].message).toContain("other than autofix's own secrets");
   });
 

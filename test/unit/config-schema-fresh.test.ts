@@ -26,9 +26,7 @@ describe("generated files", () => {
 
   it("every option appears in the docs", () => {
     const doc = renderConfigurationDoc();
-    const missing = allOptionPaths(configSchema).filter(
-      (path) => !doc.includes(`| \`${path.at(-1)}\` |`) && !doc.includes(`## \`${path.join(".")}\``),
-    );
+    const missing = allOptionPaths(configSchema).filter((path) => !doc.includes(`| \`${path.at(-1)}\` |`) && !doc.includes(`## \`${path.join(".")}\``));
     expect(missing).toEqual([]);
   });
 
@@ -46,7 +44,12 @@ describe("generated files", () => {
     expect(editor.safeParse(parse(read("test/fixtures/configs/full.yml"))).success).toBe(true);
     expect(editor.safeParse({ _extends: "acme/.github", label: "fix" }).success).toBe(true);
     expect(editor.safeParse({}).success).toBe(true);
-    for (const wrong of [{ lables: ["bug"] }, { gates: { semantic: { minConfidence: 3 } } }, { limits: { attempts: 2.5 } }, { pr: { onGateFailure: "close" } }]) {
+    for (const wrong of [
+      { lables: ["bug"] },
+      { gates: { semantic: { minConfidence: 3 } } },
+      { limits: { attempts: 2.5 } },
+      { pr: { onGateFailure: "close" } },
+    ]) {
       expect(editor.safeParse(wrong).success).toBe(false);
     }
   });

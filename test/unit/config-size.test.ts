@@ -22,7 +22,12 @@ describe("config file size limit", () => {
     const result = await loadConfigViaApi(rest(), widgets);
     expect(result).toEqual({
       ok: false,
-      problems: [{ path: "", message: `.github/autofix.yml is 64.0 KiB (${Buffer.byteLength(big)} bytes), more than the 64 KiB a config file may be, so it was not read. Shorten it (comments and unused options can go).` }],
+      problems: [
+        {
+          path: "",
+          message: `.github/autofix.yml is 64.0 KiB (${Buffer.byteLength(big)} bytes), more than the 64 KiB a config file may be, so it was not read. Shorten it (comments and unused options can go).`,
+        },
+      ],
     });
     scope.done();
   });
@@ -38,11 +43,16 @@ describe("config file size limit", () => {
 
   it("an oversized base named by `_extends` is a problem of that file, sent as raw bytes or text alike", async () => {
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, "_extends: shared\n")
-      .get(contents("acme", "shared")).reply(200, Buffer.alloc(maxConfigBytes + 1, 0x20), { "content-type": "application/vnd.github.raw" });
+      .get(contents("acme", "widgets"))
+      .reply(200, "_extends: shared\n")
+      .get(contents("acme", "shared"))
+      .reply(200, Buffer.alloc(maxConfigBytes + 1, 0x20), { "content-type": "application/vnd.github.raw" });
     const result = await loadConfigViaApi(rest(), widgets);
     expect(!result.ok && result.problems).toEqual([
-      expect.objectContaining({ source: "acme/shared:.github/autofix.yml", message: expect.stringContaining(`(${maxConfigBytes + 1} bytes), more than the 64 KiB`) }),
+      expect.objectContaining({
+        source: "acme/shared:.github/autofix.yml",
+        message: expect.stringContaining(`(${maxConfigBytes + 1} bytes), more than the 64 KiB`),
+      }),
     ]);
     scope.done();
   });
@@ -53,10 +63,14 @@ describe("versioned config for the label handler", () => {
     const v1 = "label: fix-me\nlimits:\n  attempts: many\n";
     const v2 = "label: fix-me\nlimits:\n  attempts: lots\n";
     const scope = nock(api)
-      .get(contents("acme", "widgets")).reply(200, v1)
-      .get(contents("acme", "widgets")).reply(200, v1)
-      .get(contents("acme", "widgets")).reply(200, v2)
-      .get(contents("acme", "widgets")).reply(200, "label: [broken\n");
+      .get(contents("acme", "widgets"))
+      .reply(200, v1)
+      .get(contents("acme", "widgets"))
+      .reply(200, v1)
+      .get(contents("acme", "widgets"))
+      .reply(200, v2)
+      .get(contents("acme", "widgets"))
+      .reply(200, "label: [broken\n");
     const first = await loadVersionedConfig(rest(), widgets);
     const again = await loadVersionedConfig(rest(), widgets);
     const changed = await loadVersionedConfig(rest(), widgets);

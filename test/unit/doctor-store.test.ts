@@ -23,7 +23,9 @@ describe("doctor: job store size", () => {
     expect(usage.recordBytes).toBeGreaterThan(0);
     const check = storeSizeCheck(usage, 30, "the SQLite file");
     expect(check.status).toBe("ok");
-    expect(check.detail).toMatch(/^1 jobs; records \d+\.\d MB in the SQLite file; 0 payload files \(deltas, logs, reports\), 0\.0 MB; ended jobs are deleted after 30 days$/);
+    expect(check.detail).toMatch(
+      /^1 jobs; records \d+\.\d MB in the SQLite file; 0 payload files \(deltas, logs, reports\), 0\.0 MB; ended jobs are deleted after 30 days$/,
+    );
   });
 
   it("warns past 1 GB and says which setting keeps fewer jobs", () => {

@@ -40,9 +40,7 @@ describe("guards", () => {
 
   it("tool files alone and restored files each get their own reason", () => {
     expect(checkGuards(delta([], { excluded: [{ path: ".codex/", reason: "tool-file" }] }), baseline, DEFAULT_GUARD_LIMITS)[0].code).toBe("ONLY_TOOL_FILES");
-    expect(checkGuards(delta([], { touchedButRestored: true }), baseline, DEFAULT_GUARD_LIMITS)[0].message).toMatch(
-      /changed files and then restored them all/,
-    );
+    expect(checkGuards(delta([], { touchedButRestored: true }), baseline, DEFAULT_GUARD_LIMITS)[0].message).toMatch(/changed files and then restored them all/);
   });
 
   it("wholesale deletion counts files and the share of the repository", () => {
@@ -130,7 +128,17 @@ describe("three-way text merge", () => {
 describe("agent tool files", () => {
   const isTool = toolFileMatcher(["generated/agent-notes/**"]);
   it("match agent settings and editor leftovers at any depth, plus configured globs", () => {
-    for (const p of [".claude/settings.local.json", "pkg/.claude/x", ".aider.chat.history.md", "src/a.ts~", "src/.#a.ts", "a.orig", ".DS_Store", "generated/agent-notes/1.md", ".codex/"]) {
+    for (const p of [
+      ".claude/settings.local.json",
+      "pkg/.claude/x",
+      ".aider.chat.history.md",
+      "src/a.ts~",
+      "src/.#a.ts",
+      "a.orig",
+      ".DS_Store",
+      "generated/agent-notes/1.md",
+      ".codex/",
+    ]) {
       expect(isTool(p), p).toBe(true);
     }
     for (const p of ["src/claude.ts", "README.md", "docs/aider.md", "generated/other.md"]) expect(isTool(p), p).toBe(false);

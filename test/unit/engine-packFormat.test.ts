@@ -26,7 +26,10 @@ describe("pack format", () => {
     git(repo.bare, "repack", "-a", "-d", "-q", "--depth=50");
     repo.commit({ "loose.txt": "a loose object after the repack\n" });
     const reader = new ObjectReader(repo.bare);
-    const oids = git(repo.bare, "rev-list", "--objects", "--all").trim().split("\n").map((l) => l.slice(0, 40));
+    const oids = git(repo.bare, "rev-list", "--objects", "--all")
+      .trim()
+      .split("\n")
+      .map((l) => l.slice(0, 40));
     for (const oid of oids) {
       const type = git(repo.bare, "cat-file", "-t", oid).trim();
       const content = execFileSync("git", ["cat-file", type, oid], { cwd: repo.bare });

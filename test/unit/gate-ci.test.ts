@@ -3,19 +3,41 @@ import { describe, expect, it } from "vitest";
 import { ciVerdict, classifyChecks, trimToFailingStep } from "../../src/gates/index.js";
 import { tickedActions, defuse } from "../../src/app/dashboardRender.js";
 
-const run = (id: number, name: string, status: string, conclusion: string | null, suite = 1) => ({ id, name, status: status as "completed", conclusion, appSlug: "github-actions", checkSuiteId: suite });
+const run = (id: number, name: string, status: string, conclusion: string | null, suite = 1) => ({
+  id,
+  name,
+  status: status as "completed",
+  conclusion,
+  appSlug: "github-actions",
+  checkSuiteId: suite,
+});
 const base = { config: { checks: "all" as const }, elapsedMs: 1_000, timeoutMs: 60_000, noChecksGraceMs: 30_000 };
 
 describe("the CI verdict", () => {
   it("waits while a watched check runs, then is green; the bot's own check runs never count", () => {
-    const pending = classifyChecks({ runs: [run(1, "test", "in_progress", null), run(2, "autofix / ci", "in_progress", null)], suites: [], statuses: [], workflowRuns: [] });
+    const pending = classifyChecks({
+      runs: [run(1, "test", "in_progress", null), run(2, "autofix / ci", "in_progress", null)],
+      suites: [],
+      statuses: [],
+      workflowRuns: [],
+    });
     expect(ciVerdict({ ...base, head: pending }).status).toBe("pending");
-    const done = classifyChecks({ runs: [run(1, "test", "completed", "success"), run(2, "autofix / ci", "in_progress", null)], suites: [], statuses: [], workflowRuns: [] });
+    const done = classifyChecks({
+      runs: [run(1, "test", "completed", "success"), run(2, "autofix / ci", "in_progress", null)],
+      suites: [],
+      statuses: [],
+      workflowRuns: [],
+    });
     expect(ciVerdict({ ...base, head: done }).status).toBe("green");
   });
 
   it("blames only checks that are not red on the base head too", () => {
-    const head = classifyChecks({ runs: [run(1, "test", "completed", "failure"), run(2, "lint", "completed", "failure")], suites: [], statuses: [], workflowRuns: [] });
+    const head = classifyChecks({
+      runs: [run(1, "test", "completed", "failure"), run(2, "lint", "completed", "failure")],
+      suites: [],
+      statuses: [],
+      workflowRuns: [],
+    });
     const onBase = classifyChecks({ runs: [run(9, "lint", "completed", "failure")], suites: [], statuses: [], workflowRuns: [] });
     const v = ciVerdict({ ...base, head, base: onBase });
     expect(v.status).toBe("red");
@@ -38,7 +60,12 @@ describe("the CI verdict", () => {
   });
 
   it("says a suite waiting for approval never started, and no checks at all after the grace period is `none`", () => {
-    const head = classifyChecks({ runs: [], suites: [{ id: 3, appSlug: "github-actions", status: "completed", conclusion: "action_required", runCount: 0 }], statuses: [], workflowRuns: [{ id: 7, name: "CI", checkSuiteId: 3, status: "completed" }] });
+    const head = classifyChecks({
+      runs: [],
+      suites: [{ id: 3, appSlug: "github-actions", status: "completed", conclusion: "action_required", runCount: 0 }],
+      statuses: [],
+      workflowRuns: [{ id: 7, name: "CI", checkSuiteId: 3, status: "completed" }],
+    });
     expect(head[0]).toMatchObject({ name: "CI", state: "not-started" });
     expect(head[0].why).toContain("action_required");
     expect(ciVerdict({ ...base, head: [], elapsedMs: 29_000 }).status).toBe("pending");
@@ -48,7 +75,14 @@ describe("the CI verdict", () => {
 
 describe("the failing step of an Actions log", () => {
   it("keeps the failing step from its `Run` group to the error, without timestamps or earlier steps", () => {
-    const log = ["2026-01-01T00:00:00.0000000Z ##[group]Run actions/checkout@v4", "2026-01-01T00:00:01.0000000Z checkout noise", "2026-01-01T00:00:02.0000000Z ##[group]Run npm test", "2026-01-01T00:00:03.0000000Z FAIL expected 6", "2026-01-01T00:00:04.0000000Z ##[error]Process completed with exit code 1.", "2026-01-01T00:00:05.0000000Z Post job cleanup."].join("\n");
+    const log = [
+      "2026-01-01T00:00:00.0000000Z ##[group]Run actions/checkout@v4",
+      "2026-01-01T00:00:01.0000000Z checkout noise",
+      "2026-01-01T00:00:02.0000000Z ##[group]Run npm test",
+      "2026-01-01T00:00:03.0000000Z FAIL expected 6",
+      "2026-01-01T00:00:04.0000000Z ##[error]Process completed with exit code 1.",
+      "2026-01-01T00:00:05.0000000Z Post job cleanup.",
+    ].join("\n");
     expect(trimToFailingStep(log)).toBe("##[group]Run npm test\nFAIL expected 6\n##[error]Process completed with exit code 1.");
   });
 

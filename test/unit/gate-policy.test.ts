@@ -21,7 +21,11 @@ describe("decide", () => {
 
   it("opens no PR by default when a gate fails, and a draft when the repository asks for drafts", () => {
     expect(decide(all("pass", "fail", "pass"), gateConfig())).toEqual({ verdict: "fail", failing: ["semantic"], action: "no-pr" });
-    expect(decide(all("pass", "fail", "pass"), gateConfig({}, { onGateFailure: "draft" }))).toEqual({ verdict: "fail", failing: ["semantic"], action: "draft-pr" });
+    expect(decide(all("pass", "fail", "pass"), gateConfig({}, { onGateFailure: "draft" }))).toEqual({
+      verdict: "fail",
+      failing: ["semantic"],
+      action: "draft-pr",
+    });
   });
 
   it("never counts an error as a pass", () => {

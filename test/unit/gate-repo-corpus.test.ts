@@ -15,9 +15,20 @@ describe("the repository corpus", () => {
   it("has a blocked case and an honest case that passes for every rule family", () => {
     for (const category of Object.values(categories)) {
       const cases = repoCorpus.filter((c) => c.category === category);
-      if (category === categories.signals) expect(cases.some((c) => c.expect === "flagged"), category).toBe(true);
-      else if (category !== categories.docsOnRed) expect(cases.some((c) => c.expect === "blocked"), category).toBe(true);
-      expect(cases.some((c) => c.expect === "passed"), category).toBe(true);
+      if (category === categories.signals)
+        expect(
+          cases.some((c) => c.expect === "flagged"),
+          category,
+        ).toBe(true);
+      else if (category !== categories.docsOnRed)
+        expect(
+          cases.some((c) => c.expect === "blocked"),
+          category,
+        ).toBe(true);
+      expect(
+        cases.some((c) => c.expect === "passed"),
+        category,
+      ).toBe(true);
     }
   });
 
@@ -27,13 +38,16 @@ describe("the repository corpus", () => {
   });
 });
 
-describe.each(repoCorpus.filter((c) => c.expect === "blocked" && c.code !== evidenceOnly).map((c) => [label(c), c] as const))("blocked: %s", (_name, testCase) => {
-  it(`is refused with ${testCase.code}`, () => {
-    const verdict = staticVerdict(testCase);
-    expect(verdict.codes).toContain(testCase.code);
-    expect(verdict.messages.join("\n")).toContain(Object.keys(testCase.edits).find((p) => testCase.edits[p] !== null) ?? "");
-  });
-});
+describe.each(repoCorpus.filter((c) => c.expect === "blocked" && c.code !== evidenceOnly).map((c) => [label(c), c] as const))(
+  "blocked: %s",
+  (_name, testCase) => {
+    it(`is refused with ${testCase.code}`, () => {
+      const verdict = staticVerdict(testCase);
+      expect(verdict.codes).toContain(testCase.code);
+      expect(verdict.messages.join("\n")).toContain(Object.keys(testCase.edits).find((p) => testCase.edits[p] !== null) ?? "");
+    });
+  },
+);
 
 describe.each(repoCorpus.filter((c) => c.code === evidenceOnly).map((c) => [label(c), c] as const))("left to the run's evidence: %s", (_name, testCase) => {
   it("passes every rule on the diff (only per-test results can show the missing test)", () => {

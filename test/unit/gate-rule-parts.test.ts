@@ -41,7 +41,9 @@ describe("pairing renames by content similarity", () => {
   it("leaves a delete and an add unpaired below 50 % similarity", () => {
     const other = Array.from({ length: 10 }, (_, i) => `other ${i}`).join("\n");
     expect(similarity(file, other)).toBe(0);
-    const kinds = judgedChanges(buildDelta({ "a.js": file }, { "a.js": null, "b.js": other })).map((c) => c.kind).sort();
+    const kinds = judgedChanges(buildDelta({ "a.js": file }, { "a.js": null, "b.js": other }))
+      .map((c) => c.kind)
+      .sort();
     expect(kinds).toEqual(["add", "delete"]);
   });
 
@@ -59,14 +61,20 @@ describe("flattening configuration formats", () => {
   });
 
   it("reads YAML lists and lists of mappings", () => {
-    const flat = flattenConfig(".golangci.yml", "linters:\n  enable:\n    - errcheck\n    - govet\nissues:\n  exclude-rules:\n    - path: _test\\.go\n      linters:\n        - lll\n");
+    const flat = flattenConfig(
+      ".golangci.yml",
+      "linters:\n  enable:\n    - errcheck\n    - govet\nissues:\n  exclude-rules:\n    - path: _test\\.go\n      linters:\n        - lll\n",
+    );
     expect(flat.get("linters.enable")).toEqual(["errcheck", "govet"]);
     expect(flat.get("issues.exclude-rules[].path")).toEqual(["_test\\.go"]);
     expect(flat.get("issues.exclude-rules[].linters")).toEqual(["lll"]);
   });
 
   it("reads TOML inline tables, multi-line arrays and arrays of tables", () => {
-    const flat = flattenConfig("Cargo.toml", '[lints.clippy]\nall = { level = "deny", priority = -1 }\n\n[tool]\nselect = [\n  "E",\n  "F",\n]\n\n[[test]]\nname = "it"\n');
+    const flat = flattenConfig(
+      "Cargo.toml",
+      '[lints.clippy]\nall = { level = "deny", priority = -1 }\n\n[tool]\nselect = [\n  "E",\n  "F",\n]\n\n[[test]]\nname = "it"\n',
+    );
     expect(flat.get("lints.clippy.all.level")).toEqual(["deny"]);
     expect(flat.get("tool.select")).toEqual(["E", "F"]);
     expect(flat.get("test[0].name")).toEqual(["it"]);
@@ -85,7 +93,10 @@ describe("per-test identity across runs", () => {
   });
 
   it("follows a test whose suite path changed, by file and leaf name", () => {
-    const result = compareTestResults({ "math > adds": "pass", "math > subtracts": "fail" }, { "math > arithmetic > adds": "pass", "math > arithmetic > subtracts": "pass" });
+    const result = compareTestResults(
+      { "math > adds": "pass", "math > subtracts": "fail" },
+      { "math > arithmetic > adds": "pass", "math > arithmetic > subtracts": "pass" },
+    );
     expect(result).toEqual({ regressed: [], missing: [], fixed: ["math > subtracts"] });
   });
 

@@ -15,9 +15,13 @@ describe("gatesSentence", () => {
     expect(gatesSentence([gate("deterministic", "pass"), gate("semantic", "skipped", noLlm), gate("review", "skipped", noLlm)])).toBe(
       "deterministic passed; semantic and review skipped (no LLM configured).",
     );
-    expect(gatesSentence([gate("deterministic", "pass"), gate("semantic", "error"), gate("review", "skipped", "Skipped: the repository turned the review gate off (gates.review.enabled: false).")])).toBe(
-      "deterministic passed; semantic could not run; review skipped (turned off in .github/autofix.yml).",
-    );
+    expect(
+      gatesSentence([
+        gate("deterministic", "pass"),
+        gate("semantic", "error"),
+        gate("review", "skipped", "Skipped: the repository turned the review gate off (gates.review.enabled: false)."),
+      ]),
+    ).toBe("deterministic passed; semantic could not run; review skipped (turned off in .github/autofix.yml).");
     expect(gatesSentence([gate("deterministic", "pass")])).toBe("deterministic passed; semantic and review did not run.");
   });
 });

@@ -33,9 +33,7 @@ describe("recording what a handler threw", () => {
   });
 
   it("tells the reader how often a job was tried and what to do next", () => {
-    expect(failedOutcome(new Error("timeout."), 3).message).toBe(
-      "The job failed: timeout. It was tried 3 times. Comment `/autofix retry` to try again.",
-    );
+    expect(failedOutcome(new Error("timeout."), 3).message).toBe("The job failed: timeout. It was tried 3 times. Comment `/autofix retry` to try again.");
   });
 });
 

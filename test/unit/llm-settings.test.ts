@@ -50,7 +50,13 @@ describe("llmFromSettings", () => {
       }),
       "judge",
     );
-    expect(resolved).toEqual({ provider: "anthropic", model: "claude-haiku-4-5", apiKey: undefined, baseUrl: undefined, keySettingName: "AUTOFIX_JUDGE_API_KEY" });
+    expect(resolved).toEqual({
+      provider: "anthropic",
+      model: "claude-haiku-4-5",
+      apiKey: undefined,
+      baseUrl: undefined,
+      keySettingName: "AUTOFIX_JUDGE_API_KEY",
+    });
   });
 
   it("names the missing model setting when the rest is configured", () => {
@@ -109,7 +115,12 @@ describe("adjustForRejection", () => {
       quirks: { maxOutputTokensCap: 4096 },
       maxOutputTokens: 4096,
     });
-    expect(adjustForRejection("This model's maximum context length is 4096 tokens. However, you requested 4500 tokens (4000 in the messages, 500 in the completion).", 500)).toBeUndefined();
+    expect(
+      adjustForRejection(
+        "This model's maximum context length is 4096 tokens. However, you requested 4500 tokens (4000 in the messages, 500 in the completion).",
+        500,
+      ),
+    ).toBeUndefined();
     expect(adjustForRejection("Unsupported parameter: 'temperature'", 8192)).toBeUndefined();
   });
 });

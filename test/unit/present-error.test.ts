@@ -59,7 +59,11 @@ describe("presenting errors", () => {
   });
 
   it("redacts token shapes even inside a known error's text", () => {
-    const err = new AutofixError("PUSH_FAILED", { what: "Push to https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com/a/b failed.", why: "Bearer abcdefghijklmnopqrstuvwx was refused.", next: "Retry." });
+    const err = new AutofixError("PUSH_FAILED", {
+      what: "Push to https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com/a/b failed.",
+      why: "Bearer abcdefghijklmnopqrstuvwx was refused.",
+      next: "Retry.",
+    });
     const shown = presentError(err);
     expect(shown.plain).not.toMatch(/ghs_|abcdefghijklmnopqrstuvwx/);
     expect(shown.markdown).not.toMatch(/ghs_|abcdefghijklmnopqrstuvwx/);

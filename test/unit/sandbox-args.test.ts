@@ -57,10 +57,7 @@ describe("bubblewrap arguments", () => {
   });
 
   it("mount a parent before the paths inside it, so a read-only tool directory inside a writable one stays read-only", () => {
-    const args = bubblewrapArgs(
-      { ...base, cwd: "/x/spawn", readOnlyPaths: ["/x/spawn/node_modules/.bin"], writablePaths: ["/x"] },
-      { baseReadOnlyPaths: [] },
-    );
+    const args = bubblewrapArgs({ ...base, cwd: "/x/spawn", readOnlyPaths: ["/x/spawn/node_modules/.bin"], writablePaths: ["/x"] }, { baseReadOnlyPaths: [] });
     const order = binds(args).map(([flag, source]) => `${flag} ${source}`);
     expect(order.indexOf("--bind-try /x")).toBeLessThan(order.indexOf("--bind /x/spawn"));
     expect(order.indexOf("--bind /x/spawn")).toBeLessThan(order.indexOf("--ro-bind-try /x/spawn/node_modules/.bin"));

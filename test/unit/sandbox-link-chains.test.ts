@@ -13,7 +13,10 @@ import { readSpawnFile } from "../../src/sandbox/index.js";
 const baseline: Baseline = { baseSha: "b".repeat(40), files: { "README.md": { oid: "a".repeat(40), mode: "100644" } } };
 
 function links(entries: Record<string, string>): Delta {
-  const files = Object.entries(entries).map(([p, target]) => ({ path: p, kind: "add", binary: false, size: target.length, linesAdded: 1, linesDeleted: 0, newMode: "120000", linkTarget: target }) as FileChange);
+  const files = Object.entries(entries).map(
+    ([p, target]) =>
+      ({ path: p, kind: "add", binary: false, size: target.length, linesAdded: 1, linesDeleted: 0, newMode: "120000", linkTarget: target }) as FileChange,
+  );
   return {
     baseSha: baseline.baseSha,
     files,
@@ -23,7 +26,8 @@ function links(entries: Record<string, string>): Delta {
   };
 }
 
-const escapingCodes = (d: Delta, baseLinks: Record<string, string> = {}) => checkGuards(d, baseline, DEFAULT_GUARD_LIMITS, baseLinks).filter((v) => v.code === "ESCAPING_SYMLINK");
+const escapingCodes = (d: Delta, baseLinks: Record<string, string> = {}) =>
+  checkGuards(d, baseline, DEFAULT_GUARD_LIMITS, baseLinks).filter((v) => v.code === "ESCAPING_SYMLINK");
 
 describe("symlink chains", () => {
   it("refuses `a/b -> ..` plus a key link that climbs out through it, though each text stays inside", () => {
@@ -38,13 +42,29 @@ describe("symlink chains", () => {
   });
 
   it("refuses a loop and a chain ending in .git", () => {
-    expect(resolveInTree("loop", new Map([["loop", "loop2"], ["loop2", "loop"]])).escapes).toBe(true);
+    expect(
+      resolveInTree(
+        "loop",
+        new Map([
+          ["loop", "loop2"],
+          ["loop2", "loop"],
+        ]),
+      ).escapes,
+    ).toBe(true);
     expect(escapingCodes(links({ g: "d/../.git", d: "." }))).toHaveLength(1);
   });
 
   it("passes links that stay inside however they are chained", () => {
     expect(escapingCodes(links({ "docs/readme": "../README.md", "a/b": "..", key: "a/b/README.md" }))).toHaveLength(0);
-    expect(resolveInTree("key", new Map([["a/b", ".."], ["key", "a/b/a/README.md"]]))).toEqual({ escapes: false, resolved: "a/README.md" });
+    expect(
+      resolveInTree(
+        "key",
+        new Map([
+          ["a/b", ".."],
+          ["key", "a/b/a/README.md"],
+        ]),
+      ),
+    ).toEqual({ escapes: false, resolved: "a/README.md" });
   });
 });
 

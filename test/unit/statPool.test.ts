@@ -46,7 +46,10 @@ describe("lstatStream", () => {
     const a = tree(6_000);
     const b = tree(7_000);
     const [rowsA, rowsB] = await Promise.all([streamed(a.root, a.rels), streamed(b.root, b.rels)]);
-    for (const [{ root, rels }, rows] of [[a, rowsA], [b, rowsB]] as const) {
+    for (const [{ root, rels }, rows] of [
+      [a, rowsA],
+      [b, rowsB],
+    ] as const) {
       for (const i of [0, 2_345, rels.length - 1]) expect(rows[i * ENTRY_FIELDS + 3]).toBe(lstatSync(path.join(root, rels[i])).ino);
     }
   });

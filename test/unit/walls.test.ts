@@ -48,7 +48,9 @@ describe("the walls between rooms", () => {
   });
 
   it("an upward import (the engine reaching into the pipeline) fails and names the rule", async () => {
-    const dir = await house({ "src/engine/spawn.ts": 'import { runPipeline } from "../pipeline/index.js";\nexport const materialize = (): string => typeof runPipeline;\n' });
+    const dir = await house({
+      "src/engine/spawn.ts": 'import { runPipeline } from "../pipeline/index.js";\nexport const materialize = (): string => typeof runPipeline;\n',
+    });
     const result = await check(dir);
     expect(result.ok).toBe(false);
     expect(result.output).toContain("no-upward-from-engine");
@@ -56,7 +58,9 @@ describe("the walls between rooms", () => {
   });
 
   it("importing a room's file past its door fails", async () => {
-    const dir = await house({ "src/pipeline/run.ts": 'import { materialize } from "../engine/spawn.js";\nexport const runPipeline = (): string => materialize();\n' });
+    const dir = await house({
+      "src/pipeline/run.ts": 'import { materialize } from "../engine/spawn.js";\nexport const runPipeline = (): string => materialize();\n',
+    });
     const result = await check(dir);
     expect(result.ok).toBe(false);
     expect(result.output).toContain("doors-only");
@@ -73,7 +77,10 @@ describe("the walls between rooms", () => {
   });
 
   it("a room going through its own door fails (it makes a circle)", async () => {
-    const dir = await house({ "src/pipeline/run.ts": 'import { materialize } from "../engine/index.js";\nimport { runPipeline as again } from "./index.js";\nexport const runPipeline = (): string => materialize() + typeof again;\n' });
+    const dir = await house({
+      "src/pipeline/run.ts":
+        'import { materialize } from "../engine/index.js";\nimport { runPipeline as again } from "./index.js";\nexport const runPipeline = (): string => materialize() + typeof again;\n',
+    });
     const result = await check(dir);
     expect(result.ok).toBe(false);
     expect(result.output).toContain("no-own-door-inside");

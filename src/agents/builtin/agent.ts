@@ -96,7 +96,8 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       });
       const budgetStop = (): string | undefined => {
         const over = options.meter?.exhausted();
-        if (over) return `the job's ${String(over.data.cap)} cap is used up (${String(over.data.used)} used, limit ${String(over.data.limit)}, all attempts and judges together)`;
+        if (over)
+          return `the job's ${String(over.data.cap)} cap is used up (${String(over.data.used)} used, limit ${String(over.data.limit)}, all attempts and judges together)`;
         if (options.meter) return undefined;
         const tokens = usage.inputTokens + usage.outputTokens;
         if (options.maxTokens !== undefined && tokens >= options.maxTokens) {
@@ -111,7 +112,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
       try {
         for (;;) {
           const overBudget = budgetStop();
-          if (overBudget) return transcript.stop(overBudget), finish({ exitCode: 1, stopReason: overBudget });
+          if (overBudget) return (transcript.stop(overBudget), finish({ exitCode: 1, stopReason: overBudget }));
           const elided = compactHistory(messages, options.maxHistoryChars ?? 400_000);
           if (elided > 0) transcript.note(`elided ${elided} earlier tool output(s) to stay within the context budget`);
           const completion = await llm.complete({
@@ -128,7 +129,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
 
           if (completion.stopReason === "refusal") {
             const reason = `the model refused to continue${completion.text ? `: ${completion.text.slice(0, 300)}` : ""}`;
-            return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+            return (transcript.stop(reason), finish({ exitCode: 1, stopReason: reason }));
           }
           if (completion.toolCalls.length === 0) {
             if (completion.stopReason !== "max_tokens") {
@@ -137,9 +138,12 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
             }
             if (++idleTurns > maxIdleTurns) {
               const reason = `the model's answers were cut off at the output limit ${maxIdleTurns + 1} times in a row`;
-              return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+              return (transcript.stop(reason), finish({ exitCode: 1, stopReason: reason }));
             }
-            messages.push({ role: "user", content: "Your answer was cut off at the output limit. Continue with smaller steps (tool calls), e.g. edit_file instead of write_file." });
+            messages.push({
+              role: "user",
+              content: "Your answer was cut off at the output limit. Continue with smaller steps (tool calls), e.g. edit_file instead of write_file.",
+            });
             continue;
           }
           idleTurns = 0;
@@ -149,7 +153,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): Agent {
             if (deadline.aborted) throw deadline.reason;
             if (steps >= options.maxSteps) {
               const reason = `step limit of ${options.maxSteps} reached`;
-              return transcript.stop(reason), finish({ exitCode: 1, stopReason: reason });
+              return (transcript.stop(reason), finish({ exitCode: 1, stopReason: reason }));
             }
             steps++;
             transcript.call(call);

@@ -29,7 +29,7 @@ function assertWritable(ctx: ToolContext, relative: string): void {
 }
 
 export const listFilesArgs = z.object({
-  dir: z.string().default(".").describe("Directory relative to the repository root; \".\" for the root."),
+  dir: z.string().default(".").describe('Directory relative to the repository root; "." for the root.'),
   recursive: z.boolean().default(false).describe("List everything below the directory, not only its direct entries."),
 });
 export const readFileArgs = z.object({
@@ -55,7 +55,8 @@ async function readTextFile(absolute: string, relative: string): Promise<string>
   const info = await stat(absolute).catch(() => undefined);
   if (!info) throw new ToolError(`"${relative}" does not exist. Use list_files to see what is there.`);
   if (info.isDirectory()) throw new ToolError(`"${relative}" is a directory. Use list_files for directories.`);
-  if (info.size > fileToolLimits.readFileBytes) throw new ToolError(`"${relative}" is ${info.size} bytes, too large to open; use search to find what you need in it.`);
+  if (info.size > fileToolLimits.readFileBytes)
+    throw new ToolError(`"${relative}" is ${info.size} bytes, too large to open; use search to find what you need in it.`);
   const bytes = await readFile(absolute);
   if (isBinary(bytes)) throw new ToolError(`"${relative}" is a binary file; it cannot be shown as text.`);
   return bytes.toString("utf8");
@@ -105,7 +106,8 @@ export async function readTextWithLines(ctx: ToolContext, args: z.infer<typeof r
 
 export async function writeWholeFile(ctx: ToolContext, args: z.infer<typeof writeFileArgs>): Promise<string> {
   const bytes = Buffer.byteLength(args.content);
-  if (bytes > fileToolLimits.writeBytes) throw new ToolError(`The content is ${bytes} bytes; at most ${fileToolLimits.writeBytes} bytes can be written at once.`);
+  if (bytes > fileToolLimits.writeBytes)
+    throw new ToolError(`The content is ${bytes} bytes; at most ${fileToolLimits.writeBytes} bytes can be written at once.`);
   const file = await resolveInSpawn(ctx.root, args.path, "write");
   assertWritable(ctx, file.relative);
   const info = await stat(file.absolute).catch(() => undefined);
@@ -147,7 +149,10 @@ export async function editFile(ctx: ToolContext, args: z.infer<typeof editFileAr
 /** Point the model at where its text nearly matched: the usual failure is indentation or a stale copy. */
 function nearMissHint(text: string, oldText: string): string {
   const exact = "Read the file again and copy the text exactly, whitespace and indentation included.";
-  const firstLine = oldText.split("\n").find((l) => l.trim().length > 0)?.trim();
+  const firstLine = oldText
+    .split("\n")
+    .find((l) => l.trim().length > 0)
+    ?.trim();
   if (!firstLine) return exact;
   const lines = text.split("\n");
   const at = lines.findIndex((l) => l.trim() === firstLine);

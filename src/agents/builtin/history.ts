@@ -42,7 +42,10 @@ export function compactHistory(messages: ChatMessage[], maxChars: number): numbe
 function elideLongStrings(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {
-    out[key] = typeof value === "string" && value.length > 300 && !value.startsWith(elidedPrefix) ? `${elidedPrefix}: ${value.length.toLocaleString("en-US")} characters]` : value;
+    out[key] =
+      typeof value === "string" && value.length > 300 && !value.startsWith(elidedPrefix)
+        ? `${elidedPrefix}: ${value.length.toLocaleString("en-US")} characters]`
+        : value;
   }
   return out;
 }

@@ -68,7 +68,12 @@ function matchInWorker(root: string, files: string[], pattern: string, flags: st
     const stop = (error: Error) => settle() && reject(error);
     const onAbort = () => stop(new ToolError("The search was stopped because the attempt ended."));
     const timer = setTimeout(
-      () => stop(new ToolError(`The search took longer than ${searchLimits.timeoutMs / 1000} s and was stopped. Use a simpler pattern (no nested quantifiers) or a narrower path.`)),
+      () =>
+        stop(
+          new ToolError(
+            `The search took longer than ${searchLimits.timeoutMs / 1000} s and was stopped. Use a simpler pattern (no nested quantifiers) or a narrower path.`,
+          ),
+        ),
       searchLimits.timeoutMs,
     );
     signal?.addEventListener("abort", onAbort, { once: true });

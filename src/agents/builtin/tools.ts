@@ -16,12 +16,7 @@ import {
 import { ToolError } from "./paths.js";
 import { searchArgs, searchFiles } from "./search.js";
 
-export type RunCommand = (
-  argv: string[],
-  cwd: string,
-  timeoutMs: number,
-  signal?: AbortSignal,
-) => Promise<{ exitCode: number | null; outputTail: string }>;
+export type RunCommand = (argv: string[], cwd: string, timeoutMs: number, signal?: AbortSignal) => Promise<{ exitCode: number | null; outputTail: string }>;
 
 export interface ToolsetOptions {
   allowCommands: string[];
@@ -30,7 +25,7 @@ export interface ToolsetOptions {
 }
 
 export const runCommandArgs = z.object({
-  argv: z.array(z.string()).min(1).describe("Program and arguments, e.g. [\"npm\", \"test\"]. No shell: pipes and redirections do not work."),
+  argv: z.array(z.string()).min(1).describe('Program and arguments, e.g. ["npm", "test"]. No shell: pipes and redirections do not work.'),
 });
 export const finishArgs = z.object({
   summary: z.string().describe("What you changed and why, in a few sentences, for the reviewer."),

@@ -158,8 +158,7 @@ export const claudeCodePreset: AgentPreset = {
     let stopReason: string | undefined;
     if (result.is_error || (result.subtype && result.subtype !== "success")) {
       const detail =
-        result.result ??
-        (result.api_error_status ? `API error ${result.api_error_status}` : (subtypeMeaning[result.subtype ?? ""] ?? "no details given"));
+        result.result ?? (result.api_error_status ? `API error ${result.api_error_status}` : (subtypeMeaning[result.subtype ?? ""] ?? "no details given"));
       const kind = result.subtype && result.subtype !== "success" ? ` (${result.subtype})` : "";
       stopReason = `claude-code reported an error${kind}: ${detail}`;
     } else if (exitCode !== 0 && exitCode !== null) {

@@ -104,9 +104,7 @@ const eventSchema = z.object({
   type: z.string(),
   message: z.string().optional(),
   error: z.object({ message: z.string().optional() }).optional(),
-  usage: z
-    .object({ input_tokens: z.number().optional(), cached_input_tokens: z.number().optional(), output_tokens: z.number().optional() })
-    .optional(),
+  usage: z.object({ input_tokens: z.number().optional(), cached_input_tokens: z.number().optional(), output_tokens: z.number().optional() }).optional(),
   item: z
     .object({
       type: z.string(),

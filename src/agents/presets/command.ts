@@ -16,7 +16,10 @@ export class AgentCommandMissing extends AutofixError {
 const summaryLines = 5;
 
 export function lastLines(text: string, count: number): string | undefined {
-  const lines = text.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const lines = text
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "");
   return lines.length > 0 ? lines.slice(-count).join("\n") : undefined;
 }
 

@@ -32,10 +32,13 @@ export async function withCacheLock<T>(lockPath: string, work: () => Promise<T>,
     }
   }
   // Refresh the lock's mtime while working so a long fetch is not mistaken for a dead holder.
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(lockPath, now, now).catch(() => undefined);
-  }, Math.max(1000, staleMs / 4));
+  const refresh = setInterval(
+    () => {
+      const now = new Date();
+      utimes(lockPath, now, now).catch(() => undefined);
+    },
+    Math.max(1000, staleMs / 4),
+  );
   refresh.unref();
   try {
     return await work();

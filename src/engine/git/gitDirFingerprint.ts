@@ -26,7 +26,9 @@ export async function fingerprintGitDir(gitDir: string): Promise<Record<string, 
         await walk(childRel);
       } else if (entry.isFile()) {
         const info = await lstat(childAbs);
-        const digest = createHash("sha1").update(await readFile(childAbs)).digest("hex");
+        const digest = createHash("sha1")
+          .update(await readFile(childAbs))
+          .digest("hex");
         out[childRel] = `${info.mode & 0o777}:${digest}`;
       } else out[childRel] = "special";
     }

@@ -21,9 +21,7 @@ export function buildGitIndex(entries: IndexEntry[]): Buffer {
   const names = entries.map((entry) => Buffer.from(entry.path, "utf8"));
   // For ASCII paths, string order is byte order and much cheaper to compare.
   const ascii = names.every((name, i) => name.length === entries[i].path.length);
-  const order = entries
-    .map((_, i) => i)
-    .sort(ascii ? (a, b) => (entries[a].path < entries[b].path ? -1 : 1) : (a, b) => Buffer.compare(names[a], names[b]));
+  const order = entries.map((_, i) => i).sort(ascii ? (a, b) => (entries[a].path < entries[b].path ? -1 : 1) : (a, b) => Buffer.compare(names[a], names[b]));
   let total = 12 + 20;
   for (const name of names) total += entrySize(name);
   // One buffer for the whole file: 5,000 small allocations and a concat cost more than the writing.

@@ -162,7 +162,7 @@ async function fetchIntoCache(
         // isomorphic-git maps fetched refs through a refspec; the URL is passed per call, never stored.
         await writeFile(
           path.join(staging, "config"),
-          "[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote \"origin\"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
+          '[core]\n\trepositoryformatversion = 0\n\tbare = true\n[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
         );
         const linked = await seedStaging(store.gitdir, staging, singleBranch ? ref : undefined, !options.fullHistory);
         let fetchHead: string | null;

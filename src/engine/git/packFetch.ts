@@ -37,13 +37,11 @@ export function capturePacks(): PackCapture {
 }
 
 /** Writes a received pack and its index into `<gitdir>/objects/pack`; returns the decoded objects. */
-export async function storePack(
-  gitdir: string,
-  pack: Buffer,
-  external?: (oid: string) => GitObject | undefined,
-): Promise<Map<string, GitObject>> {
+export async function storePack(gitdir: string, pack: Buffer, external?: (oid: string) => GitObject | undefined): Promise<Map<string, GitObject>> {
   const trailer = pack.subarray(pack.length - 20).toString("hex");
-  const computed = createHash("sha1").update(pack.subarray(0, pack.length - 20)).digest("hex");
+  const computed = createHash("sha1")
+    .update(pack.subarray(0, pack.length - 20))
+    .digest("hex");
   if (trailer !== computed) throw new Error("the received pack is corrupt (checksum mismatch)");
   const { entries, packSha, objects } = await indexPack(pack, external);
   const base = path.join(gitdir, "objects", "pack", `pack-${packSha}`);

@@ -173,7 +173,7 @@ export async function indexPack(
     entries.push({ oid, offset, crc });
   }
   // ref-deltas whose base came later in the pack, or lives outside it (thin packs).
-  for (let progress = true; pendingRef.length && progress; ) {
+  for (let progress = true; pendingRef.length && progress;) {
     progress = false;
     for (let i = pendingRef.length - 1; i >= 0; i--) {
       const { header, offset, data, crc } = pendingRef[i];

@@ -86,17 +86,19 @@ export function lstatStream(root: string): LstatStream {
       const to = from + BATCH;
       inFlight++;
       answers.push(
-        onHelper(root, rels.slice(from, to)).then(
-          (batch) => {
-            ensure(to);
-            rows.set(batch, from * ENTRY_FIELDS);
-          },
-          // A helper that failed (or could not start) only costs time: its batch is done here.
-          () => runHere(from, to),
-        ).finally(() => {
-          inFlight--;
-          pump();
-        }),
+        onHelper(root, rels.slice(from, to))
+          .then(
+            (batch) => {
+              ensure(to);
+              rows.set(batch, from * ENTRY_FIELDS);
+            },
+            // A helper that failed (or could not start) only costs time: its batch is done here.
+            () => runHere(from, to),
+          )
+          .finally(() => {
+            inFlight--;
+            pump();
+          }),
       );
     }
   };

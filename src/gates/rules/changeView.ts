@@ -65,7 +65,15 @@ export function similarity(a: string, b: string): number {
   return size === 0 ? (a === b ? 1 : 0) : common / size;
 }
 
-function makeChange(path: string, kind: JudgedChange["kind"], binary: boolean, before: string, after: string, patch: string | undefined, oldPath?: string): JudgedChange {
+function makeChange(
+  path: string,
+  kind: JudgedChange["kind"],
+  binary: boolean,
+  before: string,
+  after: string,
+  patch: string | undefined,
+  oldPath?: string,
+): JudgedChange {
   const { added, removed } = readPatch(patch);
   const language = languageOf(path);
   let cached: { before: CodeViews; after: CodeViews } | undefined;
@@ -105,12 +113,16 @@ export function judgedChanges(delta: Delta): JudgedChange[] {
     if (paired.has(from.change) || paired.has(to.change)) continue;
     paired.add(from.change);
     paired.add(to.change);
-    const patch = createTwoFilesPatch(`a/${from.change.path}`, `b/${to.change.path}`, from.before, to.after, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY });
+    const patch = createTwoFilesPatch(`a/${from.change.path}`, `b/${to.change.path}`, from.before, to.after, undefined, undefined, {
+      headerOptions: FILE_HEADERS_ONLY,
+    });
     result.push(makeChange(to.change.path, "modify", false, from.before, to.after, patch, from.change.path));
   }
   for (const { change, before, after } of texts) {
     if (paired.has(change)) continue;
-    result.push(makeChange(change.path, change.kind === "delete" ? "delete" : change.kind === "add" ? "add" : "modify", change.binary, before, after, change.patch));
+    result.push(
+      makeChange(change.path, change.kind === "delete" ? "delete" : change.kind === "add" ? "add" : "modify", change.binary, before, after, change.patch),
+    );
   }
   return result;
 }

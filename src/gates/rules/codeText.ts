@@ -37,7 +37,15 @@ interface Syntax {
 
 const syntaxes: Record<Exclude<Language, "other">, Syntax> = {
   js: { line: ["//"], block: ["/*", "*/"], longStrings: [], quotes: ['"', "'", "`"], escapes: true },
-  python: { line: ["#"], longStrings: [['"""', '"""'], ["'''", "'''"]], quotes: ['"', "'"], escapes: true },
+  python: {
+    line: ["#"],
+    longStrings: [
+      ['"""', '"""'],
+      ["'''", "'''"],
+    ],
+    quotes: ['"', "'"],
+    escapes: true,
+  },
   go: { line: ["//"], block: ["/*", "*/"], longStrings: [["`", "`"]], quotes: ['"'], escapes: true },
   // Rust's char literals and lifetimes share the apostrophe; only double-quoted strings are blanked.
   rust: { line: ["//"], block: ["/*", "*/"], longStrings: [['r#"', '"#']], quotes: ['"'], escapes: true },

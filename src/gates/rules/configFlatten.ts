@@ -110,10 +110,11 @@ function flattenYaml(text: string): FlatConfig {
       stack.push({ indent, path });
       flat.set(path, flat.get(path) ?? []);
     } else if (value.startsWith("[")) for (const item of splitList(value)) add(flat, path, item);
-    else if (value.startsWith("{")) for (const part of splitList(value.replace(/^\{|\}$/g, ""))) {
-      const [k, v] = part.split(":").map((s) => s.trim());
-      if (k && v !== undefined) add(flat, `${path}.${k}`, v);
-    }
+    else if (value.startsWith("{"))
+      for (const part of splitList(value.replace(/^\{|\}$/g, ""))) {
+        const [k, v] = part.split(":").map((s) => s.trim());
+        if (k && v !== undefined) add(flat, `${path}.${k}`, v);
+      }
     else add(flat, path, value);
   }
   return flat;
@@ -177,7 +178,11 @@ function flattenIni(text: string): FlatConfig {
     }
     // An indented line continues the previous key's list (flake8's per-file-ignores, pytest's testpaths).
     if (/^\s/.test(line) && lastKey) {
-      for (const item of line.trim().split(/[,\s]+/).filter(Boolean)) add(flat, lastKey, item);
+      for (const item of line
+        .trim()
+        .split(/[,\s]+/)
+        .filter(Boolean))
+        add(flat, lastKey, item);
       continue;
     }
     const pair = /^([\w.-]+)\s*[=:]\s*(.*)$/.exec(line.trim());
@@ -199,7 +204,12 @@ function flattenJs(text: string): FlatConfig {
     const value = match[2] as string;
     if (value.startsWith("[")) {
       flat.set(key, flat.get(key) ?? []);
-      for (const item of value.slice(1, -1).split(",").map((s) => s.trim()).filter(Boolean)) add(flat, key, item.replace(/^`(.*)`$/, "$1"));
+      for (const item of value
+        .slice(1, -1)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean))
+        add(flat, key, item.replace(/^`(.*)`$/, "$1"));
     } else add(flat, key, value.replace(/^`(.*)`$/, "$1"));
   }
   return flat;

@@ -5,16 +5,7 @@ import type { JudgedChange } from "./changeView.js";
 import { flattenConfig, type FlatConfig } from "./configFlatten.js";
 
 export type Direction =
-  | "levelDown"
-  | "trueToFalse"
-  | "falseToTrue"
-  | "itemRemoved"
-  | "itemRemovedKeyKept"
-  | "itemAdded"
-  | "numberUp"
-  | "numberDown"
-  | "changed"
-  | "changedOrRemoved";
+  "levelDown" | "trueToFalse" | "falseToTrue" | "itemRemoved" | "itemRemovedKeyKept" | "itemAdded" | "numberUp" | "numberDown" | "changed" | "changedOrRemoved";
 
 export interface ConfigRule {
   label: string;
@@ -53,7 +44,9 @@ function judgeKey(rule: ConfigRule, key: string, before: string[] | undefined, a
     case "trueToFalse":
       return before?.includes("true") && !after?.includes("true") ? `${key}: true → ${describe(after)}` : undefined;
     case "falseToTrue":
-      return after?.some((v) => v.toLowerCase() === "true") && !before?.some((v) => v.toLowerCase() === "true") ? `${key}: ${describe(before)} → true` : undefined;
+      return after?.some((v) => v.toLowerCase() === "true") && !before?.some((v) => v.toLowerCase() === "true")
+        ? `${key}: ${describe(before)} → true`
+        : undefined;
     case "itemRemoved":
     case "itemRemovedKeyKept": {
       if (!before || before.length === 0) return undefined;
@@ -84,12 +77,7 @@ function judgeKey(rule: ConfigRule, key: string, before: string[] | undefined, a
 }
 
 /** Every key of either version a rule speaks about, judged; one finding per rule and file. */
-export function compareConfig(
-  path: string,
-  before: FlatConfig,
-  after: FlatConfig,
-  rules: ConfigRule[],
-): { rule: ConfigRule; findings: string[] }[] {
+export function compareConfig(path: string, before: FlatConfig, after: FlatConfig, rules: ConfigRule[]): { rule: ConfigRule; findings: string[] }[] {
   const results: { rule: ConfigRule; findings: string[] }[] = [];
   const keys = new Set([...before.keys(), ...after.keys()]);
   for (const rule of rules) {

@@ -15,12 +15,37 @@ const cargo = /(^|\/)Cargo\.toml$/;
 
 export const discoveryRules: ConfigRule[] = [
   { label: "pytest collects fewer paths", files: pytestFiles, key: new RegExp(`${pytestSection}testpaths$`), direction: "itemRemovedKeyKept" },
-  { label: "pytest collects fewer file, class or function names", files: pytestFiles, key: new RegExp(`${pytestSection}(python_files|python_classes|python_functions)$`), direction: "itemRemoved" },
+  {
+    label: "pytest collects fewer file, class or function names",
+    files: pytestFiles,
+    key: new RegExp(`${pytestSection}(python_files|python_classes|python_functions)$`),
+    direction: "itemRemoved",
+  },
   { label: "pytest skips more directories", files: pytestFiles, key: new RegExp(`${pytestSection}norecursedirs$`), direction: "itemAdded" },
-  { label: "pytest no longer treats an unexpected pass of xfail as a failure", files: pytestFiles, key: new RegExp(`${pytestSection}xfail_strict$`), direction: "trueToFalse" },
-  { label: "test runner collects fewer files", files: jsRunnerConfig, key: /^(include|testMatch|testRegex|roots|projects|dir)$/, direction: "itemRemovedKeyKept" },
-  { label: "test runner excludes more files", files: jsRunnerConfig, key: /^(exclude|testPathIgnorePatterns|modulePathIgnorePatterns)$/, direction: "itemAdded" },
-  { label: "test runner lets focused or missing tests pass", files: jsRunnerConfig, key: /^(allowOnly|passWithNoTests|onlyChanged|onlyFailures)$/, direction: "falseToTrue" },
+  {
+    label: "pytest no longer treats an unexpected pass of xfail as a failure",
+    files: pytestFiles,
+    key: new RegExp(`${pytestSection}xfail_strict$`),
+    direction: "trueToFalse",
+  },
+  {
+    label: "test runner collects fewer files",
+    files: jsRunnerConfig,
+    key: /^(include|testMatch|testRegex|roots|projects|dir)$/,
+    direction: "itemRemovedKeyKept",
+  },
+  {
+    label: "test runner excludes more files",
+    files: jsRunnerConfig,
+    key: /^(exclude|testPathIgnorePatterns|modulePathIgnorePatterns)$/,
+    direction: "itemAdded",
+  },
+  {
+    label: "test runner lets focused or missing tests pass",
+    files: jsRunnerConfig,
+    key: /^(allowOnly|passWithNoTests|onlyChanged|onlyFailures)$/,
+    direction: "falseToTrue",
+  },
   { label: "jest collects fewer files", files: packageJson, key: /^jest\.(testMatch|testRegex|roots|projects)$/, direction: "itemRemovedKeyKept" },
   { label: "jest excludes more files", files: packageJson, key: /^jest\.(testPathIgnorePatterns|modulePathIgnorePatterns)$/, direction: "itemAdded" },
   { label: "Cargo test target removed", files: cargo, key: /^(test|bench)\[\]$/, direction: "itemRemoved" },
@@ -46,22 +71,35 @@ const pytestFilters = /(?:^|\s)(-k|-m|--deselect|--ignore|--ignore-glob|--lf|--l
 function addoptsFilters(change: JudgedChange): string[] {
   const read = (text: string) => {
     const flat = flattenConfig(change.path, text);
-    const addopts = [...flat.entries()].filter(([key]) => new RegExp(`${pytestSection}addopts$`).test(key)).flatMap(([, v]) => v).join(" ");
+    const addopts = [...flat.entries()]
+      .filter(([key]) => new RegExp(`${pytestSection}addopts$`).test(key))
+      .flatMap(([, v]) => v)
+      .join(" ");
     return new Set([...addopts.matchAll(pytestFilters)].map((m) => (m[1] as string).replace(/\s+/g, " ")));
   };
   const before = read(change.before);
   return [...read(change.after)].filter((flag) => !before.has(flag));
 }
 
-const conftestHooks = /\bcollect_ignore(?:_glob)?\b|\bdef\s+pytest_(?:collection_modifyitems|ignore_collect|collect_file|pycollect_makeitem)\b|\bitems\.remove\(|\bconfig\.hook\.pytest_deselected\b/;
+const conftestHooks =
+  /\bcollect_ignore(?:_glob)?\b|\bdef\s+pytest_(?:collection_modifyitems|ignore_collect|collect_file|pycollect_makeitem)\b|\bitems\.remove\(|\bconfig\.hook\.pytest_deselected\b/;
 
 // Test commands in build scripts: the runner, the flags that filter, and what counts as a package/path.
 const runners: { name: string; line: RegExp; filters: RegExp }[] = [
   { name: "go test", line: /\bgo\s+test\b[^\n;&|]*/g, filters: /(?:^|\s)(-run|-skip|-short|-tags|--tags)(?=[\s=]|$)/g },
-  { name: "cargo test", line: /\bcargo\s+(?:test|nextest\s+run)\b[^\n;&|]*/g, filters: /(?:^|\s)(--lib|--bins?|--test|--skip|--exact|--features|--no-default-features|-E|--filter-expr|--ignored)(?=[\s=]|$)/g },
+  {
+    name: "cargo test",
+    line: /\bcargo\s+(?:test|nextest\s+run)\b[^\n;&|]*/g,
+    filters: /(?:^|\s)(--lib|--bins?|--test|--skip|--exact|--features|--no-default-features|-E|--filter-expr|--ignored)(?=[\s=]|$)/g,
+  },
   { name: "pytest", line: /\b(?:py\.test|pytest)\b[^\n;&|]*/g, filters: pytestFilters },
   { name: "node --test", line: /\bnode\s+--test\b[^\n;&|]*/g, filters: /(?:^|\s)(--test-name-pattern|--test-skip-pattern|--test-only)(?=[\s=]|$)/g },
-  { name: "jest/vitest", line: /\b(?:jest|vitest(?:\s+run)?)\b[^\n;&|]*/g, filters: /(?:^|\s)(-t|--testNamePattern|--testPathPattern|--testPathIgnorePatterns|--exclude|--changed|--onlyChanged|-o|--passWithNoTests|--shard)(?=[\s=]|$)/g },
+  {
+    name: "jest/vitest",
+    line: /\b(?:jest|vitest(?:\s+run)?)\b[^\n;&|]*/g,
+    filters:
+      /(?:^|\s)(-t|--testNamePattern|--testPathPattern|--testPathIgnorePatterns|--exclude|--changed|--onlyChanged|-o|--passWithNoTests|--shard)(?=[\s=]|$)/g,
+  },
 ];
 const scriptFiles = /(^|\/)(Makefile|makefile|GNUmakefile|justfile|Taskfile\.ya?ml|package\.json|tox\.ini|noxfile\.py|[\w.-]+\.sh|\.github\/autofix\.ya?ml)$/;
 
@@ -70,7 +108,9 @@ function commandText(file: string, text: string): string {
   if (!packageJson.test(file)) return text;
   try {
     const scripts = (JSON.parse(text) as { scripts?: Record<string, unknown> }).scripts ?? {};
-    return Object.values(scripts).filter((v): v is string => typeof v === "string").join("\n");
+    return Object.values(scripts)
+      .filter((v): v is string => typeof v === "string")
+      .join("\n");
   } catch {
     return "";
   }
@@ -103,7 +143,9 @@ function commandNarrowing(change: JudgedChange): string[] {
       const newTargets = targets(replacement);
       const lostTargets = [...targets(old)].filter((t) => !newTargets.has(t));
       if (changedFilters.length > 0 || lostTargets.length > 0) {
-        findings.push(`\`${old}\` → \`${replacement}\`${changedFilters.length ? ` (adds ${changedFilters.join(", ")})` : ""}${lostTargets.length ? ` (no longer runs ${lostTargets.join(", ")})` : ""}`);
+        findings.push(
+          `\`${old}\` → \`${replacement}\`${changedFilters.length ? ` (adds ${changedFilters.join(", ")})` : ""}${lostTargets.length ? ` (no longer runs ${lostTargets.join(", ")})` : ""}`,
+        );
       }
     }
   }
@@ -120,7 +162,8 @@ export function checkTestDiscovery(changes: JudgedChange[]): Violation[] {
     if (pytestFiles.test(change.path)) findings.push(...addoptsFilters(change).map((flag) => `addopts now passes ${flag}`));
     if (/(^|\/)conftest\.py$/.test(change.path)) {
       const views = change.views();
-      if (countIn(views.after.code, conftestHooks) > countIn(views.before.code, conftestHooks)) findings.push("conftest.py now ignores or deselects collected tests");
+      if (countIn(views.after.code, conftestHooks) > countIn(views.before.code, conftestHooks))
+        findings.push("conftest.py now ignores or deselects collected tests");
     }
     if (scriptFiles.test(change.path)) findings.push(...commandNarrowing(change));
     if (findings.length > 0) {

@@ -41,7 +41,12 @@ export const lintRules: ConfigRule[] = [
     key: /(^|\.)compilerOptions\.(strict\w*|noImplicit\w+|noUnused\w+|noUnchecked\w+|noFallthroughCasesInSwitch|noPropertyAccessFromIndexSignature|exactOptionalPropertyTypes|alwaysStrict|useUnknownInCatchVariables|checkJs|forceConsistentCasingInFileNames|isolatedModules|verbatimModuleSyntax|allowUnreachableCode|allowUnusedLabels)$/,
     direction: "trueToFalse",
   },
-  { label: "TypeScript check loosened", files: tsconfig, key: /(^|\.)compilerOptions\.(skipLibCheck|skipDefaultLibCheck|noCheck|suppressImplicitAnyIndexErrors|suppressExcessPropertyErrors|allowUnreachableCode|allowUnusedLabels)$/, direction: "falseToTrue" },
+  {
+    label: "TypeScript check loosened",
+    files: tsconfig,
+    key: /(^|\.)compilerOptions\.(skipLibCheck|skipDefaultLibCheck|noCheck|suppressImplicitAnyIndexErrors|suppressExcessPropertyErrors|allowUnreachableCode|allowUnusedLabels)$/,
+    direction: "falseToTrue",
+  },
   { label: "TypeScript project narrowed", files: tsconfig, key: /^(include|files)$/, direction: "itemRemoved" },
   { label: "TypeScript base config dropped", files: tsconfig, key: /^extends$/, direction: "itemRemoved" },
   { label: "TypeScript project narrowed", files: tsconfig, key: /^exclude$/, direction: "itemAdded" },
@@ -49,17 +54,49 @@ export const lintRules: ConfigRule[] = [
   { label: "golangci-lint linter no longer enabled", files: golangci, key: /(^|\.)linters\.enable$/, direction: "itemRemoved" },
   { label: "golangci-lint linter disabled", files: golangci, key: /(^|\.)linters\.disable$/, direction: "itemAdded" },
   { label: "golangci-lint linters all disabled", files: golangci, key: /(^|\.)linters\.disable-all$/, direction: "falseToTrue" },
-  { label: "golangci-lint default set lowered", files: golangci, key: /(^|\.)linters\.default$/, direction: "levelDown", levels: [["none"], ["fast"], ["standard"], ["all"]] },
+  {
+    label: "golangci-lint default set lowered",
+    files: golangci,
+    key: /(^|\.)linters\.default$/,
+    direction: "levelDown",
+    levels: [["none"], ["fast"], ["standard"], ["all"]],
+  },
   { label: "golangci-lint exclusions widened", files: golangci, key: /(exclude|exclusions|skip-dirs|skip-files)/, direction: "itemAdded" },
-  { label: "golangci-lint limit raised", files: golangci, key: /(line-length|min-complexity|max-\w+|lines|statements|min-len|min-occurrences)$/, direction: "numberUp" },
+  {
+    label: "golangci-lint limit raised",
+    files: golangci,
+    key: /(line-length|min-complexity|max-\w+|lines|statements|min-len|min-occurrences)$/,
+    direction: "numberUp",
+  },
   // Rust: clippy.toml thresholds and allowances, Cargo's [lints] tables.
   { label: "clippy threshold raised", files: clippy, key: /(threshold|^too-many-[\w-]+|^max-[\w-]+)$/, direction: "numberUp" },
   { label: "clippy allowance turned on", files: clippy, key: /^allow-[\w-]+$/, direction: "falseToTrue" },
-  { label: "Cargo [lints] level lowered or lint deleted", files: cargo, key: /^(workspace\.)?lints\.\w+\.[\w:]+(\.level)?$/, direction: "levelDown", levels: [["allow"], ["warn"], ["deny"], ["forbid"]] },
+  {
+    label: "Cargo [lints] level lowered or lint deleted",
+    files: cargo,
+    key: /^(workspace\.)?lints\.\w+\.[\w:]+(\.level)?$/,
+    direction: "levelDown",
+    levels: [["allow"], ["warn"], ["deny"], ["forbid"]],
+  },
   // Python: ruff, flake8, pylint, mypy, pyright, in pyproject.toml, setup.cfg, tox.ini or their own files.
-  { label: "ruff/flake8 rule selection narrowed", files: pythonLint, key: new RegExp(`(${pyTool("ruff|flake8")}(lint\\.)?|^(lint\\.)?)(extend-)?select$`), direction: "itemRemoved" },
-  { label: "ruff/flake8 ignores widened", files: pythonLint, key: new RegExp(`(${pyTool("ruff|flake8")}(lint\\.)?|^(lint\\.)?)(extend-|per-file-)?(ignore|ignores|exclude|unfixable)(\\..+)?$`), direction: "itemAdded" },
-  { label: "ruff/flake8 limit raised", files: pythonLint, key: new RegExp(`(${pyTool("ruff|flake8|pycodestyle")}|^)(lint\\.)?(mccabe\\.)?(line-length|max-line-length|max-complexity|max-doc-length)$`), direction: "numberUp" },
+  {
+    label: "ruff/flake8 rule selection narrowed",
+    files: pythonLint,
+    key: new RegExp(`(${pyTool("ruff|flake8")}(lint\\.)?|^(lint\\.)?)(extend-)?select$`),
+    direction: "itemRemoved",
+  },
+  {
+    label: "ruff/flake8 ignores widened",
+    files: pythonLint,
+    key: new RegExp(`(${pyTool("ruff|flake8")}(lint\\.)?|^(lint\\.)?)(extend-|per-file-)?(ignore|ignores|exclude|unfixable)(\\..+)?$`),
+    direction: "itemAdded",
+  },
+  {
+    label: "ruff/flake8 limit raised",
+    files: pythonLint,
+    key: new RegExp(`(${pyTool("ruff|flake8|pycodestyle")}|^)(lint\\.)?(mccabe\\.)?(line-length|max-line-length|max-complexity|max-doc-length)$`),
+    direction: "numberUp",
+  },
   { label: "pylint checks disabled", files: pythonLint, key: new RegExp(`(${pyTool("pylint")}|${pylintSections})disable$`), direction: "itemAdded" },
   { label: "pylint checks no longer enabled", files: pythonLint, key: new RegExp(`(${pyTool("pylint")}|${pylintSections})enable$`), direction: "itemRemoved" },
   { label: "pylint fail-under lowered", files: pythonLint, key: new RegExp(`(${pyTool("pylint")}|${pylintSections})fail-under$`), direction: "numberDown" },
@@ -67,20 +104,57 @@ export const lintRules: ConfigRule[] = [
   {
     label: "mypy strictness turned off",
     files: pythonLint,
-    key: new RegExp(`(${pyTool("mypy")}|^mypy[\\w.*-]*\\.|overrides\\[\\]\\.)(strict|strict_optional|strict_equality|disallow_\\w+|check_untyped_defs|warn_\\w+|no_implicit_optional|no_implicit_reexport|extra_checks)$`),
+    key: new RegExp(
+      `(${pyTool("mypy")}|^mypy[\\w.*-]*\\.|overrides\\[\\]\\.)(strict|strict_optional|strict_equality|disallow_\\w+|check_untyped_defs|warn_\\w+|no_implicit_optional|no_implicit_reexport|extra_checks)$`,
+    ),
     direction: "trueToFalse",
   },
-  { label: "mypy errors ignored", files: pythonLint, key: new RegExp(`(${pyTool("mypy")}|^mypy[\\w.*-]*\\.|overrides\\[\\]\\.)(ignore_errors|ignore_missing_imports|allow_untyped_\\w+|allow_incomplete_defs|allow_any_\\w+)$`), direction: "falseToTrue" },
+  {
+    label: "mypy errors ignored",
+    files: pythonLint,
+    key: new RegExp(
+      `(${pyTool("mypy")}|^mypy[\\w.*-]*\\.|overrides\\[\\]\\.)(ignore_errors|ignore_missing_imports|allow_untyped_\\w+|allow_incomplete_defs|allow_any_\\w+)$`,
+    ),
+    direction: "falseToTrue",
+  },
   { label: "mypy exclusions widened", files: pythonLint, key: new RegExp(`(${pyTool("mypy")}|^mypy\\.)(exclude|disable_error_code)$`), direction: "itemAdded" },
-  { label: "pyright mode lowered", files: new RegExp(`${pyproject.source}|${pyright.source}`), key: /(^|tool\.pyright\.)typeCheckingMode$/, direction: "levelDown", levels: pyrightModes },
-  { label: "pyright report level lowered", files: new RegExp(`${pyproject.source}|${pyright.source}`), key: /(^|tool\.pyright\.)(report\w+|strict\w*)$/, direction: "levelDown", levels: [["none", "false"], ["information"], ["warning"], ["error", "true"]] },
-  { label: "pyright exclusions widened", files: new RegExp(`${pyproject.source}|${pyright.source}`), key: /(^|tool\.pyright\.)(exclude|ignore)$/, direction: "itemAdded" },
-  { label: "pyright strict paths narrowed", files: new RegExp(`${pyproject.source}|${pyright.source}`), key: /(^|tool\.pyright\.)strict$/, direction: "itemRemoved" },
+  {
+    label: "pyright mode lowered",
+    files: new RegExp(`${pyproject.source}|${pyright.source}`),
+    key: /(^|tool\.pyright\.)typeCheckingMode$/,
+    direction: "levelDown",
+    levels: pyrightModes,
+  },
+  {
+    label: "pyright report level lowered",
+    files: new RegExp(`${pyproject.source}|${pyright.source}`),
+    key: /(^|tool\.pyright\.)(report\w+|strict\w*)$/,
+    direction: "levelDown",
+    levels: [["none", "false"], ["information"], ["warning"], ["error", "true"]],
+  },
+  {
+    label: "pyright exclusions widened",
+    files: new RegExp(`${pyproject.source}|${pyright.source}`),
+    key: /(^|tool\.pyright\.)(exclude|ignore)$/,
+    direction: "itemAdded",
+  },
+  {
+    label: "pyright strict paths narrowed",
+    files: new RegExp(`${pyproject.source}|${pyright.source}`),
+    key: /(^|tool\.pyright\.)strict$/,
+    direction: "itemRemoved",
+  },
   // RuboCop.
   { label: "RuboCop cop disabled", files: rubocop, key: /\.Enabled$/, direction: "trueToFalse" },
   { label: "RuboCop exclusions widened", files: rubocop, key: /(^|\.)Exclude$/, direction: "itemAdded" },
   { label: "RuboCop limit raised", files: rubocop, key: /\.Max$/, direction: "numberUp" },
-  { label: "RuboCop severity lowered", files: rubocop, key: /\.Severity$/, direction: "levelDown", levels: [["info"], ["refactor"], ["convention"], ["warning"], ["error"], ["fatal"]] },
+  {
+    label: "RuboCop severity lowered",
+    files: rubocop,
+    key: /\.Severity$/,
+    direction: "levelDown",
+    levels: [["info"], ["refactor"], ["convention"], ["warning"], ["error"], ["fatal"]],
+  },
   { label: "RuboCop cops off by default", files: rubocop, key: /(^|\.)DisabledByDefault$/, direction: "falseToTrue" },
 ];
 
@@ -91,11 +165,21 @@ function ignoreFilesWidened(changes: JudgedChange[]): Violation[] {
   const violations: Violation[] = [];
   for (const change of changes) {
     if (!ignoreFiles.test(change.path) || change.kind === "delete") continue;
-    const entries = (text: string) => new Set(text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+    const entries = (text: string) =>
+      new Set(
+        text
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith("#")),
+      );
     const before = entries(change.before);
     const added = [...entries(change.after)].filter((entry) => !before.has(entry));
     if (added.length > 0) {
-      violations.push({ code: "LINT_CONFIG_WEAKENED", message: `${change.path}: now ignores ${added.join(", ")}. Fix what the tool reports instead of hiding the files from it.`, paths: [change.path] });
+      violations.push({
+        code: "LINT_CONFIG_WEAKENED",
+        message: `${change.path}: now ignores ${added.join(", ")}. Fix what the tool reports instead of hiding the files from it.`,
+        paths: [change.path],
+      });
     }
   }
   return violations;

@@ -45,7 +45,13 @@ function loosenedAssertions(change: JudgedChange): TestFlag[] {
   const exactLost = countIn(removed, exactCheck) - countIn(added, exactCheck);
   const looseGained = countIn(added, looseMatcher) - countIn(removed, looseMatcher);
   if (exactLost <= 0 || looseGained <= 0) return [];
-  return [{ code: "ASSERTION_LOOSENED", path: change.path, message: `${change.path}: ${exactLost} exact assertion(s) replaced by looser ones (containment, prefix, approximate, ordering-free, type-only). Check the new assertion still pins down the behaviour the issue is about.` }];
+  return [
+    {
+      code: "ASSERTION_LOOSENED",
+      path: change.path,
+      message: `${change.path}: ${exactLost} exact assertion(s) replaced by looser ones (containment, prefix, approximate, ordering-free, type-only). Check the new assertion still pins down the behaviour the issue is about.`,
+    },
+  ];
 }
 
 /** Top-level module names of the repository's own Python code, from the paths the gate knows. */
@@ -64,10 +70,29 @@ function ownMocks(change: JudgedChange, modules: Set<string>): TestFlag[] {
   if (change.language === "js") {
     const relativeImports = new Set<string>();
     for (const match of change.after.matchAll(/import\s+(?:\*\s+as\s+(\w+)|\{([^}]*)\}|(\w+))\s+from\s+["'](\.{1,2}\/[^"']+)["']/g)) {
-      for (const name of [match[1], match[3], ...(match[2] ?? "").split(",").map((n) => n.trim().split(/\s+as\s+/).pop())]) if (name) relativeImports.add(name);
+      for (const name of [
+        match[1],
+        match[3],
+        ...(match[2] ?? "").split(",").map((n) =>
+          n
+            .trim()
+            .split(/\s+as\s+/)
+            .pop(),
+        ),
+      ])
+        if (name) relativeImports.add(name);
     }
     for (const match of change.after.matchAll(/(?:const|let|var)\s+(?:(\w+)|\{([^}]*)\})\s*=\s*require\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) {
-      for (const name of [match[1], ...(match[2] ?? "").split(",").map((n) => n.trim().split(/\s*:\s*/).pop())]) if (name) relativeImports.add(name);
+      for (const name of [
+        match[1],
+        ...(match[2] ?? "").split(",").map((n) =>
+          n
+            .trim()
+            .split(/\s*:\s*/)
+            .pop(),
+        ),
+      ])
+        if (name) relativeImports.add(name);
     }
     for (const line of added) {
       const mocked = /\b(?:vi|jest)\.(?:mock|doMock)\s*\(\s*["'](\.{1,2}\/[^"']+)["']/.exec(line);
@@ -78,7 +103,10 @@ function ownMocks(change: JudgedChange, modules: Set<string>): TestFlag[] {
     }
   } else if (change.language === "python") {
     for (const line of added) {
-      const patched = /\b(?:mock\.)?patch(?:\.object)?\s*\(\s*["']([\w.]+)["']|\bmonkeypatch\.(?:setattr|delattr)\s*\(\s*["']([\w.]+)["']|\b(?:patch\.object|monkeypatch\.setattr|mocker\.patch\.object)\s*\(\s*(\w+)\s*,|\bmocker\.patch\s*\(\s*["']([\w.]+)["']/.exec(line);
+      const patched =
+        /\b(?:mock\.)?patch(?:\.object)?\s*\(\s*["']([\w.]+)["']|\bmonkeypatch\.(?:setattr|delattr)\s*\(\s*["']([\w.]+)["']|\b(?:patch\.object|monkeypatch\.setattr|mocker\.patch\.object)\s*\(\s*(\w+)\s*,|\bmocker\.patch\s*\(\s*["']([\w.]+)["']/.exec(
+          line,
+        );
       const target = patched?.[1] ?? patched?.[2] ?? patched?.[3] ?? patched?.[4];
       if (target && modules.has(target.split(".")[0] as string)) found.push(target);
     }
@@ -88,7 +116,13 @@ function ownMocks(change: JudgedChange, modules: Set<string>): TestFlag[] {
     for (const line of added) if (/#\[automock\]|\bmock!\s*\{/.test(line)) found.push(line.trim());
   }
   if (found.length === 0) return [];
-  return [{ code: "OWN_CODE_MOCKED", path: change.path, message: `${change.path}: the test now mocks or patches the repository's own code (${[...new Set(found)].join(", ")}). A mock of the code under test can make a test pass without the fix; check that what is replaced is not what the issue is about.` }];
+  return [
+    {
+      code: "OWN_CODE_MOCKED",
+      path: change.path,
+      message: `${change.path}: the test now mocks or patches the repository's own code (${[...new Set(found)].join(", ")}). A mock of the code under test can make a test pass without the fix; check that what is replaced is not what the issue is about.`,
+    },
+  ];
 }
 
 function loosenedHelper(change: JudgedChange): TestFlag[] {
@@ -98,7 +132,13 @@ function loosenedHelper(change: JudgedChange): TestFlag[] {
   const normalizedMore = countIn(code(change.added, change), normalizing) > countIn(code(change.removed, change), normalizing);
   const fewerChecks = countIn(views.after.code, assertion) < countIn(views.before.code, assertion);
   if (!normalizedMore && !fewerChecks) return [];
-  return [{ code: "HELPER_LOOSENED", path: change.path, message: `${change.path}: a shared assertion helper or matcher was changed to ${normalizedMore ? "normalise what it compares (case, whitespace, order, rounding)" : "check less"}. Every test using it is weaker now; check that is intended.` }];
+  return [
+    {
+      code: "HELPER_LOOSENED",
+      path: change.path,
+      message: `${change.path}: a shared assertion helper or matcher was changed to ${normalizedMore ? "normalise what it compares (case, whitespace, order, rounding)" : "check less"}. Every test using it is weaker now; check that is intended.`,
+    },
+  ];
 }
 
 function fewerAssertions(change: JudgedChange): TestFlag[] {
@@ -107,7 +147,13 @@ function fewerAssertions(change: JudgedChange): TestFlag[] {
   const before = countIn(views.before.code, assertion);
   const after = countIn(views.after.code, assertion);
   if (after >= before) return [];
-  return [{ code: "ASSERTIONS_FELL", path: change.path, message: `${change.path}: assertions went from ${before} to ${after}. Check that nothing the tests pinned down is left unchecked.` }];
+  return [
+    {
+      code: "ASSERTIONS_FELL",
+      path: change.path,
+      message: `${change.path}: assertions went from ${before} to ${after}. Check that nothing the tests pinned down is left unchecked.`,
+    },
+  ];
 }
 
 export function testFlags(changes: JudgedChange[], repoPaths: Iterable<string> = []): TestFlag[] {

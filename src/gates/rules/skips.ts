@@ -24,9 +24,17 @@ const js = /\.(?:[cm]?[jt]sx?|coffee|vue|svelte)$/i;
 const py = /\.py$/i;
 
 export const skipMarkers: Marker[] = [
-  { label: "it/test/describe .skip/.only/.todo/.skipIf", pattern: /\b(?:it|test|describe|context|suite|specify|bench)(?:\.(?:concurrent|sequential|each\s*\([^)]*\)))?\.(?:skip|only|todo|fixme|skipIf|runIf)\b/, files: js },
+  {
+    label: "it/test/describe .skip/.only/.todo/.skipIf",
+    pattern: /\b(?:it|test|describe|context|suite|specify|bench)(?:\.(?:concurrent|sequential|each\s*\([^)]*\)))?\.(?:skip|only|todo|fixme|skipIf|runIf)\b/,
+    files: js,
+  },
   { label: "xit/xdescribe/fit/fdescribe", pattern: /(?:^|[^\w.$])(?:x|f)(?:it|describe|test|context|specify)\s*\(/, files: js, testFilesOnly: true },
-  { label: "skip/todo/only in a test's options", pattern: /\b(?:it|test|describe|suite)\s*\(\s*(["'`])[^"'`]*\1\s*,\s*\{[^}]*\b(?:skip|todo|only)\b\s*(?::\s*(?!false\b|undefined\b|null\b)|[,}])/, files: js },
+  {
+    label: "skip/todo/only in a test's options",
+    pattern: /\b(?:it|test|describe|suite)\s*\(\s*(["'`])[^"'`]*\1\s*,\s*\{[^}]*\b(?:skip|todo|only)\b\s*(?::\s*(?!false\b|undefined\b|null\b)|[,}])/,
+    files: js,
+  },
   { label: "t.skip()/t.todo() on the test context", pattern: /\b(?:t|ctx|context)\.(?:skip|todo)\s*\(/, files: js, testFilesOnly: true },
   { label: "Ruby skip/pending", pattern: /^\s*(?:skip|pending|xit|xdescribe)\b/m, files: /\.rb$/, testFilesOnly: true },
   { label: "@pytest.mark.skip/skipif", pattern: /@pytest\.mark\.(?:skip|skipif)\b/, files: py },
@@ -46,7 +54,8 @@ export function checkSkips(changes: JudgedChange[]): Violation[] {
   const violations: Violation[] = [];
   for (const change of changes) {
     // Prose may describe a skip marker; only code can apply one.
-    if (change.kind === "delete" || change.binary || (change.language === "other" && !/\.(?:java|kt|kts|scala|groovy|cs|fs|vb|php)$/.test(change.path))) continue;
+    if (change.kind === "delete" || change.binary || (change.language === "other" && !/\.(?:java|kt|kts|scala|groovy|cs|fs|vb|php)$/.test(change.path)))
+      continue;
     const inTestFile = isTestPath(change.path);
     const views = change.views();
     for (const marker of skipMarkers) {

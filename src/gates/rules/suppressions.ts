@@ -40,7 +40,12 @@ const rustLintGroups = [
 
 export const suppressions: Suppression[] = [
   { label: "file-wide eslint-disable", languages: ["js"], pattern: /\beslint-disable(?![-\w])/, view: "comments" },
-  { label: "eslint-disable-line/next-line without a rule", languages: ["js"], pattern: /\beslint-disable-(?:next-)?line\b[ \t]*(?:\*\/|--|$)/m, view: "comments" },
+  {
+    label: "eslint-disable-line/next-line without a rule",
+    languages: ["js"],
+    pattern: /\beslint-disable-(?:next-)?line\b[ \t]*(?:\*\/|--|$)/m,
+    view: "comments",
+  },
   { label: "@ts-nocheck", languages: ["js"], pattern: /@ts-nocheck\b/, view: "comments" },
   { label: "@ts-ignore", languages: ["js"], pattern: /@ts-ignore\b/, view: "comments" },
   // In a test, expecting a type error with a stated reason tests the types; anywhere else it hides one.

@@ -19,8 +19,7 @@ export function parseGoTestJson(output: string): TestResults | undefined {
       continue;
     }
     if (!event.Test || !event.Package) continue;
-    const outcome: TestOutcome | undefined =
-      event.Action === "pass" ? "pass" : event.Action === "fail" ? "fail" : event.Action === "skip" ? "skip" : undefined;
+    const outcome: TestOutcome | undefined = event.Action === "pass" ? "pass" : event.Action === "fail" ? "fail" : event.Action === "skip" ? "skip" : undefined;
     if (!outcome) continue;
     found += 1;
     // Subtests are "Parent/child"; one separator for every format lets suites be dropped alike.

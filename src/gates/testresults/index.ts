@@ -68,10 +68,7 @@ function splitOutcome(id: string, after: Record<string, TestOutcome>): TestOutco
   return children.every(([, outcome]) => outcome === "skip") ? "skip" : "pass";
 }
 
-export function compareTestResults(
-  baseline: Record<string, TestOutcome>,
-  after: Record<string, TestOutcome>,
-): TestComparison {
+export function compareTestResults(baseline: Record<string, TestOutcome>, after: Record<string, TestOutcome>): TestComparison {
   const comparison: TestComparison = { regressed: [], missing: [], fixed: [] };
   const moved = matchMovedTests(baseline, after);
   for (const [id, before] of Object.entries(baseline)) {

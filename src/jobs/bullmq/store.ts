@@ -1,14 +1,7 @@
 // Job records in Redis, readable by every process: one hash per job, pointers per issue key, sets per state,
 // and time indexes for quotas. Every change goes through a Lua script (scripts.ts), so it is atomic.
 import type { Redis } from "ioredis";
-import {
-  cancelledOutcome,
-  corruptRecord,
-  newJobId,
-  newRecord,
-  SUPERSEDED_REASON,
-  type JobLog,
-} from "../records.js";
+import { cancelledOutcome, corruptRecord, newJobId, newRecord, SUPERSEDED_REASON, type JobLog } from "../records.js";
 import type { Settlement } from "../runner.js";
 import { jobKey, type JobRecord, type JobSpec, type JobState, type StepRecord } from "../types.js";
 import { CANCEL, CLAIM, ENQUEUE, FINISH, PRUNE, SAVE } from "./scripts.js";
@@ -126,9 +119,7 @@ export class RedisJobStore {
   async list(states: JobState[] | undefined, limit: number): Promise<JobRecord[]> {
     if (!states || states.length === 0) return this.getMany(await this.redis.zrevrange(`${this.prefix}:all`, 0, limit - 1));
     // Newest first across several state sets: take the newest `limit` of each, merge by sequence number.
-    const perState = await Promise.all(
-      states.map((s) => this.redis.zrevrange(`${this.prefix}:state:${s}`, 0, limit - 1, "WITHSCORES")),
-    );
+    const perState = await Promise.all(states.map((s) => this.redis.zrevrange(`${this.prefix}:state:${s}`, 0, limit - 1, "WITHSCORES")));
     const merged: Array<[string, number]> = [];
     for (const flat of perState) for (let i = 0; i < flat.length; i += 2) merged.push([flat[i], Number(flat[i + 1])]);
     merged.sort((a, b) => b[1] - a[1]);

@@ -204,17 +204,26 @@ export class BullWorker implements Worker {
     const closing = this.bull.close();
     // Every wait is bounded: with Redis unreachable, commands wait for a reconnect that may never come,
     // and a worker that cannot stop cannot be restarted either. Unreleased jobs resume after their lease.
-    const within = <T>(ms: number, work: Promise<T>) =>
-      Promise.race([work, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref())]);
+    const within = <T>(ms: number, work: Promise<T>) => Promise.race([work, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref())]);
     if ((await within(graceMs, closing)) === "timeout") {
       for (const jobId of this.running.keys()) this.abort(jobId, new WorkerStopping());
       if ((await within(Math.min(5_000, Math.max(graceMs, 500)), closing)) === "timeout") {
         await within(5_000, this.releaseStuckJobs());
-        if ((await within(5_000, closing)) === "timeout") await within(5_000, this.bull.close(true).catch(() => {}));
+        if ((await within(5_000, closing)) === "timeout")
+          await within(
+            5_000,
+            this.bull.close(true).catch(() => {}),
+          );
       }
     }
     clearInterval(this.heartbeatTimer);
-    if ((await within(1_000, this.subscriber.quit().catch(() => "failed"))) !== "OK") this.subscriber.disconnect();
+    if (
+      (await within(
+        1_000,
+        this.subscriber.quit().catch(() => "failed"),
+      )) !== "OK"
+    )
+      this.subscriber.disconnect();
   }
 
   /** Handlers that ignore their signal: put their jobs back anyway and let BullMQ's lock lapse. */

@@ -75,17 +75,14 @@ export class SqliteJobStore {
   }
 
   latest(key: string): JobRecord | undefined {
-    const row = this.stmt("SELECT * FROM jobs WHERE key = ? ORDER BY seq DESC LIMIT 1").get(key) as
-      | JobRow
-      | undefined;
+    const row = this.stmt("SELECT * FROM jobs WHERE key = ? ORDER BY seq DESC LIMIT 1").get(key) as JobRow | undefined;
     return row ? this.toRecord(row) : undefined;
   }
 
   list(states: JobState[] | undefined, limit: number): JobRecord[] {
     const rows = (
       states && states.length > 0
-        ? this.stmt(`SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`)
-            .all(JSON.stringify(states), limit)
+        ? this.stmt(`SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?`).all(JSON.stringify(states), limit)
         : this.stmt("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?").all(limit)
     ) as JobRow[];
     return rows.map((r) => this.toRecord(r));
@@ -104,28 +101,26 @@ export class SqliteJobStore {
 
   /** Cancels the key's queued job now; asks its running job to stop (returned so the caller can abort it). */
   private cancelActive(key: string, reason: string, nowIso: string): { record?: JobRecord; runningId?: string } {
-    const row = this.stmt(
-      "SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1",
-    ).get(key) as JobRow | undefined;
+    const row = this.stmt("SELECT * FROM jobs WHERE key = ? AND state IN ('queued','running') ORDER BY seq DESC LIMIT 1").get(key) as JobRow | undefined;
     if (!row) return {};
     if (row.state === "queued") {
-      this.stmt(
-        `UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`,
-      ).run(reason, json(cancelledOutcome(reason)), nowIso, nowIso, row.id);
+      this.stmt(`UPDATE jobs SET state='cancelled', cancel_reason=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`).run(
+        reason,
+        json(cancelledOutcome(reason)),
+        nowIso,
+        nowIso,
+        row.id,
+      );
       return { record: this.get(row.id) };
     }
-    this.stmt(
-      `UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`,
-    ).run(reason, nowIso, row.id);
+    this.stmt(`UPDATE jobs SET cancel_requested=1, cancel_reason=COALESCE(cancel_reason, ?), updated_at=? WHERE id=?`).run(reason, nowIso, row.id);
     return { record: this.get(row.id), runningId: row.id };
   }
 
   enqueue(spec: JobSpec): { job: JobRecord; created: boolean; runningId?: string } {
     const tx = this.db.transaction(() => {
       if (spec.deliveryId) {
-        const seen = this.stmt("SELECT job_id FROM deliveries WHERE delivery_id = ?").get(spec.deliveryId) as
-          | { job_id: string }
-          | undefined;
+        const seen = this.stmt("SELECT job_id FROM deliveries WHERE delivery_id = ?").get(spec.deliveryId) as { job_id: string } | undefined;
         const existing = seen ? this.get(seen.job_id) : undefined;
         if (existing) return { job: existing, created: false };
       }
@@ -140,11 +135,7 @@ export class SqliteJobStore {
          VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       ).run(record.id, key, repo, spec.installationId ?? null, JSON.stringify(spec), nowMs, nowIso, nowIso);
       if (spec.deliveryId) {
-        this.stmt("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)").run(
-          spec.deliveryId,
-          record.id,
-          nowMs,
-        );
+        this.stmt("INSERT OR REPLACE INTO deliveries (delivery_id, job_id, created_ms) VALUES (?, ?, ?)").run(spec.deliveryId, record.id, nowMs);
       }
       return { job: record, created: true, runningId };
     });
@@ -237,11 +228,7 @@ export class SqliteJobStore {
         const record = this.get(job.id);
         if (record) this.givenUp.push(record);
       } else {
-        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=0, lease_expiries=?, updated_at=? WHERE id=?`).run(
-          expiries,
-          nowIso,
-          job.id,
-        );
+        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=0, lease_expiries=?, updated_at=? WHERE id=?`).run(expiries, nowIso, job.id);
         this.log.warn({ jobId: job.id, expiries }, "job lease expired; the job goes back to the queue to be resumed");
       }
     }
@@ -255,12 +242,11 @@ export class SqliteJobStore {
       // Bounded: each corrupt candidate is marked failed, so the next pass sees a different row.
       for (let attempt = 0; attempt < 20; attempt++) {
         const row = this.stmt(
-            `SELECT * FROM jobs WHERE state = 'queued' AND run_after_ms <= ?
+          `SELECT * FROM jobs WHERE state = 'queued' AND run_after_ms <= ?
                AND key NOT IN (SELECT key FROM jobs WHERE state = 'running')
                AND COALESCE(installation_id, -1) NOT IN (SELECT value FROM json_each(?))
              ORDER BY seq LIMIT 1`,
-          )
-          .get(nowMs, JSON.stringify(saturatedBuckets)) as JobRow | undefined;
+        ).get(nowMs, JSON.stringify(saturatedBuckets)) as JobRow | undefined;
         if (!row) return undefined;
         let job: JobRecord;
         try {
@@ -269,22 +255,17 @@ export class SqliteJobStore {
         } catch (err) {
           this.log.error({ jobId: row.id, err }, "corrupt job row; marking it failed");
           this.stmt(`UPDATE jobs SET state='failed', error=?, outcome=?, updated_at=?, finished_at=? WHERE id=?`).run(
-              json({ code: "JOB_RECORD_CORRUPT", message: (err as Error).message }),
-              json({ kind: "error", message: `The job's stored record is unreadable: ${(err as Error).message}` }),
-              nowIso,
-              nowIso,
-              row.id,
-            );
+            json({ code: "JOB_RECORD_CORRUPT", message: (err as Error).message }),
+            json({ kind: "error", message: `The job's stored record is unreadable: ${(err as Error).message}` }),
+            nowIso,
+            nowIso,
+            row.id,
+          );
           continue;
         }
         const token = newLeaseToken();
         this.stmt(`UPDATE jobs SET state='running', claims=claims+1, updated_at=? WHERE id=?`).run(nowIso, row.id);
-        this.stmt("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)").run(
-          row.id,
-          workerId,
-          token,
-          nowMs + leaseMs,
-        );
+        this.stmt("INSERT OR REPLACE INTO leases (job_id, worker_id, token, expires_ms) VALUES (?, ?, ?, ?)").run(row.id, workerId, token, nowMs + leaseMs);
         return { job: { ...job, state: "running" as const, claims: job.claims + 1, updatedAt: nowIso }, token };
       }
       return undefined;
@@ -293,15 +274,10 @@ export class SqliteJobStore {
   }
 
   heartbeat(jobId: string, token: string, leaseMs: number): Heartbeat {
-    const renewed = this.stmt("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?").run(
-      Date.now() + leaseMs,
-      jobId,
-      token,
-    );
+    const renewed = this.stmt("UPDATE leases SET expires_ms = ? WHERE job_id = ? AND token = ?").run(Date.now() + leaseMs, jobId, token);
     if (renewed.changes === 0) return { kind: "lost" };
     const row = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
-      | { cancel_requested: number; cancel_reason: string | null }
-      | undefined;
+      { cancel_requested: number; cancel_reason: string | null } | undefined;
     if (!row) return { kind: "lost" };
     if (row.cancel_requested) return { kind: "cancel", reason: row.cancel_reason ?? "the job was stopped" };
     return { kind: "ok" };
@@ -313,9 +289,7 @@ export class SqliteJobStore {
   }
 
   private fenced(jobId: string, token: string, sql: string, ...params: unknown[]): boolean {
-    return this.db
-      .transaction(() => this.holdsLease(jobId, token) && (this.stmt(sql).run(...params), true))
-      .immediate();
+    return this.db.transaction(() => this.holdsLease(jobId, token) && (this.stmt(sql).run(...params), true)).immediate();
   }
 
   saveSteps(jobId: string, token: string, steps: StepRecord[], progress: JobRecord["progress"]): boolean {
@@ -335,17 +309,20 @@ export class SqliteJobStore {
       if (!this.holdsLease(jobId, token)) return false;
       this.stmt("DELETE FROM leases WHERE job_id = ?").run(jobId);
       const asked = this.stmt("SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?").get(jobId) as
-        | { cancel_requested: number; cancel_reason: string | null }
-        | undefined;
+        { cancel_requested: number; cancel_reason: string | null } | undefined;
       // A job that was asked to stop never goes back to the queue, whatever ended its run.
       if (s.state === "queued" && asked?.cancel_requested) {
         const reason = asked.cancel_reason ?? "the job was stopped";
         s = { state: "cancelled", outcome: cancelledOutcome(reason), failures: s.failures, error: s.error };
       }
       if (s.state === "queued") {
-        this.stmt(
-          `UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`,
-        ).run(s.runAfterMs, s.failures, json(s.error), nowIso, jobId);
+        this.stmt(`UPDATE jobs SET state='queued', run_after_ms=?, failures=?, error=COALESCE(?, error), updated_at=? WHERE id=?`).run(
+          s.runAfterMs,
+          s.failures,
+          json(s.error),
+          nowIso,
+          jobId,
+        );
       } else {
         this.stmt(
           `UPDATE jobs SET state=?, outcome=?, failures=?, error=COALESCE(?, error),

@@ -48,10 +48,7 @@ export function sendHtml(res: ServerResponse, status: number, body: string, head
   res.statusCode = status;
   res.setHeader("Content-Type", "text/html; charset=utf-8");
   // No script runs on these pages, so the policy can forbid all of it: a missed escape stays inert.
-  res.setHeader(
-    "Content-Security-Policy",
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  );
+  res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   res.setHeader("X-Content-Type-Options", "nosniff");
   // same-origin, not no-referrer: links to GitHub must not leak private job URLs, but Chromium sends
   // `Origin: null` on form posts from a no-referrer page, which the login's origin check would refuse.

@@ -107,18 +107,23 @@ export interface PageOptions {
 }
 
 export function page(options: PageOptions): string {
-  const refresh = options.refreshSeconds
-    ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">`
-    : "";
-  const signOut = options.signedIn
-    ? html`<form method="post" action="/autofix/logout"><button type="submit">Sign out</button></form>`
-    : "";
+  const refresh = options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}" />` : "";
+  const signOut = options.signedIn ? html`<form method="post" action="/autofix/logout"><button type="submit">Sign out</button></form>` : "";
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="same-origin">
-${refresh}<title>${options.title}</title>
-<style>${new Html(stylesheet)}</style></head>
-<body><header><a href="/autofix">autofix</a><span class="muted">jobs dashboard</span>${signOut}</header>
-<main>${options.body}</main></body></html>`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        ${refresh}
+        <title>${options.title}</title>
+        <style>
+          ${new Html(stylesheet)}
+        </style>
+      </head>
+      <body>
+        <header><a href="/autofix">autofix</a><span class="muted">jobs dashboard</span>${signOut}</header>
+        <main>${options.body}</main>
+      </body>
+    </html>`.value;
 }

@@ -16,9 +16,7 @@ const commandSchema = z.object({
   exitCode: z.number().nullable(),
   durationMs: z.number(),
   outputTail: z.string(),
-  tests: z
-    .object({ regressed: z.array(z.string()), fixed: z.array(z.string()), missing: z.array(z.string()) })
-    .optional(),
+  tests: z.object({ regressed: z.array(z.string()), fixed: z.array(z.string()), missing: z.array(z.string()) }).optional(),
 });
 
 const findingSchema = z.object({
