@@ -50,10 +50,11 @@ interface RawJob {
 const maxLogChars = 2_000_000;
 
 export async function listCheckRuns(ctx: GitHubContext, repo: RepoRef, sha: string): Promise<CommitCheckRun[]> {
-  const { data } = await explained(`list the check runs of ${sha.slice(0, 12)}`, () =>
-    ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, per_page: 100, filter: "latest" }),
+  // A monorepo's CI can report hundreds of runs on one commit: read every page, or a red one goes unseen.
+  const runs = await explained(`list the check runs of ${sha.slice(0, 12)}`, () =>
+    ctx.octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, per_page: 100, filter: "latest" }),
   );
-  return ((data as { check_runs?: RawCheckRun[] } | undefined)?.check_runs ?? []).map((r) => ({
+  return (runs as RawCheckRun[]).map((r) => ({
     id: r.id,
     name: r.name,
     status: r.status,
@@ -66,10 +67,10 @@ export async function listCheckRuns(ctx: GitHubContext, repo: RepoRef, sha: stri
 }
 
 export async function listCheckSuites(ctx: GitHubContext, repo: RepoRef, sha: string): Promise<CommitCheckSuite[]> {
-  const { data } = await explained(`list the check suites of ${sha.slice(0, 12)}`, () =>
-    ctx.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-suites", { ...repo, ref: sha, per_page: 100 }),
+  const suites = await explained(`list the check suites of ${sha.slice(0, 12)}`, () =>
+    ctx.octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-suites", { ...repo, ref: sha, per_page: 100 }),
   );
-  return ((data as { check_suites?: RawCheckSuite[] } | undefined)?.check_suites ?? []).map((s) => ({
+  return (suites as RawCheckSuite[]).map((s) => ({
     id: s.id,
     appSlug: s.app?.slug ?? undefined,
     status: s.status,

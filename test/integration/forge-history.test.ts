@@ -34,6 +34,30 @@ describe("reading an existing PR", () => {
     scope.done();
   });
 
+  it("reads every page of a commit's check runs and suites, so a red run past the first hundred is seen", async () => {
+    const green = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, name: `shard ${i}`, status: "completed", conclusion: "success" }));
+    const scope = nock(api)
+      .get(`${R}/commits/abc/check-runs`)
+      .query({ per_page: 100, filter: "latest" })
+      .reply(200, { total_count: 101, check_runs: green }, { link: `<${api}${R}/commits/abc/check-runs?per_page=100&filter=latest&page=2>; rel="next"` })
+      .get(`${R}/commits/abc/check-runs`)
+      .query({ per_page: 100, filter: "latest", page: 2 })
+      .reply(200, { total_count: 101, check_runs: [{ id: 101, name: "shard 100", status: "completed", conclusion: "failure" }] })
+      .get(`${R}/commits/abc/check-suites`)
+      .query({ per_page: 100 })
+      .reply(200, {
+        total_count: 1,
+        check_suites: [{ id: 7, status: "completed", conclusion: "failure", app: { slug: "github-actions" }, latest_check_runs_count: 101 }],
+      });
+    const runs = await forge().listCheckRuns!(repo, "abc");
+    expect(runs).toHaveLength(101);
+    expect(runs.at(-1)).toMatchObject({ name: "shard 100", conclusion: "failure" });
+    expect(await forge().listCheckSuites!(repo, "abc")).toEqual([
+      { id: 7, appSlug: "github-actions", status: "completed", conclusion: "failure", runCount: 101 },
+    ]);
+    scope.done();
+  });
+
   it("lists a PR's commits with their authors, so a human's push can be noticed", async () => {
     const scope = nock(api)
       .get(`${R}/pulls/12/commits`)
