@@ -12,7 +12,7 @@ import type { Forge, RepoInfo } from "./forge/index.js";
 import { llmFromSettings } from "./llm/index.js";
 import type { LlmClient, SpendMeter, Usage } from "./llm/index.js";
 import { createBaselineCache } from "./gates/index.js";
-import { SpareRegistry } from "./engine/index.js";
+import { createEngine, SpareRegistry } from "./engine/index.js";
 import { createMetrics, type Metrics } from "./observability/index.js";
 import type { PipelineEnv } from "./pipeline/index.js";
 import type { Log } from "./pipeline/index.js";
@@ -39,7 +39,7 @@ export interface Runtime {
   startupNotes: string[];
   /** This process's spare checkouts (long-lived workers only; see docs/operations.md). */
   spares?: SpareRegistry;
-  /** Stops background work (spare checkouts) and removes what it left; call once jobs have stopped. */
+  /** Stops background work (spare checkouts, the engine's helper thread) and removes what it left; call once jobs have stopped. */
   close(): Promise<void>;
 }
 
@@ -72,6 +72,8 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     }
   }
   const metrics = createMetrics();
+  // One git engine per process: its object readers and lstat helper live as long as this runtime.
+  const engine = createEngine();
   const spares =
     settings.AUTOFIX_SPARE_CHECKOUTS === "on" && !hooks.oneShot
       ? new SpareRegistry({
@@ -83,6 +85,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
             );
           },
           onMaterialized: (source) => metrics.recordSpawn(source),
+          engine,
         })
       : undefined;
   const sandbox = await createSandbox(sandboxOptionsFrom(settings, log));
@@ -154,7 +157,10 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
     paths,
     startupNotes,
     spares,
-    close: async () => spares?.discardAll(),
+    close: async () => {
+      await spares?.discardAll();
+      await engine.close();
+    },
     envFor(forge, config, overrides = {}) {
       return {
         sandbox,
@@ -164,6 +170,7 @@ export async function createRuntime(settings: Settings, log: Log, hooks: Runtime
         source: (repo: RepoInfo): RepoSource => sourceFor(forge, repo),
         paths,
         spares,
+        engine,
         baselineCache,
         dryRun: overrides.dryRun,
         instructions: overrides.instructions,

@@ -12,6 +12,7 @@ import { MergeConflict } from "./errors.js";
 import { listCommitFiles, readBlob, readTreeEntries } from "./git/gitObjects.js";
 import { mergeText } from "./merge3.js";
 import { fetchBranch, initBare, openObjectStore, type ObjectStore } from "./git/objectCache.js";
+import { engineOr, type Engine } from "./engineContext.js";
 import { isBinary } from "./textPatch.js";
 import type { Baseline, BaselineEntry, Delta, FileChange, GitMode, RepoSource } from "./types.js";
 
@@ -28,6 +29,8 @@ export interface AbsorbOptions {
   signal?: AbortSignal;
   /** The job absorbing: its gitdir is named after it, so the job's cleanup finds one a crash left behind. */
   jobId?: string;
+  /** Whose object readers to use (the default engine when left out). */
+  engine?: Engine;
 }
 
 /** Prefix of the absorb gitdirs of a job (under `<workRoot>/.absorb`). */
@@ -47,7 +50,7 @@ export interface AbsorbResult {
 type Conflict = { path: string; reason: string; hunks: string[] };
 
 export async function absorb(opts: AbsorbOptions): Promise<AbsorbResult> {
-  const store = await openObjectStore(opts.source, path.resolve(opts.cacheRoot));
+  const store = await openObjectStore(opts.source, path.resolve(opts.cacheRoot), engineOr(opts.engine).readers);
   try {
     return await absorbWith(store, opts);
   } finally {

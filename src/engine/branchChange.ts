@@ -2,6 +2,7 @@
 // on. Used to re-absorb a PR whose change was revised (so no single recorded delta holds it) onto a base
 // branch that moved. Only the bot's own commits are ever read this way: a human's push hands the PR over.
 import { openObjectStore, fetchBranch, resolveBase } from "./git/objectCache.js";
+import { engineOr, type Engine } from "./engineContext.js";
 import { listCommitFiles, readBlob } from "./git/gitObjects.js";
 import { deltaStats } from "./deltaStats.js";
 import { isBinary, textPatch } from "./textPatch.js";
@@ -17,11 +18,13 @@ export interface BranchChangeInput {
   /** The commit the PR's first commit was made on. */
   forkSha: string;
   signal?: AbortSignal;
+  /** Whose object readers to use (the default engine when left out). */
+  engine?: Engine;
 }
 
 /** The change, or undefined when it touches a submodule (which absorb cannot carry). */
 export async function branchChange(input: BranchChangeInput): Promise<RecordedChange | undefined> {
-  const store = await openObjectStore(input.source, input.cacheRoot);
+  const store = await openObjectStore(input.source, input.cacheRoot, engineOr(input.engine).readers);
   try {
     const head = await fetchBranch(store, input.source, input.branch, input.signal);
     // The branch moved again since GitHub listed its commits: a later event covers that head.

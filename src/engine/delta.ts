@@ -6,6 +6,7 @@ import path from "node:path";
 import { assertSpawn } from "./spawn.js";
 import { blobOid, forEachLimited, readBlob } from "./git/gitObjects.js";
 import { storeAt, type ObjectStore } from "./git/objectCache.js";
+import { engineOr, type Engine } from "./engineContext.js";
 import { readSpawnState, statIndex, STAT_FIELDS, writeSpawnFindings } from "./spawnState.js";
 import { toolFileMatcher } from "./toolFiles.js";
 import { deltaStats } from "./deltaStats.js";
@@ -17,12 +18,15 @@ import type { Baseline, Delta, FileChange, GitMode, Spawn } from "./types.js";
 export interface DeltaOptions {
   /** Extra agent tool-file globs (picomatch), on top of DEFAULT_TOOL_FILES. */
   toolFiles?: string[];
+  /** Whose readers and lstat helper to use (the default engine when left out). */
+  engine?: Engine;
 }
 
 export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: DeltaOptions = {}): Promise<Delta> {
   await assertSpawn(spawn);
   const state = await readSpawnState(spawn);
-  const store = storeAt(state.storeGitdir, state.local);
+  const engine = engineOr(opts.engine);
+  const store = storeAt(state.storeGitdir, state.local, engine.readers);
   const isToolFile = toolFileMatcher(opts.toolFiles ?? []);
   const trackedPaths: string[] = [];
   const gitlinkPaths = new Set<string>();
@@ -43,6 +47,7 @@ export async function computeDelta(spawn: Spawn, baseline: Baseline, opts: Delta
     gitlinkPaths,
     ignoreRules: await baselineIgnoreRules(store, baseline, ignoreFiles),
     isToolFile,
+    stats: engine.stats,
   });
 
   // While the helper thread is still lstat'ing: baseline path -> its number, and the snapshot row of each.

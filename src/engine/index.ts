@@ -9,8 +9,9 @@ export { checkGuards, inspectSpawnIntegrity, readBaselineLinks } from "./guards.
 export { absorb, absorbDirPrefix } from "./absorb.js";
 export { pushBranch } from "./push.js";
 export { readBlob } from "./git/gitObjects.js";
-export { storeAt } from "./git/objectCache.js";
+export { storeAt } from "./engineContext.js";
 export { readSpawnState } from "./spawnState.js";
 export { deltaStats } from "./deltaStats.js";
 export { isBinary, textPatch } from "./textPatch.js";
 export { branchChange } from "./branchChange.js";
+export { createEngine, type Engine } from "./engineContext.js";

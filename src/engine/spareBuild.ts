@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./git/gitIndex.js";
-import { storeAt } from "./git/objectCache.js";
+import { ObjectReaders, storeAt } from "./git/objectCache.js";
 import type { StatSnapshot } from "./spawnState.js";
 
 /** Wider than a file-time tick (a few ms on Linux): files this close to the build's end are "racy". */
@@ -21,8 +21,15 @@ export interface BuiltSpare {
   racy: { path: string; oid: string; link: boolean }[];
 }
 
-export async function buildSpareFiles(gitdir: string, local: boolean, sha: string, dir: string, signal?: AbortSignal): Promise<BuiltSpare> {
-  const store = storeAt(gitdir, local);
+export async function buildSpareFiles(
+  readers: ObjectReaders,
+  gitdir: string,
+  local: boolean,
+  sha: string,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<BuiltSpare> {
+  const store = storeAt(gitdir, local, readers);
   try {
     const { stat, index, gitlinks } = await checkoutTree(store, sha, dir, signal);
     const builtAtMs = Date.now();
@@ -50,7 +57,8 @@ export async function runSpareBuildInThisThread(request: {
       // Not allowed here: build at normal priority, still off the main thread.
     }
   }
-  return buildSpareFiles(request.gitdir, request.local, request.sha, request.dir);
+  // A helper thread lives for one checkout: its readers are its own and go with it.
+  return buildSpareFiles(new ObjectReaders(), request.gitdir, request.local, request.sha, request.dir);
 }
 
 // The helper is an eval'd script that imports this module by URL: it then runs the same under dist/ (plain

@@ -16,6 +16,7 @@ import { blobOid } from "./git/gitObjects.js";
 import type { ObjectStore } from "./git/objectCache.js";
 import { advanceSpare } from "./spareAdvance.js";
 import { buildSpareFiles, buildSpareOnThread } from "./spareBuild.js";
+import { engineOr, type Engine } from "./engineContext.js";
 import { ancestorDirs } from "./git/treePaths.js";
 import { STAT_FIELDS, type StatSnapshot } from "./spawnState.js";
 
@@ -61,6 +62,8 @@ export interface SpareRegistryOptions {
   onMaterialized?: (source: SpawnSource) => void;
   /** `thread` (default): build on a helper thread at the lowest priority, so the jobs beside it keep the event loop. */
   buildOn?: "thread" | "main";
+  /** Whose object readers a build on the main thread uses (the default engine when left out). */
+  engine?: Engine;
 }
 
 const keyFor = (workRoot: string, store: StoreRef) => `${path.resolve(workRoot)}\0${store.gitdir}`;
@@ -148,7 +151,7 @@ export class SpareRegistry {
     await mkdir(path.dirname(dir), { recursive: true });
     const built =
       this.options.buildOn === "main"
-        ? await buildSpareFiles(storeRef.gitdir, storeRef.local, sha, dir, signal)
+        ? await buildSpareFiles(engineOr(this.options.engine).readers, storeRef.gitdir, storeRef.local, sha, dir, signal)
         : await buildSpareOnThread(storeRef, sha, dir, signal);
     const spare: Spare = { sha, dir, ...built };
     signal.throwIfAborted();

@@ -11,6 +11,7 @@ import { fingerprintGitDir } from "./git/gitDirFingerprint.js";
 import { checkoutTree } from "./checkout.js";
 import { buildGitIndex } from "./git/gitIndex.js";
 import { openObjectStore, resolveBase, type ObjectStore } from "./git/objectCache.js";
+import { engineOr, type Engine } from "./engineContext.js";
 import { sweepSpares, type SpareRegistry, type SpawnSource } from "./spares.js";
 import { checkoutOnThread } from "./spareBuild.js";
 import { STATE_DIR, removeSpawnState, writeSpawnState } from "./spawnState.js";
@@ -32,6 +33,8 @@ export interface MaterializeOptions {
   spares?: SpareRegistry;
   /** `thread`: create the files on a helper thread, so the event loop (leases, webhooks) never waits on the disk. */
   checkoutOn?: "main" | "thread";
+  /** Whose object readers to use (the default engine when left out). */
+  engine?: Engine;
 }
 
 /** A directory name for a job id: safe characters only, with a hash suffix when anything was replaced. */
@@ -51,7 +54,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Spawn> {
   await mkdir(path.dirname(dir), { recursive: true });
   await removeDebris(path.dirname(dir), dirName);
 
-  const store = await openObjectStore(source, path.resolve(cacheRoot));
+  const store = await openObjectStore(source, path.resolve(cacheRoot), engineOr(opts.engine).readers);
   const baseSha = await resolveBase(store, source, baseRef, signal);
   throwIfAborted(signal);
 

@@ -49,7 +49,7 @@ export async function prepareAttempt(input: {
   // What a command agent's CLI printed (or an agent without a meter) counts too.
   if (!run.usageMetered) input.meter?.record(run.usage);
 
-  const delta = await computeDelta(spawn, baseline, { toolFiles: config.agent.toolFiles });
+  const delta = await computeDelta(spawn, baseline, { toolFiles: config.agent.toolFiles, engine: env.engine });
   const limits = { ...config.limits, denyPaths: config.denyPaths };
   const violations = [...checkGuards(delta, baseline, limits, await readBaselineLinks(spawn.dir, baseline)), ...(await inspectSpawnIntegrity(spawn))].map(
     (v) => ({

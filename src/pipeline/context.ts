@@ -1,7 +1,7 @@
 // Types the job's steps share, so no step imports another step's module for a type (no circles).
 import type { Agent, AgentRun } from "../agents/index.js";
 import type { AutofixConfig } from "../config/index.js";
-import type { Baseline, Delta, RecordedChange, RepoSource, SpareRegistry, Spawn } from "../engine/index.js";
+import type { Baseline, Delta, Engine, RecordedChange, RepoSource, SpareRegistry, Spawn } from "../engine/index.js";
 import type { Forge, Issue, RepoInfo } from "../forge/index.js";
 import type { BaselineResultCache, GateResult } from "../gates/index.js";
 import type { JobOutcome } from "../jobs/index.js";
@@ -23,6 +23,8 @@ export interface PipelineEnv {
   paths: { workRoot: string; cacheRoot: string; scratchRoot: string };
   /** A long-lived worker's spare checkouts: the job's spawn may start from one (never its baseline checkout). */
   spares?: SpareRegistry;
+  /** The process's git engine (object readers, lstat helper), made by the runtime; the engine's default when left out. */
+  engine?: Engine;
   baselineCache: BaselineResultCache;
   log: Log;
   /** No writes to the code host: stop after the gates and report. */

@@ -56,6 +56,7 @@ async function absorbAndPush(input: PublishInput, branch: string): Promise<PushR
     author: env.author,
     signal: ctx.signal,
     jobId: ctx.job.id,
+    engine: env.engine,
   });
   try {
     await pushBranch({ gitdir: absorbed.gitdir, source, branch, commitSha: absorbed.commitSha, force: target.mode === "fresh", signal: ctx.signal });

@@ -8,11 +8,11 @@ import { storeAt } from "../engine/index.js";
 import { readSpawnState } from "../engine/index.js";
 import { deltaStats } from "../engine/index.js";
 import { isBinary, textPatch } from "../engine/index.js";
-import type { Baseline, Delta, FileChange, Spawn } from "../engine/index.js";
+import type { Baseline, Delta, Engine, FileChange, Spawn } from "../engine/index.js";
 
-export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Baseline; revision: Delta; prFiles: PrFile[] }): Promise<Delta> {
+export async function wholeChangeDelta(input: { spawn: Spawn; headBaseline: Baseline; revision: Delta; prFiles: PrFile[]; engine?: Engine }): Promise<Delta> {
   const state = await readSpawnState(input.spawn);
-  const store = storeAt(state.storeGitdir, state.local);
+  const store = storeAt(state.storeGitdir, state.local, input.engine);
   const revised = new Map(input.revision.files.map((f) => [f.path, f]));
   const prFiles = new Map(input.prFiles.map((f) => [f.path, f]));
   const paths = [...new Set([...prFiles.keys(), ...revised.keys()])].sort();

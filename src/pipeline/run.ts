@@ -53,8 +53,8 @@ export async function runPipeline(ctx: JobContext, env: PipelineEnv): Promise<Jo
 
   await status.phase({ phase: "spawn" });
   const spawnRef = target.mode === "revision" ? target.branch : target.baseBranch;
-  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, spawnRef, env.paths, ctx.signal, env.spares));
-  const keeper = new SpawnKeeper(spawnRecord, source, env.paths, ctx.job.claims > 1);
+  const spawnRecord = await ctx.step("spawn", () => SpawnKeeper.create(ctx.job.id, source, spawnRef, env.paths, ctx.signal, env.spares, env.engine));
+  const keeper = new SpawnKeeper(spawnRecord, source, env.paths, ctx.job.claims > 1, env.engine);
   status.note(`Spawn pinned to \`${spawnRecord.spawn.baseSha.slice(0, 12)}\` of \`${spawnRef}\`.`);
 
   const attempts = config.limits.attempts;
@@ -191,7 +191,7 @@ async function followCiAfter(ctx: JobContext, env: PipelineEnv, outcome: JobOutc
 async function judgedChange(env: PipelineEnv, target: ResolvedTarget, keeper: SpawnKeeper, attempt: AttemptRecord): Promise<Delta | undefined> {
   if (target.mode !== "revision" || !target.pr || !env.forge.listPrFiles || attempt.delta.files.length === 0) return undefined;
   const prFiles = await env.forge.listPrFiles({ owner: target.repo.owner, repo: target.repo.repo }, target.pr.number);
-  return wholeChangeDelta({ spawn: keeper.spawn, headBaseline: keeper.baseline, revision: attempt.delta, prFiles });
+  return wholeChangeDelta({ spawn: keeper.spawn, headBaseline: keeper.baseline, revision: attempt.delta, prFiles, engine: env.engine });
 }
 
 /**

@@ -1,7 +1,7 @@
 // The keeper that makes a job's spawn survive a resume: after a crash the spawn is re-materialized
 // at the pinned commit and the last delta re-applied.
 import { applyDelta, assertSpawn, materialize, recordBaseline, removeSpawn } from "../engine/index.js";
-import type { Baseline, Delta, RepoSource, SpareRegistry, Spawn } from "../engine/index.js";
+import type { Baseline, Delta, Engine, RepoSource, SpareRegistry, Spawn } from "../engine/index.js";
 import type { PipelineEnv, SpawnRecord } from "./context.js";
 
 type Paths = PipelineEnv["paths"];
@@ -10,7 +10,15 @@ export class SpawnKeeper {
   private verified: boolean;
   private baselineSpawn?: Spawn;
 
-  static async create(jobId: string, source: RepoSource, baseRef: string, paths: Paths, signal: AbortSignal, spares?: SpareRegistry): Promise<SpawnRecord> {
+  static async create(
+    jobId: string,
+    source: RepoSource,
+    baseRef: string,
+    paths: Paths,
+    signal: AbortSignal,
+    spares?: SpareRegistry,
+    engine?: Engine,
+  ): Promise<SpawnRecord> {
     // A long-lived worker (it has spares) also creates the files off its event loop.
     const spawn = await materialize({
       jobId,
@@ -21,8 +29,9 @@ export class SpawnKeeper {
       signal,
       spares,
       checkoutOn: spares ? "thread" : "main",
+      engine,
     });
-    return { spawn, baseline: await recordBaseline(spawn) };
+    return { spawn, baseline: await recordBaseline(spawn, engine) };
   }
 
   constructor(
@@ -30,6 +39,7 @@ export class SpawnKeeper {
     private readonly source: RepoSource,
     private readonly paths: Paths,
     resumed: boolean,
+    private readonly engine?: Engine,
   ) {
     this.verified = !resumed;
   }
@@ -63,9 +73,10 @@ export class SpawnKeeper {
       workRoot: this.paths.workRoot,
       cacheRoot: this.paths.cacheRoot,
       signal,
+      engine: this.engine,
     });
     // Re-record the stat snapshot the delta relies on, then re-apply the change.
-    await recordBaseline(spawn);
+    await recordBaseline(spawn, this.engine);
     if (delta) await applyDelta(delta, spawn.dir);
     this.verified = true;
   }
@@ -81,6 +92,7 @@ export class SpawnKeeper {
         workRoot: this.paths.workRoot,
         cacheRoot: this.paths.cacheRoot,
         signal,
+        engine: this.engine,
       });
     }
     return this.baselineSpawn.dir;

@@ -67,7 +67,15 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
   // A revised PR has no single recorded delta: its whole change is read back from the branch itself.
   const forkSha = commits[0]?.parentShas?.[0];
   const readBack = () =>
-    branchChange({ source, cacheRoot: env.paths.cacheRoot, branch: pr.headRef, headSha: commits.at(-1)!.sha, forkSha: forkSha!, signal: ctx.signal });
+    branchChange({
+      source,
+      cacheRoot: env.paths.cacheRoot,
+      branch: pr.headRef,
+      headSha: commits.at(-1)!.sha,
+      forkSha: forkSha!,
+      signal: ctx.signal,
+      engine: env.engine,
+    });
   const recorded = (await env.recordedChange?.()) ?? (forkSha ? await ctx.step("branch-change", readBack) : undefined);
   if (!recorded) {
     await say(
@@ -94,6 +102,7 @@ export async function runUpdateBranch(ctx: JobContext, env: PipelineEnv): Promis
         ].join("\n"),
         author: env.author,
         signal: ctx.signal,
+        engine: env.engine,
       });
       try {
         await pushBranch({ gitdir: absorbed.gitdir, source, branch: pr.headRef, commitSha: absorbed.commitSha, force: true, signal: ctx.signal });
@@ -155,10 +164,18 @@ async function rerunDeterministic(
   files: Record<string, string | null>,
 ) {
   const jobId = `${ctx.job.id}--update`;
-  const spawn = await materialize({ jobId, source, baseRef: baseSha, workRoot: env.paths.workRoot, cacheRoot: env.paths.cacheRoot, signal: ctx.signal });
+  const spawn = await materialize({
+    jobId,
+    source,
+    baseRef: baseSha,
+    workRoot: env.paths.workRoot,
+    cacheRoot: env.paths.cacheRoot,
+    signal: ctx.signal,
+    engine: env.engine,
+  });
   let baselineSpawn: Awaited<ReturnType<typeof materialize>> | undefined;
   try {
-    const baseline = await recordBaseline(spawn);
+    const baseline = await recordBaseline(spawn, env.engine);
     for (const [p, content] of Object.entries(files)) {
       const abs = path.join(spawn.dir, p);
       if (content === null) await rm(abs, { force: true });
@@ -167,7 +184,7 @@ async function rerunDeterministic(
         await writeFile(abs, Buffer.from(content, "base64"));
       }
     }
-    const delta = await computeDelta(spawn, baseline);
+    const delta = await computeDelta(spawn, baseline, { engine: env.engine });
     return await runDeterministicGate({
       delta,
       baseline,
@@ -180,6 +197,7 @@ async function rerunDeterministic(
           workRoot: env.paths.workRoot,
           cacheRoot: env.paths.cacheRoot,
           signal: ctx.signal,
+          engine: env.engine,
         });
         return baselineSpawn.dir;
       },

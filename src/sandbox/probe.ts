@@ -11,6 +11,8 @@ import type { SandboxRequest, SandboxResult } from "./types.js";
 export type ProbeResult = { usable: true } | { usable: false; reason: string };
 
 const probeTimeoutMs = 10_000;
+// Module-level on purpose (unlike the engine's state, issue 21): these are facts about the host (can this bwrap
+// isolate, does overlay work), the same for every runtime and test in the process, so probing once is right.
 const cache = new Map<string, Promise<ProbeResult>>();
 
 function runProbe(bwrapPath: string, baseReadOnlyPaths: string[]): Promise<ProbeResult> {

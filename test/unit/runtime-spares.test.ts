@@ -32,4 +32,29 @@ describe("who owns spare checkouts", () => {
     expect(worker.envFor({ kind: "local" } as never, { agent: { preset: "command" } } as never).spares).toBe(worker.spares);
     for (const r of [worker, other, cli, off]) await r.close();
   });
+
+  it("each runtime hands its jobs its own git engine, and closing one runtime stops only its engine's helper thread", async () => {
+    const one = await runtimeWith({});
+    const two = await runtimeWith({});
+    const envOf = (r: typeof one) => r.envFor({ kind: "local" } as never, { agent: { preset: "command" } } as never);
+    const engineOne = envOf(one).engine!;
+    const engineTwo = envOf(two).engine!;
+    expect(engineOne).toBeDefined();
+    expect(engineOne).not.toBe(engineTwo);
+    expect(envOf(one).engine).toBe(engineOne);
+    // Start both helper threads: each stream is over two lstat batches.
+    const rels = Array.from({ length: 4_500 }, (_, i) => `missing-${i}`);
+    for (const engine of [engineOne, engineTwo]) {
+      const stream = engine.stats.stream(tmpdir());
+      for (const rel of rels) stream.push(rel);
+      await stream.finish();
+    }
+    expect(engineOne.stats.helperThreadId).toBeDefined();
+    expect(engineTwo.stats.helperThreadId).toBeDefined();
+    await one.close();
+    expect(engineOne.stats.helperThreadId).toBeUndefined();
+    expect(engineTwo.stats.helperThreadId).toBeDefined();
+    await two.close();
+    expect(engineTwo.stats.helperThreadId).toBeUndefined();
+  });
 });

@@ -2,8 +2,8 @@
 // vanished paths marked, on trees small enough for this thread alone and large enough to share.
 import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { ENTRY_FIELDS, lstatStream } from "../../src/engine/git/statPool.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { ENTRY_FIELDS, StatPool } from "../../src/engine/git/statPool.js";
 import { tempDir } from "../support/repoBuilder.js";
 
 function tree(count: number): { root: string; rels: string[] } {
@@ -20,13 +20,16 @@ function tree(count: number): { root: string; rels: string[] } {
   return { root, rels };
 }
 
-async function streamed(root: string, rels: string[]): Promise<Float64Array> {
-  const stream = lstatStream(root);
+const pool = new StatPool();
+afterAll(() => pool.close());
+
+async function streamed(root: string, rels: string[], from = pool): Promise<Float64Array> {
+  const stream = from.stream(root);
   for (const rel of rels) stream.push(rel);
   return stream.finish();
 }
 
-describe("lstatStream", () => {
+describe("StatPool.stream", () => {
   for (const count of [150, 9_500]) {
     it(`gives every path's lstat in push order, gone paths marked (${count} paths)`, async () => {
       const { root, rels } = tree(count);
@@ -52,5 +55,14 @@ describe("lstatStream", () => {
     ] as const) {
       for (const i of [0, 2_345, rels.length - 1]) expect(rows[i * ENTRY_FIELDS + 3]).toBe(lstatSync(path.join(root, rels[i])).ino);
     }
+  });
+
+  it("still answers after close, every path on the caller's thread", async () => {
+    const closed = new StatPool();
+    const { root, rels } = tree(9_000);
+    await streamed(root, rels, closed);
+    await closed.close();
+    const rows = await streamed(root, rels, closed);
+    for (const i of [0, 4_321, rels.length - 1]) expect(rows[i * ENTRY_FIELDS + 3]).toBe(lstatSync(path.join(root, rels[i])).ino);
   });
 });

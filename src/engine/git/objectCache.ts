@@ -20,7 +20,7 @@ export interface ObjectStore {
   /** A gitdir holding (at least) every object the engine reads for this source. */
   gitdir: string;
   local: boolean;
-  /** Reads objects from the store's packs and loose objects; one per gitdir per process. */
+  /** Reads objects from the store's packs and loose objects; one per gitdir per engine. */
   reader: ObjectReader;
 }
 
@@ -35,31 +35,39 @@ export function cacheDirFor(source: RepoSource, cacheRoot: string): string {
   return path.join(cacheRoot, key);
 }
 
-const readers = new Map<string, ObjectReader>();
+/** One object reader per gitdir, owned by an engine (see createEngine) so its open pack files close with it. */
+export class ObjectReaders {
+  private readonly readers = new Map<string, ObjectReader>();
 
-export async function openObjectStore(source: RepoSource, cacheRoot: string): Promise<ObjectStore> {
+  for(gitdir: string): ObjectReader {
+    let reader = this.readers.get(gitdir);
+    if (!reader) {
+      reader = new ObjectReader(gitdir);
+      this.readers.set(gitdir, reader);
+    }
+    return reader;
+  }
+
+  close(): void {
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+  }
+}
+
+export async function openObjectStore(source: RepoSource, cacheRoot: string, readers: ObjectReaders): Promise<ObjectStore> {
   if (isLocalSource(source)) {
     const dotGit = path.join(source.url, ".git");
     const gitdir = fs.existsSync(dotGit) ? dotGit : source.url;
-    return { gitdir, local: true, reader: readerFor(gitdir) };
+    return { gitdir, local: true, reader: readers.for(gitdir) };
   }
   const gitdir = cacheDirFor(source, cacheRoot);
   await initBare(gitdir);
-  return { gitdir, local: false, reader: readerFor(gitdir) };
+  return { gitdir, local: false, reader: readers.for(gitdir) };
 }
 
 /** Reopens the store a spawn was built from (recorded in the engine's state), with no network. */
-export function storeAt(gitdir: string, local: boolean): ObjectStore {
-  return { gitdir, local, reader: readerFor(gitdir) };
-}
-
-function readerFor(gitdir: string): ObjectReader {
-  let reader = readers.get(gitdir);
-  if (!reader) {
-    reader = new ObjectReader(gitdir);
-    readers.set(gitdir, reader);
-  }
-  return reader;
+export function storeAt(gitdir: string, local: boolean, readers: ObjectReaders): ObjectStore {
+  return { gitdir, local, reader: readers.for(gitdir) };
 }
 
 /** Creates a minimal bare repository; safe to run concurrently (every write is create-if-missing). */

@@ -44,9 +44,6 @@ interface Helper {
   waiting: Map<number, { resolve: (rows: Float64Array) => void; reject: (err: Error) => void }>;
 }
 
-let helper: Helper | undefined;
-let nextId = 0;
-
 /** Paths per message to the helper: large enough that a round trip is noise, small enough to share the tail. */
 const BATCH = 2_000;
 /** Batches handed to the helper ahead of time; the rest stay here, for whichever thread is free first. */
@@ -60,11 +57,74 @@ export interface LstatStream {
 }
 
 /**
- * lstat while the caller is still listing: full batches go to the helper thread as they fill (two at a time),
- * and `finish` does the batches the helper has not taken on this thread, then waits for the helper's. So the
- * helper's lstat overlaps whatever the caller does between its pushes and `finish`.
+ * The lstat helper thread of one engine (see createEngine): started on first use, terminated by `close`. Owned,
+ * not module state, so a test or a second engine in one process never shares (or closes) another's thread.
  */
-export function lstatStream(root: string): LstatStream {
+export class StatPool {
+  private helper: Helper | undefined;
+  private nextId = 0;
+  private closed = false;
+
+  /**
+   * lstat while the caller is still listing: full batches go to the helper thread as they fill (two at a time),
+   * and `finish` does the batches the helper has not taken on this thread, then waits for the helper's. So the
+   * helper's lstat overlaps whatever the caller does between its pushes and `finish`.
+   */
+  stream(root: string): LstatStream {
+    return lstatStream(root, (rels) => this.onHelper(root, rels));
+  }
+
+  /** The helper thread's id while it runs (it starts on the first tree of two batches or more). */
+  get helperThreadId(): number | undefined {
+    return this.helper?.worker.threadId;
+  }
+
+  /** Stops the helper thread; later streams do all their lstat calls on the caller's thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const h = this.helper;
+    this.helper = undefined;
+    if (h) await h.worker.terminate();
+  }
+
+  private onHelper(root: string, rels: string[]): Promise<Float64Array> {
+    if (this.closed) return Promise.reject(new Error("the lstat helper is closed"));
+    const h = (this.helper ??= this.startHelper());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      // Referenced only while it owes an answer: an idle helper must never keep a process (a CLI run, a test)
+      // alive, and a busy one must, or the process could exit while awaiting it.
+      if (h.waiting.size === 0) h.worker.ref();
+      h.waiting.set(id, { resolve, reject });
+      h.worker.postMessage({ id, root, rels });
+    });
+  }
+
+  private startHelper(): Helper {
+    // No execArgv: the parent's loaders (tsx, vitest) are of no use to this plain CommonJS and slow its start.
+    const worker = new Worker(HELPER_SOURCE, { eval: true, execArgv: [] });
+    const h: Helper = { worker, waiting: new Map() };
+    worker.on("message", ({ id, rows, error }: { id: number; rows: Float64Array; error?: string }) => {
+      const waiter = h.waiting.get(id);
+      h.waiting.delete(id);
+      if (h.waiting.size === 0) worker.unref();
+      if (error) waiter?.reject(new Error(error));
+      else waiter?.resolve(rows);
+    });
+    const fail = (err: Error) => {
+      if (this.helper === h) this.helper = undefined;
+      for (const waiter of h.waiting.values()) waiter.reject(err);
+      h.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", () => fail(new Error("the lstat helper thread exited")));
+    // After the listeners: attaching a message listener references the worker again.
+    worker.unref();
+    return h;
+  }
+}
+
+function lstatStream(root: string, onHelper: (rels: string[]) => Promise<Float64Array>): LstatStream {
   const rels: string[] = [];
   const queued: number[] = []; // start index of each full batch not yet handed out
   const answers: Promise<void>[] = [];
@@ -86,7 +146,7 @@ export function lstatStream(root: string): LstatStream {
       const to = from + BATCH;
       inFlight++;
       answers.push(
-        onHelper(root, rels.slice(from, to))
+        onHelper(rels.slice(from, to))
           .then(
             (batch) => {
               ensure(to);
@@ -122,39 +182,4 @@ export function lstatStream(root: string): LstatStream {
       return rows.subarray(0, rels.length * ENTRY_FIELDS);
     },
   };
-}
-
-function onHelper(root: string, rels: string[]): Promise<Float64Array> {
-  const h = (helper ??= startHelper());
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    // Referenced only while it owes an answer: an idle helper must never keep a process (a CLI run, a test)
-    // alive, and a busy one must, or the process could exit while awaiting it.
-    if (h.waiting.size === 0) h.worker.ref();
-    h.waiting.set(id, { resolve, reject });
-    h.worker.postMessage({ id, root, rels });
-  });
-}
-
-function startHelper(): Helper {
-  // No execArgv: the parent's loaders (tsx, vitest) are of no use to this plain CommonJS and slow its start.
-  const worker = new Worker(HELPER_SOURCE, { eval: true, execArgv: [] });
-  const h: Helper = { worker, waiting: new Map() };
-  worker.on("message", ({ id, rows, error }: { id: number; rows: Float64Array; error?: string }) => {
-    const waiter = h.waiting.get(id);
-    h.waiting.delete(id);
-    if (h.waiting.size === 0) worker.unref();
-    if (error) waiter?.reject(new Error(error));
-    else waiter?.resolve(rows);
-  });
-  const fail = (err: Error) => {
-    if (helper === h) helper = undefined;
-    for (const waiter of h.waiting.values()) waiter.reject(err);
-    h.waiting.clear();
-  };
-  worker.on("error", fail);
-  worker.on("exit", () => fail(new Error("the lstat helper thread exited")));
-  // After the listeners: attaching a message listener references the worker again.
-  worker.unref();
-  return h;
 }

@@ -5,7 +5,7 @@
 // found are lstat'ed as they are found, on a helper thread, and the rest when the caller asks (statPool.ts).
 import { readdirSync } from "node:fs";
 import ignore, { type Ignore } from "ignore";
-import { lstatStream } from "./statPool.js";
+import type { StatPool } from "./statPool.js";
 import { ancestorDirs } from "./treePaths.js";
 import type { ToolFileMatcher } from "../toolFiles.js";
 
@@ -29,6 +29,8 @@ export interface WalkOptions {
   /** .gitignore contents by directory ("" for the root, "a/b/" for nested). */
   ignoreRules: Map<string, string>;
   isToolFile: ToolFileMatcher;
+  /** The engine's lstat helper. */
+  stats: StatPool;
 }
 
 /** Always ignored, even where the repository forgot: dependencies installed by running the checks. */
@@ -55,7 +57,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const excluded: WalkResult["excluded"] = [];
   const gitlinks = new Set<string>();
   const files: string[] = [];
-  const lstats = lstatStream(root);
+  const lstats = options.stats.stream(root);
   const pending: string[] = [""];
   let sinceYield = 0;
   while (pending.length > 0) {
