@@ -97,8 +97,25 @@ export class DashboardKeeper {
       s.issueNumber = found.number;
       return;
     }
-    s.issueNumber = (await forge.createIssue(s.repo, { title, body })).number;
-    this.opts.log.info({ repo: `${s.repo.owner}/${s.repo.repo}`, issue: s.issueNumber }, "dashboard issue opened");
+    const created = await forge.createIssue(s.repo, { title, body });
+    s.issueNumber = (await this.keepOldest(forge, s.repo, created.number)) ?? created.number;
+    if (s.issueNumber === created.number) this.opts.log.info({ repo: `${s.repo.owner}/${s.repo.repo}`, issue: s.issueNumber }, "dashboard issue opened");
+  }
+  /**
+   * The server and every `autofix worker` keep dashboards, so two processes can each open one at the same
+   * moment. Whoever finds an older open one closes its own (marker removed, so it is never found again)
+   * and adopts the oldest: every process converges on the same single issue.
+   */
+  private async keepOldest(forge: Forge, repo: RepoRef, createdNumber: number): Promise<number | undefined> {
+    if (!forge.listIssuesByMarker || !forge.updateIssue) return undefined;
+    const open = (await forge.listIssuesByMarker(repo, dashboardMarker)).filter((i) => i.state === "open");
+    const oldest = open.reduce<number | undefined>((min, i) => (min === undefined || i.number < min ? i.number : min), undefined);
+    if (oldest === undefined || oldest >= createdNumber) return undefined;
+    await forge.updateIssue(repo, createdNumber, {
+      state: "closed",
+      body: `Closed: another autofix process opened the dashboard at the same moment; it lives in #${oldest}.`,
+    });
+    return oldest;
   }
 }
 

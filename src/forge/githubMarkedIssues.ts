@@ -24,18 +24,31 @@ function isOwn(ctx: GitHubContext, data: RawIssue): boolean {
   return data.user?.type === "Bot";
 }
 
-export async function findIssueByMarker(ctx: GitHubContext, repo: RepoRef, marker: string): Promise<MarkedIssue | undefined> {
+/** The bot's own issues carrying `marker`, newest first; stops at the first match unless `all`. */
+async function scanMarked(ctx: GitHubContext, repo: RepoRef, marker: string, all: boolean): Promise<MarkedIssue[]> {
+  const matches: MarkedIssue[] = [];
   // Newest first, a few pages at most: the dashboard is recreated only when deleted, so it is rarely old and buried.
   for (let page = 1; page <= 5; page++) {
     const { data } = await explained(`list the issues of ${repo.owner}/${repo.repo}`, () =>
       ctx.octokit.request("GET /repos/{owner}/{repo}/issues", { ...repo, state: "all", sort: "created", direction: "desc", per_page: 100, page }),
     );
     const items = data as RawIssue[];
-    const found = items.find((i) => !i.pull_request && isOwn(ctx, i) && String(i.body ?? "").includes(marker));
-    if (found) return toMarkedIssue(found);
-    if (items.length < 100) return undefined;
+    for (const i of items) {
+      if (i.pull_request || !isOwn(ctx, i) || !String(i.body ?? "").includes(marker)) continue;
+      matches.push(toMarkedIssue(i));
+      if (!all) return matches;
+    }
+    if (items.length < 100) break;
   }
-  return undefined;
+  return matches;
+}
+
+export async function findIssueByMarker(ctx: GitHubContext, repo: RepoRef, marker: string): Promise<MarkedIssue | undefined> {
+  return (await scanMarked(ctx, repo, marker, false))[0];
+}
+
+export async function listIssuesByMarker(ctx: GitHubContext, repo: RepoRef, marker: string): Promise<MarkedIssue[]> {
+  return scanMarked(ctx, repo, marker, true);
 }
 
 export async function createIssue(ctx: GitHubContext, repo: RepoRef, issue: { title: string; body: string }, marker?: string): Promise<MarkedIssue> {

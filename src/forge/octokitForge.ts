@@ -106,6 +106,7 @@ export function createOctokitForge(octokit: OctokitLike, opts: OctokitForgeOptio
     getActionsJobLog: (repo, jobId) => ci.getActionsJobLog(ctx, repo, jobId),
     markPrReady: (repo, prNumber) => ci.markPrReady(ctx, repo, prNumber),
     findIssueByMarker: (repo, marker) => marked.findIssueByMarker(ctx, repo, marker),
+    listIssuesByMarker: (repo, marker) => marked.listIssuesByMarker(ctx, repo, marker),
     createIssue: (repo, issue) => marked.createIssue(ctx, repo, issue, /<!-- autofix:[^>]+-->/.exec(issue.body)?.[0]),
     updateIssue: (repo, issueNumber, issue) => marked.updateIssue(ctx, repo, issueNumber, issue),
   };

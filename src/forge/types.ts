@@ -202,6 +202,8 @@ export interface CiForge {
   markPrReady?(repo: RepoRef, prNumber: number): Promise<boolean>;
   /** The open or closed issue the bot created whose body holds `marker`, newest first. */
   findIssueByMarker?(repo: RepoRef, marker: string): Promise<MarkedIssue | undefined>;
+  /** Every issue of the bot carrying the marker, newest first (to notice two processes opening one each). */
+  listIssuesByMarker?(repo: RepoRef, marker: string): Promise<MarkedIssue[]>;
   createIssue?(repo: RepoRef, issue: { title: string; body: string }): Promise<MarkedIssue>;
   updateIssue?(repo: RepoRef, issueNumber: number, issue: { title?: string; body?: string; state?: "open" | "closed" }): Promise<MarkedIssue | undefined>;
 }
