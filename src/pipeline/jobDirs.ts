@@ -4,10 +4,14 @@ import path from "node:path";
 import { absorbDirPrefix, removeSpawn, spawnDirName } from "../engine/index.js";
 
 export async function cleanupJobDirs(jobId: string, workRoot: string, scratchRoot: string): Promise<void> {
-  await rm(path.join(scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true });
-  for (const id of [jobId, `${jobId}--baseline`]) {
-    await removeSpawn({ jobId: id, dir: path.join(path.resolve(workRoot), spawnDirName(id)), baseRef: "", baseSha: "" });
-  }
+  // Independent trees, removed side by side (each is thousands of unlinks; the two spawns are the bulk of a
+  // one-shot run's last second).
+  await Promise.all([
+    rm(path.join(scratchRoot, jobId.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true }),
+    ...[jobId, `${jobId}--baseline`].map((id) =>
+      removeSpawn({ jobId: id, dir: path.join(path.resolve(workRoot), spawnDirName(id)), baseRef: "", baseSha: "" }),
+    ),
+  ]);
   // A worker killed between absorb and the end of its push leaves the job's private gitdir behind.
   const absorbRoot = path.join(path.resolve(workRoot), ".absorb");
   const prefix = absorbDirPrefix(jobId);
