@@ -112,3 +112,14 @@ export function judgeFlagAnswers(
   }
   return { flagAnswers, reasons };
 }
+
+/** A judge the repository turned off: skipped, saying which setting did it. */
+export function turnedOff(gate: "semantic" | "review", durationMs: number): GateResult {
+  return { gate, status: "skipped", summary: `Skipped: the repository turned the ${gate} gate off (gates.${gate}.enabled: false).`, reasons: [], durationMs };
+}
+
+/** What both judges are shown: the issue, the change under a heading, and the tests-weakened flags they must answer. */
+export function judgePrompt(issue: Issue, changeHeading: string, diffText: string, flags: TestFlag[] | undefined): string {
+  const flagsText = renderTestFlags(flags);
+  return [renderIssue(issue), "", changeHeading, renderDiffBlock(diffText), ...(flagsText ? ["", flagsText] : [])].join("\n");
+}

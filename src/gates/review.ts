@@ -3,17 +3,7 @@
 import { z } from "zod";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import {
-  flagAnswersField,
-  judgeFlagAnswers,
-  llmFailure,
-  renderDiffBlock,
-  renderIssue,
-  renderTestFlags,
-  sameModelNotes,
-  untrustedNotice,
-  withoutLlm,
-} from "./judgeCommon.js";
+import { flagAnswersField, judgeFlagAnswers, llmFailure, judgePrompt, turnedOff, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
 import { readPatch } from "./patchLines.js";
 import type { JudgeInput } from "./semantic.js";
 import type { GateResult, ReviewFinding } from "./types.js";
@@ -67,22 +57,13 @@ export async function runReviewGate(input: JudgeInput): Promise<GateResult> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
   const settings = input.config.gates.review;
-  if (!settings.enabled) {
-    return {
-      gate: "review",
-      status: "skipped",
-      summary: "Skipped: the repository turned the review gate off (gates.review.enabled: false).",
-      reasons: [],
-      durationMs: elapsed(),
-    };
-  }
+  if (!settings.enabled) return turnedOff("review", elapsed());
   if (!input.llm) return withoutLlm("review", input.config, elapsed());
 
   const model = settings.model ?? input.llm.defaultModel;
   // The reviewer reads the same budgeted diff as the semantic judge.
   const diff = renderDiffForJudge(input.delta, input.config.gates.semantic.maxDiffChars);
-  const flagsText = renderTestFlags(input.testFlags);
-  const prompt = [renderIssue(input.issue), "", "The change to review:", renderDiffBlock(diff.text), ...(flagsText ? ["", flagsText] : [])].join("\n");
+  const prompt = judgePrompt(input.issue, "The change to review:", diff.text, input.testFlags);
   let answer: { value: z.infer<typeof reviewSchema>; usage: GateResult["usage"]; model: string };
   try {
     answer = await input.llm.structured(reviewSchema, { system, prompt, model, signal: input.signal });

@@ -6,17 +6,7 @@ import type { Issue } from "../forge/index.js";
 import type { LlmClient } from "../llm/index.js";
 import type { Delta } from "../engine/index.js";
 import { renderDiffForJudge } from "./judgeDiff.js";
-import {
-  flagAnswersField,
-  judgeFlagAnswers,
-  llmFailure,
-  renderDiffBlock,
-  renderIssue,
-  renderTestFlags,
-  sameModelNotes,
-  untrustedNotice,
-  withoutLlm,
-} from "./judgeCommon.js";
+import { flagAnswersField, judgeFlagAnswers, llmFailure, judgePrompt, turnedOff, sameModelNotes, untrustedNotice, withoutLlm } from "./judgeCommon.js";
 import type { GateResult, TestFlag } from "./types.js";
 
 export const semanticVerdictSchema = z.object({
@@ -53,21 +43,12 @@ export async function runSemanticGate(input: JudgeInput): Promise<GateResult> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
   const settings = input.config.gates.semantic;
-  if (!settings.enabled) {
-    return {
-      gate: "semantic",
-      status: "skipped",
-      summary: "Skipped: the repository turned the semantic gate off (gates.semantic.enabled: false).",
-      reasons: [],
-      durationMs: elapsed(),
-    };
-  }
+  if (!settings.enabled) return turnedOff("semantic", elapsed());
   if (!input.llm) return withoutLlm("semantic", input.config, elapsed());
 
   const model = settings.model ?? input.llm.defaultModel;
   const diff = renderDiffForJudge(input.delta, settings.maxDiffChars);
-  const flagsText = renderTestFlags(input.testFlags);
-  const prompt = [renderIssue(input.issue), "", "The proposed change:", renderDiffBlock(diff.text), ...(flagsText ? ["", flagsText] : [])].join("\n");
+  const prompt = judgePrompt(input.issue, "The proposed change:", diff.text, input.testFlags);
   let answer: { value: SemanticVerdict; usage: GateResult["usage"]; model: string };
   try {
     answer = await input.llm.structured(semanticVerdictSchema, { system, prompt, model, signal: input.signal });
