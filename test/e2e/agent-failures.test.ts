@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { repoRoot, runCli } from "../support/cliRunner.js";
 import { git, tempDir } from "../support/repoBuilder.js";
-import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { labeledPayload, startAppHarness, type AppHarness, jobFinished, statusComments } from "../support/appHarness.js";
 import { agentLlm, agentLlmEnv, judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import type { JobRecord } from "../../src/jobs/types.js";
 
@@ -45,12 +45,12 @@ async function start(config: string, env: Record<string, string> = {}, judges = 
 }
 
 function statusOf(harness: AppHarness): string {
-  const found = harness.fake.commentsOn(full, 7).filter((c) => c.body.includes("<!-- autofix:status:"));
+  const found = statusComments(harness, full, 7);
   expect(found).toHaveLength(1);
   return found[0].body;
 }
 
-const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+const finished = jobFinished;
 const command = (cmd: string, extra = "") => `agent:\n  preset: command\n  command: ${cmd}\n${extra}limits:\n  attempts: 2\n`;
 
 async function runIssue(harness: AppHarness): Promise<JobRecord> {

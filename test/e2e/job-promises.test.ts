@@ -2,9 +2,8 @@
 // story whatever its reason says, and every judge call counts against the job's one spend cap.
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
-import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { labeledPayload, startAppHarness, type AppHarness, jobFinished, statusComments } from "../support/appHarness.js";
 import { judgeBaseUrl, judgeEnv } from "../support/fakeJudge.js";
-import type { JobRecord } from "../../src/jobs/types.js";
 import { agentLlm, agentLlmEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { scriptConversation } from "../fixtures/llm/scripted.js";
 import { gitAsync } from "../support/repoBuilder.js";
@@ -33,12 +32,12 @@ async function start(config: string, appSlug?: string) {
 }
 
 function statusOf(harness: AppHarness): string {
-  const found = harness.fake.commentsOn(full, 7).filter((c) => c.body.includes("<!-- autofix:status:"));
+  const found = statusComments(harness, full, 7);
   expect(found).toHaveLength(1);
   return found[0].body;
 }
 
-const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+const finished = jobFinished;
 
 describe("typed cancellation", () => {
   it("a cancel whose reason mentions shutting something down still ends with its status comment and outcome", async () => {

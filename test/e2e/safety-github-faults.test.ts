@@ -2,7 +2,7 @@
 // that still cannot reach GitHub is retried by the queue, and nothing is reported or published twice.
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
-import { installationToken, labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { installationToken, labeledPayload, startAppHarness, type AppHarness, jobFinished } from "../support/appHarness.js";
 import { judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { injectGitHubFaults, readBranchesFromFiles, retryingTestOctokit, type FaultKind } from "../support/faults.js";
 import type { JobRecord } from "../../src/jobs/types.js";
@@ -51,7 +51,7 @@ async function start(issues: number[], retryAfterMs = 10) {
   return h;
 }
 
-const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+const finished = jobFinished;
 
 /** What a maintainer would count on GitHub after the storm, per issue. */
 function ledger(harness: AppHarness, n: number) {

@@ -4,10 +4,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { gitAsync } from "../support/repoBuilder.js";
-import { labeledPayload, startAppHarness, type AppHarness } from "../support/appHarness.js";
+import { labeledPayload, startAppHarness, type AppHarness, jobFinished, statusComments } from "../support/appHarness.js";
 import { agentLlm, agentLlmEnv, judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { scriptConversation } from "../fixtures/llm/scripted.js";
-import type { JobRecord } from "../../src/jobs/types.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
@@ -49,7 +48,7 @@ async function start(config: string, env: Record<string, string> = {}, issues = 
 }
 
 function statusOf(harness: AppHarness, issue = 7): string {
-  const found = harness.fake.commentsOn(full, issue).filter((c) => c.body.includes("<!-- autofix:status:"));
+  const found = statusComments(harness, full, issue);
   expect(found).toHaveLength(1);
   return found[0].body;
 }
@@ -58,7 +57,7 @@ async function keptChange(harness: AppHarness, branch = "autofix/issue-7"): Prom
   return gitAsync(harness.repo.bare, "diff", "main", branch, "--", ".");
 }
 
-const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+const finished = jobFinished;
 
 describe("spend caps", () => {
   it("a built-in agent spending past limits.maxTokens stops: no PR, the change kept on its branch, the cap and its setting named", async () => {

@@ -3,12 +3,11 @@
 // log line, a PR, a comment or a check run.
 import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
-import { installationId, installationToken, labeledPayload, startAppHarness, webhookSecret, type AppHarness } from "../support/appHarness.js";
+import { installationId, installationToken, labeledPayload, startAppHarness, webhookSecret, type AppHarness, jobFinished } from "../support/appHarness.js";
 import { agentLlm, agentLlmEnv, judgeEnv, startFakeJudge } from "../support/fakeJudge.js";
 import { scriptConversation } from "../fixtures/llm/scripted.js";
 import { JobTokenSource, jobTokenPermissions, refreshMarginMs } from "../../src/app/tokens.js";
 import type { OctokitLike } from "../../src/forge/octokitLike.js";
-import type { JobRecord } from "../../src/jobs/types.js";
 
 const full = "octo-org/widget";
 const key = `${full}#7`;
@@ -79,7 +78,7 @@ function scriptFix() {
   );
 }
 
-const finished = (j: JobRecord) => ["succeeded", "failed", "cancelled"].includes(j.state);
+const finished = jobFinished;
 
 function gitPasswords(harness: AppHarness): string[] {
   // isomorphic-git asks without credentials first and sends them after the 401.

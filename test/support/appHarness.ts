@@ -168,3 +168,11 @@ export function labeledPayload(input: {
 }
 
 export { path };
+
+/** A job that will not run again on its own. */
+export const jobFinished = (job: JobRecord): boolean => ["succeeded", "failed", "cancelled"].includes(job.state);
+
+/** The bot's status comments on an issue (the one comment it keeps editing, when all is well). */
+export function statusComments(harness: AppHarness, repo: string, issue: number): { body: string }[] {
+  return harness.fake.commentsOn(repo, issue).filter((c) => c.body.includes("<!-- autofix:status:"));
+}
