@@ -4,6 +4,7 @@ export type { Baseline, Delta, FileChange, RecordedChange, RepoSource, Spawn } f
 export { SpareRegistry, type SpareRegistryOptions } from "./spares.js";
 export type { SpawnSource } from "./spares.js";
 export { recordBaseline } from "./baseline.js";
+export { writeBaseLayer, type BaseLayer } from "./baseLayer.js";
 export { computeDelta } from "./delta.js";
 export { checkGuards, inspectSpawnIntegrity, readBaselineLinks } from "./guards.js";
 export { absorb, absorbDirPrefix } from "./absorb.js";

@@ -10,6 +10,7 @@ import { runBuiltinChecks, type Violation } from "./builtinChecks.js";
 import { commandBlocks, describeCannotRun, judgeCommand } from "./commandStatus.js";
 import { configuredCommands, detectCommands, detectionSources, type CommandSpec } from "./detect.js";
 import { runSide, type Toolchain } from "./runCommands.js";
+import type { LayerWriter } from "./workCopy.js";
 import { collectTestFlags } from "./rules/index.js";
 import type { CommandReport, GateResult, TestFlag } from "./types.js";
 import { reporterArgsFor } from "./testresults/inject.js";
@@ -26,6 +27,11 @@ export interface DeterministicGateInput {
   spawnDir: string;
   /** A directory holding the baseline checkout, materialized on demand by the caller. */
   baselineDir: () => Promise<string>;
+  /**
+   * Writes the layer that turns the spawn back into its base commit. Where commands get overlay views, the
+   * base side runs on the spawn under this layer and `baselineDir` (a whole second checkout) is not needed.
+   */
+  baseLayer?: LayerWriter;
   config: AutofixConfig;
   sandbox: Sandbox;
   guardViolations: Violation[];
@@ -88,6 +94,19 @@ function withFixedTests(flags: TestFlag[], commands: CommandReport[]): TestFlag[
   return flags.map((flag) =>
     flag.code === "EXPECTED_VALUES_ONLY" ? { ...flag, message: `${flag.message} Red on the base, green now: ${fixed.join(", ")}.` } : flag,
   );
+}
+
+/** The base side on the spawn under the base layer where overlays allow, else on a second checkout. */
+async function runBaseSide(input: DeterministicGateInput, common: Omit<Parameters<typeof runSide>[0], "side" | "dir">, notes: string[]) {
+  if (input.baseLayer && input.sandbox.description.commandView === "overlay") {
+    try {
+      return await runSide({ ...common, side: "baseline", dir: input.spawnDir, layer: input.baseLayer });
+    } catch (err) {
+      if (input.signal?.aborted) throw err;
+      notes.push(`the base side could not be layered over the spawn (${(err as Error).message}); it ran on a separate checkout of the base commit`);
+    }
+  }
+  return runSide({ ...common, side: "baseline", dir: await input.baselineDir() });
 }
 
 export async function runDeterministicGate(input: DeterministicGateInput): Promise<GateResult> {
@@ -187,7 +206,7 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
   let baseline: BaselineRun | undefined = await input.cache.get(key);
   if (baseline) notes.push(`baseline results reused from an earlier run on ${input.baseline.baseSha.slice(0, 12)}`);
   else {
-    const side = await runSide({ ...common, side: "baseline", dir: await input.baselineDir() });
+    const side = await runBaseSide(input, common, notes);
     if (side.setupFailure) {
       const failure = side.setupFailure;
       return done({
@@ -200,7 +219,7 @@ async function judgeDelta(input: DeterministicGateInput, started: number): Promi
     }
     baseline = { commands: side.commands, recordedAt: new Date().toISOString() };
     // A timeout may be the machine's load, not the commit, and a run that could not start proves nothing:
-    // caching either would excuse later regressions. The base side ran on a fresh view of a pristine checkout.
+    // caching either would excuse later regressions. The base side ran on a fresh view of the base commit's tree.
     if (!side.commands.some((c) => c.timedOut || c.cannotRun || c.memoryExceeded)) await input.cache.set(key, baseline);
   }
 

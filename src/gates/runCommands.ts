@@ -6,7 +6,7 @@ import path from "node:path";
 import { buildAgentEnv } from "../agents/index.js";
 import { throwIfAborted } from "../errors.js";
 import { formatMemory, type Sandbox } from "../sandbox/index.js";
-import { closeCommandView, openCommandView, type CommandView } from "./workCopy.js";
+import { closeCommandView, openCommandView, type CommandView, type LayerWriter } from "./workCopy.js";
 import type { CommandOutcome } from "./baselineCache.js";
 import type { CommandSpec } from "./detect.js";
 import { parseJunitXml, parseTestOutput } from "./testresults/index.js";
@@ -43,6 +43,8 @@ export interface SideOptions {
   mounts?: string[];
   /** Force a copy instead of an overlay view (benchmarks). */
   viewMode?: "auto" | "copy";
+  /** Run on `dir` as this layer turns it (the base side on the spawn itself); overlay views only. */
+  layer?: LayerWriter;
 }
 
 /**
@@ -173,7 +175,7 @@ export async function runSide(options: SideOptions): Promise<SideRun> {
   await rm(sideDir, { recursive: true, force: true });
   await mkdir(path.join(sideDir, "home"), { recursive: true });
   await mkdir(path.join(sideDir, "tmp"), { recursive: true });
-  const view = await openCommandView(options.sandbox, options.dir, sideDir, options.viewMode);
+  const view = await openCommandView(options.sandbox, options.dir, sideDir, options.viewMode, options.layer);
   const refusedConnections: string[] = [];
   try {
     const run = await runCommandsIn(options, view, sideDir, refusedConnections);

@@ -5,13 +5,13 @@
 import { execFile } from "node:child_process";
 import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Sandbox } from "../sandbox/index.js";
+import { makeWhiteouts, type Sandbox } from "../sandbox/index.js";
 
 export interface CommandView {
   /** The working directory the commands get. */
   dir: string;
-  /** Set for an overlay: the sandbox mounts it over `dir` for each run. */
-  view?: { dir: string };
+  /** Set for an overlay: the sandbox mounts it over `dir` for each run (with `layer` stacked above `dir`). */
+  view?: { dir: string; layer?: string };
   /** Where the files the commands write can be read afterwards (the overlay's upper layer, or the copy). */
   writtenRoot: string;
   kind: "overlay" | "copy";
@@ -40,15 +40,32 @@ export async function closeCommandView(view: CommandView): Promise<void> {
   }
 }
 
-/** A fresh view of `sourceDir` under `sideDir` (which the caller recreated empty). */
-export async function openCommandView(sandbox: Sandbox, sourceDir: string, sideDir: string, mode: "auto" | "copy" = "auto"): Promise<CommandView> {
+/** Writes a layer that, stacked above the source directory, shows another tree (the base commit's); returns the paths to hide. */
+export type LayerWriter = (layerDir: string) => Promise<{ whiteouts: string[] }>;
+
+/**
+ * A fresh view of `sourceDir` under `sideDir` (which the caller recreated empty). With `layer`, the view shows
+ * `sourceDir` as the layer turns it (overlay only: the caller checks `sandbox.description.commandView`).
+ */
+export async function openCommandView(
+  sandbox: Sandbox,
+  sourceDir: string,
+  sideDir: string,
+  mode: "auto" | "copy" = "auto",
+  layer?: LayerWriter,
+): Promise<CommandView> {
   const source = await lstat(sourceDir).catch(() => undefined);
   if (!source?.isDirectory()) throw new Error(`the directory the checks run in, ${sourceDir}, is missing or not a directory`);
   if (sandbox.description.commandView === "overlay" && mode === "auto") {
     const viewDir = path.join(sideDir, "view");
     await mkdir(viewDir, { recursive: true });
-    return { dir: sourceDir, view: { dir: viewDir }, writtenRoot: path.join(viewDir, "upper"), kind: "overlay" };
+    if (!layer) return { dir: sourceDir, view: { dir: viewDir }, writtenRoot: path.join(viewDir, "upper"), kind: "overlay" };
+    const layerDir = path.join(viewDir, "layer");
+    await mkdir(layerDir);
+    await makeWhiteouts(layerDir, (await layer(layerDir)).whiteouts);
+    return { dir: sourceDir, view: { dir: viewDir, layer: layerDir }, writtenRoot: path.join(viewDir, "upper"), kind: "overlay" };
   }
+  if (layer) throw new Error("a layered view needs overlay mounts, which this sandbox does not offer");
   const copy = path.join(sideDir, "work");
   await rm(copy, { recursive: true, force: true });
   await mkdir(copy, { recursive: true });

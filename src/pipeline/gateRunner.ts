@@ -7,7 +7,7 @@ import { runReviewGate } from "../gates/index.js";
 import { runSemanticGate } from "../gates/index.js";
 import type { GateName, GateResult } from "../gates/index.js";
 import type { AttemptRecord, PipelineEnv, ResolvedTarget } from "./context.js";
-import type { Delta } from "../engine/index.js";
+import { writeBaseLayer, type Delta } from "../engine/index.js";
 
 export async function runGates(input: {
   env: PipelineEnv;
@@ -26,6 +26,7 @@ export async function runGates(input: {
     baseline: keeper.baseline,
     spawnDir: keeper.spawn.dir,
     baselineDir: () => keeper.baselineDir(signal),
+    baseLayer: (layerDir) => writeBaseLayer({ spawn: keeper.spawn, baseline: keeper.baseline, delta: attempt.delta, layerDir, engine: env.engine }),
     config: env.config,
     sandbox: env.sandbox,
     guardViolations: attempt.violations,

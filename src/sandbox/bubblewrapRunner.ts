@@ -9,6 +9,7 @@ import type { Sandbox, SandboxDescription, SandboxRequest, SandboxResult } from 
 import { supervise } from "./supervise.js";
 import { withLimits } from "./limits.js";
 import { bubblewrapArgs } from "./bubblewrapArgs.js";
+import { isWithin } from "./programs.js";
 import type { RunnerOptions } from "./processRunner.js";
 import { prepareRequest, type RunContext } from "./prepare.js";
 import { viewArgv, viewDirs } from "./commandView.js";
@@ -52,11 +53,14 @@ export function createBubblewrapSandbox(opts: BubblewrapRunnerOptions, context: 
   async function runPrepared(request: SandboxRequest): Promise<SandboxResult> {
     if (request.view) {
       const { upper, work } = viewDirs(request.view.dir);
+      // Only the view's own directory is bound writable: a layer elsewhere would not be visible to the mount.
+      if (request.view.layer && !isWithin(request.view.layer, request.view.dir))
+        throw new Error(`the view's layer ${request.view.layer} is outside ${request.view.dir}`);
       await mkdir(upper, { recursive: true });
       await mkdir(work, { recursive: true });
     }
     const options = bubblewrapArgs(request, { baseReadOnlyPaths: opts.baseReadOnlyPaths });
-    const argv = request.view ? viewArgv(request.cwd, request.view.dir, request.argv) : request.argv;
+    const argv = request.view ? viewArgv(request.cwd, request.view.dir, request.argv, request.view.layer) : request.argv;
     // The options travel through fd 3 (--args), not the command line: /proc/<pid>/cmdline is readable by
     // every user of the host, and the options hold the agent's environment (its own API key, the prompt).
     return supervise(request, {

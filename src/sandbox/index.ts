@@ -18,6 +18,7 @@ export { SandboxUnavailable, SandboxRequestRefused } from "./errors.js";
 export { defaultLimits, formatMemory, type ResourceLimits } from "./limits.js";
 export { readSpawnFile } from "./safeRead.js";
 export { discoverHostTools, type HostTools } from "./hostTools.js";
+export { makeWhiteouts } from "./commandView.js";
 
 /** The subset of a pino logger the sandbox uses. */
 export interface SandboxLog {

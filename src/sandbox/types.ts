@@ -24,8 +24,10 @@ export interface SandboxRequest {
   /**
    * Run the command on a copy-on-write view of `cwd` (an overlay mount; only where description.commandView
    * is "overlay"): the spawn stays read-only underneath and every write lands in `<view.dir>/upper`.
+   * `layer` (inside `view.dir`) is stacked above `cwd`, read-only: the base commit's side of a change
+   * (restored files and whiteouts, see makeWhiteouts), so one spawn also serves as the base checkout.
    */
-  view?: { dir: string };
+  view?: { dir: string; layer?: string };
   /**
    * Network policy `allow` (with network "none"): the run reaches only these hosts (`host`, `host:port`,
    * `*.domain`), through the bot's egress proxy (HTTP_PROXY/HTTPS_PROXY); refusals come back in the result.
