@@ -127,4 +127,30 @@ describe("the base side layered over the spawn", () => {
     // Red on the base (the layer restored a = 1), green after: the command fixed something.
     expect(result.commands?.[0].status).toBe("fixed");
   });
+
+  it("falls back to a separate base checkout, and says so, when the layer cannot be made", async () => {
+    const run = await agentRun((dir) => writeFileSync(path.join(dir, "src/app.ts"), "export const a = 2;\n"));
+    const reference = tempDir();
+    execFileSync("git", ["clone", "-q", repo.bare, reference]);
+    const config = gateConfig();
+    config.gates.deterministic.commands = [{ run: "grep -q 'a = 2' src/app.ts", timeoutMinutes: 1 }];
+    let checkouts = 0;
+    const result = await runDeterministicGate({
+      delta: run.delta,
+      baseline: run.baseline,
+      spawnDir: run.spawn.dir,
+      baselineDir: async () => (checkouts++, reference),
+      baseLayer: async () => {
+        throw new Error("whiteouts refused by this kernel");
+      },
+      config,
+      sandbox,
+      guardViolations: [],
+      cache: createMemoryBaselineCache(),
+      scratchDir: path.join(tempDir(), "scratch"),
+    });
+    expect(checkouts).toBe(1);
+    expect(result.commands?.[0].status).toBe("fixed");
+    expect(result.notes?.join("\n")).toContain("whiteouts refused by this kernel");
+  });
 });
