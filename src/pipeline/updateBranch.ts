@@ -9,7 +9,7 @@ import { isAutofixError, throwIfAborted } from "../errors.js";
 import type { JobContext, JobOutcome } from "../jobs/index.js";
 import { absorb } from "../engine/index.js";
 import { branchChange } from "../engine/index.js";
-import { recordBaseline } from "../engine/index.js";
+import { recordBaseline, writeBaseLayer } from "../engine/index.js";
 import { computeDelta } from "../engine/index.js";
 import { runDeterministicGate } from "../gates/index.js";
 import { pushBranch } from "../engine/index.js";
@@ -201,6 +201,7 @@ async function rerunDeterministic(
         });
         return baselineSpawn.dir;
       },
+      baseLayer: (layerDir) => writeBaseLayer({ spawn, baseline, delta, layerDir, engine: env.engine }),
       config: env.config,
       sandbox: env.sandbox,
       guardViolations: [],
