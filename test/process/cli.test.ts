@@ -107,6 +107,10 @@ describe("autofix run --local (offline)", () => {
       "semantic:skipped",
       "review:skipped",
     ]);
+    // The base side ran on the spawn under the base layer (red there, green after), not on a fallback checkout.
+    const deterministic = doc.attempts[0].gates[0];
+    expect(deterministic.commands.map((c: { command: string; status: string }) => `${c.command}:${c.status}`)).toEqual(["npm test:fixed"]);
+    expect(deterministic.notes.join("\n")).not.toContain("separate checkout");
   });
 
   it("exits 1 when the agent's change breaks a test, and keeps the work on a branch", async () => {
