@@ -34,12 +34,15 @@ export function viewArgv(dir: string, viewDir: string, argv: string[], layer?: s
 }
 
 export const mknodPath = "/usr/bin/mknod";
+export const MAX_WHITEOUTS = 5_000;
 
 /**
  * Creates overlayfs whiteouts (character devices 0/0) at `paths` under `layerDir`, the parents first. Linux
  * lets any user create a whiteout since 5.8; Node has no mknod, so a shell loop makes them, a batch per process.
  */
 export async function makeWhiteouts(layerDir: string, paths: string[]): Promise<void> {
+  // ~1.5 ms each (a process per path): past this many a separate checkout is the cheaper way to the base tree.
+  if (paths.length > MAX_WHITEOUTS) throw new Error(`${paths.length} added paths would have to be hidden (more than ${MAX_WHITEOUTS})`);
   const targets = paths.map((p) => path.join(layerDir, ...p.split("/")));
   for (const target of targets) await mkdir(path.dirname(target), { recursive: true });
   for (let i = 0; i < targets.length; i += 500) {

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { recordBaseline, writeBaseLayer } from "../../src/engine/index.js";
 import { computeDelta } from "../../src/engine/delta.js";
 import { materialize } from "../../src/engine/spawn.js";
-import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { createSandbox, makeWhiteouts, type Sandbox } from "../../src/sandbox/index.js";
+import { MAX_WHITEOUTS } from "../../src/sandbox/commandView.js";
 import { createMemoryBaselineCache, runDeterministicGate } from "../../src/gates/deterministic.js";
 import { runSide } from "../../src/gates/runCommands.js";
 import { gateConfig } from "../fixtures/cheats/gateConfig.js";
@@ -152,5 +153,10 @@ describe("the base side layered over the spawn", () => {
     expect(checkouts).toBe(1);
     expect(result.commands?.[0].status).toBe("fixed");
     expect(result.notes?.join("\n")).toContain("whiteouts refused by this kernel");
+  });
+
+  it("refuses to hide more added paths than a separate checkout would cost, so the gate falls back", async () => {
+    const many = Array.from({ length: MAX_WHITEOUTS + 1 }, (_, i) => `generated/${i}.o`);
+    await expect(makeWhiteouts(tempDir(), many)).rejects.toThrow(`${MAX_WHITEOUTS + 1} added paths would have to be hidden`);
   });
 });
