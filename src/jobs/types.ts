@@ -141,6 +141,8 @@ export interface JobQueue {
   usage(): Promise<StoreUsage>;
   /** Throws when the backend is unreachable (health checks). */
   ping(): Promise<void>;
+  /** Webhook deliveries recorded before answering and decided after (absent: decide before answering). */
+  readonly inbox?: Inbox;
   close(): Promise<void>;
 }
 
@@ -156,3 +158,45 @@ export interface StoreUsage {
 export function jobKey(repo: RepoRef, issueNumber: number): string {
   return `${repo.owner}/${repo.repo}#${issueNumber}`;
 }
+
+/** A webhook delivery as received, kept until the app has decided what it means (see Inbox). */
+export interface InboxEntry {
+  /** GitHub's X-GitHub-Delivery. */
+  id: string;
+  /** The event name (`issues`, `issue_comment`); the action is in the payload. */
+  name: string;
+  /** What the delivery is about ("owner/repo#N"): records of one key are decided one at a time, in receipt order. */
+  key: string;
+  payload: unknown;
+  receivedAt: string;
+}
+
+export interface InboxRecord extends InboxEntry {
+  /** Receipt order across the store. */
+  seq: number;
+  /** Times a process took the record to decide it (recording counts as the first). */
+  attempts: number;
+}
+
+/**
+ * Deliveries recorded before the webhook is answered and decided after it. A record is held under a lease by
+ * the process deciding it; a record whose lease lapsed (its process died) is taken by any process sweeping.
+ * Records are deleted once decided, so the inbox holds only what is under way.
+ */
+export interface Inbox {
+  /** Records the entry with `holder`'s lease; false when a record with its id is already there (a redelivery). */
+  record(entry: InboxEntry, holder: string, leaseMs: number): Promise<boolean>;
+  /** Takes up to `limit` records whose lease lapsed, oldest first, counting an attempt on each. */
+  claimExpired(holder: string, leaseMs: number, limit: number): Promise<InboxRecord[]>;
+  /** Extends `holder`'s leases on these records (a decision still under way). */
+  renew(holder: string, ids: string[], leaseMs: number): Promise<void>;
+  /** Gives these records up at once (a graceful stop), so the next process decides them without waiting. */
+  release(holder: string, ids: string[]): Promise<void>;
+  /** The record is decided: delete it. */
+  settle(id: string): Promise<void>;
+  /** What is waiting, for operators. */
+  pending(): Promise<{ count: number; oldestReceivedAt?: string }>;
+}
+
+/** A payload larger than this is not recorded (GitHub's own cap is 25 MB; an issue event is a few KB). */
+export const INBOX_MAX_PAYLOAD_BYTES = 1024 * 1024;

@@ -5,10 +5,11 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { silentLog, storageUnavailable, type JobLog } from "../records.js";
-import type { JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
+import type { Inbox, JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
 import { payloadStoreFor } from "../payloads.js";
 import { RedisJobStore } from "./store.js";
 import { BullWorker, type BullWorkerConfig } from "./worker.js";
+import { RedisInbox } from "./inbox.js";
 
 export const QUEUE_NAME = "autofix-jobs";
 const PING_TIMEOUT_MS = 3_000;
@@ -44,6 +45,7 @@ async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
 export class BullJobQueue implements JobQueue {
   readonly driver = "bullmq" as const;
   private readonly workers = new Set<BullWorker>();
+  readonly inbox: Inbox;
 
   private constructor(
     private readonly redis: Redis,
@@ -53,7 +55,9 @@ export class BullJobQueue implements JobQueue {
     private readonly log: JobLog,
     private readonly workerConfig: Partial<BullWorkerConfig>,
     private readonly retentionMs?: number,
-  ) {}
+  ) {
+    this.inbox = new RedisInbox(redis, prefix);
+  }
 
   static async connect(
     url: string,

@@ -3,10 +3,11 @@ import { EventEmitter } from "node:events";
 import { mkdirSync, accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { silentLog, storageUnavailable, type JobLog } from "../records.js";
-import type { JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
+import type { Inbox, JobQueue, JobRecord, JobSpec, JobState, StoreUsage, Worker, WorkerOptions } from "../types.js";
 import { payloadStoreFor } from "../payloads.js";
 import { SqliteJobStore } from "./store.js";
 import { SqliteWorker, type QueueEvents } from "./worker.js";
+import { SqliteInbox } from "./inbox.js";
 
 export const SQLITE_FILE_NAME = "autofix.db";
 
@@ -14,6 +15,7 @@ export class SqliteJobQueue implements JobQueue {
   readonly driver = "sqlite" as const;
   private readonly events: QueueEvents = new EventEmitter();
   private readonly workers = new Set<SqliteWorker>();
+  readonly inbox: Inbox;
 
   private constructor(
     readonly store: SqliteJobStore,
@@ -21,6 +23,7 @@ export class SqliteJobQueue implements JobQueue {
     private readonly retentionMs?: number,
   ) {
     this.events.setMaxListeners(0);
+    this.inbox = new SqliteInbox(store.db);
   }
 
   /** Opens (creating if needed) `<dataDir>/autofix.db`; workers delete jobs that ended over `retentionMs` ago. */

@@ -1,0 +1,139 @@
+// The embedded store's inbox: webhook deliveries recorded before the answer, decided after, deleted once decided.
+// Records arriving in one tick are written in one transaction: one WAL sync for a burst, not one per delivery.
+import type Database from "better-sqlite3";
+import type { Inbox, InboxEntry, InboxRecord } from "../types.js";
+
+const INBOX_SQL = `
+CREATE TABLE IF NOT EXISTS inbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  lease_until_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS inbox_by_lease ON inbox(lease_until_ms, seq);
+`;
+
+interface InboxRow {
+  seq: number;
+  id: string;
+  name: string;
+  key: string;
+  payload: string;
+  received_at: string;
+  attempts: number;
+}
+
+/** An unreadable payload comes back as undefined: the runner settles it with an error instead of stalling the sweep. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+type Pending = { entry: InboxEntry; holder: string; leaseMs: number; resolve(recorded: boolean): void; reject(err: unknown): void };
+
+export class SqliteInbox implements Inbox {
+  private batch: Pending[] = [];
+  private settling: { id: string; resolve(): void; reject(err: unknown): void }[] = [];
+  private readonly insert: Database.Statement;
+  private readonly remove: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(INBOX_SQL);
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO inbox (id, name, key, payload, received_at, holder, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.remove = db.prepare(`DELETE FROM inbox WHERE id = ?`);
+  }
+
+  record(entry: InboxEntry, holder: string, leaseMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.length === 0) setImmediate(() => this.flush());
+      this.batch.push({ entry, holder, leaseMs, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch.splice(0);
+    let results: boolean[];
+    try {
+      const nowMs = Date.now();
+      results = this.db
+        .transaction(() =>
+          batch.map(({ entry, holder, leaseMs }) => {
+            const payload = JSON.stringify(entry.payload);
+            return this.insert.run(entry.id, entry.name, entry.key, payload, entry.receivedAt, holder, nowMs + leaseMs).changes > 0;
+          }),
+        )
+        .immediate();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]));
+  }
+
+  async claimExpired(holder: string, leaseMs: number, limit: number): Promise<InboxRecord[]> {
+    const rows = this.db
+      .transaction(() => {
+        const nowMs = Date.now();
+        const found = this.db.prepare(`SELECT * FROM inbox WHERE lease_until_ms <= ? ORDER BY seq LIMIT ?`).all(nowMs, limit) as InboxRow[];
+        const take = this.db.prepare(`UPDATE inbox SET holder = ?, lease_until_ms = ?, attempts = attempts + 1 WHERE seq = ?`);
+        for (const row of found) take.run(holder, nowMs + leaseMs, row.seq);
+        return found;
+      })
+      .immediate();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      key: row.key,
+      payload: parsed(row.payload),
+      receivedAt: row.received_at,
+      seq: row.seq,
+      attempts: row.attempts + 1,
+    }));
+  }
+
+  async renew(holder: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(`UPDATE inbox SET lease_until_ms = ? WHERE holder = ? AND id IN (SELECT value FROM json_each(?))`)
+      .run(Date.now() + leaseMs, holder, JSON.stringify(ids));
+  }
+
+  async release(holder: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    this.db.prepare(`UPDATE inbox SET lease_until_ms = 0 WHERE holder = ? AND id IN (SELECT value FROM json_each(?))`).run(holder, JSON.stringify(ids));
+  }
+
+  /** Batched like record(): a burst's decisions end in one transaction. */
+  settle(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.settling.length === 0) setImmediate(() => this.flushSettled());
+      this.settling.push({ id, resolve, reject });
+    });
+  }
+
+  private flushSettled(): void {
+    const batch = this.settling.splice(0);
+    try {
+      this.db.transaction(() => batch.forEach(({ id }) => this.remove.run(id))).immediate();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  async pending(): Promise<{ count: number; oldestReceivedAt?: string }> {
+    const row = this.db.prepare(`SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox`).get() as { n: number; oldest: string | null };
+    return row.oldest === null ? { count: row.n } : { count: row.n, oldestReceivedAt: row.oldest };
+  }
+}
