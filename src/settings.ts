@@ -46,6 +46,8 @@ export const settingsSchema = z.object({
   AUTOFIX_CONCURRENCY: int(2),
   AUTOFIX_PER_INSTALLATION: int(1),
   AUTOFIX_LEASE_MS: int(60_000),
+  /** Lease on a webhook delivery being decided (the inbox); a dead process's deliveries are decided by another after it. */
+  AUTOFIX_INBOX_LEASE_MS: int(30_000),
   AUTOFIX_MAX_FAILURES: int(3),
   /** Days an ended job (its record and payload files) is kept; 0 keeps jobs forever. */
   AUTOFIX_JOB_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),

@@ -15,6 +15,8 @@ import type { DashboardKeeper } from "./dashboardIssue.js";
 import { appDeps, botIdentity, dashboardKeeper, giveUpReporter, githubJobHandler, sweepAfterReclaim, sweepAtStartup } from "./wiring.js";
 import { withRateLimitRetries } from "./tokens.js";
 import { homeHandler } from "./home.js";
+import { InboxRunner } from "./inboxRunner.js";
+import { decideDelivery } from "./deliveries.js";
 
 export interface BootOptions {
   settings: Settings;
@@ -37,7 +39,9 @@ export interface Booted {
   /** The dashboard issue keeper (config `dashboard.issue`). */
   dashboard: DashboardKeeper;
   url: string;
-  /** Resolves once what the label handler had to say on GitHub (after answering) has been posted. */
+  /** Decides recorded webhook deliveries after the answer (absent when the store has no inbox). */
+  inbox?: InboxRunner;
+  /** Resolves once every recorded delivery is decided and what the handlers had to say on GitHub is posted. */
   idle(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
@@ -127,10 +131,15 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
   const home = homeHandler({ operators: routes.startupMessage, worker: options.startWorker === false ? "off" : "embedded" });
   const dashboard = dashboardKeeper(probot, queue, bot, log, settings.AUTOFIX_DASHBOARD_ISSUE_INTERVAL_MS);
   const deps = appDeps(queue, bot, log);
-  await server.load(createApp({ deps, routes: [...routes.handlers, home], dashboard }));
+  const inbox = queue.inbox
+    ? new InboxRunner({ inbox: queue.inbox, decide: decideDelivery(deps, probot, log, dashboard), log, leaseMs: settings.AUTOFIX_INBOX_LEASE_MS })
+    : undefined;
+  await server.load(createApp({ deps, routes: [...routes.handlers, home], dashboard, inbox }));
   await server.start().catch((cause: NodeJS.ErrnoException) => {
     throw listenError(cause, options.host ?? "localhost", options.port ?? 3000);
   });
+  // Deliveries a process that died had recorded but not decided are taken over now and on every sweep.
+  inbox?.start();
 
   let worker: Worker | undefined;
   if (options.startWorker !== false) {
@@ -153,10 +162,16 @@ export async function bootAutofix(options: BootOptions): Promise<Booted> {
     runtime,
     worker,
     dashboard,
+    inbox,
     url: `http://${server.host}:${server.port}`,
-    idle: async () => deps.notices?.idle(),
+    idle: async () => {
+      await inbox?.idle();
+      await deps.notices?.idle();
+    },
     async stop(graceMs = 5_000) {
-      // Notices still queued get the grace period too, so a stopping server does not swallow an explanation.
+      // Deliveries being decided, then notices still queued, get the grace period, so a stopping server
+      // neither drops a decision (what is left is released to the next process) nor swallows an explanation.
+      await inbox?.stop(graceMs);
       await Promise.race([deps.notices?.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       await worker?.stop(graceMs);
       dashboard.stop();

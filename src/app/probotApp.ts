@@ -8,6 +8,8 @@ import { onPullRequestClosed, onPullRequestSynchronize, onReviewSubmitted } from
 import { onCiEvent } from "./ciEvents.js";
 import { onDashboardEdited, type DashboardKeeper } from "./dashboardIssue.js";
 import { repoOf } from "./handlers.js";
+import type { InboxRunner } from "./inboxRunner.js";
+import { acceptDelivery } from "./deliveries.js";
 
 export interface AppOptions {
   deps: AppDeps;
@@ -15,15 +17,21 @@ export interface AppOptions {
   dashboard?: DashboardKeeper;
   /** Operator routes (dashboard, metrics, health) as plain node handlers. */
   routes?: Parameters<Parameters<ApplicationFunction>[1]["addHandler"]>[0][];
+  /** Issue events are recorded and answered at once, then decided by this runner (see deliveries.ts). */
+  inbox?: InboxRunner;
 }
 
 export function createApp(options: AppOptions): ApplicationFunction {
   const { deps } = options;
   return (app, { addHandler }) => {
-    app.on("issues.labeled", (context) => onIssueLabeled(deps, context));
-    app.on(["issues.unlabeled", "issues.closed"], (context) => onIssueCancelled(deps, context));
+    const inbox = options.inbox;
+    if (inbox) app.on(["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created"], acceptDelivery(deps, inbox));
+    else {
+      app.on("issues.labeled", (context) => onIssueLabeled(deps, context));
+      app.on(["issues.unlabeled", "issues.closed"], (context) => onIssueCancelled(deps, context));
+      app.on("issue_comment.created", (context) => onIssueComment(deps, context));
+    }
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], (context) => onConfigPullRequest(deps, context));
-    app.on("issue_comment.created", (context) => onIssueComment(deps, context));
     app.on("pull_request.closed", (context) => onPullRequestClosed(deps, context));
     app.on("pull_request.synchronize", (context) => onPullRequestSynchronize(deps, context));
     app.on("pull_request_review.submitted", (context) => onReviewSubmitted(deps, context));
