@@ -15,27 +15,28 @@ redis.call('ZADD', P .. ':inbox:leases', ARGV[8], id)
 return seq
 `;
 
-/** ARGV: prefix, holder, nowMs, leaseUntilMs, limit. Returns flat [id, name, key, payload, receivedAt, seq, attempts]... in receipt order. */
+/**
+ * ARGV: prefix, holder, nowMs, leaseUntilMs, limit. Returns flat [id, name, key, payload, receivedAt, seq, attempts]...
+ * The oldest `limit` lapsed records by receipt (seq), not by lease: every lapsed one is looked at (a short list).
+ */
 const CLAIM_EXPIRED = `
 local P, holder, now, untilMs, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
-local ids = redis.call('ZRANGEBYSCORE', P .. ':inbox:leases', '-inf', now, 'LIMIT', 0, limit)
-local taken = {}
+local ids = redis.call('ZRANGEBYSCORE', P .. ':inbox:leases', '-inf', now, 'LIMIT', 0, 10000)
+local lapsed = {}
 for _, id in ipairs(ids) do
-  local r = P .. ':inbox:rec:' .. id
-  if redis.call('EXISTS', r) == 1 then
-    local attempts = redis.call('HINCRBY', r, 'attempts', 1)
-    redis.call('HSET', r, 'holder', holder)
-    redis.call('ZADD', P .. ':inbox:leases', untilMs, id)
-    local f = redis.call('HMGET', r, 'name', 'key', 'payload', 'receivedAt', 'seq')
-    table.insert(taken, {tonumber(f[5]), id, f[1], f[2], f[3], f[4], attempts})
-  else
-    redis.call('ZREM', P .. ':inbox:leases', id)
-  end
+  local seq = redis.call('HGET', P .. ':inbox:rec:' .. id, 'seq')
+  if seq then table.insert(lapsed, {tonumber(seq), id}) else redis.call('ZREM', P .. ':inbox:leases', id) end
 end
-table.sort(taken, function(a, b) return a[1] < b[1] end)
+table.sort(lapsed, function(a, b) return a[1] < b[1] end)
 local out = {}
-for _, t in ipairs(taken) do
-  for _, v in ipairs({t[2], t[3], t[4], t[5], t[6], tostring(t[1]), tostring(t[7])}) do table.insert(out, v) end
+for i = 1, math.min(limit, #lapsed) do
+  local seq, id = lapsed[i][1], lapsed[i][2]
+  local r = P .. ':inbox:rec:' .. id
+  local attempts = redis.call('HINCRBY', r, 'attempts', 1)
+  redis.call('HSET', r, 'holder', holder)
+  redis.call('ZADD', P .. ':inbox:leases', untilMs, id)
+  local f = redis.call('HMGET', r, 'name', 'key', 'payload', 'receivedAt')
+  for _, v in ipairs({id, f[1], f[2], f[3], f[4], tostring(seq), tostring(attempts)}) do table.insert(out, v) end
 end
 return out
 `;
