@@ -20,6 +20,13 @@ export interface InboxRunnerOptions {
   /** Processes that took one record (and died deciding it) before it is given up. */
   maxClaims?: number;
   maxPayloadBytes?: number;
+  /**
+   * Decisions wait for this pause in arriving deliveries (default 50 ms), so a burst is answered before its
+   * decisions compete with the answers for the event loop...
+   */
+  quietMs?: number;
+  /** ...but no delivery waits longer than this to be decided (default 1 s). */
+  maxWaitMs?: number;
 }
 
 export type Acceptance = "recorded" | "duplicate" | "too-large";
@@ -33,6 +40,11 @@ export class InboxRunner {
   private sweeper?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private stopped = false;
+  /** Recorded here, waiting for a pause in the burst before their decisions start. */
+  private waiting: InboxRecord[] = [];
+  private waitingSince = 0;
+  private lastAcceptedAt = 0;
+  private released?: Promise<void>;
 
   constructor(private readonly opts: InboxRunnerOptions) {}
 
@@ -43,10 +55,26 @@ export class InboxRunner {
     // Once stopping, a delivery is only recorded, free for the next process at once.
     if (!(await this.opts.inbox.record(entry, this.holder, this.stopped ? 0 : this.opts.leaseMs))) return "duplicate";
     if (this.stopped) return "recorded";
-    // setImmediate: after the handler's promise resolves and Probot writes the answer.
     this.held.add(entry.id);
-    setImmediate(() => this.schedule({ ...entry, seq: 0, attempts: 1 }));
+    this.lastAcceptedAt = Date.now();
+    if (this.waiting.length === 0) this.waitingSince = this.lastAcceptedAt;
+    this.waiting.push({ ...entry, seq: 0, attempts: 1 });
+    this.released ??= this.releaseAfterQuiet();
     return "recorded";
+  }
+
+  /** Starts the waiting decisions once deliveries pause (or the oldest has waited maxWaitMs), always after a macrotask. */
+  private async releaseAfterQuiet(): Promise<void> {
+    const quietMs = this.opts.quietMs ?? 50;
+    const maxWaitMs = this.opts.maxWaitMs ?? 1_000;
+    for (;;) {
+      const now = Date.now();
+      const wait = Math.min(quietMs - (now - this.lastAcceptedAt), maxWaitMs - (now - this.waitingSince));
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      if (wait <= 0) break;
+    }
+    this.released = undefined;
+    for (const record of this.waiting.splice(0)) this.schedule(record);
   }
 
   /** Takes over what dead processes left, now and every `sweepMs`. */
@@ -115,9 +143,8 @@ export class InboxRunner {
 
   /** Resolves once every delivery recorded or taken so far is decided. */
   async idle(): Promise<void> {
-    for (let i = 0; i < 1_000 && (this.chains.size > 0 || this.held.size > 0 || this.sweeping); i++) {
-      await Promise.all([...this.chains.values(), this.sweeping]);
-      if (this.chains.size === 0 && this.held.size > 0) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 1_000 && (this.chains.size > 0 || this.released || this.sweeping); i++) {
+      await Promise.all([...this.chains.values(), this.sweeping, this.released]);
     }
   }
 

@@ -40,9 +40,9 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const dashboard = options.dashboard;
     if (dashboard) {
       app.on("issues.edited", (context) => onDashboardEdited({ ...deps, dashboard }, context));
-      app.on(["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"], async (context) =>
-        dashboard.touch(repoOf(context.payload), context.payload.installation?.id),
-      );
+      // Issue events through the inbox touch the dashboard once decided (the job moves only then).
+      const touched = inbox ? ["pull_request.closed" as const] : (["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"] as const);
+      app.on([...touched], async (context) => dashboard.touch(repoOf(context.payload), context.payload.installation?.id));
     }
     for (const route of options.routes ?? []) addHandler(route);
   };
