@@ -67,7 +67,8 @@ export function acceptDelivery(deps: AppDeps, runner: InboxRunner) {
       context.log.warn({ deliveryId: context.id, event: context.name }, "webhook payload too large to record; deciding it before answering");
       return handler(deps, context);
     }
-    if (accepted === "duplicate") context.log.info({ deliveryId: context.id, event: context.name }, "webhook redelivered while it is being decided; nothing new");
+    if (accepted === "duplicate")
+      context.log.info({ deliveryId: context.id, event: context.name }, "webhook redelivered while it is being decided; nothing new");
   };
 }
 
@@ -79,7 +80,11 @@ export function decideDelivery(deps: AppDeps, probot: Probot, log: { child(b: ob
     if (!handler) return;
     const installationId = payload.installation?.id;
     const octokit = await probot.auth(installationId);
-    const context = new Context({ id: entry.id, name: entry.name, payload } as never, octokit as never, log.child({ deliveryId: entry.id, event: `${entry.name}.${payload.action}` }) as never);
+    const context = new Context(
+      { id: entry.id, name: entry.name, payload } as never,
+      octokit as never,
+      log.child({ deliveryId: entry.id, event: `${entry.name}.${payload.action}` }) as never,
+    );
     await handler(deps, context);
     // The dashboard was touched at receipt; the job moved only now.
     dashboard?.touch(repoOf(payload), installationId);

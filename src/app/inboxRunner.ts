@@ -96,12 +96,16 @@ export class InboxRunner {
     for (const record of records) {
       if (this.held.has(record.id)) continue;
       if (record.attempts > maxClaims || typeof record.payload !== "object" || record.payload === null) {
-        const why = record.attempts > maxClaims ? `taken ${record.attempts - 1} times by processes that stopped before deciding it` : "its payload is unreadable";
+        const why =
+          record.attempts > maxClaims ? `taken ${record.attempts - 1} times by processes that stopped before deciding it` : "its payload is unreadable";
         this.opts.log.error({ deliveryId: record.id, event: record.name, key: record.key }, `webhook delivery given up: ${why}`);
         await this.opts.inbox.settle(record.id);
         continue;
       }
-      this.opts.log.warn({ deliveryId: record.id, event: record.name, key: record.key, receivedAt: record.receivedAt }, "deciding a webhook delivery left undecided");
+      this.opts.log.warn(
+        { deliveryId: record.id, event: record.name, key: record.key, receivedAt: record.receivedAt },
+        "deciding a webhook delivery left undecided",
+      );
       this.held.add(record.id);
       this.schedule(record);
     }
@@ -125,7 +129,10 @@ export class InboxRunner {
         break;
       } catch (err) {
         if (attempt >= delays.length || this.stopped) {
-          this.opts.log.error({ ...where, tries: attempt + 1, err: String(err) }, "webhook delivery could not be decided; given up (redeliver it from the App's settings once the cause is fixed)");
+          this.opts.log.error(
+            { ...where, tries: attempt + 1, err: String(err) },
+            "webhook delivery could not be decided; given up (redeliver it from the App's settings once the cause is fixed)",
+          );
           break;
         }
         this.opts.log.warn({ ...where, try: attempt + 1, err: String(err) }, "webhook delivery could not be decided; trying again");

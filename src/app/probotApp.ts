@@ -41,7 +41,9 @@ export function createApp(options: AppOptions): ApplicationFunction {
     if (dashboard) {
       app.on("issues.edited", (context) => onDashboardEdited({ ...deps, dashboard }, context));
       // Issue events through the inbox touch the dashboard once decided (the job moves only then).
-      const touched = inbox ? ["pull_request.closed" as const] : (["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"] as const);
+      const touched = inbox
+        ? ["pull_request.closed" as const]
+        : (["issues.labeled", "issues.unlabeled", "issues.closed", "issue_comment.created", "pull_request.closed"] as const);
       app.on([...touched], async (context) => dashboard.touch(repoOf(context.payload), context.payload.installation?.id));
     }
     for (const route of options.routes ?? []) addHandler(route);

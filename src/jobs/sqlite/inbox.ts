@@ -1,7 +1,9 @@
 // The embedded store's inbox: webhook deliveries recorded before the answer, decided after, deleted once decided.
-// Records arriving in one tick are written in one transaction: one WAL sync for a burst, not one per delivery.
+// Records arriving in one tick are written in one transaction (one disk sync for a burst, not one per delivery),
+// on a helper thread (inboxWriter.ts), so the sync never holds up the webhooks being answered meanwhile.
 import type Database from "better-sqlite3";
 import type { Inbox, InboxEntry, InboxRecord } from "../types.js";
+import { InboxWriter } from "./inboxWriter.js";
 
 const INBOX_SQL = `
 CREATE TABLE IF NOT EXISTS inbox (
@@ -42,15 +44,16 @@ type Pending = { entry: InboxEntry; holder: string; leaseMs: number; resolve(rec
 export class SqliteInbox implements Inbox {
   private batch: Pending[] = [];
   private settling: { id: string; resolve(): void; reject(err: unknown): void }[] = [];
-  private readonly insert: Database.Statement;
-  private readonly remove: Database.Statement;
+  private readonly writer: InboxWriter;
 
   constructor(private readonly db: Database.Database) {
     db.exec(INBOX_SQL);
-    this.insert = db.prepare(
-      `INSERT OR IGNORE INTO inbox (id, name, key, payload, received_at, holder, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.remove = db.prepare(`DELETE FROM inbox WHERE id = ?`);
+    this.writer = new InboxWriter(db.name);
+  }
+
+  /** Waits for writes under way and stops the writer thread (the store is closing). */
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   record(entry: InboxEntry, holder: string, leaseMs: number): Promise<boolean> {
@@ -62,22 +65,23 @@ export class SqliteInbox implements Inbox {
 
   private flush(): void {
     const batch = this.batch.splice(0);
-    let results: boolean[];
-    try {
-      const nowMs = Date.now();
-      results = this.db
-        .transaction(() =>
-          batch.map(({ entry, holder, leaseMs }) => {
-            const payload = JSON.stringify(entry.payload);
-            return this.insert.run(entry.id, entry.name, entry.key, payload, entry.receivedAt, holder, nowMs + leaseMs).changes > 0;
-          }),
-        )
-        .immediate();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    batch.forEach((p, i) => p.resolve(results[i]));
+    const nowMs = Date.now();
+    const rows = batch.map(
+      ({ entry, holder, leaseMs }) =>
+        [entry.id, entry.name, entry.key, JSON.stringify(entry.payload), entry.receivedAt, holder, nowMs + leaseMs] as [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          number,
+        ],
+    );
+    this.writer.write({ kind: "record", rows }).then(
+      (results) => batch.forEach((p, i) => p.resolve(results[i])),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
   }
 
   async claimExpired(holder: string, leaseMs: number, limit: number): Promise<InboxRecord[]> {
@@ -123,13 +127,10 @@ export class SqliteInbox implements Inbox {
 
   private flushSettled(): void {
     const batch = this.settling.splice(0);
-    try {
-      this.db.transaction(() => batch.forEach(({ id }) => this.remove.run(id))).immediate();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    for (const p of batch) p.resolve();
+    this.writer.write({ kind: "settle", ids: batch.map((p) => p.id) }).then(
+      () => batch.forEach((p) => p.resolve()),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
   }
 
   async pending(): Promise<{ count: number; oldestReceivedAt?: string }> {

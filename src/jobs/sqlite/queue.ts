@@ -15,7 +15,7 @@ export class SqliteJobQueue implements JobQueue {
   readonly driver = "sqlite" as const;
   private readonly events: QueueEvents = new EventEmitter();
   private readonly workers = new Set<SqliteWorker>();
-  readonly inbox: Inbox;
+  readonly inbox: Inbox & { close(): Promise<void> };
 
   private constructor(
     readonly store: SqliteJobStore,
@@ -123,6 +123,7 @@ export class SqliteJobQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.stop(0)));
     this.workers.clear();
+    await this.inbox.close();
     this.store.close();
   }
 }
