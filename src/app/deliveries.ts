@@ -61,8 +61,18 @@ export function acceptDelivery(deps: AppDeps, runner: InboxRunner) {
     if (verdict.kind === "skip") return;
     if (verdict.kind === "direct") return handler(deps, context);
     const entry = (payload: object): InboxEntry => ({ id: context.id, name: context.name, key: verdict.key, payload, receivedAt: new Date().toISOString() });
-    let accepted = await runner.accept(entry(context.payload as object));
-    if (accepted === "too-large") accepted = await runner.accept(entry(trimmed(context.payload as object)));
+    let accepted: Awaited<ReturnType<InboxRunner["accept"]>>;
+    try {
+      accepted = await runner.accept(entry(context.payload as object));
+      if (accepted === "too-large") accepted = await runner.accept(entry(trimmed(context.payload as object)));
+    } catch (err) {
+      // The store would not take it: decide now, as before the inbox, rather than lose the delivery.
+      context.log.warn(
+        { deliveryId: context.id, event: context.name, err: String(err) },
+        "could not record the webhook delivery; deciding it before answering",
+      );
+      return handler(deps, context);
+    }
     if (accepted === "too-large") {
       context.log.warn({ deliveryId: context.id, event: context.name }, "webhook payload too large to record; deciding it before answering");
       return handler(deps, context);

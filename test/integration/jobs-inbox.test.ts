@@ -35,7 +35,11 @@ describe.each(drivers)("webhook inbox on %s", (driver) => {
 
   it("records a delivery once, however many times (and however concurrently) it is delivered", async () => {
     const [inbox] = await twoProcesses();
-    const first = await Promise.all([inbox.record(entry("d-1"), "p1", 30_000), inbox.record(entry("d-1"), "p1", 30_000), inbox.record(entry("d-2"), "p1", 30_000)]);
+    const first = await Promise.all([
+      inbox.record(entry("d-1"), "p1", 30_000),
+      inbox.record(entry("d-1"), "p1", 30_000),
+      inbox.record(entry("d-2"), "p1", 30_000),
+    ]);
     expect(first).toEqual([true, false, true]);
     expect(await inbox.record(entry("d-1"), "p2", 30_000)).toBe(false);
     expect((await inbox.pending()).count).toBe(2);

@@ -228,9 +228,13 @@ export class FakeGitHub {
     return this.comments.filter((c) => c.repo === fullName && c.issueNumber === issueNumber);
   }
 
+  /** Holds a request before it is answered while the returned promise is pending (e.g. a slow config read). */
+  hold?: (method: string, path: string) => Promise<unknown> | undefined;
+
   start(): this {
     const answer = async (method: string, req: Request): Promise<[number, unknown, Record<string, string>]> => {
       const url = new URL(req.url);
+      await this.hold?.(method, decodeURIComponent(url.pathname));
       const text = method === "GET" ? "" : await req.text();
       const body = text ? JSON.parse(text) : undefined;
       const path = url.pathname.replace(new URL(this.baseUrl).pathname.replace(/\/$/, ""), "");
