@@ -173,6 +173,37 @@ async function checkStoreSize(settings: Settings): Promise<Check> {
   }
 }
 
+/** Webhook deliveries answered but not yet decided: a few while the app runs; old ones mean nobody decides them. */
+export function inboxCheck(pending: { count: number; oldestReceivedAt?: string }, leaseMs: number, nowMs = Date.now()): Check {
+  const name = "webhook inbox";
+  if (pending.count === 0) return { name, status: "ok", detail: "no webhook deliveries waiting to be decided" };
+  const ageS = pending.oldestReceivedAt ? Math.round((nowMs - Date.parse(pending.oldestReceivedAt)) / 1000) : 0;
+  const detail = `${pending.count} webhook deliveries answered but not yet decided, the oldest ${ageS} s ago`;
+  // A running app decides a dead process's deliveries within a lease and a sweep (15 s).
+  if (ageS * 1000 > 2 * leaseMs + 15_000)
+    return {
+      name,
+      status: "warn",
+      detail: `${detail}: no app process is deciding them. Start the app (\`npm start\`): it decides them at start; if they stay, its log says why ("webhook delivery")`,
+    };
+  return { name, status: "ok", detail };
+}
+
+async function checkInbox(settings: Settings): Promise<Check> {
+  try {
+    const queue = await createJobQueue(settings);
+    try {
+      return queue.inbox
+        ? inboxCheck(await queue.inbox.pending(), settings.AUTOFIX_INBOX_LEASE_MS)
+        : { name: "webhook inbox", status: "ok", detail: "none in this store" };
+    } finally {
+      await queue.close();
+    }
+  } catch (err) {
+    return { name: "webhook inbox", status: "warn", detail: `could not read the webhook inbox (${presentError(err).plain})` };
+  }
+}
+
 async function checkSandbox(settings: Settings): Promise<Check[]> {
   try {
     const sandbox = await createSandbox(sandboxOptionsFrom(settings));
@@ -262,6 +293,7 @@ export async function doctorCommand(_argv: string[]): Promise<number> {
     ...(await checkAgents(settings)),
   ];
   checks.push(await checkStoreSize(settings));
+  checks.push(await checkInbox(settings));
   const icon = { ok: "✔", warn: "!", fail: "✖" } as const;
   for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name}: ${c.detail}\n`);
   const failed = checks.filter((c) => c.status === "fail").length;
