@@ -67,7 +67,7 @@ describe("what reviewers see", () => {
       harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }), { id: "delivery-b" }),
     ]);
     await harness.waitForJob(key);
-    await new Promise((r) => setTimeout(r, 300));
+    await harness.booted.idle(); // both deliveries decided (after their answers)
     const jobs = (await harness.booted.queue.list({ limit: 20 })).filter((j) => j.key === key);
     expect(jobs.filter((j) => j.state !== "cancelled")).toHaveLength(1);
     expect(harness.fake.pullsOf(full)).toHaveLength(1);

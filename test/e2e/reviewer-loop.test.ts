@@ -132,9 +132,11 @@ describe("the reviewer's loop", () => {
   it("/autofix status answers with the job's state; a user without permission gets an explanation instead", async () => {
     const { harness } = await withOpenPr();
     await harness.deliver("issue_comment", commentEvent({ on: 7, body: "/autofix status" }));
+    await harness.booted.idle(); // commands are decided after the webhook's answer
     const replies = harness.fake.commentsOn(full, 7).filter((c: any) => c.body.includes("is **succeeded**"));
     expect(replies).toHaveLength(1);
     await harness.deliver("issue_comment", commentEvent({ on: 7, body: "/autofix retry", user: "visitor" }));
+    await harness.booted.idle();
     expect(harness.fake.commentsOn(full, 7).some((c: any) => c.body.includes("your permission is **read**"))).toBe(true);
     expect((await lastJob(harness))?.spec.trigger).toBe("label");
   });
@@ -142,6 +144,7 @@ describe("the reviewer's loop", () => {
   it("an unknown command gets a short explanation", async () => {
     const { harness } = await withOpenPr();
     await harness.deliver("issue_comment", commentEvent({ on: 7, body: "/autofix dance" }));
+    await harness.booted.idle();
     expect(harness.fake.commentsOn(full, 7).some((c: any) => c.body.includes("does not know `/autofix dance`"))).toBe(true);
   });
 
@@ -156,6 +159,7 @@ describe("the reviewer's loop", () => {
       ...labeledPayload({ issue: 7, title: "add() subtracts" }),
       issue: { ...labeledPayload({ issue: 7, title: "x" }).issue, labels: [{ name: "autofix" }, { name: "autofix: paused" }] },
     });
+    await harness.booted.idle(); // the label is decided after the webhook's answer
     expect((await lastJob(harness))!.id).toBe(before);
     await harness.deliver("issue_comment", commentEvent({ on: 7, body: "/autofix retry" }));
     const retried = await harness.waitForJob(key, (j) => j.id !== before && ["succeeded", "failed", "cancelled"].includes(j.state));

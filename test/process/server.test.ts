@@ -88,6 +88,9 @@ describe("npm start with App credentials (a real server process)", () => {
     // GitHub redelivers: the same delivery changes nothing.
     const again = await gh.label(server!.url, { number: 7, title: "add() subtracts" }, "delivery-7");
     expect(again.status).toBeLessThan(300);
+    // The redelivery is decided after its answer: once the inbox is empty, it was, and made no second job.
+    await waitUntil("the redelivery to be decided", async () => ((await queue.inbox!.pending()).count === 0 ? true : undefined), 30_000);
+    expect((await queue.list({ limit: 20 })).filter((j) => j.key === jobKey({ owner: gh.owner, repo: gh.name }, 7))).toHaveLength(1);
     expect(prsFor(7)).toHaveLength(1);
   }, 150_000);
 
