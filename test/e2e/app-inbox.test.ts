@@ -101,4 +101,33 @@ describe("answer first, decide after", () => {
     expect(harness.fake.reactions.filter((r) => r.target === "issue:7" && r.content === "eyes")).toHaveLength(1);
     expect(statusComments(harness, full, 7).length).toBeLessThanOrEqual(1);
   }, 60_000);
+
+  it("a decision GitHub keeps failing is tried three times, then given up with its delivery id in the log; a passing failure only delays it", async () => {
+    const harness = await start();
+    harness.fake.setPermission(full, "outage", "write");
+    harness.fake.addIssue(full, { number: 8, title: "mul() adds", author: "reporter", labels: ["autofix"] });
+    const permissionReads = new Map<string, number>();
+    harness.fake.hold = (method, path) => {
+      const user = /\/collaborators\/([^/]+)\/permission$/.exec(path)?.[1];
+      if (!user) return undefined;
+      const n = (permissionReads.get(user) ?? 0) + 1;
+      permissionReads.set(user, n);
+      // maintainer's read fails twice, then works; outage's never does.
+      return user === "outage" || n <= 2 ? Promise.reject(new Error("GitHub is having a bad day")) : undefined;
+    };
+    await harness.deliver("issues", labeledPayload({ issue: 7, title: "add() subtracts" }), { id: "delivery-flaky" });
+    await harness.deliver("issues", labeledPayload({ issue: 8, title: "mul() adds", sender: "outage" }), { id: "delivery-down" });
+    await harness.booted.idle();
+
+    expect((await harness.booted.queue.latest(key))?.spec.deliveryId).toBe("delivery-flaky");
+    expect(await harness.booted.queue.latest(`${full}#8`)).toBeUndefined();
+    expect(permissionReads.get("outage")).toBe(3);
+    expect((await harness.booted.queue.inbox!.pending()).count).toBe(0);
+    const logged = harness.logLines.map((l) => JSON.parse(l) as { deliveryId?: string; msg: string; level: number });
+    const about = (id: string) => logged.filter((l) => l.deliveryId === id).map((l) => l.msg);
+    expect(about("delivery-flaky").filter((m) => m.includes("trying again"))).toHaveLength(2);
+    expect(about("delivery-flaky").some((m) => m.includes("given up"))).toBe(false);
+    expect(about("delivery-down").filter((m) => m.includes("trying again"))).toHaveLength(2);
+    expect(about("delivery-down").filter((m) => m.includes("given up"))).toHaveLength(1);
+  }, 60_000);
 });
