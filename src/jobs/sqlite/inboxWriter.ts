@@ -14,15 +14,21 @@ db.pragma("busy_timeout = 10000");
 db.pragma("synchronous = FULL");
 const insert = db.prepare("INSERT OR IGNORE INTO inbox (id, name, key, payload, received_at, holder, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
 const remove = db.prepare("DELETE FROM inbox WHERE id = ?");
-const record = db.transaction((rows) => rows.map((r) => insert.run(...r).changes > 0));
-const settle = db.transaction((ids) => { for (const id of ids) remove.run(id); });
-parentPort.on("message", ({ id, op }) => {
+// Group commit: messages that arrived while a commit waited for the disk are written by the next one together.
+const write = db.transaction((ops) => ops.map(({ op }) => (op.kind === "record" ? op.rows.map((r) => insert.run(...r).changes > 0) : (op.ids.forEach((id) => remove.run(id)), []))));
+let pending = [];
+const flush = () => {
+  const ops = pending;
+  pending = [];
   try {
-    const result = op.kind === "record" ? record.immediate(op.rows) : (settle.immediate(op.ids), []);
-    parentPort.postMessage({ id, result });
+    write.immediate(ops).forEach((result, i) => parentPort.postMessage({ id: ops[i].id, result }));
   } catch (err) {
-    parentPort.postMessage({ id, error: String((err && err.message) || err) });
+    for (const { id } of ops) parentPort.postMessage({ id, error: String((err && err.message) || err) });
   }
+};
+parentPort.on("message", (message) => {
+  if (pending.length === 0) setImmediate(flush);
+  pending.push(message);
 });`;
 
 export class InboxWriter {
