@@ -34,11 +34,13 @@ parentPort.on("message", (message) => {
 export class InboxWriter {
   private worker?: Worker;
   private nextId = 0;
+  private closed = false;
   private readonly waiting = new Map<number, { resolve(result: boolean[]): void; reject(err: Error): void }>();
 
   constructor(private readonly path: string) {}
 
   write(op: WriteOp): Promise<boolean[]> {
+    if (this.closed) return Promise.reject(new Error("the job store is closed"));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -72,6 +74,7 @@ export class InboxWriter {
 
   /** Waits for writes under way (bounded), then stops the thread. */
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
