@@ -107,3 +107,31 @@ export function gitAsync(cwd: string, ...args: string[]): Promise<string> {
     );
   });
 }
+
+/**
+ * `count` text files of about `bytes` each, every one with its own contents (pseudo-random hex from a seeded
+ * generator, so runs are repeatable): unlike generatedFiles, nothing delta-compresses against another file, and
+ * the pack is as large as a real repository's of that size.
+ */
+export function distinctFiles(count: number, bytes = 2048, seed = 1): Record<string, string> {
+  let state = seed >>> 0 || 1;
+  // xorshift32: fast, deterministic, good enough to keep zlib and git's delta search from finding repeats.
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  const files: Record<string, string> = {};
+  const random = Buffer.alloc(24);
+  for (let i = 0; i < count; i++) {
+    const dir = `src/d${i % 50}/e${Math.floor(i / 50) % 20}`;
+    let body = `// file ${i}\n`;
+    for (let line = 0; body.length < bytes; line++) {
+      for (let at = 0; at < random.length; at += 4) random.writeUInt32LE(next(), at);
+      body += `export const v${line} = "${random.toString("hex")}";\n`;
+    }
+    files[`${dir}/file${i}.ts`] = body;
+  }
+  return files;
+}
