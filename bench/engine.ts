@@ -1,26 +1,34 @@
-// Engine benchmark: materialize (cold object cache; warm with a spare checkout ready; warm from the object
-// cache alone) against native `git clone --depth 1`, over a loopback smart-HTTP server, for a generated
-// 5,000-file repository; and computeDelta on a 50,000-file
-// working tree with 3 files changed against native `git status --porcelain` + `git diff`. Ratios come from
-// the same run; each figure is the median of RUNS runs; peak RSS is measured per operation in a child
-// process (engine: process.resourceUsage, after a node+tsx start-up whose RSS is reported alone;
-// native git: /usr/bin/time). Standalone: `npx tsx bench/engine.ts`.
+// Engine benchmark, like for like with native git on a generated 5,000-file repository of distinct files served
+// over loopback smart HTTP:
+// - cold materialize against `git clone --depth 1`;
+// - warm materialize (a spare checkout ready; a spare of the previous head; the object cache alone) against a
+//   native warm worker: a local clone kept for the run, `git fetch` + `git worktree add --detach` per sample;
+// - a spare's build (what a worker spends after each spawn so that the next one is a rename), timed in the same
+//   process as its claim, so "claim + build" is the whole cost of a spawn from a spare;
+// - computeDelta on a 50,000-file tree with 3 files changed against `git status --porcelain` + `git diff`.
+// Samples are paired and interleaved (native, engine, ... each round); ratios are medians of the per-round
+// ratios, for wall and for CPU time. The engine runs in a child process per sample (bench/support/engineChild.ts)
+// that reports its own wall, CPU and peak RSS; native git runs under /usr/bin/time. Every temporary directory is
+// removed at the end, and the run fails if one is left. `npx tsx bench/engine.ts`; AUTOFIX_BENCH_ENGINE_RUNS
+// (rounds, default 5), AUTOFIX_BENCH_ENGINE_TREE (delta tree size, default 50,000), AUTOFIX_BENCH_VERBOSE=1.
 import { execFile, spawn } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { startGitServer } from "../test/support/gitServer.js";
-import { buildRepo, generatedFiles, gitAsync, gitEnv, tempDir } from "../test/support/repoBuilder.js";
+import { buildRepo, distinctFiles, gitAsync, gitEnv, type BuiltRepo } from "../test/support/repoBuilder.js";
+import { ENGINE_CHILD, type ChildOp, type ChildReport } from "./support/engineChild.js";
 
 const RUNS = Number(process.env.AUTOFIX_BENCH_ENGINE_RUNS ?? 5);
 const SMALL_FILES = 5_000;
 const LARGE_FILES = Number(process.env.AUTOFIX_BENCH_ENGINE_TREE ?? 50_000);
-const SELF = fileURLToPath(import.meta.url);
+const VERBOSE = Boolean(process.env.AUTOFIX_BENCH_VERBOSE);
+const PREFIX = "autofix-bench-engine-";
 /**
  * "worker": each engine child first runs the same operation untimed (a materialize once, on other temp dirs;
  * a delta three times), as a long-lived worker has run jobs before, so the timed run is not also paying
- * V8's JIT warm-up.
- * "fresh": the timed run is the first thing the process does (a one-shot CLI run).
+ * V8's JIT warm-up. "fresh": the timed run is the first thing the process does (a one-shot CLI run).
  */
 const PROCESS_MODE = process.env.AUTOFIX_BENCH_ENGINE_PROCESS === "fresh" ? "fresh" : "worker";
 
@@ -28,7 +36,7 @@ export interface EngineBenchRow {
   operation: string;
   engineMs: number;
   nativeMs: number;
-  /** engine / native wall time: below 1 is faster than native git. */
+  /** Median of per-round engine / native wall time: below 1 is faster than native git. */
   ratio: number;
   engineCpuMs: number;
   nativeCpuMs: number;
@@ -40,22 +48,21 @@ export interface EngineBenchRow {
 
 interface Sample {
   ms: number;
-  /** CPU time (user + system) of the operation: far less sensitive than wall time to other load on the machine. */
+  /** CPU time (user + system): far less sensitive than wall time to other load on the machine. */
   cpuMs: number;
   rssMb: number;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sum = (a: Sample, b: Sample): Sample => ({ ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs, rssMb: Math.max(a.rssMb, b.rssMb) });
+const log = (line: string) => VERBOSE && console.error(line);
 
-/** Runs one engine operation in a child process; the child reports its own duration and peak RSS. */
-function engineChild(op: Record<string, unknown>): Promise<Sample> {
+/** Runs one engine operation in a child process; the child reports its own duration, CPU and peak RSS. */
+function engineChild(op: ChildOp): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", SELF, "--child", JSON.stringify({ warmup: PROCESS_MODE === "worker", ...op })], {
-      cwd: path.dirname(path.dirname(SELF)),
+    const child = spawn(process.execPath, ["--import", "tsx", ENGINE_CHILD, JSON.stringify(op)], {
+      cwd: path.dirname(path.dirname(ENGINE_CHILD)),
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -63,34 +70,69 @@ function engineChild(op: Record<string, unknown>): Promise<Sample> {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`engine child failed (${code}): ${out}`));
-      const sample = JSON.parse(out.trim().split("\n").pop()!) as Sample;
-      if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(`engine ${String(op.kind)}: ${Math.round(sample.ms)} ms`);
-      resolve(sample);
+      const report = JSON.parse(out.trim().split("\n").pop()!) as ChildReport;
+      const build = report.buildMs === undefined ? "" : ` (spare build ${Math.round(report.buildMs)} ms)`;
+      log(`engine ${op.kind}${"baseRef" in op && op.baseRef ? ` ${op.baseRef}` : ""}: ${Math.round(report.ms)} ms${build}`);
+      resolve(report);
     });
   });
 }
 
-/** Runs native git under /usr/bin/time: wall time measured here, peak RSS from time's %M (KiB). */
+/** Runs native git under /usr/bin/time: wall time measured here, CPU and peak RSS (%M, KiB) from time. */
 function nativeGit(cwd: string, args: string[]): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     execFile("/usr/bin/time", ["-f", "RSS %M CPU %U %S", "git", ...args], { cwd, env: gitEnv, maxBuffer: 1 << 28 }, (err, _stdout, stderr) => {
       if (err) return reject(Object.assign(err, { stderr }));
       const ms = performance.now() - started;
-      if (process.env.AUTOFIX_BENCH_VERBOSE) console.error(`native git ${args[0]}: ${Math.round(ms)} ms`);
+      log(`native git ${args[0]}: ${Math.round(ms)} ms`);
       const [, kb, user, system] = /RSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(stderr) ?? ["", "0", "0", "0"];
       resolve({ ms, cpuMs: (Number(user) + Number(system)) * 1000, rssMb: Number(kb) / 1024 });
     });
   });
 }
 
+/** One row from paired samples (engine[i] and native[i] were taken in the same round). */
+function row(operation: string, target: string, engine: Sample[], native: Sample[]): EngineBenchRow {
+  const ratios = (pick: (s: Sample) => number) => median(engine.map((s, i) => pick(s) / Math.max(pick(native[i]), 1)));
+  return {
+    operation,
+    engineMs: round(median(engine.map((s) => s.ms))),
+    nativeMs: round(median(native.map((s) => s.ms))),
+    ratio: round(
+      ratios((s) => s.ms),
+      2,
+    ),
+    engineCpuMs: round(median(engine.map((s) => s.cpuMs))),
+    nativeCpuMs: round(median(native.map((s) => s.cpuMs))),
+    cpuRatio: round(
+      ratios((s) => s.cpuMs),
+      2,
+    ),
+    target,
+    engineRssMb: round(Math.max(...engine.map((s) => s.rssMb)), 1),
+    nativeRssMb: round(Math.max(...native.map((s) => s.rssMb)), 1),
+  };
+}
+
+const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith(PREFIX));
+
 export async function run(): Promise<EngineBenchRow[]> {
+  const before = new Set(leftovers());
+  const root = mkdtempSync(path.join(tmpdir(), PREFIX));
+  // Everything but buildRepo's working clones lives under root; those are removed by name.
+  const dir = (name: string) => mkdtempSync(path.join(root, `${name}-`));
+  const drop = (...dirs: string[]) => dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  const repoRoot = dir("repos");
+  const repos: BuiltRepo[] = [];
+  const server = await startGitServer({ root: repoRoot });
+  const warmup = PROCESS_MODE === "worker";
   const rows: EngineBenchRow[] = [];
-  const root = tempDir("autofix-bench-engine-");
-  const server = await startGitServer({ root });
   try {
-    const small = buildRepo(root, "small", generatedFiles(SMALL_FILES));
-    // The head as it was when the worker's spare was built, and as it is when the next job starts.
+    const small = buildRepo(repoRoot, "small", distinctFiles(SMALL_FILES));
+    repos.push(small);
+    const mainSha = small.head("main");
+    // The head as it was when the worker's spare was built (main), and as it is when the next job starts (moved).
     small.commit(
       { "src/d1/e0/file1.ts": "// moved\n", "src/d7/e3/file157.ts": "// moved\n", "src/d42/e19/file992.ts": null, "NEWS.md": "moved\n" },
       "the head moved",
@@ -100,121 +142,130 @@ export async function run(): Promise<EngineBenchRow[]> {
     const source = { cacheKey: "bench/small", url };
     const idle = await engineChild({ kind: "idle" });
 
+    // A worker's object cache, filled once (untimed) with both heads.
+    const warmCache = dir("cache");
+    for (const baseRef of ["main", "moved"]) {
+      const work = dir("work");
+      await engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup: false, baseRef });
+      drop(work);
+    }
+    // A native worker's warm clone, cloned once (untimed): each job fetches and adds a worktree of the head.
+    const nativeWarmDir = dir("native-warm");
+    const warmClone = path.join(nativeWarmDir, "clone");
+    await gitAsync(nativeWarmDir, "clone", "-q", url, warmClone);
+
     const nativeClone = () => {
-      const dir = tempDir("autofix-bench-native-");
-      return nativeGit(dir, ["clone", "-q", "--depth", "1", url, "c"]).finally(() => rmSync(dir, { recursive: true, force: true }));
+      const d = dir("native-clone");
+      return nativeGit(d, ["clone", "-q", "--depth", "1", url, "c"]).finally(() => drop(d));
+    };
+    const nativeWarm = async (ref: string) => {
+      const d = dir("native-worktree");
+      const tree = path.join(d, "w");
+      try {
+        const fetch = await nativeGit(warmClone, ["fetch", "-q", "origin"]);
+        return sum(fetch, await nativeGit(warmClone, ["worktree", "add", "-q", "--detach", tree, `origin/${ref}`]));
+      } finally {
+        await gitAsync(warmClone, "worktree", "remove", "--force", tree).catch(() => undefined);
+        drop(d);
+        await gitAsync(warmClone, "worktree", "prune");
+      }
     };
     const coldEngine = () => {
-      const work = tempDir("autofix-bench-work-");
-      const cache = tempDir("autofix-bench-cache-");
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: cache, cold: true }).finally(() => {
-        rmSync(work, { recursive: true, force: true });
-        rmSync(cache, { recursive: true, force: true });
-      });
+      const [work, cache] = [dir("work"), dir("cache")];
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: cache, scratch: root, warmup, cold: true }).finally(() => drop(work, cache));
     };
-    const warmCache = tempDir("autofix-bench-cache-");
-    await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache });
-    await engineChild({ kind: "materialize", source, workRoot: tempDir(), cacheRoot: warmCache, baseRef: "moved" });
-    // A worker that spawned this repository before and then sat idle while the agent worked: its spare is
-    // ready. The same without spares: a checkout from the warm object cache.
-    const warmEngine = (spares: boolean, baseRef = "main") => {
-      const work = tempDir("autofix-bench-work-");
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, spares, baseRef }).finally(() =>
-        rmSync(work, { recursive: true, force: true }),
+    const warmEngine = () => {
+      const work = dir("work");
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup }).finally(() => drop(work));
+    };
+    const spareEngine = (baseRef: string) => {
+      const work = dir("work");
+      return engineChild({ kind: "spare", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup, baseRef, spareSha: mainSha }).finally(() =>
+        drop(work),
       );
     };
-    // Interleaved so that load from other processes hits every contender alike.
-    const native: Sample[] = [];
-    const cold: Sample[] = [];
-    const warm: Sample[] = [];
-    const warmNoSpare: Sample[] = [];
-    const warmMoved: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      native.push(await nativeClone());
-      cold.push(await coldEngine());
-      warm.push(await warmEngine(true));
-      warmNoSpare.push(await warmEngine(false));
-      warmMoved.push(await warmEngine(true, "moved"));
-    }
-    const row = (operation: string, target: string, engine: Sample[], nativeSamples: Sample[]) => {
-      const engineMs = median(engine.map((s) => s.ms));
-      const engineCpuMs = median(engine.map((s) => s.cpuMs));
-      const nat = {
-        ms: median(nativeSamples.map((s) => s.ms)),
-        cpuMs: median(nativeSamples.map((s) => s.cpuMs)),
-        rssMb: Math.max(...nativeSamples.map((s) => s.rssMb)),
-      };
-      rows.push({
-        operation,
-        engineMs: round(engineMs),
-        nativeMs: round(nat.ms),
-        ratio: round(engineMs / nat.ms, 2),
-        engineCpuMs: round(engineCpuMs),
-        nativeCpuMs: round(nat.cpuMs),
-        cpuRatio: round(engineCpuMs / Math.max(nat.cpuMs, 1), 2),
-        target,
-        engineRssMb: round(Math.max(...engine.map((s) => s.rssMb)), 1),
-        nativeRssMb: round(nat.rssMb, 1),
-      });
-    };
-    row(`cold materialize, ${SMALL_FILES} files vs git clone --depth 1`, "≤ 2", cold, native);
-    row(`warm materialize (spare checkout ready), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "< 1", warm, native);
-    row(
-      `warm materialize (spare of the previous head, 4 paths changed since), ${SMALL_FILES} files vs git clone --depth 1 (cold)`,
-      "(none)",
-      warmMoved,
-      native,
-    );
-    row(`warm materialize (object cache only, spares off), ${SMALL_FILES} files vs git clone --depth 1 (cold)`, "(none)", warmNoSpare, native);
 
-    // Delta on a large working tree: a local repository (no network in either contender).
-    const big = buildRepo(root, "large", generatedFiles(LARGE_FILES, 512));
-    const spawnInfo = await engineChild({
-      kind: "materialize",
-      source: { cacheKey: "bench/large", url: big.bare },
-      workRoot: tempDir(),
-      cacheRoot: tempDir(),
-      keep: true,
-      warmup: false,
-    });
-    const nativeDir = tempDir("autofix-bench-native-large-");
-    await gitAsync(nativeDir, "clone", "-q", big.bare, "c");
-    const nativeTree = path.join(nativeDir, "c");
-    await gitAsync(nativeTree, "status", "--porcelain"); // refresh the index once, as a warm worktree would be
-    const changed = ["src/d1/e1/file51.ts", "src/d7/e3/file157.ts", "src/d42/e19/file992.ts"];
-    const spawnDir = (spawnInfo as unknown as { dir: string }).dir;
-    for (const dir of [spawnDir, nativeTree]) for (const p of changed) writeFileSync(path.join(dir, p), `// changed\n${p}\n`);
-    const deltaEngine: Sample[] = [];
-    const deltaNativeSamples: Sample[] = [];
+    const s = { clone: [], cold: [], nativeMain: [], spare: [], spareBuild: [], cacheOnly: [], nativeMoved: [], moved: [], movedBuild: [] } as Record<
+      string,
+      Sample[]
+    >;
+    const build = (r: ChildReport): Sample => ({ ms: r.buildMs!, cpuMs: r.buildCpuMs!, rssMb: r.rssMb });
     for (let i = 0; i < RUNS; i++) {
-      deltaEngine.push(await engineChild({ kind: "delta", spawn: spawnInfo }));
-      const status = await nativeGit(nativeTree, ["status", "--porcelain"]);
-      const diff = await nativeGit(nativeTree, ["diff"]);
-      deltaNativeSamples.push({ ms: status.ms + diff.ms, cpuMs: status.cpuMs + diff.cpuMs, rssMb: Math.max(status.rssMb, diff.rssMb) });
+      s.clone.push(await nativeClone());
+      s.cold.push(await coldEngine());
+      s.nativeMain.push(await nativeWarm("main"));
+      const spare = await spareEngine("main");
+      s.spare.push(spare);
+      s.spareBuild.push(build(spare));
+      s.cacheOnly.push(await warmEngine());
+      s.nativeMoved.push(await nativeWarm("moved"));
+      const moved = await spareEngine("moved");
+      s.moved.push(moved);
+      s.movedBuild.push(build(moved));
+      log(`round ${i + 1}/${RUNS} done, load ${loadavg()[0].toFixed(1)}`);
     }
-    row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", deltaEngine, deltaNativeSamples);
-    rows.push({
-      operation: "(node + tsx child start-up, for the RSS column)",
-      engineMs: 0,
-      nativeMs: 0,
-      ratio: 0,
-      engineCpuMs: 0,
-      nativeCpuMs: 0,
-      cpuRatio: 0,
-      target: "",
-      engineRssMb: round(idle.rssMb, 1),
-      nativeRssMb: 0,
-    });
+    const withBuild = (claims: Sample[], builds: Sample[]) => claims.map((c, i) => sum(c, builds[i]));
+    const n = SMALL_FILES;
+    const warmNative = "git fetch + git worktree add (warm clone)";
+    rows.push(
+      row(`cold materialize, ${n} files vs git clone --depth 1`, "≤ 2", s.cold, s.clone),
+      row(`warm, spare ready: claim only, ${n} files vs ${warmNative}`, "(none)", s.spare, s.nativeMain),
+      row(`warm, spare ready: claim + the spare's build, ${n} files vs ${warmNative}`, "(none)", withBuild(s.spare, s.spareBuild), s.nativeMain),
+      row(`spare build alone (helper thread, nice 19), ${n} files vs ${warmNative}`, "(none)", s.spareBuild, s.nativeMain),
+      row(`warm, spare of the previous head (4 paths changed): claim only, ${n} files vs ${warmNative}`, "(none)", s.moved, s.nativeMoved),
+      row(
+        `warm, spare of the previous head: claim + the spare's build, ${n} files vs ${warmNative}`,
+        "(none)",
+        withBuild(s.moved, s.movedBuild),
+        s.nativeMoved,
+      ),
+      row(`warm, object cache only (spares off), ${n} files vs ${warmNative}`, "(none)", s.cacheOnly, s.nativeMain),
+    );
+
+    rows.push(await deltaRow(repoRoot, repos, dir, warmup));
+    rows.push({ ...row("(node + tsx child start-up, for the RSS column)", "", [idle], [idle]), engineRssMb: round(idle.rssMb, 1) });
   } finally {
     await server.close();
-    rmSync(root, { recursive: true, force: true });
+    drop(root, ...repos.map((r) => r.work));
   }
+  const left = [...[root, ...repos.map((r) => r.work)].filter((d) => existsSync(d)), ...leftovers().filter((name) => !before.has(name))];
+  if (left.length > 0) throw new Error(`engine bench left temporary directories behind: ${left.join(", ")}`);
+  console.error(`engine bench: every temporary directory removed (none named ${PREFIX}* or autofix-work-{small,large}-* left in ${tmpdir()})`);
   return rows;
+}
+
+/** Delta on a large working tree from a local repository (no network on either side). */
+async function deltaRow(repoRoot: string, repos: BuiltRepo[], dir: (name: string) => string, warmup: boolean): Promise<EngineBenchRow> {
+  const big = buildRepo(repoRoot, "large", distinctFiles(LARGE_FILES, 512, 2));
+  repos.push(big);
+  const kept = await engineChild({
+    kind: "materialize",
+    source: { cacheKey: "bench/large", url: big.bare },
+    workRoot: dir("work"),
+    cacheRoot: dir("cache"),
+    scratch: dir("scratch"),
+    warmup: false,
+    keep: true,
+  });
+  const nativeTree = path.join(dir("native-large"), "c");
+  await gitAsync(repoRoot, "clone", "-q", big.bare, nativeTree);
+  await gitAsync(nativeTree, "status", "--porcelain"); // refresh the index once, as a warm worktree would be
+  const changed = ["src/d1/e1/file51.ts", "src/d7/e3/file157.ts", "src/d42/e19/file992.ts"];
+  for (const tree of [kept.spawn!.dir, nativeTree]) for (const p of changed) writeFileSync(path.join(tree, p), `// changed\n${p}\n`);
+  const engine: Sample[] = [];
+  const native: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    engine.push(await engineChild({ kind: "delta", spawn: kept.spawn!, warmup }));
+    native.push(sum(await nativeGit(nativeTree, ["status", "--porcelain"]), await nativeGit(nativeTree, ["diff"])));
+  }
+  return row(`delta, ${LARGE_FILES} files with 3 changed vs git status --porcelain + git diff`, "≤ 2", engine, native);
 }
 
 export function toMarkdown(rows: EngineBenchRow[]): string {
   return [
-    `Engine processes: ${PROCESS_MODE === "worker" ? "JIT warmed by one untimed run (a long-lived worker)" : "fresh (first operation of the process)"}; ${RUNS} runs, medians.`,
+    `Engine processes: ${PROCESS_MODE === "worker" ? "JIT warmed by one untimed run (a long-lived worker)" : "fresh (first operation of the process)"}; ${RUNS} rounds, medians; ratios are medians of per-round ratios; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")} at the end.`,
     "",
     "| operation | engine wall ms | native wall ms | wall ratio | engine CPU ms | native CPU ms | CPU ratio | target | engine peak RSS MB | native peak RSS MB |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -226,68 +277,6 @@ export function toMarkdown(rows: EngineBenchRow[]): string {
   ].join("\n");
 }
 
-async function child(op: { kind: string; [key: string]: unknown }): Promise<void> {
-  let cpuStart = process.cpuUsage();
-  const report = (ms: number, extra: Record<string, unknown> = {}) => {
-    const cpu = process.cpuUsage(cpuStart);
-    console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.resourceUsage().maxRSS / 1024, ...extra }));
-  };
-  if (op.kind === "idle") return report(0);
-  if (op.kind === "materialize") {
-    const { materialize } = await import("../src/engine/spawn.js");
-    const { SpareRegistry } = await import("../src/engine/spares.js");
-    const spares = op.spares === true ? new SpareRegistry() : undefined;
-    // A spare exists only after a spawn of the same commit in the same process: always warm up for it.
-    if (op.warmup || op.spares) {
-      const scratch = tempDir("autofix-bench-warmup-");
-      await materialize({
-        jobId: "warmup",
-        source: op.source as { cacheKey: string; url: string },
-        // The spare is built from main; the timed spawn may ask for a later head.
-        baseRef: "main",
-        // Spares belong to a worker's own work root.
-        workRoot: op.spares ? (op.workRoot as string) : path.join(scratch, "work"),
-        // A cold operation warms up on its own cold cache; a warm one on the warm cache it is measured with.
-        cacheRoot: op.cold ? path.join(scratch, "cache") : (op.cacheRoot as string),
-        spares,
-      });
-      await spares?.settled();
-      rmSync(scratch, { recursive: true, force: true });
-    }
-    cpuStart = process.cpuUsage();
-    const started = performance.now();
-    const spawned = await materialize({
-      jobId: "bench",
-      source: op.source as { cacheKey: string; url: string },
-      baseRef: (op.baseRef as string | undefined) ?? "main",
-      workRoot: op.workRoot as string,
-      cacheRoot: op.cacheRoot as string,
-      spares,
-    });
-    const ms = performance.now() - started;
-    if (op.spares && !spawned.fromSpare) throw new Error("the warm run with spares did not get its spare");
-    report(ms, op.keep ? { ...spawned } : {});
-    return spares?.discardAll();
-  }
-  if (op.kind === "delta") {
-    const { recordBaseline } = await import("../src/engine/baseline.js");
-    const { computeDelta } = await import("../src/engine/delta.js");
-    const spawned = op.spawn as { jobId: string; dir: string; baseRef: string; baseSha: string };
-    const baseline = await recordBaseline(spawned);
-    // A delta is cheap to repeat, and one run leaves V8 (and the helper thread) short of steady state:
-    // runs 2-3 of a process measured ~1.4x runs 4+. A worker that has run jobs before is at steady state.
-    if (op.warmup) for (let i = 0; i < 3; i++) await computeDelta(spawned, baseline);
-    cpuStart = process.cpuUsage();
-    const started = performance.now();
-    const delta = await computeDelta(spawned, baseline);
-    if (delta.files.length !== 3) throw new Error(`expected 3 changed files, got ${delta.files.length}`);
-    return report(performance.now() - started);
-  }
-  throw new Error(`unknown bench child operation ${op.kind}`);
-}
-
-if (process.argv[2] === "--child") {
-  await child(JSON.parse(process.argv[3]));
-} else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   console.log(toMarkdown(await run()));
 }
