@@ -10,15 +10,16 @@
 // ratios, for wall and for CPU time. The engine runs in a child process per sample (bench/support/engineChild.ts)
 // that reports its own wall, CPU and peak RSS; native git runs under /usr/bin/time. Every temporary directory is
 // removed at the end, and the run fails if one is left. `npx tsx bench/engine.ts`; AUTOFIX_BENCH_ENGINE_RUNS
-// (rounds, default 5), AUTOFIX_BENCH_ENGINE_TREE (delta tree size, default 50,000), AUTOFIX_BENCH_VERBOSE=1.
+// (rounds, default 5), AUTOFIX_BENCH_ENGINE_TREE (delta tree size, default 50,000), AUTOFIX_BENCH_VERBOSE=1,
+// AUTOFIX_BENCH_ENGINE_CODE=dist (the compiled engine, after `npm run build`; default: src/ through tsx).
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startGitServer } from "../test/support/gitServer.js";
 import { buildRepo, distinctFiles, gitAsync, gitEnv, type BuiltRepo } from "../test/support/repoBuilder.js";
-import { ENGINE_CHILD, type ChildOp, type ChildReport } from "./support/engineChild.js";
+import { ENGINE_CHILD, ENGINE_CODE, type ChildOp, type ChildReport } from "./support/engineChild.js";
 
 const RUNS = Number(process.env.AUTOFIX_BENCH_ENGINE_RUNS ?? 5);
 const SMALL_FILES = 5_000;
@@ -115,9 +116,22 @@ function row(operation: string, target: string, engine: Sample[], native: Sample
   };
 }
 
+/** The compiled engine must be at least as new as every source file, or the bench would time old code. */
+function assertDistFresh(): void {
+  const repo = path.resolve(path.dirname(ENGINE_CHILD), "..", "..");
+  const built = path.join(repo, "dist", "engine", "spawn.js");
+  if (!existsSync(built)) throw new Error("AUTOFIX_BENCH_ENGINE_CODE=dist times the compiled engine, and there is none: run `npm run build` first.");
+  const src = path.join(repo, "src");
+  const stale = readdirSync(src, { recursive: true, encoding: "utf8" }).find(
+    (f) => f.endsWith(".ts") && statSync(path.join(src, f)).mtimeMs > statSync(built).mtimeMs,
+  );
+  if (stale) throw new Error(`dist/ is older than src/${stale}: run \`npm run build\` first (AUTOFIX_BENCH_ENGINE_CODE=dist times the compiled engine).`);
+}
+
 const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith(PREFIX));
 
 export async function run(): Promise<EngineBenchRow[]> {
+  if (ENGINE_CODE === "dist") assertDistFresh();
   const before = new Set(leftovers());
   const root = mkdtempSync(path.join(tmpdir(), PREFIX));
   // Everything but buildRepo's working clones lives under root; those are removed by name.
@@ -263,7 +277,7 @@ async function deltaRow(repoRoot: string, repos: BuiltRepo[], dir: (name: string
 
 export function toMarkdown(rows: EngineBenchRow[]): string {
   return [
-    `Engine processes: ${PROCESS_MODE === "worker" ? "JIT warmed by one untimed run (a long-lived worker)" : "fresh (first operation of the process)"}; ${RUNS} rounds, medians; ratios are medians of per-round ratios; load average ${loadavg()
+    `Engine processes: ${PROCESS_MODE === "worker" ? "JIT warmed by one untimed run (a long-lived worker)" : "fresh (first operation of the process)"}; engine code from ${ENGINE_CODE === "dist" ? "dist/ (compiled)" : "src/ (tsx)"}; ${RUNS} rounds, medians; ratios are medians of per-round ratios; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(" / ")} at the end.`,
     "",

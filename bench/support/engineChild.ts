@@ -3,9 +3,28 @@
 // `node --import tsx bench/support/engineChild.ts '<op as JSON>'`; bench/engine.ts starts it, nothing else should.
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ENGINE_CHILD = fileURLToPath(import.meta.url);
+/**
+ * `src` (default): the engine's TypeScript through tsx. `dist`: the compiled engine (`npm run build`), as a
+ * deployed worker runs it; it matters for a spare's build, whose helper thread loads the engine's modules anew
+ * (through tsx's loader under `src`).
+ */
+export const ENGINE_CODE = process.env.AUTOFIX_BENCH_ENGINE_CODE === "dist" ? "dist" : "src";
+const REPO_ROOT = path.resolve(path.dirname(ENGINE_CHILD), "..", "..");
+
+type SpawnModule = typeof import("../../src/engine/spawn.js");
+type SparesModule = typeof import("../../src/engine/spares.js");
+type ObjectCacheModule = typeof import("../../src/engine/git/objectCache.js");
+type BaselineModule = typeof import("../../src/engine/baseline.js");
+type DeltaModule = typeof import("../../src/engine/delta.js");
+
+/** An engine module from src/ (tsx) or dist/ (compiled), by its path under src/engine without extension. */
+async function engineModule<T>(rel: string, fromSrc: () => Promise<T>): Promise<T> {
+  if (ENGINE_CODE === "src") return fromSrc();
+  return (await import(pathToFileURL(path.join(REPO_ROOT, "dist", "engine", `${rel}.js`)).href)) as T;
+}
 
 interface Source {
   cacheKey: string;
@@ -62,8 +81,8 @@ const rssMb = () => process.resourceUsage().maxRSS / 1024;
 async function child(op: ChildOp): Promise<ChildReport> {
   if (op.kind === "idle") return { ms: 0, cpuMs: 0, rssMb: rssMb() };
   if (op.kind === "delta") {
-    const { recordBaseline } = await import("../../src/engine/baseline.js");
-    const { computeDelta } = await import("../../src/engine/delta.js");
+    const { recordBaseline } = await engineModule<BaselineModule>("baseline", () => import("../../src/engine/baseline.js"));
+    const { computeDelta } = await engineModule<DeltaModule>("delta", () => import("../../src/engine/delta.js"));
     const baseline = await recordBaseline(op.spawn);
     // A delta is cheap to repeat, and one run leaves V8 (and the helper thread) short of steady state:
     // runs 2-3 of a process measured ~1.4x runs 4+. A worker that has run jobs before is at steady state.
@@ -72,9 +91,9 @@ async function child(op: ChildOp): Promise<ChildReport> {
     if (run.value.files.length !== 3) throw new Error(`expected 3 changed files, got ${run.value.files.length}`);
     return { ms: run.ms, cpuMs: run.cpuMs, rssMb: rssMb() };
   }
-  const { materialize } = await import("../../src/engine/spawn.js");
-  const { SpareRegistry } = await import("../../src/engine/spares.js");
-  const { cacheDirFor } = await import("../../src/engine/git/objectCache.js");
+  const { materialize } = await engineModule<SpawnModule>("spawn", () => import("../../src/engine/spawn.js"));
+  const { SpareRegistry } = await engineModule<SparesModule>("spares", () => import("../../src/engine/spares.js"));
+  const { cacheDirFor } = await engineModule<ObjectCacheModule>("git/objectCache", () => import("../../src/engine/git/objectCache.js"));
   // As a long-lived worker has run jobs before: one untimed spawn first (other dirs; a cold operation on a cold
   // cache of its own, a warm one on the warm cache it is measured with), so the timed run is not also paying
   // V8's JIT warm-up.
