@@ -137,6 +137,12 @@ export async function run(): Promise<EngineBenchRow[]> {
   // Everything but buildRepo's working clones lives under root; those are removed by name.
   const dir = (name: string) => mkdtempSync(path.join(root, `${name}-`));
   const drop = (...dirs: string[]) => dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  // Trees are removed after the last round, not after each sample: this disk's inode allocator skips inodes
+  // freed in the last minute or so (docs/benchmarks.md, engine section), so removing 5,000 files before each sample made every file
+  // creation in the next one cost up to 10x, growing round after round (native worktree add: 0.7 s in round 1,
+  // 4.5 s in round 5 of one run). A worker removes a job's spawn minutes before its next spawn.
+  const removeLater: string[] = [];
+  const dropLater = (...dirs: string[]) => removeLater.push(...dirs);
   const repoRoot = dir("repos");
   const repos: BuiltRepo[] = [];
   const server = await startGitServer({ root: repoRoot });
@@ -161,7 +167,7 @@ export async function run(): Promise<EngineBenchRow[]> {
     for (const baseRef of ["main", "moved"]) {
       const work = dir("work");
       await engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup: false, baseRef });
-      drop(work);
+      dropLater(work);
     }
     // A native worker's warm clone, cloned once (untimed): each job fetches and adds a worktree of the head.
     const nativeWarmDir = dir("native-warm");
@@ -170,7 +176,7 @@ export async function run(): Promise<EngineBenchRow[]> {
 
     const nativeClone = () => {
       const d = dir("native-clone");
-      return nativeGit(d, ["clone", "-q", "--depth", "1", url, "c"]).finally(() => drop(d));
+      return nativeGit(d, ["clone", "-q", "--depth", "1", url, "c"]).finally(() => dropLater(d));
     };
     const nativeWarm = async (ref: string) => {
       const d = dir("native-worktree");
@@ -179,23 +185,23 @@ export async function run(): Promise<EngineBenchRow[]> {
         const fetch = await nativeGit(warmClone, ["fetch", "-q", "origin"]);
         return sum(fetch, await nativeGit(warmClone, ["worktree", "add", "-q", "--detach", tree, `origin/${ref}`]));
       } finally {
-        await gitAsync(warmClone, "worktree", "remove", "--force", tree).catch(() => undefined);
-        drop(d);
-        await gitAsync(warmClone, "worktree", "prune");
+        dropLater(d);
       }
     };
     const coldEngine = () => {
       const [work, cache] = [dir("work"), dir("cache")];
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: cache, scratch: root, warmup, cold: true }).finally(() => drop(work, cache));
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: cache, scratch: root, warmup, cold: true }).finally(() =>
+        dropLater(work, cache),
+      );
     };
     const warmEngine = () => {
       const work = dir("work");
-      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup }).finally(() => drop(work));
+      return engineChild({ kind: "materialize", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup }).finally(() => dropLater(work));
     };
     const spareEngine = (baseRef: string) => {
       const work = dir("work");
       return engineChild({ kind: "spare", source, workRoot: work, cacheRoot: warmCache, scratch: root, warmup, baseRef, spareSha: mainSha }).finally(() =>
-        drop(work),
+        dropLater(work),
       );
     };
 
@@ -218,6 +224,8 @@ export async function run(): Promise<EngineBenchRow[]> {
       s.movedBuild.push(build(moved));
       log(`round ${i + 1}/${RUNS} done, load ${loadavg()[0].toFixed(1)}`);
     }
+    drop(...removeLater.splice(0));
+    await gitAsync(warmClone, "worktree", "prune");
     const withBuild = (claims: Sample[], builds: Sample[]) => claims.map((c, i) => sum(c, builds[i]));
     const n = SMALL_FILES;
     const warmNative = "git fetch + git worktree add (warm clone)";
@@ -240,7 +248,7 @@ export async function run(): Promise<EngineBenchRow[]> {
     rows.push({ ...row("(node + tsx child start-up, for the RSS column)", "", [idle], [idle]), engineRssMb: round(idle.rssMb, 1) });
   } finally {
     await server.close();
-    drop(root, ...repos.map((r) => r.work));
+    drop(...removeLater, root, ...repos.map((r) => r.work));
   }
   const left = [...[root, ...repos.map((r) => r.work)].filter((d) => existsSync(d)), ...leftovers().filter((name) => !before.has(name))];
   if (left.length > 0) throw new Error(`engine bench left temporary directories behind: ${left.join(", ")}`);

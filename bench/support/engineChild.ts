@@ -1,7 +1,7 @@
 // One engine operation of bench/engine.ts, run in a process of its own so that its wall time, CPU time (user +
 // system, every thread of the process) and peak RSS are the operation's alone. Prints one JSON line.
 // `node --import tsx bench/support/engineChild.ts '<op as JSON>'`; bench/engine.ts starts it, nothing else should.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -96,7 +96,7 @@ async function child(op: ChildOp): Promise<ChildReport> {
   const { cacheDirFor } = await engineModule<ObjectCacheModule>("git/objectCache", () => import("../../src/engine/git/objectCache.js"));
   // As a long-lived worker has run jobs before: one untimed spawn first (other dirs; a cold operation on a cold
   // cache of its own, a warm one on the warm cache it is measured with), so the timed run is not also paying
-  // V8's JIT warm-up.
+  // V8's JIT warm-up. Its tree is left for the parent to remove with op.scratch after the last round.
   if (op.warmup) {
     const scratch = mkdtempSync(path.join(op.scratch, "warmup-"));
     await materialize({
@@ -106,7 +106,6 @@ async function child(op: ChildOp): Promise<ChildReport> {
       workRoot: path.join(scratch, "work"),
       cacheRoot: op.kind === "materialize" && op.cold ? path.join(scratch, "cache") : op.cacheRoot,
     });
-    rmSync(scratch, { recursive: true, force: true });
   }
   if (op.kind === "materialize") {
     const run = await timed(() =>
