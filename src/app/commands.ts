@@ -56,8 +56,24 @@ export async function issueOfPr(forge: Forge, repo: RepoRef, prNumber: number, b
   return m ? Number(m[1]) : undefined;
 }
 
+/** A job parked until its PR's CI finishes (step `ci-N-wait`): which PR and which round, from the round's start record. */
+function ciWaitOf(job: JobRecord): { round: number; prUrl?: string } | undefined {
+  const m = /^ci-(\d+)-wait$/.exec(job.progress.step ?? "");
+  if (!m || (job.state !== "queued" && job.state !== "running")) return undefined;
+  const start = job.steps.find((s) => s.name === `ci-${m[1]}-start`)?.output as { prUrl?: string } | undefined;
+  return { round: Number(m[1]) + 1, prUrl: start?.prUrl };
+}
+
 export function describeJob(job: JobRecord | undefined): string {
   if (!job) return "autofix has no job for this issue yet. Add the label or comment `/autofix retry` to start one.";
+  const ci = ciWaitOf(job);
+  if (ci) {
+    return [
+      `Job \`${job.id}\` (${job.spec.trigger} by @\u200b${job.spec.requestedBy}) is **waiting for the repository's CI** on ${ci.prUrl ?? "its pull request"} (CI round ${ci.round}).`,
+      "",
+      "The gates passed; autofix marks the PR ready for review when the checks are green, or hands a red CI back to the agent for a repair. Comment `/autofix stop` to stop following CI.",
+    ].join("\n");
+  }
   const step = job.progress.step ? `, step \`${job.progress.step}\`` : "";
   const attempt = job.progress.attempt ? `, attempt ${job.progress.attempt}` : "";
   const outcome = job.outcome ? `\n\nOutcome: ${job.outcome.message}` : job.cancelReason ? `\n\nCancelled: ${job.cancelReason}` : "";

@@ -89,6 +89,18 @@ describe("the CI gate", () => {
     const sha = await headOf(harness);
     expect(ciRun(harness, sha)?.status).toBe("in_progress");
     expect(status(harness)).toContain("waiting for the repository's CI");
+    // Asked meanwhile, /autofix status says what the job waits for, not a bare "queued".
+    await harness.deliver("issue_comment", {
+      action: "created",
+      issue: { number: 7, title: "add() subtracts", state: "open", labels: [] },
+      comment: { id: 4242, body: "/autofix status", user: { login: "maintainer", type: "User" } },
+      repository: { name: "widget", full_name: full, owner: { login: "octo-org", type: "Organization" }, default_branch: "main" },
+      sender: { login: "maintainer", type: "User" },
+      installation: { id: installationId },
+    });
+    await harness.booted.idle();
+    const answer = harness.fake.commentsOn(full, 7).find((c: any) => c.body.includes("/autofix stop` to stop following CI"))?.body ?? "";
+    expect(answer).toContain(`is **waiting for the repository's CI** on ${pr.html_url} (CI round 1)`);
 
     fakeCi.finish(sha, "test", "success");
     await harness.deliver("check_suite", checkSuiteEvent(sha));
