@@ -116,6 +116,8 @@ function runChild(request: SandboxRequest, opts: SuperviseOptions, cgroup: RunCg
       terminate();
     }, request.timeoutMs);
     request.signal?.addEventListener("abort", onAbort, { once: true });
+    // A cancel that came while the cgroup was being made (after the check above) fired no event: stop now.
+    if (request.signal?.aborted) onAbort();
 
     const settle = (outcome: Omit<Outcome, "timedOut" | "cancelled">): void => {
       if (settled) return;
