@@ -171,7 +171,12 @@ describe("daily quota", () => {
   it("the job past limits.runsPerDay does not start and says how to raise the limit, whatever order the workers claim jobs in", async () => {
     const harness = await start(`${commandAgent()}limits:\n  runsPerDay: 2\n`, { AUTOFIX_CONCURRENCY: "2", AUTOFIX_PER_INSTALLATION: "2" }, [7, 8, 9]);
     startFakeJudge({});
-    for (const n of [7, 8, 9]) await harness.deliver("issues", labeledPayload({ issue: n, title: "add() subtracts" }));
+    // Labelled one after another: each label is decided (its job created) before the next arrives. Labels on
+    // different issues arriving together are decided side by side, so creation order is then not receipt order.
+    for (const n of [7, 8, 9]) {
+      await harness.deliver("issues", labeledPayload({ issue: n, title: "add() subtracts" }));
+      await harness.waitForJob(`${full}#${n}`, () => true);
+    }
     const jobs = await Promise.all([7, 8, 9].map((n) => harness.waitForJob(`${full}#${n}`, finished)));
 
     expect(jobs.map((j) => j.outcome?.kind)).toEqual(["pr-opened", "pr-opened", "limit-reached"]);
