@@ -103,26 +103,31 @@ describe("the base side layered over the spawn", () => {
     expect(before).not.toEqual(run.pristine);
   });
 
-  it("gives the gate the same verdict as a separate base checkout, without making one", async () => {
+  /** The gate on an agent run that turns `a = 1` into `a = 2`, checked by a command green only after the change. */
+  async function gateOnFix(baselineDir: () => Promise<string>, baseLayer: Parameters<typeof runDeterministicGate>[0]["baseLayer"]) {
     const run = await agentRun((dir) => writeFileSync(path.join(dir, "src/app.ts"), "export const a = 2;\n"));
     const config = gateConfig();
     config.gates.deterministic.commands = [{ run: "grep -q 'a = 2' src/app.ts", timeoutMinutes: 1 }];
-    let checkouts = 0;
-    const result = await runDeterministicGate({
+    return runDeterministicGate({
       delta: run.delta,
       baseline: run.baseline,
       spawnDir: run.spawn.dir,
-      baselineDir: async () => {
-        checkouts++;
-        throw new Error("no second checkout expected");
-      },
-      baseLayer: (layerDir) => writeBaseLayer({ spawn: run.spawn, baseline: run.baseline, delta: run.delta, layerDir }),
+      baselineDir,
+      baseLayer: baseLayer ?? ((layerDir) => writeBaseLayer({ spawn: run.spawn, baseline: run.baseline, delta: run.delta, layerDir })),
       config,
       sandbox,
       guardViolations: [],
       cache: createMemoryBaselineCache(),
       scratchDir: path.join(tempDir(), "scratch"),
     });
+  }
+
+  it("gives the gate the same verdict as a separate base checkout, without making one", async () => {
+    let checkouts = 0;
+    const result = await gateOnFix(async () => {
+      checkouts++;
+      throw new Error("no second checkout expected");
+    }, undefined);
     expect(checkouts).toBe(0);
     expect(result.status).toBe("pass");
     // Red on the base (the layer restored a = 1), green after: the command fixed something.
@@ -130,26 +135,15 @@ describe("the base side layered over the spawn", () => {
   });
 
   it("falls back to a separate base checkout, and says so, when the layer cannot be made", async () => {
-    const run = await agentRun((dir) => writeFileSync(path.join(dir, "src/app.ts"), "export const a = 2;\n"));
     const reference = tempDir();
     execFileSync("git", ["clone", "-q", repo.bare, reference]);
-    const config = gateConfig();
-    config.gates.deterministic.commands = [{ run: "grep -q 'a = 2' src/app.ts", timeoutMinutes: 1 }];
     let checkouts = 0;
-    const result = await runDeterministicGate({
-      delta: run.delta,
-      baseline: run.baseline,
-      spawnDir: run.spawn.dir,
-      baselineDir: async () => (checkouts++, reference),
-      baseLayer: async () => {
+    const result = await gateOnFix(
+      async () => (checkouts++, reference),
+      async () => {
         throw new Error("whiteouts refused by this kernel");
       },
-      config,
-      sandbox,
-      guardViolations: [],
-      cache: createMemoryBaselineCache(),
-      scratchDir: path.join(tempDir(), "scratch"),
-    });
+    );
     expect(checkouts).toBe(1);
     expect(result.commands?.[0].status).toBe("fixed");
     expect(result.notes?.join("\n")).toContain("whiteouts refused by this kernel");
